@@ -1,0 +1,1 @@
+"""The local AWS Step Functions engine: an interpreter of the Amazon States Language."""
