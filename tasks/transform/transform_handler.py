@@ -1,0 +1,40 @@
+"""Transform Lambda: one Distributed Map batch of CSV rows -> table items plus rejects.
+
+Input is the ItemBatcher's {"Items": [{"index", "row"}], "BatchInput": {"bucket", "key", "execution"}};
+the output shape is what the ASL's ResultSelector picks (see docs/architecture.md, Transform).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from row_rules import transform_items
+
+logger = Logger(service="csv-etl-transform")
+
+
+def transform_batch(event: dict[str, Any]) -> dict[str, Any]:
+    """The batch's items and rejects; items carry only row data, the writer adds the file and execution."""
+    entries = event.get("Items") or []
+    source = event.get("BatchInput") or {}
+    items, rejects = transform_items(entries)
+    first_row = min((int(entry["index"]) for entry in entries), default=-2) + 2
+    return {
+        "source": {"bucket": source.get("bucket"), "key": source.get("key"),
+                   "execution": source.get("execution")},
+        "first_row": first_row,
+        "rows": len(entries),
+        "valid": len(items),
+        "items": items,
+        "rejects": rejects,
+    }
+
+
+def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    result = transform_batch(event)
+    logger.info("batch transformed", extra={
+        "source": result["source"], "first_row": result["first_row"], "rows": result["rows"],
+        "valid": result["valid"], "rejected": len(result["rejects"]),
+    })
+    return result

@@ -1,0 +1,192 @@
+"""Transform rules: exact UTC keys, canonical numbers, every bad-input case, and in-batch key collisions."""
+
+from __future__ import annotations
+
+import csv
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import row_rules
+import transform_handler
+from conftest import SAMPLE_DATA
+
+GOOD = {"timestamp": "1559040909.3853335", "location": "location-03", "source": "wireless",
+        "local_dest": "router-1", "local_avg": "4.39", "remote_dest": "device-1", "remote_avg": "9.09"}
+BATCH_INPUT = {"bucket": "csv-etl-data", "key": "incoming/data.csv", "execution": "exec-1"}
+
+
+def csv_entries(path: Any) -> list[dict[str, Any]]:
+    """What the Distributed Map's CSV ItemReader + ItemSelector hand over: {"index", "row"} per data row."""
+    with open(path, newline="", encoding="utf-8") as handle:
+        return [{"index": i, "row": row} for i, row in enumerate(csv.DictReader(handle))]
+
+
+def reject_of(row: dict[str, Any], index: int = 0) -> dict[str, Any]:
+    item, reject = row_rules.convert_row(index, row)
+    assert item is None, item
+    assert reject is not None
+    return reject
+
+
+def fields(reject: dict[str, Any]) -> dict[str, str]:
+    return {err["field"]: err["reason"] for err in reject["errors"]}
+
+
+def test_good_row_converts_to_item_with_exact_keys() -> None:
+    item, reject = row_rules.convert_row(0, GOOD)
+    assert reject is None
+    assert item == {"date": "2019-05-28", "time": "10:55:09.3853335", "timestamp": "1559040909.3853335",
+                    "location": "location-03", "source": "wireless", "local_dest": "router-1",
+                    "local_avg": "4.39", "remote_dest": "device-1", "remote_avg": "9.09", "source_row": 2}
+
+
+def test_data_csv_twenty_rows_get_their_utc_date_and_time() -> None:
+    entries = csv_entries(SAMPLE_DATA / "data.csv")
+    result = transform_handler.handler({"Items": entries, "BatchInput": BATCH_INPUT}, None)
+    assert (result["rows"], result["valid"], result["rejects"], result["first_row"]) == (20, 20, [], 2)
+    for entry, item in zip(entries, result["items"], strict=True):
+        raw = entry["row"]["timestamp"]
+        whole, _, fraction = raw.partition(".")
+        expected = datetime.fromtimestamp(int(whole), UTC)
+        assert item["date"] == expected.strftime("%Y-%m-%d") == "2019-05-28"
+        assert item["time"] == expected.strftime("%H:%M:%S") + "." + fraction.rstrip("0")
+        assert item["source_row"] == entry["index"] + 2
+    assert result["items"][0]["time"] == "10:55:09.3853335"
+    assert result["items"][-1]["time"] == "10:58:21.75318"
+    assert result["items"][4]["remote_avg"] == "9.07"
+
+
+def test_data_bad_msg_row_lists_every_problem() -> None:
+    """The seed's bad file (no trailing newline): bad timestamp, bad local_avg, a missing column."""
+    entries = csv_entries(SAMPLE_DATA / "data_bad_msg.csv")
+    assert len(entries) == 1
+    result = transform_handler.transform_batch({"Items": entries, "BatchInput": BATCH_INPUT})
+    assert (result["rows"], result["valid"], result["items"]) == (1, 0, [])
+    [reject] = result["rejects"]
+    assert reject["row"] == 2
+    assert fields(reject) == {"timestamp": "not a number", "local_avg": "not a number",
+                              "remote_avg": "missing column"}
+    assert {e["field"]: e["value"] for e in reject["errors"]}["timestamp"] == "not_a_timestamp!"
+
+
+@pytest.mark.parametrize("short_row_value", ["absent", "", None])
+def test_short_row_is_missing_column_whether_key_absent_empty_or_null(short_row_value: Any) -> None:
+    """A short CSV row may reach us with the key omitted, as "" or as null: all are rejected, never stored."""
+    row = dict(GOOD)
+    if short_row_value == "absent":
+        del row["remote_avg"]
+    else:
+        row["remote_avg"] = short_row_value
+    reject = reject_of(row)
+    assert set(fields(reject)) == {"remote_avg"}
+    assert fields(reject)["remote_avg"] in {"missing column", "empty"}
+
+
+@pytest.mark.parametrize(("raw", "reason"), [
+    ("x", "not a number"), ("", "empty"), ("   ", "empty"), ("2019-05-28T10:55:09Z", "not a number"),
+    ("1_559_040_909", "not a number"), ("NaN", "not a finite number"), ("-inf", "not a finite number"),
+    ("Infinity", "not a finite number"), ("1e400000", "out of DynamoDB Number range (1E-130 to 1E+126)"),
+    ("1e20", "out of range (years 1 to 9999)"),
+    ("1." + "1" * 40, "more than 38 significant digits (DynamoDB Number limit)"),
+    ("1559040909." + "1" * 29, "more than 38 significant digits (DynamoDB Number limit)"),
+])
+def test_bad_timestamp_reasons(raw: str, reason: str) -> None:
+    reject = reject_of({**GOOD, "timestamp": raw})
+    assert fields(reject) == {"timestamp": reason}
+
+
+@pytest.mark.parametrize("field", ["local_avg", "remote_avg"])
+@pytest.mark.parametrize(("raw", "reason"), [
+    ("abc", "not a number"), ("nan", "not a finite number"), ("inf", "not a finite number"),
+    ("", "empty"), ("1,5", "not a number"), ("0x10", "not a number"),
+])
+def test_bad_number_reasons(field: str, raw: str, reason: str) -> None:
+    assert fields(reject_of({**GOOD, field: raw})) == {field: reason}
+
+
+@pytest.mark.parametrize(("raw", "canonical"), [
+    ("4.390", "4.39"), (" 9.09 ", "9.09"), ("1e2", "100"), ("-0", "0"), ("0.000", "0"), (".5", "0.5"),
+    ("+3", "3"), ("-1.2500", "-1.25"), ("1E-5", "0.00001"), ("0012.50", "12.5"),
+    ("1234567890123456789012345678901234.5678", "1234567890123456789012345678901234.5678"),  # 38 digits
+])
+def test_numbers_become_canonical_exact_strings(raw: str, canonical: str) -> None:
+    item, _ = row_rules.convert_row(0, {**GOOD, "local_avg": raw})
+    assert item is not None and item["local_avg"] == canonical
+
+
+@pytest.mark.parametrize(("raw", "date", "time"), [
+    ("0", "1970-01-01", "00:00:00"),
+    ("1559040909", "2019-05-28", "10:55:09"),
+    ("1559040909.000", "2019-05-28", "10:55:09"),
+    ("1559040909.50", "2019-05-28", "10:55:09.5"),
+    ("1559040909.0000001", "2019-05-28", "10:55:09.0000001"),
+    ("-1.5", "1969-12-31", "23:59:58.5"),
+    ("1.5592e9", "2019-05-30", "07:06:40"),
+    ("951782400", "2000-02-29", "00:00:00"),
+    ("253402300799.999", "9999-12-31", "23:59:59.999"),
+    ("1559040909." + "1" * 28, "2019-05-28", "10:55:09." + "1" * 28),  # 38 digits: beyond float, Decimal prec
+])
+def test_timestamp_to_utc_date_and_time_exactly(raw: str, date: str, time: str) -> None:
+    item, reject = row_rules.convert_row(0, {**GOOD, "timestamp": raw})
+    assert reject is None and item is not None
+    assert (item["date"], item["time"]) == (date, time)
+
+
+def test_same_second_readings_get_distinct_sort_keys() -> None:
+    entries = [{"index": 0, "row": {**GOOD, "timestamp": "1559040909.1"}},
+               {"index": 1, "row": {**GOOD, "timestamp": "1559040909.25"}},
+               {"index": 2, "row": {**GOOD, "timestamp": "1559040909"}}]
+    items, rejects = row_rules.transform_items(entries)
+    assert rejects == []
+    assert [i["time"] for i in items] == ["10:55:09.1", "10:55:09.25", "10:55:09"]
+
+
+def test_text_fields_are_trimmed_and_empty_text_is_rejected() -> None:
+    item, _ = row_rules.convert_row(0, {**GOOD, "location": "  location-03\t"})
+    assert item is not None and item["location"] == "location-03"
+    reject = reject_of({**GOOD, "location": "  ", "source": ""})
+    assert fields(reject) == {"location": "empty", "source": "empty"}
+
+
+def test_missing_required_columns_each_named() -> None:
+    row = {k: v for k, v in GOOD.items() if k not in {"timestamp", "source"}}
+    assert fields(reject_of(row)) == {"timestamp": "missing column", "source": "missing column"}
+
+
+def test_unexpected_extra_columns_are_rejected_with_their_value() -> None:
+    reject = reject_of({**GOOD, "comment": "hello", "": "stray"}, index=7)
+    assert reject["row"] == 9
+    assert reject["errors"] == [{"field": "comment", "reason": "unexpected column", "value": "hello"},
+                                {"field": "", "reason": "unexpected column", "value": "stray"}]
+
+
+def test_row_that_is_not_an_object_is_rejected() -> None:
+    reject = reject_of(["1559040909", "location-03"], index=3)  # type: ignore[arg-type]
+    assert reject["row"] == 5 and fields(reject) == {"row": "not a CSV record"}
+
+
+def test_long_values_are_cut_in_rejects() -> None:
+    reject = reject_of({**GOOD, "local_avg": "z" * 10_000})
+    value = reject["errors"][0]["value"]
+    assert len(value) == row_rules.MAX_VALUE_CHARS + 1 and value.endswith("…")
+
+
+def test_colliding_keys_in_batch_reject_the_later_row_naming_the_first() -> None:
+    entries = [{"index": 10, "row": dict(GOOD)},
+               {"index": 11, "row": {**GOOD, "timestamp": "1559040909.38533350"}},  # same instant
+               {"index": 12, "row": {**GOOD, "timestamp": "1559040910"}}]
+    items, rejects = row_rules.transform_items(entries)
+    assert [i["source_row"] for i in items] == [12, 14]
+    assert rejects == [{"row": 13, "errors": [{
+        "field": "timestamp", "reason": "same date and time as row 12 (key 2019-05-28 10:55:09.3853335)",
+        "value": "1559040909.3853335"}]}]
+
+
+def test_batch_output_shape_matches_the_asl_result_selector() -> None:
+    entries = [{"index": 500, "row": dict(GOOD)}, {"index": 501, "row": {**GOOD, "local_avg": "?"}}]
+    result = transform_handler.handler({"Items": entries, "BatchInput": BATCH_INPUT}, None)
+    assert set(result) == {"source", "first_row", "rows", "items", "valid", "rejects"}
+    assert result["source"] == BATCH_INPUT
+    assert (result["first_row"], result["rows"], result["valid"]) == (502, 2, 1)
+    assert result["rows"] == result["valid"] + len(result["rejects"])
