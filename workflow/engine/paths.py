@@ -226,6 +226,8 @@ class _PathParser:
     def parse_bracket(self) -> Segment:
         self.pos += 1  # "["
         self.skip_ws()
+        if self.at_end():
+            raise self.error("unterminated '['")
         c = self.peek()
         if c == "*":
             self.pos += 1
