@@ -1,0 +1,18 @@
+"""DELETE /message/{date}?time=T: 204 when deleted, 404 if there was no such message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import message_store
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
+from message_model import api_handler, item_key, json_response
+
+
+def delete_message(event: APIGatewayProxyEvent, request_id: str) -> dict[str, Any]:
+    date, time = item_key(event)
+    message_store.delete(date, time)
+    return json_response(204)
+
+
+handler = api_handler(delete_message)
