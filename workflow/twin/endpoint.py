@@ -1,0 +1,112 @@
+"""One AWS endpoint on one port (default 127.0.0.1:4566), as boto3 and the AWS CLI expect it.
+
+Step Functions JSON-protocol calls go to our engine's HTTP app, `/2015-03-31/functions/...` to the local
+Lambda API, `GET /health` (unsigned) to a small JSON answer, everything else to moto's server app running
+in-process (S3, SQS, DynamoDB), with moto told the twin's account id so ARNs and queue URLs carry it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from workflow.engine.http_api import is_stepfunctions_request
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+LAMBDA_PREFIX = "/2015-03-31/functions"
+_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
+
+
+def signing_service(environ: dict[str, Any]) -> str | None:
+    """The service named in a SigV4 Authorization header's credential scope, if the request is signed."""
+    match = _SCOPE.search(str(environ.get("HTTP_AUTHORIZATION", "")))
+    return match.group(1) if match else None
+
+
+class Endpoint:
+    """The dispatching WSGI app."""
+
+    def __init__(self, stepfunctions_app: WSGIApp, lambda_app: WSGIApp, account: str,
+                 health: Callable[[], dict[str, Any]] | None = None) -> None:
+        self.stepfunctions_app = stepfunctions_app
+        self.lambda_app = lambda_app
+        self.account = account
+        self.health = health or (lambda: {"status": "ok"})
+        self.moto_app = DomainDispatcherApplication(create_backend_app)
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        service = signing_service(environ)
+        if path == "/health" and service is None and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            body = json.dumps(self.health()).encode()
+            headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+            start_response("200 OK", headers)
+            return [body]
+        if is_stepfunctions_request(environ):
+            return self.stepfunctions_app(environ, start_response)
+        if path.startswith(LAMBDA_PREFIX) and service in (None, "lambda"):
+            return self.lambda_app(environ, start_response)
+        environ["HTTP_X_MOTO_ACCOUNT_ID"] = self.account
+        return self.moto_app(environ, start_response)
+
+
+class ServerThread:
+    """A werkzeug threaded server for a WSGI app on a background thread (port 0 picks a free port)."""
+
+    def __init__(self, app: WSGIApp, host: str = "127.0.0.1", port: int = 4566, name: str = "endpoint",
+                 request_handler: Any = MotoRequestHandler) -> None:
+        self.app = app
+        self.host = host
+        self.name = name
+        try:
+            self.server: BaseWSGIServer = make_server(host, port, app, threaded=True,
+                                                      request_handler=request_handler)
+        except OSError as exc:
+            raise PortInUse(host, port, name) from exc
+        self.server.daemon_threads = True  # type: ignore[attr-defined]
+        self.port = self.server.server_port
+        self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.1},
+                                        name=f"{name}-server", daemon=True)
+
+    @property
+    def url(self) -> str:
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
+        return f"http://{host}:{self.port}"
+
+    def start(self) -> ServerThread:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self._thread.join(timeout=5)
+
+
+class PortInUse(RuntimeError):
+    """A port the twin needs is taken (another `etl up`, LocalStack, ...)."""
+
+    def __init__(self, host: str, port: int, name: str) -> None:
+        super().__init__(f"cannot start the {name} on {host}:{port}: the port is already in use "
+                         f"(stop what is using it, or choose another port)")
+        self.host = host
+        self.port = port
+        self.service_name = name
+
+
+def port_free(host: str, port: int) -> bool:
+    """True when a server could bind host:port now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True

@@ -1,0 +1,84 @@
+"""Create in the twin what the CDK stack creates on AWS, with the config's names.
+
+Bucket (EventBridge notifications on, as `eventBridgeEnabled`), the queue with its redrive policy to the DLQ,
+the messages table (date/time keys, on-demand), and the state machine from the one ASL file with local ARNs
+and the twin's real queue URL. The Lambda functions need no creating: the runtime serves the config's.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from workflow.config import PipelineConfig, load_definition, local_substitutions
+
+DLQ_RETENTION_S = 14 * 24 * 3600
+
+
+@dataclass
+class Resources:
+    """What was created: the names and ARNs the CLI, the banner and the tests print or use."""
+
+    region: str
+    account: str
+    bucket: str
+    incoming_prefix: str
+    queue_url: str
+    queue_arn: str
+    dlq_url: str
+    dlq_arn: str
+    table: str
+    state_machine_arn: str
+    functions: dict[str, str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def state_machine_role(config: PipelineConfig, account: str) -> str:
+    return f"arn:aws:iam::{account}:role/{config.project}-state-machine"
+
+
+def provision(config: PipelineConfig, client: Callable[[str], Any], *, region: str, account: str,
+              function_arns: dict[str, str]) -> Resources:
+    """Create everything (the twin starts from an empty moto, so no 'already exists' handling is needed)."""
+    s3 = client("s3")
+    s3.create_bucket(Bucket=config.data_bucket)
+    s3.put_bucket_notification_configuration(
+        Bucket=config.data_bucket, NotificationConfiguration={"EventBridgeConfiguration": {}})
+
+    sqs = client("sqs")
+    dlq_url = sqs.create_queue(QueueName=config.dlq_name,
+                               Attributes={"MessageRetentionPeriod": str(DLQ_RETENTION_S)})["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url,
+                                       AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    redrive = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(config.max_receive_count)}
+    queue_url = sqs.create_queue(QueueName=config.queue_name, Attributes={
+        "VisibilityTimeout": str(config.queue_visibility_timeout_s),
+        "RedrivePolicy": json.dumps(redrive),
+    })["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url,
+                                         AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+    dynamodb = client("dynamodb")
+    dynamodb.create_table(
+        TableName=config.table_name,
+        AttributeDefinitions=[{"AttributeName": "date", "AttributeType": "S"},
+                              {"AttributeName": "time", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "date", "KeyType": "HASH"},
+                   {"AttributeName": "time", "KeyType": "RANGE"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+
+    definition = load_definition(local_substitutions(config, region, account, queue_url=queue_url))
+    sfn = client("stepfunctions")
+    state_machine_arn = sfn.create_state_machine(
+        name=config.state_machine_name, definition=json.dumps(definition),
+        roleArn=state_machine_role(config, account), type="STANDARD")["stateMachineArn"]
+
+    return Resources(region=region, account=account, bucket=config.data_bucket,
+                     incoming_prefix=config.incoming_prefix, queue_url=queue_url, queue_arn=queue_arn,
+                     dlq_url=dlq_url, dlq_arn=dlq_arn, table=config.table_name,
+                     state_machine_arn=state_machine_arn, functions=dict(function_arns))

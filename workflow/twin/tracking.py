@@ -1,0 +1,123 @@
+"""Following a file's execution through the Step Functions API (works against the twin and real AWS alike).
+
+Finds the execution an upload started (its input is the EventBridge event naming the bucket and key), waits
+for it with progress from the Map run's item counts, and turns its output (or the FileFailed cause, which
+carries the same summary) into the flat result `etl run --json` prints.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+MAX_REJECTS = 100
+SKEW = timedelta(seconds=2)  # clocks of the uploader and the service may differ a little
+TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
+
+
+def execution_for_key(sfn: Any, state_machine_arn: str, bucket: str, key: str, *, since: datetime,
+                      timeout_s: float = 60.0, poll_s: float = 0.2) -> str:
+    """The ARN of the execution started (at or after `since`) for s3://bucket/key; waits for it to appear."""
+    seen: set[str] = set()
+    deadline = time.monotonic() + timeout_s
+    while True:
+        paginator = sfn.get_paginator("list_executions")
+        for page in paginator.paginate(stateMachineArn=state_machine_arn):
+            for item in page.get("executions", []):
+                arn = item["executionArn"]
+                if arn in seen or item["startDate"] < since - SKEW:
+                    continue
+                seen.add(arn)
+                described = sfn.describe_execution(executionArn=arn)
+                try:
+                    detail = json.loads(described.get("input") or "{}").get("detail", {})
+                except json.JSONDecodeError:
+                    continue
+                obj = detail.get("object", {})
+                if detail.get("bucket", {}).get("name") == bucket and obj.get("key") == key:
+                    return arn
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no execution started for s3://{bucket}/{key} within {timeout_s:.0f} s")
+        time.sleep(poll_s)
+
+
+def map_progress(sfn: Any, execution_arn: str) -> tuple[int, int | None]:
+    """(items done, items total or None) from the execution's Map run, (0, None) before it exists."""
+    try:
+        runs = sfn.list_map_runs(executionArn=execution_arn).get("mapRuns", [])
+        if not runs:
+            return 0, None
+        counts = sfn.describe_map_run(mapRunArn=runs[-1]["mapRunArn"]).get("itemCounts", {})
+    except Exception:  # progress is best effort; the wait itself does not depend on it
+        return 0, None
+    done = int(counts.get("succeeded", 0)) + int(counts.get("failed", 0)) + int(counts.get("timedOut", 0)) \
+        + int(counts.get("aborted", 0))
+    total = counts.get("total")
+    return done, int(total) if total is not None else None
+
+
+def wait_for_execution(sfn: Any, execution_arn: str, *, timeout_s: float = 600.0, poll_s: float = 0.2,
+                       on_progress: Callable[[int, int | None], None] | None = None) -> dict[str, Any]:
+    """Poll DescribeExecution until the execution ends; returns its description."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        described = sfn.describe_execution(executionArn=execution_arn)
+        if on_progress is not None:
+            on_progress(*map_progress(sfn, execution_arn))
+        if described["status"] in TERMINAL:
+            return dict(described)
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{execution_arn} still {described['status']} after {timeout_s:.0f} s")
+        time.sleep(poll_s)
+
+
+def file_summary(described: dict[str, Any]) -> dict[str, Any] | None:
+    """The Summarize output: the execution output, or for FileFailed the JSON in the cause."""
+    for text in (described.get("output"), described.get("cause")):
+        if not text:
+            continue
+        try:
+            value = json.loads(text)
+        except (json.JSONDecodeError, TypeError):
+            continue
+        if isinstance(value, dict) and "rows_total" in value:
+            return value
+    return None
+
+
+def flat_rejects(summary: dict[str, Any] | None, limit: int = MAX_REJECTS) -> list[dict[str, Any]]:
+    """One {row, field, reason} per problem, from the summary's rejects_sample (row -> errors)."""
+    flat: list[dict[str, Any]] = []
+    for reject in (summary or {}).get("rejects_sample", []) or []:
+        errors = reject.get("errors") or [{"field": reject.get("field"), "reason": reject.get("reason")}]
+        for error in errors:
+            flat.append({"row": reject.get("row"), "field": error.get("field"),
+                         "reason": error.get("reason")})
+            if len(flat) >= limit:
+                return flat
+    return flat
+
+
+def run_result(described: dict[str, Any], duration_s: float) -> dict[str, Any]:
+    """The flat result of one file's run (what `etl run --json` prints)."""
+    summary = file_summary(described)
+    summary = summary or {}
+    return {
+        "execution_arn": described["executionArn"],
+        "status": described["status"],
+        "file": summary.get("file"),
+        "rows_total": summary.get("rows_total"),
+        "rows_written": summary.get("rows_written"),
+        "rows_rejected": summary.get("rows_rejected"),
+        "rows_failed": summary.get("rows_failed"),
+        "batches_total": summary.get("batches_total"),
+        "batches_failed": summary.get("batches_failed"),
+        "rejects": flat_rejects(summary),
+        "rejects_location": summary.get("rejects_location"),
+        "error": described.get("error"),
+        "cause": None if summary else described.get("cause"),
+        "duration_s": round(duration_s, 3),
+    }
