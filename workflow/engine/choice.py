@@ -1,0 +1,253 @@
+"""Choice state rules: JSONPath comparison rules (Variable + operator, And/Or/Not) and JSONata Conditions.
+
+Follows AWS's "Choice workflow state": a comparison against a value of the wrong type is simply false;
+a Variable path that selects nothing is States.Runtime (except for IsPresent, which exists to test that);
+timestamps are RFC 3339 with an uppercase T and Z; StringMatches supports `*` with `\\*` and `\\\\` escapes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from typing import Any
+
+from workflow.engine import errors
+from workflow.engine.errors import StatesError
+from workflow.engine.jsonata_eval import evaluate_expression, is_jsonata_expression
+from workflow.engine.paths import PathNotFound, dumps, evaluate_path
+
+_TYPE_TESTS = ("IsNull", "IsPresent", "IsNumeric", "IsString", "IsBoolean", "IsTimestamp")
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+# ------------------------------------------------------------------------------------- timestamps
+
+_TIMESTAMP = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})")
+
+
+def parse_timestamp(value: Any) -> tuple[datetime, int] | None:
+    """An RFC 3339 timestamp as (UTC datetime to the second, nanoseconds), or None if it is not one."""
+    if not isinstance(value, str):
+        return None
+    m = _TIMESTAMP.fullmatch(value)
+    if not m:
+        return None
+    year, month, day, hour, minute, second = (int(g) for g in m.groups()[:6])
+    fraction, zone = m.group(7) or "", m.group(8)
+    try:
+        if zone == "Z":
+            offset = timedelta(0)
+        else:
+            sign = 1 if zone[0] == "+" else -1
+            hh, mm = int(zone[1:3]), int(zone[4:6])
+            if hh > 23 or mm > 59:
+                return None
+            offset = sign * timedelta(hours=hh, minutes=mm)
+        moment = datetime(year, month, day, hour, minute, min(second, 59), tzinfo=UTC) - offset
+    except ValueError:
+        return None
+    if second > 59:  # a leap second is not representable; RFC 3339 allows 60 only at 23:59
+        return None
+    nanos = int((fraction + "000000000")[:9]) if fraction else 0
+    return moment, nanos
+
+
+def is_timestamp(value: Any) -> bool:
+    return parse_timestamp(value) is not None
+
+
+# ---------------------------------------------------------------------------------- StringMatches
+
+@cache
+def _wildcard_regex(pattern: str) -> re.Pattern[str]:
+    """`*` matches any run of characters; `\\*` is a literal star and `\\\\` a literal backslash."""
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\" and i + 1 < len(pattern) and pattern[i + 1] in "*\\":
+            out.append(re.escape(pattern[i + 1]))
+            i += 2
+            continue
+        out.append(".*" if c == "*" else re.escape(c))
+        i += 1
+    return re.compile("".join(out), re.DOTALL)
+
+
+def string_matches(value: str, pattern: str) -> bool:
+    return _wildcard_regex(pattern).fullmatch(value) is not None
+
+
+# ------------------------------------------------------------------------------------ comparisons
+
+def _cmp(a: Any, b: Any) -> int:
+    return (a > b) - (a < b)
+
+
+def _compare_strings(a: Any, b: Any) -> int | None:
+    if isinstance(a, str) and isinstance(b, str):
+        # Java compares UTF-16 code units; for the BMP that equals code point order.
+        return _cmp(a.encode("utf-16-be"), b.encode("utf-16-be"))
+    return None
+
+
+def _compare_numbers(a: Any, b: Any) -> int | None:
+    return _cmp(a, b) if _is_number(a) and _is_number(b) else None
+
+
+def _compare_booleans(a: Any, b: Any) -> int | None:
+    if isinstance(a, bool) and isinstance(b, bool):
+        return 0 if a == b else 1
+    return None
+
+
+def _compare_timestamps(a: Any, b: Any) -> int | None:
+    ta, tb = parse_timestamp(a), parse_timestamp(b)
+    if ta is None or tb is None:
+        return None
+    return _cmp(ta, tb)
+
+
+_KINDS: dict[str, Callable[[Any, Any], int | None]] = {
+    "String": _compare_strings,
+    "Numeric": _compare_numbers,
+    "Boolean": _compare_booleans,
+    "Timestamp": _compare_timestamps,
+}
+_RELATIONS: dict[str, Callable[[int], bool]] = {
+    "Equals": lambda c: c == 0,
+    "LessThan": lambda c: c < 0,
+    "GreaterThan": lambda c: c > 0,
+    "LessThanEquals": lambda c: c <= 0,
+    "GreaterThanEquals": lambda c: c >= 0,
+}
+
+
+def _operator_table() -> dict[str, tuple[str, str, bool]]:
+    table: dict[str, tuple[str, str, bool]] = {}
+    for kind in _KINDS:
+        relations = ["Equals"] if kind == "Boolean" else list(_RELATIONS)
+        for relation in relations:
+            table[kind + relation] = (kind, relation, False)
+            table[kind + relation + "Path"] = (kind, relation, True)
+    return table
+
+
+COMPARISON_OPERATORS: dict[str, tuple[str, str, bool]] = _operator_table()
+"""operator name -> (kind, relation, takes a path); StringMatches and the Is* tests are separate."""
+
+ALL_OPERATORS: frozenset[str] = frozenset(COMPARISON_OPERATORS) | {"StringMatches", *_TYPE_TESTS}
+
+
+def rule_operator(rule: Mapping[str, Any]) -> str | None:
+    """The comparison operator a rule uses (None for And/Or/Not or a rule without one)."""
+    found = [key for key in rule if key in ALL_OPERATORS]
+    return found[0] if len(found) == 1 else None
+
+
+# ---------------------------------------------------------------------------------- JSONPath rules
+
+def evaluate_choice_rule(rule: Mapping[str, Any], data: Any, *, context: Any = None,
+                         variables: Mapping[str, Any] | None = None) -> bool:
+    """Whether a JSONPath-mode Choice rule (or a nested And/Or/Not rule) matches the data."""
+    if "And" in rule:
+        return all(evaluate_choice_rule(r, data, context=context, variables=variables) for r in rule["And"])
+    if "Or" in rule:
+        return any(evaluate_choice_rule(r, data, context=context, variables=variables) for r in rule["Or"])
+    if "Not" in rule:
+        return not evaluate_choice_rule(rule["Not"], data, context=context, variables=variables)
+    operator = rule_operator(rule)
+    if operator is None or "Variable" not in rule:
+        raise StatesError(errors.RUNTIME, f"Invalid Choice rule: {dumps(dict(rule))}")
+    path = rule["Variable"]
+    expected = rule[operator]
+    try:
+        value = evaluate_path(path, data, context=context, variables=variables)
+    except PathNotFound as exc:
+        if operator == "IsPresent":
+            return expected is False
+        raise StatesError(errors.RUNTIME, f"Invalid path '{path}': The choice state's condition path "
+                                          f"references an invalid value.") from exc
+    if operator in _TYPE_TESTS:
+        return _type_test(operator, value) is bool(expected)
+    if operator == "StringMatches":
+        return isinstance(value, str) and isinstance(expected, str) and string_matches(value, expected)
+    kind, relation, by_path = COMPARISON_OPERATORS[operator]
+    if by_path:
+        try:
+            expected = evaluate_path(expected, data, context=context, variables=variables)
+        except PathNotFound as exc:
+            raise StatesError(errors.RUNTIME, f"Invalid path '{rule[operator]}': The choice state's "
+                                              f"condition path references an invalid value.") from exc
+    outcome = _KINDS[kind](value, expected)
+    return outcome is not None and _RELATIONS[relation](outcome)
+
+
+def _type_test(operator: str, value: Any) -> bool:
+    if operator == "IsPresent":
+        return True
+    if operator == "IsNull":
+        return value is None
+    if operator == "IsNumeric":
+        return _is_number(value)
+    if operator == "IsString":
+        return isinstance(value, str)
+    if operator == "IsBoolean":
+        return isinstance(value, bool)
+    return is_timestamp(value)  # IsTimestamp
+
+
+# -------------------------------------------------------------------------------------- the state
+
+def select_choice(state: Mapping[str, Any], data: Any, *, context: Any = None,
+                  variables: Mapping[str, Any] | None = None,
+                  query_language: str = "JSONPath") -> tuple[str, Mapping[str, Any] | None]:
+    """The next state and the rule that chose it (None when Default was taken).
+
+    The executor needs the rule for its Assign (and, in JSONata, its Output).
+    """
+    jsonata_mode = (state.get("QueryLanguage") or query_language) == "JSONata"
+    for index, rule in enumerate(state.get("Choices") or []):
+        if jsonata_mode:
+            matched = _condition(rule, index, data, context, variables)
+        else:
+            matched = evaluate_choice_rule(rule, data, context=context, variables=variables)
+        if matched:
+            return rule["Next"], rule
+    if "Default" in state:
+        return state["Default"], None
+    raise StatesError(errors.NO_CHOICE_MATCHED,
+                      "No Choice rule matched and the Choice state has no Default: "
+                      f"input {dumps(data)}")
+
+
+def choose_next(state: Mapping[str, Any], data: Any, *, context: Any = None,
+                variables: Mapping[str, Any] | None = None, query_language: str = "JSONPath") -> str:
+    """The first matching rule's Next, else Default, else States.NoChoiceMatched."""
+    return select_choice(state, data, context=context, variables=variables,
+                         query_language=query_language)[0]
+
+
+def _condition(rule: Mapping[str, Any], index: int, data: Any, context: Any,
+               variables: Mapping[str, Any] | None) -> bool:
+    condition = rule.get("Condition")
+    field = f"Choices[{index}].Condition"
+    if isinstance(condition, bool):
+        return condition
+    if not is_jsonata_expression(condition):
+        raise StatesError(errors.QUERY_EVALUATION_ERROR, f"The field '{field}' must be a JSONata expression")
+    states: dict[str, Any] = {"input": data}
+    if context is not None:
+        states["context"] = context
+    result = evaluate_expression(condition, states=states, variables=variables, field=field)
+    if not isinstance(result, bool):
+        raise StatesError(errors.QUERY_EVALUATION_ERROR,
+                          f"The JSONata expression '{condition}' specified for the field '{field}' must "
+                          f"return a boolean, but returned {dumps(result)}")
+    return result

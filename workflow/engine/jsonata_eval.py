@@ -1,0 +1,206 @@
+"""The JSONata query language as Step Functions uses it (`"{% expr %}"` strings), on jsonata-python.
+
+Step Functions binds `$states` (input, result, errorOutput, context) and every workflow variable as
+`$name`, adds its own functions ($partition, $range, $hash, $random with a seed, $uuid, $parse) and
+removes `$eval`. A field whose expression yields *undefined* is an error, because JSON cannot carry
+undefined: everything that goes wrong is States.QueryEvaluationError, as on AWS.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import threading
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+import jsonata
+from jsonata import utils as jsonata_utils
+
+from workflow.engine import errors
+from workflow.engine.errors import StatesError
+
+_OPEN, _CLOSE = "{%", "%}"
+_HASHES = {"MD5": "md5", "SHA-1": "sha1", "SHA-256": "sha256", "SHA-384": "sha384", "SHA-512": "sha512"}
+_MAX_RANGE = 1000
+
+
+class _FunctionError(Exception):
+    """Raised by the Step Functions-provided JSONata functions on bad arguments."""
+
+
+def is_jsonata_expression(value: Any) -> bool:
+    """A string that is exactly one `{% ... %}` expression (no text outside the delimiters)."""
+    return (isinstance(value, str) and len(value) >= 4 and value.startswith(_OPEN)
+            and value.endswith(_CLOSE))
+
+
+def expression_body(value: str) -> str:
+    """The JSONata text between `{%` and `%}`."""
+    return value[len(_OPEN):-len(_CLOSE)].strip()
+
+
+# ------------------------------------------------------------------------ Step Functions' functions
+
+def _seq(value: Any) -> list[Any]:
+    if isinstance(value, list):
+        return list(value)
+    raise _FunctionError("expected an array")
+
+
+def _int(value: Any, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float) or int(value) != value:
+        raise _FunctionError(f"{what} must be an integer")
+    return int(value)
+
+
+def _partition(array: Any = None, size: Any = None) -> list[list[Any]]:
+    items = _seq(array)
+    n = _int(size, "the chunk size")
+    if n <= 0:
+        raise _FunctionError("the chunk size must be positive")
+    return [items[i:i + n] for i in range(0, len(items), n)]
+
+
+def _range(start: Any = None, end: Any = None, step: Any = None) -> list[int]:
+    a, b, s = _int(start, "start"), _int(end, "end"), _int(step, "step")
+    if s == 0:
+        raise _FunctionError("the step must not be 0")
+    out = list(range(a, b + (1 if s > 0 else -1), s))
+    if len(out) > _MAX_RANGE:
+        raise _FunctionError(f"the range has more than {_MAX_RANGE} items")
+    return out
+
+
+def _hash(data: Any = None, algorithm: Any = None) -> str:
+    if not isinstance(data, str):
+        raise _FunctionError("the data to hash must be a string")
+    if algorithm not in _HASHES:
+        raise _FunctionError(f"the algorithm must be one of {', '.join(_HASHES)}")
+    return hashlib.new(_HASHES[algorithm], data.encode("utf-8")).hexdigest()
+
+
+def _random(*args: Any) -> float:
+    if args and args[0] is not None:
+        return random.Random(_int(args[0], "the seed")).random()
+    return random.random()
+
+
+def _uuid() -> str:
+    return str(uuid.uuid4())
+
+
+def _parse(text: Any = None) -> Any:
+    if not isinstance(text, str):
+        raise _FunctionError("$parse expects a string")
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise _FunctionError(f"$parse: not valid JSON ({exc})") from None
+
+
+def _eval_unsupported(*args: Any) -> Any:
+    raise _FunctionError("$eval is not supported in Step Functions; use $parse")
+
+
+_FUNCTIONS = {
+    "partition": _partition,
+    "range": _range,
+    "hash": _hash,
+    "random": _random,
+    "uuid": _uuid,
+    "parse": _parse,
+    "eval": _eval_unsupported,
+}
+
+# ------------------------------------------------------------------------------------- evaluation
+
+_compiled: dict[str, jsonata.Jsonata] = {}
+_lock = threading.Lock()
+
+
+def compile_expression(body: str) -> jsonata.Jsonata:
+    """Compile (and cache) a JSONata expression; raises StatesError on a syntax error."""
+    with _lock:
+        expr = _compiled.get(body)
+    if expr is not None:
+        return expr
+    try:
+        expr = jsonata.Jsonata(body)
+    except Exception as exc:
+        raise StatesError(errors.QUERY_EVALUATION_ERROR,
+                          f"The JSONata expression '{body}' is not valid: {exc}") from None
+    expr.set_output_convert_nulls(False)
+    for name, fn in _FUNCTIONS.items():
+        expr.register_lambda(name, fn)
+    with _lock:
+        if len(_compiled) < 4096:
+            _compiled[body] = expr
+    return expr
+
+
+def validate_jsonata(value: str) -> str | None:
+    """The syntax error of a `{% %}` string, or None (for definition validation)."""
+    try:
+        compile_expression(expression_body(value))
+    except StatesError as exc:
+        return exc.cause
+    return None
+
+
+def _to_json(value: Any) -> Any:
+    """jsonata-python values to plain JSON values (its null marker, sequences, integral floats)."""
+    if value is jsonata_utils.Utils.NULL_VALUE:
+        return None
+    if isinstance(value, Mapping):
+        return {str(k): _to_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_to_json(v) for v in value]
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    return value
+
+
+def evaluate_expression(value: str, *, states: Mapping[str, Any],
+                        variables: Mapping[str, Any] | None = None, field: str = "") -> Any:
+    """Evaluate one `{% %}` string; undefined is an error naming the field."""
+    body = expression_body(value)
+    where = f" specified for the field '{field}'" if field else ""
+    expr = compile_expression(body)
+    bindings: dict[str, Any] = dict(variables or {})
+    bindings["states"] = dict(states)
+    try:
+        result = expr.evaluate(None, bindings)
+    except _FunctionError as exc:
+        raise StatesError(errors.QUERY_EVALUATION_ERROR,
+                          f"The JSONata expression '{body}'{where} returned an error: {exc}") from None
+    except StatesError:
+        raise
+    except Exception as exc:  # jsonata-python raises JException and, on bad types, Python errors
+        raise StatesError(errors.QUERY_EVALUATION_ERROR,
+                          f"The JSONata expression '{body}'{where} returned an error: {exc}") from None
+    if result is None:
+        raise StatesError(errors.QUERY_EVALUATION_ERROR,
+                          f"The JSONata expression '{body}'{where} returned nothing (undefined).")
+    return _to_json(result)
+
+
+def evaluate_jsonata_template(value: Any, *, states: Mapping[str, Any],
+                              variables: Mapping[str, Any] | None = None, field: str = "") -> Any:
+    """Evaluate every `{% %}` string inside objects and arrays; other values are copied unchanged.
+
+    `field` is the name of the ASL field being evaluated (e.g. "Arguments"), used in error causes.
+    """
+    if is_jsonata_expression(value):
+        return evaluate_expression(value, states=states, variables=variables, field=field)
+    if isinstance(value, Mapping):
+        return {k: evaluate_jsonata_template(v, states=states, variables=variables,
+                                             field=f"{field}/{k}" if field else str(k))
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [evaluate_jsonata_template(v, states=states, variables=variables,
+                                          field=f"{field}[{i}]" if field else f"[{i}]")
+                for i, v in enumerate(value)]
+    return value
