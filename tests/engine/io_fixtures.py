@@ -19,6 +19,17 @@ REGION = "us-east-1"
 ACCOUNT = "123456789012"
 
 
+_SESSION: list[boto3.session.Session] = []
+
+
+def _session() -> boto3.session.Session:
+    """One session for the whole test run: its loader caches service models, making clients cheap."""
+    if not _SESSION:
+        _SESSION.append(boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
+                                              region_name=REGION))
+    return _SESSION[0]
+
+
 class FakeBackend:
     """Backend whose clients are moto's and whose Lambda functions are Python callables (event -> result)."""
 
@@ -33,7 +44,7 @@ class FakeBackend:
 
     def client(self, service: str) -> Any:
         if service not in self._clients:
-            self._clients[service] = boto3.client(service, region_name=REGION)
+            self._clients[service] = _session().client(service, region_name=REGION)
         return self._clients[service]
 
     def invoke_lambda(self, function_name: str, payload: bytes, invocation_type: str = "RequestResponse",
