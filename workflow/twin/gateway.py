@@ -1,0 +1,354 @@
+"""The local API Gateway: a WSGI app that serves the REST API from workflow/definition/openapi.json.
+
+Each HTTP request becomes the REST API Lambda proxy event (payload version 1.0) and the function's proxy
+result becomes the HTTP response, as API Gateway does it: routes and function keys come from the OpenAPI
+document (`x-function`), the API key is checked before any function runs, and the gateway's own errors use
+the JSON shape the deployed API gets from its gateway responses (`GATEWAY_RESPONSE_TEMPLATE`). How a
+function runs is not its business: it is given `invoke(function_key, event) -> result`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import logging
+import re
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl
+
+from werkzeug.datastructures import Headers
+from werkzeug.wrappers import Request, Response
+
+from workflow.config import LOCAL_ACCOUNT, PipelineConfig
+
+OPENAPI_PATH = Path(__file__).resolve().parent.parent / "definition" / "openapi.json"
+# API Gateway's REST API payload limit (10 MB); bigger requests get REQUEST_TOO_LARGE.
+API_GATEWAY_MAX_PAYLOAD = 10 * 1024 * 1024
+HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
+# The body template to set on the deployed API's DEFAULT_4XX and DEFAULT_5XX gateway responses
+# (content type application/json), so its own errors have the API's error shape. The local gateway
+# renders the same template.
+GATEWAY_RESPONSE_TEMPLATE = (
+    '{"error": {"code": "$context.error.responseType", "message": $context.error.messageString}}')
+# Gateway response types the local gateway produces: (status, API Gateway's default message,
+# x-amzn-ErrorType header).
+GATEWAY_ERRORS: dict[str, tuple[int, str, str]] = {
+    "MISSING_AUTHENTICATION_TOKEN": (403, "Missing Authentication Token",
+                                     "MissingAuthenticationTokenException"),
+    "INVALID_API_KEY": (403, "Forbidden", "ForbiddenException"),
+    "REQUEST_TOO_LARGE": (413, "Request Too Long", "RequestTooLongException"),
+    "THROTTLED": (429, "Too Many Requests", "TooManyRequestsException"),
+    "DEFAULT_5XX": (502, "Internal server error", "InternalServerErrorException"),
+}
+_PROXY_RESULT_KEYS = frozenset({"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"})
+
+log = logging.getLogger(__name__)
+
+Invoke = Callable[[str, dict[str, Any]], Any]
+
+
+@dataclass(frozen=True)
+class Route:
+    """One operation of the OpenAPI document: a resource path template, a method and its function."""
+
+    resource: str
+    method: str
+    function: str
+    operation_id: str
+    pattern: re.Pattern[str]
+
+    def match(self, path: str) -> dict[str, str] | None:
+        found = self.pattern.fullmatch(path)
+        return None if found is None else found.groupdict()
+
+
+def load_routes(document: dict[str, Any]) -> list[Route]:
+    """Routes from the OpenAPI paths; literal paths first, as API Gateway prefers them over variables."""
+    routes: list[Route] = []
+    for resource, item in document.get("paths", {}).items():
+        regex = "".join(
+            f"(?P<{part[1:-1]}>[^/]+)" if part.startswith("{") else re.escape(part)
+            for part in re.split(r"(\{[^}/]+\})", resource)
+        )
+        for method in HTTP_METHODS:
+            operation = item.get(method)
+            if operation is None:
+                continue
+            function = operation.get("x-function")
+            if not function:
+                raise ValueError(f"{method.upper()} {resource}: no x-function in the OpenAPI document")
+            routes.append(Route(resource, method.upper(), function, operation.get("operationId", ""),
+                                re.compile(regex)))
+    return sorted(routes, key=lambda r: (r.resource.count("{"), r.resource))
+
+
+class _TokenBucket:
+    """A usage plan's throttle: `rate` requests per second on average, bursts up to `burst`."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate, self.burst = rate, burst
+        self.tokens = float(burst)
+        self.stamp = time.monotonic()
+        self.lock = threading.Lock()
+
+    def take(self) -> bool:
+        with self.lock:
+            now = time.monotonic()
+            self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+            self.stamp = now
+            if self.tokens < 1:
+                return False
+            self.tokens -= 1
+            return True
+
+
+@dataclass
+class GatewayRecord:
+    """One request as the console can show it."""
+
+    request_id: str
+    method: str
+    path: str
+    status: int
+    function: str | None
+    duration_ms: float
+    time: str
+
+
+class RestGateway:
+    """WSGI app: API Gateway (REST API, Lambda proxy integration) in front of `invoke`.
+
+    `api_key=None` leaves the API open; otherwise every API route needs `x-api-key: <api_key>` (403
+    INVALID_API_KEY without it). `throttle=(rate, burst)` applies a usage plan's limits (429 THROTTLED).
+    `/openapi.json` and `/health` are served without a key.
+    """
+
+    def __init__(self, invoke: Invoke, api_key: str | None = None, *, openapi_path: Path = OPENAPI_PATH,
+                 config: PipelineConfig | None = None, max_payload_bytes: int = API_GATEWAY_MAX_PAYLOAD,
+                 throttle: tuple[float, int] | None = None, account: str = LOCAL_ACCOUNT,
+                 api_id: str = "local") -> None:
+        self.invoke = invoke
+        self.api_key = api_key
+        self.config = config or PipelineConfig()
+        self.document: dict[str, Any] = json.loads(Path(openapi_path).read_text(encoding="utf-8"))
+        self.routes = load_routes(self.document)
+        self.max_payload_bytes = max_payload_bytes
+        self.bucket = _TokenBucket(*throttle) if throttle else None
+        self.account = account
+        self.api_id = api_id
+        self.api_key_id = hashlib.sha256((api_key or "").encode()).hexdigest()[:10]
+        self.records: deque[GatewayRecord] = deque(maxlen=1_000)
+
+    # ---- WSGI -------------------------------------------------------------------------------------------
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        request = Request(environ)
+        started = time.monotonic()
+        request_id = str(uuid.uuid4())
+        function: str | None = None
+        try:
+            if request.path == "/openapi.json" and request.method in ("GET", "HEAD"):
+                response = self._openapi(request)
+            elif request.path == "/health" and request.method in ("GET", "HEAD"):
+                response = _json(200, {"status": "ok"})
+            else:
+                function, response = self._api(request, request_id)
+        except Exception:  # the gateway itself must never answer with a stack trace
+            log.exception("gateway error for %s %s", request.method, request.path)
+            response = self._gateway_error("DEFAULT_5XX", request_id)
+        duration = (time.monotonic() - started) * 1000
+        self.records.append(GatewayRecord(request_id, request.method, request.full_path.rstrip("?"),
+                                          response.status_code, function, round(duration, 3),
+                                          datetime.now(UTC).isoformat()))
+        log.info("%s %s -> %s (%s, %.1f ms)", request.method, request.path, response.status_code,
+                 function or "gateway", duration)
+        return response(environ, start_response)
+
+    def _openapi(self, request: Request) -> Response:
+        document = dict(self.document)
+        document["servers"] = [{"url": request.host_url.rstrip("/"), "description": "this local gateway"}]
+        return _json(200, document)
+
+    def _api(self, request: Request, request_id: str) -> tuple[str | None, Response]:
+        raw_path = _raw_path(request.environ)
+        route, params = self._route(request.method, raw_path)
+        if route is None:
+            return None, self._gateway_error("MISSING_AUTHENTICATION_TOKEN", request_id)
+        if self.api_key is not None:
+            given = request.headers.get("x-api-key", "")
+            if not hmac.compare_digest(given.encode(), self.api_key.encode()):
+                return route.function, self._gateway_error("INVALID_API_KEY", request_id)
+        if self.bucket is not None and not self.bucket.take():
+            return route.function, self._gateway_error("THROTTLED", request_id)
+        body = _read_body(request, self.max_payload_bytes)
+        if body is None:
+            return route.function, self._gateway_error("REQUEST_TOO_LARGE", request_id)
+        event = self.proxy_event(request, route, params, raw_path, body, request_id)
+        try:
+            result = self.invoke(route.function, event)
+        except Exception:
+            log.exception("invoking %s failed", route.function)
+            return route.function, self._gateway_error("DEFAULT_5XX", request_id)
+        response = proxy_response(result)
+        if response is None:
+            log.error("%s returned a malformed Lambda proxy response: %.500r", route.function, result)
+            return route.function, self._gateway_error("DEFAULT_5XX", request_id)
+        response.headers["x-amzn-RequestId"] = request_id
+        return route.function, response
+
+    def _route(self, method: str, path: str) -> tuple[Route | None, dict[str, str]]:
+        for route in self.routes:
+            if route.method == method:
+                params = route.match(path)
+                if params is not None:
+                    return route, params
+        return None, {}
+
+    def _gateway_error(self, response_type: str, request_id: str) -> Response:
+        """A gateway response rendered with GATEWAY_RESPONSE_TEMPLATE, headers as API Gateway sends them."""
+        status, message, error_type = GATEWAY_ERRORS[response_type]
+        response = _json(status, {"error": {"code": response_type, "message": message}})
+        response.headers["x-amzn-RequestId"] = request_id
+        response.headers["x-amzn-ErrorType"] = error_type
+        return response
+
+    # ---- the proxy event --------------------------------------------------------------------------------
+    def proxy_event(self, request: Request, route: Route, path_params: dict[str, str], raw_path: str,
+                    body: bytes, request_id: str) -> dict[str, Any]:
+        """The REST API proxy event (payload 1.0). `path` and `pathParameters` are as the client sent them
+        (API Gateway does not URL-decode them); query string values are decoded. Locally the API sits at the
+        root (like a custom domain with an empty base path), so `requestContext.path` equals `path`."""
+        headers: dict[str, str] = {}
+        multi_headers: dict[str, list[str]] = {}
+        for name, value in request.headers.items():
+            multi_headers.setdefault(name, []).append(value)
+            headers[name] = value
+        client_ip = request.remote_addr or "127.0.0.1"
+        extra = {"X-Forwarded-For": client_ip, "X-Forwarded-Proto": request.scheme,
+                 "X-Forwarded-Port": str(request.environ.get("SERVER_PORT", ""))}
+        for name, value in extra.items():
+            headers.setdefault(name, value)
+            multi_headers.setdefault(name, [value])
+        query: dict[str, str] = {}
+        multi_query: dict[str, list[str]] = {}
+        for name, value in parse_qsl(request.query_string.decode("latin-1"), keep_blank_values=True):
+            query[name] = value  # the last value wins, as in API Gateway
+            multi_query.setdefault(name, []).append(value)
+        now = datetime.now(UTC)
+        if body:
+            try:
+                text, encoded = body.decode("utf-8"), False
+            except UnicodeDecodeError:
+                text, encoded = base64.b64encode(body).decode("ascii"), True
+        else:
+            text, encoded = None, False
+        host = request.host
+        return {
+            "resource": route.resource,
+            "path": raw_path,
+            "httpMethod": request.method,
+            "headers": headers,
+            "multiValueHeaders": multi_headers,
+            "queryStringParameters": query or None,
+            "multiValueQueryStringParameters": multi_query or None,
+            "pathParameters": path_params or None,
+            "stageVariables": None,
+            "requestContext": {
+                "resourceId": hashlib.sha256(route.resource.encode()).hexdigest()[:6],
+                "resourcePath": route.resource,
+                "operationName": route.operation_id or None,
+                "httpMethod": request.method,
+                "extendedRequestId": base64.b64encode(uuid.uuid4().bytes[:12]).decode()[:16],
+                "requestTime": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+                "path": raw_path,
+                "accountId": self.account,
+                "protocol": request.environ.get("SERVER_PROTOCOL", "HTTP/1.1"),
+                "stage": self.config.api_stage,
+                "domainPrefix": host.split(".")[0].split(":")[0],
+                "requestTimeEpoch": int(now.timestamp() * 1000),
+                "requestId": request_id,
+                "identity": {
+                    "cognitoIdentityPoolId": None, "accountId": None, "cognitoIdentityId": None,
+                    "caller": None, "sourceIp": client_ip, "principalOrgId": None, "accessKey": None,
+                    "cognitoAuthenticationType": None, "cognitoAuthenticationProvider": None,
+                    "userArn": None, "userAgent": request.headers.get("User-Agent"), "user": None,
+                    "apiKey": self.api_key, "apiKeyId": self.api_key_id if self.api_key else None,
+                },
+                "domainName": host,
+                "apiId": self.api_id,
+            },
+            "body": text,
+            "isBase64Encoded": encoded,
+        }
+
+
+def proxy_response(result: Any) -> Response | None:
+    """The HTTP response for a Lambda proxy result, or None if API Gateway would call it malformed
+    (not an object, unknown keys, no integer statusCode, a non-string body, bad base64)."""
+    if not isinstance(result, dict) or not set(result) <= _PROXY_RESULT_KEYS:
+        return None
+    status = result.get("statusCode")
+    if isinstance(status, str) and status.isdigit():
+        status = int(status)
+    if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
+        return None
+    body = result.get("body")
+    if body is not None and not isinstance(body, str):
+        return None
+    data = (body or "").encode("utf-8")
+    if result.get("isBase64Encoded") and body:
+        try:
+            data = base64.b64decode(body, validate=True)
+        except binascii.Error:
+            return None
+    headers = Headers()
+    single = result.get("headers") or {}
+    multi = result.get("multiValueHeaders") or {}
+    if not isinstance(single, dict) or not isinstance(multi, dict):
+        return None
+    # Both given: merged; a name in multiValueHeaders takes its values from there.
+    for name, value in single.items():
+        if name not in multi:
+            headers.add(name, str(value))
+    for name, values in multi.items():
+        for value in values if isinstance(values, list) else [values]:
+            headers.add(name, str(value))
+    if "Content-Type" not in headers:
+        headers["Content-Type"] = "application/json"
+    return Response(data, status=status, headers=headers)
+
+
+def _raw_path(environ: dict[str, Any]) -> str:
+    """The request path as sent (percent-escapes kept), without the query string."""
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if raw:
+        path = raw.split("?", 1)[0]
+        if "://" in path:  # absolute-form request target
+            path = "/" + path.split("://", 1)[1].partition("/")[2]
+        return path or "/"
+    from urllib.parse import quote
+
+    return quote(environ.get("PATH_INFO", "/").encode("latin-1"), safe="/:@!$&'()*+,;=-._~")
+
+
+def _read_body(request: Request, limit: int) -> bytes | None:
+    """The request body, or None when it is over the payload limit."""
+    length = request.content_length
+    if length is not None and length > limit:
+        return None
+    data = request.stream.read(limit + 1)
+    return None if len(data) > limit else data
+
+
+def _json(status: int, body: Any) -> Response:
+    return Response(json.dumps(body), status=status, mimetype="application/json")
