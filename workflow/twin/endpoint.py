@@ -57,18 +57,27 @@ class Endpoint:
         return self.moto_app(environ, start_response)
 
 
+class QuietRequestHandler(MotoRequestHandler):
+    """moto's handler (keeps underscores in S3 metadata headers) without a log line per request."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        return
+
+
 class ServerThread:
     """A werkzeug threaded server for a WSGI app on a background thread (port 0 picks a free port)."""
 
     def __init__(self, app: WSGIApp, host: str = "127.0.0.1", port: int = 4566, name: str = "endpoint",
-                 request_handler: Any = MotoRequestHandler) -> None:
+                 request_handler: Any = QuietRequestHandler) -> None:
         self.app = app
         self.host = host
         self.name = name
+        if port and not port_free(host, port):
+            raise PortInUse(host, port, name)
         try:
             self.server: BaseWSGIServer = make_server(host, port, app, threaded=True,
                                                       request_handler=request_handler)
-        except OSError as exc:
+        except (OSError, SystemExit) as exc:  # werkzeug reports a taken port with SystemExit
             raise PortInUse(host, port, name) from exc
         self.server.daemon_threads = True  # type: ignore[attr-defined]
         self.port = self.server.server_port
