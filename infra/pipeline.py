@@ -1,0 +1,142 @@
+"""The state machine, loaded from the one ASL file, and the EventBridge rule that starts it."""
+
+from __future__ import annotations
+
+from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+from infra.parameters import Parameters
+from infra.settings import DeploySettings
+from infra.storage import DataStore
+from workflow.config import PipelineConfig, definition_text
+
+# cfn-lint reads `${Name}` in DefinitionString as an embedded parameter outside Fn::Sub (E1029). Here they are
+# DefinitionSubstitutions placeholders, which CloudFormation fills: a false positive for this resource only.
+# W3005: the CDK makes the state machine DependsOn its role as well as the role's policy (redundant).
+CFN_LINT_IGNORES = ["E1029", "W3005"]
+
+
+def csv_key_pattern(config: PipelineConfig) -> str:
+    """EventBridge wildcard for the keys the twin reacts to: under the incoming prefix, ending in `.csv`."""
+    return f"{config.incoming_prefix}*.csv"
+
+
+class Pipeline(Construct):
+    """State machine + the permissions its definition needs + the S3 → EventBridge → execution rule."""
+
+    def __init__(self, scope: Construct, cid: str, *, config: PipelineConfig, settings: DeploySettings,
+                 params: Parameters, store: DataStore, transform: lambda_.IFunction,
+                 summarize: lambda_.IFunction) -> None:
+        super().__init__(scope, cid)
+        stack = Stack.of(self)
+        self.log_group = logs.LogGroup(
+            self, "StateMachineLogs",
+            # The vendedlogs prefix keeps CloudWatch's resource policy small (AWS's advice for Step
+            # Functions).
+            log_group_name=f"/aws/vendedlogs/states/{stack.stack_name}-{config.state_machine_name}",
+            retention=settings.log_retention,
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        self.substitutions: dict[str, str] = {
+            "TransformFunctionArn": transform.function_arn,
+            "SummarizeFunctionArn": summarize.function_arn,
+            "QueueUrl": store.queue.queue_url,
+            "DataBucket": store.bucket.bucket_name,
+            "MaxItemsPerBatch": params.text("max_items_per_batch"),
+            "MaxInputBytesPerBatch": params.text("max_input_bytes_per_batch"),
+            "MaxConcurrency": params.text("max_concurrency"),
+            "ToleratedFailurePercentage": params.text("tolerated_failure_percentage"),
+            "ResultsPrefix": config.results_prefix,
+        }
+        self.state_machine = sfn.StateMachine(
+            self, "StateMachine",
+            definition_body=sfn.DefinitionBody.from_string(definition_text()),
+            definition_substitutions=self.substitutions,
+            state_machine_type=sfn.StateMachineType.STANDARD,
+            logs=sfn.LogOptions(destination=self.log_group, level=sfn.LogLevel.ALL,
+                                include_execution_data=True),
+            tracing_enabled=True,
+        )
+        cfn_sm: sfn.CfnStateMachine = self.state_machine.node.default_child  # type: ignore[assignment]
+        # Levels are parameters: the construct wrote the X-Ray and log-delivery permissions for the
+        # enabled case, the parameters only choose what is sent.
+        cfn_sm.add_property_override("LoggingConfiguration.Level",
+                                     params.state_machine_log_level.value_as_string)
+        cfn_sm.add_property_override("LoggingConfiguration.IncludeExecutionData",
+                                     params.state_machine_log_execution_data.value_as_string)
+        cfn_sm.add_property_override("TracingConfiguration.Enabled",
+                                     params.state_machine_tracing.value_as_string)
+        cfn_sm.add_metadata("cfn-lint", {"config": {"ignore_checks": CFN_LINT_IGNORES}})
+        self._grant_definition_needs(config, store, transform, summarize)
+        self.map_run_policy = self._grant_map_run(stack)
+        self.rule = self._start_rule(config, store)
+
+    def _grant_definition_needs(self, config: PipelineConfig, store: DataStore, transform: lambda_.IFunction,
+                                summarize: lambda_.IFunction) -> None:
+        """Exactly the resources the ASL's tasks, ItemReader and ResultWriter touch."""
+        sm = self.state_machine
+        sm.add_to_role_policy(iam.PolicyStatement(
+            sid="InvokeTaskFunctions", actions=["lambda:InvokeFunction"],
+            resources=[transform.function_arn, summarize.function_arn]))
+        sm.add_to_role_policy(iam.PolicyStatement(
+            sid="EnqueueBatches", actions=["sqs:SendMessage"], resources=[store.queue.queue_arn]))
+        sm.add_to_role_policy(iam.PolicyStatement(
+            sid="ItemReaderReadsIncomingCsv", actions=["s3:GetObject"],
+            resources=[store.bucket.arn_for_objects(f"{config.incoming_prefix}*")]))
+        # AWS's documented ResultWriter policy (the same CDK's ResultWriter grants): multipart writes of
+        # the manifest and result files, and reading them back on redrive.
+        sm.add_to_role_policy(iam.PolicyStatement(
+            sid="ResultWriterWritesResults",
+            actions=["s3:PutObject", "s3:GetObject", "s3:ListMultipartUploadParts",
+                     "s3:AbortMultipartUpload"],
+            resources=[store.bucket.arn_for_objects(f"{config.results_prefix}*")]))
+
+    def _grant_map_run(self, stack: Stack) -> iam.Policy:
+        """A Distributed Map starts child executions of its own state machine (AWS: IAM policies for
+        Distributed Map). A separate policy: inside the role's default policy the state machine would
+        depend on its own ARN."""
+        sm = self.state_machine
+        executions = [
+            stack.format_arn(service="states", resource="execution",
+                             resource_name=f"{sm.state_machine_name}{suffix}",
+                             arn_format=ArnFormat.COLON_RESOURCE_NAME)
+            for suffix in (":*", "/*")
+        ]
+        policy = iam.Policy(self, "MapRunPolicy", statements=[
+            iam.PolicyStatement(sid="StartChildExecutions", actions=["states:StartExecution"],
+                                resources=[sm.state_machine_arn]),
+            iam.PolicyStatement(sid="TrackChildExecutions",
+                                actions=["states:DescribeExecution", "states:StopExecution"],
+                                resources=executions),
+            iam.PolicyStatement(sid="RedriveChildExecutions", actions=["states:RedriveExecution"],
+                                resources=[executions[1]]),
+        ])
+        policy.attach_to_role(sm.role)
+        return policy
+
+    def _start_rule(self, config: PipelineConfig, store: DataStore) -> events.Rule:
+        """S3 Object Created (EventBridge notifications) for `<incoming>*.csv` → StartExecution(event)."""
+        return events.Rule(
+            self, "CsvUploaded",
+            description="A CSV lands under the incoming prefix: start an execution with the event as input",
+            event_pattern=events.EventPattern(
+                source=["aws.s3"],
+                detail_type=["Object Created"],
+                detail={
+                    "bucket": {"name": [store.bucket.bucket_name]},
+                    "object": {"key": [{"wildcard": csv_key_pattern(config)}]},
+                },
+            ),
+            targets=[targets.SfnStateMachine(
+                self.state_machine,
+                dead_letter_queue=store.start_failures,
+                retry_attempts=185,
+                max_event_age=Duration.hours(24),
+            )],
+        )
