@@ -1,0 +1,110 @@
+"""An execution's event history, shaped like GetExecutionHistory's `events`.
+
+Each event has AWS's `timestamp`, `type`, `id` (1-based, in order), `previousEventId` and one
+`<detailsKey>` object named as the API names it (e.g. `taskScheduledEventDetails`,
+`stateEnteredEventDetails`). Listeners see every event as it is appended (the console subscribes).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+Listener = Callable[[str, dict[str, Any]], None]
+
+# Payloads larger than this are cut in events and flagged `truncated` (AWS's history limit is 256 KiB).
+MAX_PAYLOAD_BYTES = 262_144
+
+# Event types whose details object is not named after the type.
+_NO_DETAILS = {
+    "LambdaFunctionStarted", "MapStateSucceeded", "MapStateFailed", "MapStateAborted", "ParallelStateStarted",
+    "ParallelStateSucceeded", "ParallelStateFailed", "ParallelStateAborted", "WaitStateAborted",
+    "MapRunSucceeded", "MapRunAborted",
+}
+
+
+def details_key(event_type: str) -> str | None:
+    """The name of the details field for an event type, as in the HistoryEvent API shape."""
+    if event_type.endswith("StateEntered"):
+        return "stateEnteredEventDetails"
+    if event_type.endswith("StateExited"):
+        return "stateExitedEventDetails"
+    if event_type in _NO_DETAILS:
+        return None
+    return event_type[0].lower() + event_type[1:] + "EventDetails"
+
+
+def payload(value: Any) -> str:
+    """JSON text of a payload as history events carry it."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def payload_fields(name: str, value: Any) -> dict[str, Any]:
+    """`{name: <json>, name+"Details": {"truncated": bool}}` for input/output fields of events."""
+    text = value if isinstance(value, str) else payload(value)
+    truncated = len(text.encode("utf-8")) > MAX_PAYLOAD_BYTES
+    if truncated:
+        text = text.encode("utf-8")[:MAX_PAYLOAD_BYTES].decode("utf-8", "ignore")
+    return {name: text, name + "Details": {"truncated": truncated}}
+
+
+class History:
+    """Append-only, thread-safe list of events of one execution."""
+
+    def __init__(self, execution_arn: str, now: Callable[[], datetime],
+                 listeners: list[Listener] | None = None) -> None:
+        self.execution_arn = execution_arn
+        self._now = now
+        self._events: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        self._listeners = listeners if listeners is not None else []
+
+    def append(self, event_type: str, details: dict[str, Any] | None = None,
+               previous: int | None = None) -> int:
+        """Add an event; `previous` defaults to the last event's id. Returns the new event's id."""
+        with self._lock:
+            event_id = len(self._events) + 1
+            event: dict[str, Any] = {
+                "timestamp": self._now(),
+                "type": event_type,
+                "id": event_id,
+                "previousEventId": previous if previous is not None else event_id - 1,
+            }
+            key = details_key(event_type)
+            if key is not None and details is not None:
+                event[key] = details
+            self._events.append(event)
+        for listener in list(self._listeners):
+            with contextlib.suppress(Exception):  # a broken subscriber must never break an execution
+                listener(self.execution_arn, event)
+        return event_id
+
+    @property
+    def last_id(self) -> int:
+        with self._lock:
+            return len(self._events)
+
+    def events(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self._events)
+
+    def types(self) -> list[str]:
+        return [e["type"] for e in self.events()]
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._events)
+
+
+def strip_execution_data(event: dict[str, Any]) -> dict[str, Any]:
+    """The event without input/output/parameters payloads (includeExecutionData=False)."""
+    out: dict[str, Any] = {}
+    for key, value in event.items():
+        if isinstance(value, dict) and key.endswith("EventDetails"):
+            value = {k: v for k, v in value.items() if k not in ("input", "output", "parameters")}
+        out[key] = value
+    return out

@@ -1,0 +1,115 @@
+"""Map Runs: the record a Distributed Map keeps of its child executions (DescribeMapRun / ListMapRuns).
+
+Counts are derived from the children's statuses, never kept separately, so they cannot drift: a child not
+started yet is `pending`; item counts weigh each child by the number of items in its batch.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from workflow.engine.definition import Machine
+from workflow.engine.states.runtime import ExecutionRecord
+
+_STATUS_KEYS = {"RUNNING": "running", "SUCCEEDED": "succeeded", "FAILED": "failed", "TIMED_OUT": "timedOut",
+                "ABORTED": "aborted"}
+UNSUCCESSFUL = ("FAILED", "TIMED_OUT", "ABORTED")
+
+
+@dataclass
+class ChildSlot:
+    """One child execution of the run: its input and item count, and its record once started."""
+
+    index: int
+    input: Any
+    item_count: int
+    record: ExecutionRecord | None = None
+
+    @property
+    def status(self) -> str:
+        return self.record.status if self.record is not None else "PENDING"
+
+
+@dataclass
+class MapRun:
+    arn: str
+    execution_arn: str
+    state_machine_arn: str  # the child state machine (<parent>/<label>)
+    state_name: str
+    label: str
+    machine: Machine
+    execution_type: str
+    start_date: datetime
+    max_concurrency: int
+    tolerated_failure_percentage: float
+    tolerated_failure_count: int
+    tolerance_given: tuple[bool, bool]  # (percentage given, count given)
+    slots: list[ChildSlot] = field(default_factory=list)
+    status: str = "RUNNING"
+    stop_date: datetime | None = None
+    redrive_count: int = 0
+    redrive_date: datetime | None = None
+    results_written: int = 0
+    error: str | None = None
+    cause: str | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def id(self) -> str:
+        return self.arn.rsplit(":", 1)[1]
+
+    def total_items(self) -> int:
+        return sum(s.item_count for s in self.slots)
+
+    def failed_items(self) -> int:
+        return sum(s.item_count for s in self.slots if s.status in UNSUCCESSFUL)
+
+    def threshold_exceeded(self) -> bool:
+        """AWS: the run fails when failures exceed ToleratedFailurePercentage or ToleratedFailureCount
+        (either, when both are set); without either, any failure fails it."""
+        failed = self.failed_items()
+        if failed == 0:
+            return False
+        pct_given, count_given = self.tolerance_given
+        if not pct_given and not count_given:
+            return True
+        total = self.total_items() or 1
+        if count_given and failed > self.tolerated_failure_count:
+            return True
+        return pct_given and failed * 100.0 / total > self.tolerated_failure_percentage
+
+    def _counts(self, weight: bool) -> dict[str, int]:
+        counts = {"pending": 0, "running": 0, "succeeded": 0, "failed": 0, "timedOut": 0, "aborted": 0,
+                  "total": 0, "resultsWritten": 0, "failuresNotRedrivable": 0, "pendingRedrive": 0}
+        for slot in self.slots:
+            n = slot.item_count if weight else 1
+            counts[_STATUS_KEYS.get(slot.status, "pending")] += n
+            counts["total"] += n
+        counts["resultsWritten"] = (sum(s.item_count for s in self.slots[: self.results_written]) if weight
+                                    else self.results_written)
+        return counts
+
+    def describe(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "mapRunArn": self.arn, "executionArn": self.execution_arn, "status": self.status,
+            "startDate": self.start_date, "maxConcurrency": self.max_concurrency,
+            "toleratedFailurePercentage": float(self.tolerated_failure_percentage),
+            "toleratedFailureCount": int(self.tolerated_failure_count),
+            "itemCounts": self._counts(True), "executionCounts": self._counts(False),
+            "redriveCount": self.redrive_count,
+        }
+        if self.stop_date is not None:
+            out["stopDate"] = self.stop_date
+        if self.redrive_date is not None:
+            out["redriveDate"] = self.redrive_date
+        return out
+
+    def list_item(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"executionArn": self.execution_arn, "mapRunArn": self.arn,
+                               "stateMachineArn": self.state_machine_arn, "startDate": self.start_date}
+        if self.stop_date is not None:
+            out["stopDate"] = self.stop_date
+        return out

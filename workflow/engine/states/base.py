@@ -1,0 +1,152 @@
+"""The state loop: enter a state, run it (Retry, Catch), exit it, follow Next; iterative, no recursion.
+
+Every state kind is a handler `(state, raw_input, scope, run) -> Outcome` registered in HANDLERS; this module
+owns what is common: history's <Type>StateEntered/Exited events, retries (with their backoff waits visible in
+the history as repeated attempts), catchers, the payload limit and the execution timeout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from workflow.engine import errors
+from workflow.engine.definition import Machine, StateDef
+from workflow.engine.errors import StatesError
+from workflow.engine.history import payload_fields
+from workflow.engine.paths import MISSING, apply_result_path
+from workflow.engine.states import io, retry
+from workflow.engine.states.runtime import Aborted, Scope
+
+
+@dataclass
+class Outcome:
+    output: Any
+    next: str | None  # None: the (sub-)machine ends here
+
+
+@dataclass
+class StateRun:
+    """One entry into a state: when it was entered, its retries so far and its task token."""
+
+    state: StateDef
+    entered: datetime
+    retry_count: int = 0
+    token: str | None = None
+
+    def context(self, scope: Scope) -> dict[str, Any]:
+        return io.context_object(scope, self.state.name, self.entered, self.retry_count, self.token)
+
+
+Handler = Callable[[StateDef, Any, Scope, StateRun], Outcome]
+HANDLERS: dict[str, Handler] = {}
+RETRYABLE = {"Task", "Parallel", "Map"}
+
+
+def handler(state_type: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        HANDLERS[state_type] = fn
+        return fn
+    return register
+
+
+def wait(scope: Scope, seconds: float | None, event: Any = None) -> bool:
+    """Wait `seconds` of virtual time, or until `event` (default: cancellation) is set; honours the execution
+    deadline (TimeoutSeconds). Returns True if the event was set. Raises Aborted when cancelled."""
+    engine, ex = scope.engine, scope.execution
+    target = event if event is not None else scope.cancel.event
+    limit = seconds
+    deadline = engine.deadline_of(ex)
+    if deadline is not None:
+        remaining = (deadline - engine.clock.now()).total_seconds()
+        limit = remaining if limit is None else min(limit, remaining)
+    woke = engine.clock.wait(target, max(limit, 0.0) if limit is not None else None)
+    engine.check_deadline(ex)
+    scope.cancel.check()
+    return woke
+
+
+def run_machine(machine: Machine, state_input: Any, scope: Scope, *, start_at: str | None = None,
+                record_failure: bool = False) -> Any:
+    """Run states from StartAt (or `start_at`) to an end; returns the output or raises StatesError/Aborted."""
+    name = start_at or machine.start_at
+    data = state_input
+    while True:
+        scope.engine.check_deadline(scope.execution)
+        scope.cancel.check()
+        state = machine.states[name]
+        try:
+            outcome = run_state(state, data, scope)
+        except (StatesError, Aborted):
+            if record_failure:
+                scope.execution.failed_state = name
+                scope.execution.failed_input = data
+            raise
+        if outcome.next is None:
+            return outcome.output
+        data, name = outcome.output, outcome.next
+
+
+def _error_of(exc: Exception) -> StatesError:
+    if isinstance(exc, StatesError):
+        return exc
+    return StatesError(errors.RUNTIME, f"{type(exc).__name__}: {exc}")
+
+
+def run_state(state: StateDef, raw_input: Any, scope: Scope) -> Outcome:
+    engine = scope.engine
+    run = StateRun(state, engine.clock.now())
+    scope.event(f"{state.type}StateEntered", {"name": state.name, **payload_fields("input", raw_input)})
+    run_fn = HANDLERS[state.type]
+    attempts: dict[int, int] = {}
+    while True:
+        try:
+            outcome = run_fn(state, raw_input, scope, run)
+            io.check_size(outcome.output, f"state/task '{state.name}' returned a result which")
+            break
+        except Aborted:
+            if state.type in ("Task", "Map", "Parallel", "Wait"):
+                scope.event(f"{state.type}StateAborted")
+            raise
+        except Exception as exc:  # StatesError, or an engine/integration bug surfaced as States.Runtime
+            err = _error_of(exc)
+            if state.type not in RETRYABLE:
+                raise err from exc
+            found = retry.find(state.spec.get("Retry"), err.error)
+            if found is not None:
+                index, retrier = found
+                done = attempts.get(index, 0)
+                if done < retry.max_attempts(retrier):
+                    attempts[index] = done + 1
+                    wait(scope, retry.delay_seconds(retrier, done, engine.rng))
+                    run.retry_count += 1
+                    continue
+            caught = retry.find(state.spec.get("Catch"), err.error)
+            if caught is None:
+                raise err from exc
+            outcome = _catch(state, caught[1], err, raw_input, scope, run)
+            break
+    scope.event(f"{state.type}StateExited", {"name": state.name, **payload_fields("output", outcome.output)})
+    return outcome
+
+
+def _catch(state: StateDef, catcher: dict[str, Any], err: StatesError, raw_input: Any, scope: Scope,
+           run: StateRun) -> Outcome:
+    """A catcher's transition: JSONPath puts the error output at ResultPath; JSONata uses Output/Assign."""
+    error_output = err.to_output()
+    ctx = run.context(scope)
+    variables = scope.variables.snapshot()
+    if state.jsonata:
+        states = io.states_var(raw_input, ctx, errorOutput=error_output)
+        output = io.jsonata(catcher["Output"], states, variables) if "Output" in catcher else error_output
+        io.assign(catcher, scope, jsonata_mode=True, data=None, ctx=ctx, variables=variables, states=states)
+    else:
+        output = apply_result_path(raw_input, error_output, catcher.get("ResultPath", MISSING))
+        io.assign(catcher, scope, jsonata_mode=False, data=error_output, ctx=ctx, variables=variables)
+    return Outcome(output, catcher["Next"])
+
+
+def next_of(state: StateDef) -> str | None:
+    return None if state.end else state.next

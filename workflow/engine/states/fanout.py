@@ -1,0 +1,86 @@
+"""Run branches or iterations concurrently in a bounded thread pool, failing fast like AWS.
+
+Used by Parallel (one job per branch) and the Inline Map (one per item). The first failure cancels the
+siblings and becomes the state's error. Jobs that succeeded are remembered on the execution so that a redrive
+reruns "only the iterations and branches that failed or aborted" (RedriveExecution API reference).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from workflow.engine.definition import Machine
+from workflow.engine.errors import StatesError
+from workflow.engine.states.runtime import Aborted, Scope
+
+MAX_THREADS = 32  # local bound; MaxConcurrency above it still works, just with fewer threads at a time
+
+
+@dataclass
+class Job:
+    key: str  # unique path of the branch/iteration within the execution
+    machine: Machine
+    input: Any
+    index: int
+
+
+def run_jobs(scope: Scope, jobs: list[Job], max_concurrency: int,
+             on_start: Callable[[Scope, Job], None] | None = None,
+             on_end: Callable[[Scope, Job, str], None] | None = None) -> list[Any]:
+    """Outputs in job order; raises the first StatesError, or Aborted if the caller was cancelled."""
+    from workflow.engine.states.base import run_machine
+
+    ex = scope.execution
+    group = scope.cancel.child()
+    results: list[Any] = [None] * len(jobs)
+    failure: list[BaseException] = []
+
+    def one(job: Job) -> None:
+        with ex.lock:
+            cached = job.key in ex.completed_branches
+            value = ex.completed_branches.get(job.key)
+        if cached:
+            results[job.index] = value
+            return
+        if group.cancelled:
+            return
+        child = scope.child(job.key)
+        child.cancel = group.child()
+        if on_start:
+            on_start(child, job)
+        try:
+            results[job.index] = run_machine(job.machine, job.input, child)
+        except StatesError as err:
+            with ex.lock:
+                failure.append(err)
+            group.cancel()
+            if on_end:
+                on_end(child, job, "Failed")
+            return
+        except Aborted:
+            if on_end:
+                on_end(child, job, "Aborted")
+            return
+        with ex.lock:
+            ex.completed_branches[job.key] = results[job.index]
+        if on_end:
+            on_end(child, job, "Succeeded")
+
+    workers = max(1, min(max_concurrency or len(jobs) or 1, MAX_THREADS, len(jobs) or 1))
+    if workers == 1:
+        for job in jobs:
+            one(job)
+    else:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sfn-fanout") as pool:
+            list(pool.map(one, jobs))
+    scope.last_event = ex.history.last_id
+    scope.cancel.check()
+    if failure:
+        raise failure[0]
+    with ex.lock:  # the state completed: a later visit (a loop) must run its branches again
+        for job in jobs:
+            ex.completed_branches.pop(job.key, None)
+    return results

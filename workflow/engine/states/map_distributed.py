@@ -1,0 +1,222 @@
+"""Distributed Map: read items (ItemReader), select and batch them, run each batch as a child execution.
+
+As on AWS: ItemSelector is applied to every item (with `$$.Map.Item.Index/Value`) before ItemBatcher groups
+them; each child execution has its own ARN and history and shows up in ListExecutions(mapRunArn); the Map Run
+fails with States.ExceedToleratedFailureThreshold once failed items exceed ToleratedFailurePercentage/Count;
+ResultWriter exports the children's results to S3. A redrive of the parent reruns only the children that did
+not succeed, keeping their ARNs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from workflow.engine import errors
+from workflow.engine.definition import StateDef
+from workflow.engine.errors import StatesError
+from workflow.engine.map_run import UNSUCCESSFUL, ChildSlot, MapRun
+from workflow.engine.paths import MISSING, apply_input_path
+from workflow.engine.states import io
+from workflow.engine.states.base import Outcome, StateRun, next_of
+from workflow.engine.states.map_inline import map_items, max_concurrency, select_item
+from workflow.engine.states.runtime import Aborted, Scope
+from workflow.engine.template import evaluate_template
+
+MAX_CHILD_THREADS = 32
+THRESHOLD_CAUSE = "The specified tolerated failure threshold was exceeded"
+
+
+def _evaluated_block(state: StateDef, block: Mapping[str, Any], raw_input: Any, effective: Any,
+                     ctx: Mapping[str, Any], variables: Mapping[str, Any]) -> dict[str, Any]:
+    """ItemReader/ResultWriter with their Parameters (JSONPath) or Arguments (JSONata) evaluated."""
+    out = dict(block)
+    if state.jsonata and "Arguments" in block:
+        out["Arguments"] = io.jsonata(block["Arguments"], io.states_var(raw_input, ctx), variables)
+        out["Parameters"] = out["Arguments"]
+    elif "Parameters" in block:
+        out["Parameters"] = evaluate_template(block["Parameters"], effective, context=ctx,
+                                              variables=variables, error=errors.PARAMETER_PATH_FAILURE)
+    config = dict(out.get("ReaderConfig") or {})
+    if "MaxItemsPath" in config:
+        from workflow.engine.paths import evaluate_path
+
+        config["MaxItems"] = evaluate_path(config.pop("MaxItemsPath"), effective, context=ctx,
+                                           variables=variables)
+    elif state.jsonata and isinstance(config.get("MaxItems"), str):
+        config["MaxItems"] = io.jsonata(config["MaxItems"], io.states_var(raw_input, ctx), variables)
+    if config:
+        out["ReaderConfig"] = config
+    return out
+
+
+def _source_items(state: StateDef, raw_input: Any, effective: Any, scope: Scope, ctx: Mapping[str, Any],
+                  variables: Mapping[str, Any]) -> Iterator[Any]:
+    if "ItemReader" not in state.spec:
+        yield from map_items(state, raw_input, effective, ctx, variables)
+        return
+    from workflow.engine.item_reader import read_items
+
+    reader = _evaluated_block(state, state.spec["ItemReader"], raw_input, effective, ctx, variables)
+    try:
+        yield from read_items(reader, scope.engine.backend)
+    except StatesError:
+        raise
+    except Exception as exc:
+        raise StatesError(errors.ITEM_READER_FAILED, f"{type(exc).__name__}: {exc}") from exc
+
+
+def _batcher_settings(state: StateDef, raw_input: Any, effective: Any, ctx: Mapping[str, Any],
+                      variables: Mapping[str, Any]) -> tuple[int | None, int | None, Any]:
+    batcher = state.spec["ItemBatcher"]
+    view = StateDef(state.name, state.type, dict(batcher), state.query_language)
+    max_items = io.dynamic_number(view, "MaxItemsPerBatch", effective, ctx, variables, raw_input)
+    max_bytes = io.dynamic_number(view, "MaxInputBytesPerBatch", effective, ctx, variables, raw_input)
+    batch_input: Any = None
+    if "BatchInput" in batcher:
+        if state.jsonata:
+            batch_input = io.jsonata(batcher["BatchInput"], io.states_var(raw_input, ctx), variables)
+        else:
+            batch_input = evaluate_template(batcher["BatchInput"], effective, context=ctx,
+                                            variables=variables, error=errors.PARAMETER_PATH_FAILURE)
+    return (int(max_items) if max_items else None, int(max_bytes) if max_bytes else None, batch_input)
+
+
+def _slots(state: StateDef, raw_input: Any, effective: Any, scope: Scope, ctx: Mapping[str, Any],
+           variables: Mapping[str, Any]) -> list[ChildSlot]:
+    selected = (select_item(state, raw_input, effective, ctx, variables, i, item)
+                for i, item in enumerate(_source_items(state, raw_input, effective, scope, ctx, variables)))
+    if "ItemBatcher" not in state.spec:
+        return [ChildSlot(i, value, 1) for i, value in enumerate(selected)]
+    from workflow.engine.batcher import batch_items
+
+    max_items, max_bytes, batch_input = _batcher_settings(state, raw_input, effective, ctx, variables)
+    batches = batch_items(selected, max_items=max_items, max_bytes=max_bytes, batch_input=batch_input)
+    return [ChildSlot(i, batch, len(batch.get("Items", []))) for i, batch in enumerate(batches)]
+
+
+def _tolerance(state: StateDef, raw_input: Any, effective: Any, ctx: Mapping[str, Any],
+               variables: Mapping[str, Any]) -> tuple[float, int, tuple[bool, bool]]:
+    pct = io.dynamic_number(state, "ToleratedFailurePercentage", effective, ctx, variables, raw_input)
+    count = io.dynamic_number(state, "ToleratedFailureCount", effective, ctx, variables, raw_input)
+    if pct is not None and not 0 <= pct <= 100:
+        raise StatesError(errors.RUNTIME, "ToleratedFailurePercentage must be between 0 and 100")
+    if count is not None and count < 0:
+        raise StatesError(errors.RUNTIME, "ToleratedFailureCount must be a non-negative integer")
+    return float(pct or 0), int(count or 0), (pct is not None, count is not None)
+
+
+def run_distributed_map(state: StateDef, raw_input: Any, scope: Scope, run: StateRun) -> Outcome:
+    engine, ex = scope.engine, scope.execution
+    ctx, variables = run.context(scope), scope.variables.snapshot()
+    effective = raw_input if state.jsonata else apply_input_path(
+        raw_input, state.spec.get("InputPath", MISSING), context=ctx, variables=variables)
+    key = f"{scope.path}/{state.name}"
+    previous = engine.map_runs.get(ex.map_runs.get(key, ""))
+    if previous is not None and previous.status in ("FAILED", "ABORTED"):
+        map_run = previous
+        engine.redrive_map_run(map_run)
+        scope.event("MapStateStarted", {"length": len(map_run.slots)})
+        scope.event("MapRunRedriven", {"mapRunArn": map_run.arn, "redriveCount": map_run.redrive_count})
+    else:
+        slots = _slots(state, raw_input, effective, scope, ctx, variables)
+        pct, count, given = _tolerance(state, raw_input, effective, ctx, variables)
+        concurrency = max_concurrency(state, effective, ctx, variables, raw_input)
+        assert state.processor is not None
+        map_run = engine.create_map_run(ex, state, slots, concurrency, pct, count, given)
+        ex.map_runs[key] = map_run.arn
+        scope.event("MapStateStarted", {"length": len(slots)})
+        scope.event("MapRunStarted", {"mapRunArn": map_run.arn})
+    _run_children(map_run, scope)
+    failed = map_run.threshold_exceeded()
+    result: Any = None
+    writer_error: StatesError | None = None
+    if "ResultWriter" in state.spec:
+        try:
+            result = _write_results(state, map_run, raw_input, effective, scope, ctx, variables)
+        except StatesError as err:
+            writer_error = err
+    else:
+        result = [_child_output(slot) for slot in map_run.slots]
+    error = (errors.EXCEED_TOLERATED_FAILURE_THRESHOLD, THRESHOLD_CAUSE) if failed else None
+    if error is None and writer_error is not None:
+        error = (writer_error.error, writer_error.cause)
+    engine.finish_map_run(map_run, "FAILED" if error else "SUCCEEDED", *(error or (None, None)))
+    if error is not None:
+        scope.event("MapRunFailed", {"error": error[0], "cause": error[1]})
+        scope.event("MapStateFailed")
+        raise StatesError(*error)
+    scope.event("MapRunSucceeded")
+    scope.event("MapStateSucceeded")
+    output = io.finish(state, scope, raw_input=raw_input, result=result, ctx=ctx, variables=variables)
+    return Outcome(output, next_of(state))
+
+
+def _child_output(slot: ChildSlot) -> Any:
+    record = slot.record
+    if record is None:
+        return None
+    if record.status == "SUCCEEDED":
+        return record.output
+    return {"Error": record.error, "Cause": record.cause}
+
+
+def _run_children(map_run: MapRun, scope: Scope) -> None:
+    """Start the children that have not succeeded, at most MaxConcurrency at a time; stop at the threshold."""
+    engine = scope.engine
+    group = scope.cancel.child()
+    todo = [slot for slot in map_run.slots if slot.status != "SUCCEEDED"]
+
+    def one(slot: ChildSlot) -> None:
+        if group.cancelled:
+            return
+        engine.run_map_child(map_run, slot, group)
+        if slot.status in UNSUCCESSFUL and map_run.threshold_exceeded():
+            group.cancel()  # the run fails: abort the running children, start no more
+
+    workers = max(1, min(map_run.max_concurrency or MAX_CHILD_THREADS, MAX_CHILD_THREADS, len(todo) or 1))
+    if workers == 1:
+        for slot in todo:
+            one(slot)
+    else:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sfn-map-run") as pool:
+            list(pool.map(one, todo))
+    if scope.cancel.cancelled:
+        engine.finish_map_run(map_run, "ABORTED", None, None)
+        raise Aborted()
+
+
+def _write_results(state: StateDef, map_run: MapRun, raw_input: Any, effective: Any, scope: Scope,
+                   ctx: Mapping[str, Any], variables: Mapping[str, Any]) -> dict[str, Any]:
+    from workflow.engine.result_writer import ChildResult, write_results
+
+    block = _evaluated_block(state, state.spec["ResultWriter"], raw_input, effective, ctx, variables)
+    params = block.get("Parameters") or {}
+    children = []
+    for slot in map_run.slots:
+        record = slot.record
+        if record is None:
+            continue
+        children.append(ChildResult(
+            execution_arn=record.arn, name=record.name, state_machine_arn=record.state_machine_arn,
+            status=record.status, input=record.input_text,
+            output=None if record.output is None or record.status != "SUCCEEDED" else io_json(record.output),
+            error=record.error, cause=record.cause, start_date=record.start_date, stop_date=record.stop_date,
+            redrive_count=record.redrive_count,
+            redrive_status="REDRIVABLE_BY_MAP_RUN" if record.status in UNSUCCESSFUL else "NOT_REDRIVABLE"))
+    try:
+        details = write_results(scope.engine.backend, bucket=params.get("Bucket"),
+                                prefix=params.get("Prefix", ""), map_run_arn=map_run.arn, children=children)
+    except StatesError:
+        raise
+    except Exception as exc:
+        raise StatesError(errors.RESULT_WRITER_FAILED, f"{type(exc).__name__}: {exc}") from exc
+    map_run.results_written = len(children)
+    return {"MapRunArn": map_run.arn, "ResultWriterDetails": details}
+
+
+def io_json(value: Any) -> str:
+    from workflow.engine.history import payload
+
+    return payload(value)

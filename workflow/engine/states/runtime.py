@@ -1,0 +1,244 @@
+"""Run-time records shared by the state implementations: executions, scopes, cancellation, task tokens."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from workflow.engine.definition import Machine, StateDef
+from workflow.engine.errors import ServiceError
+from workflow.engine.history import History
+
+if TYPE_CHECKING:
+    from workflow.engine.executor import Engine
+
+
+class Aborted(Exception):
+    """The execution (or this branch) was stopped: StopExecution, execution timeout, or a failed sibling."""
+
+
+class CancelToken:
+    """A cancellation flag that cascades to child tokens and wakes whatever waits on it."""
+
+    def __init__(self, parent: CancelToken | None = None) -> None:
+        self.event = threading.Event()
+        self._children: list[CancelToken] = []
+        self._hooks: list[Callable[[], None]] = []
+        self._lock = threading.Lock()
+        if parent is not None:
+            parent._add_child(self)
+
+    def _add_child(self, child: CancelToken) -> None:
+        with self._lock:
+            self._children.append(child)
+            cancelled = self.event.is_set()
+        if cancelled:
+            child.cancel()
+
+    def child(self) -> CancelToken:
+        return CancelToken(self)
+
+    def on_cancel(self, hook: Callable[[], None]) -> None:
+        with self._lock:
+            self._hooks.append(hook)
+            cancelled = self.event.is_set()
+        if cancelled:
+            hook()
+
+    def cancel(self) -> None:
+        with self._lock:
+            if self.event.is_set():
+                return
+            self.event.set()
+            children, hooks = list(self._children), list(self._hooks)
+        for hook in hooks:
+            hook()
+        for child in children:
+            child.cancel()
+
+    @property
+    def cancelled(self) -> bool:
+        return self.event.is_set()
+
+    def check(self) -> None:
+        if self.event.is_set():
+            raise Aborted()
+
+
+class Variables:
+    """Workflow variables of one scope; outer scopes are visible read-only (AWS's variable scoping)."""
+
+    def __init__(self, parent: Variables | None = None, values: Mapping[str, Any] | None = None) -> None:
+        self.parent = parent
+        self.local: dict[str, Any] = dict(values or {})
+        self._lock = threading.Lock()
+
+    def child(self) -> Variables:
+        return Variables(self)
+
+    def snapshot(self) -> dict[str, Any]:
+        merged = self.parent.snapshot() if self.parent is not None else {}
+        with self._lock:
+            merged.update(self.local)
+        return merged
+
+    def assign(self, values: Mapping[str, Any]) -> None:
+        with self._lock:
+            self.local.update(values)
+
+
+@dataclass
+class ExecutionRecord:
+    """Everything the API reports about an execution, and what redrive needs to continue it."""
+
+    arn: str
+    name: str
+    state_machine_arn: str
+    state_machine_name: str
+    machine: Machine
+    definition_text: str
+    input: Any
+    input_text: str
+    role_arn: str
+    type: str  # STANDARD | EXPRESS
+    start_date: datetime
+    history: History
+    status: str = "RUNNING"
+    stop_date: datetime | None = None
+    output: Any = None
+    error: str | None = None
+    cause: str | None = None
+    redrive_count: int = 0
+    redrive_date: datetime | None = None
+    map_run_arn: str | None = None  # set for child executions of a Distributed Map
+    label: str | None = None
+    trace_header: str | None = None
+    test_case: str | None = None
+    state_machine_version_arn: str | None = None
+    # run-time
+    cancel: CancelToken = field(default_factory=CancelToken)
+    done: threading.Event = field(default_factory=threading.Event)
+    thread: threading.Thread | None = None
+    timed_out: bool = False
+    stop_error: str | None = None
+    stop_cause: str | None = None
+    variables: Variables = field(default_factory=Variables)
+    # redrive bookkeeping: where the last attempt failed and with which input
+    failed_state: str | None = None
+    failed_input: Any = None
+    not_redrivable_reason: str | None = None
+    completed_branches: dict[str, Any] = field(default_factory=dict)
+    map_runs: dict[str, str] = field(default_factory=dict)  # state path -> map run ARN
+    mock_invocations: dict[str, int] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def finished(self) -> bool:
+        return self.status != "RUNNING"
+
+    def next_mock_invocation(self, state_name: str) -> int:
+        with self.lock:
+            n = self.mock_invocations.get(state_name, 0)
+            self.mock_invocations[state_name] = n + 1
+            return n
+
+
+@dataclass
+class Scope:
+    """Where a state runs: its execution, variables, cancellation, Map item and history position."""
+
+    engine: Engine
+    execution: ExecutionRecord
+    variables: Variables
+    cancel: CancelToken
+    path: str = ""  # position in nested branches/iterations, for redrive bookkeeping
+    map_item: dict[str, Any] | None = None
+    last_event: int | None = None
+
+    def child(self, path: str, *, map_item: dict[str, Any] | None = None,
+              variables: Variables | None = None) -> Scope:
+        return Scope(self.engine, self.execution, variables or self.variables.child(), self.cancel.child(),
+                     path=path, map_item=map_item, last_event=self.last_event)
+
+    def event(self, event_type: str, details: dict[str, Any] | None = None) -> int:
+        """Append to the execution's history, chaining previousEventId along this branch."""
+        self.last_event = self.execution.history.append(event_type, details, previous=self.last_event)
+        return self.last_event
+
+
+# ---------------------------------------------------------------------------------------------- task tokens
+
+@dataclass
+class TokenWaiter:
+    """A task waiting for SendTaskSuccess/Failure/Heartbeat."""
+
+    token: str
+    execution_arn: str
+    state_name: str
+    event: threading.Event = field(default_factory=threading.Event)
+    outcome: tuple[str, Any, Any] | None = None  # ("success", output, None) | ("failure", error, cause)
+    beats: int = 0
+    closed: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class TokenRegistry:
+    """Issues task tokens and routes the SendTask* calls to the waiting task."""
+
+    def __init__(self) -> None:
+        self._waiters: dict[str, TokenWaiter] = {}
+        self._lock = threading.Lock()
+
+    def issue(self, execution_arn: str, state_name: str) -> TokenWaiter:
+        raw = json.dumps({"e": execution_arn, "s": state_name, "n": uuid.uuid4().hex}, separators=(",", ":"))
+        token = "AQ" + base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+        waiter = TokenWaiter(token, execution_arn, state_name)
+        with self._lock:
+            self._waiters[token] = waiter
+        return waiter
+
+    def _find(self, token: Any) -> TokenWaiter:
+        if not isinstance(token, str) or not token.startswith("AQ") or not 1 <= len(token) <= 2048:
+            raise ServiceError("InvalidToken", "Invalid Token: 'Invalid token'")
+        try:
+            body = token[2:]
+            decoded = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+            if not isinstance(decoded, dict) or "e" not in decoded:
+                raise ValueError("not a task token")
+        except ValueError as exc:
+            raise ServiceError("InvalidToken", "Invalid Token: 'Invalid token'") from exc
+        with self._lock:
+            waiter = self._waiters.get(token)
+        if waiter is None:
+            raise ServiceError("TaskDoesNotExist", "Task does not exist anymore")
+        if waiter.closed:
+            raise ServiceError("TaskTimedOut", "Task Timed Out: 'Provided task does not exist anymore'")
+        return waiter
+
+    def complete(self, token: Any, outcome: tuple[str, Any, Any]) -> None:
+        waiter = self._find(token)
+        with waiter.lock:
+            if waiter.closed or waiter.outcome is not None:
+                raise ServiceError("TaskTimedOut", "Task Timed Out: 'Provided task does not exist anymore'")
+            waiter.outcome = outcome
+        waiter.event.set()
+
+    def heartbeat(self, token: Any) -> None:
+        waiter = self._find(token)
+        with waiter.lock:
+            waiter.beats += 1
+        waiter.event.set()
+
+    def close(self, waiter: TokenWaiter) -> None:
+        with waiter.lock:
+            waiter.closed = True
+
+
+def state_or_none(machine: Machine, name: str | None) -> StateDef | None:
+    return machine.states.get(name) if name else None

@@ -1,0 +1,132 @@
+"""Pass, Choice, Wait, Succeed and Fail: the states that do no outside work."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from workflow.engine import errors
+from workflow.engine.definition import StateDef
+from workflow.engine.errors import StatesError
+from workflow.engine.paths import MISSING, apply_input_path, evaluate_path
+from workflow.engine.states import io
+from workflow.engine.states.base import Outcome, StateRun, handler, next_of, wait
+from workflow.engine.states.runtime import Scope
+from workflow.engine.template import evaluate_template
+
+
+@handler("Pass")
+def run_pass(state: StateDef, raw_input: Any, scope: Scope, run: StateRun) -> Outcome:
+    """Pass: Result (or the input after InputPath/Parameters) placed by ResultPath; JSONata: Output."""
+    ctx, variables = run.context(scope), scope.variables.snapshot()
+    if state.jsonata:
+        output = io.finish(state, scope, raw_input=raw_input, result=raw_input, ctx=ctx, variables=variables,
+                           default_output="input")
+        return Outcome(output, next_of(state))
+    effective = io.effective_input(state, raw_input, ctx, variables)
+    result = state.spec.get("Result", effective)
+    output = io.place_result(state, raw_input, result, ctx, variables)
+    io.assign(state.spec, scope, jsonata_mode=False, data=result, ctx=ctx, variables=variables)
+    return Outcome(output, next_of(state))
+
+
+@handler("Succeed")
+def run_succeed(state: StateDef, raw_input: Any, scope: Scope, run: StateRun) -> Outcome:
+    ctx, variables = run.context(scope), scope.variables.snapshot()
+    return Outcome(io.passthrough(state, scope, raw_input=raw_input, ctx=ctx, variables=variables), None)
+
+
+@handler("Fail")
+def run_fail(state: StateDef, raw_input: Any, scope: Scope, run: StateRun) -> Outcome:
+    """Fail: Error/Cause, or ErrorPath/CausePath (paths or intrinsics); in JSONata both may be expressions."""
+    ctx, variables = run.context(scope), scope.variables.snapshot()
+    spec = state.spec
+    error: Any = spec.get("Error")
+    cause: Any = spec.get("Cause")
+    if state.jsonata:
+        states = io.states_var(raw_input, ctx)
+        error = io.jsonata(error, states, variables) if error is not None else None
+        cause = io.jsonata(cause, states, variables) if cause is not None else None
+    else:
+        if "ErrorPath" in spec:
+            error = _dynamic(spec["ErrorPath"], raw_input, ctx, variables)
+        if "CausePath" in spec:
+            cause = _dynamic(spec["CausePath"], raw_input, ctx, variables)
+    for name, value in (("ErrorPath", error), ("CausePath", cause)):
+        if value is not None and not isinstance(value, str):
+            raise StatesError(errors.RUNTIME, f"The {name} of state '{state.name}' must resolve to a string")
+    raise FailStateError(error or "", cause or "")
+
+
+def _dynamic(expr: str, data: Any, ctx: Any, variables: Any) -> Any:
+    """A path or intrinsic function, evaluated as a `.$` field would be."""
+    return evaluate_template({"v.$": expr}, data, context=ctx, variables=variables)["v"]
+
+
+class FailStateError(StatesError):
+    """The error a Fail state ends its machine with (no Catch applies to a Fail state itself)."""
+
+
+@handler("Choice")
+def run_choice(state: StateDef, raw_input: Any, scope: Scope, run: StateRun) -> Outcome:
+    from workflow.engine.choice import select_choice
+
+    ctx, variables = run.context(scope), scope.variables.snapshot()
+    if state.jsonata:
+        states = io.states_var(raw_input, ctx)
+        next_name, rule = select_choice(state.spec, raw_input, context=ctx, variables=variables,
+                                        query_language=state.query_language)
+        spec = rule if rule is not None else state.spec
+        output = io.jsonata(spec["Output"], states, variables) if "Output" in spec else raw_input
+        io.assign(spec, scope, jsonata_mode=True, data=None, ctx=ctx, variables=variables, states=states)
+        return Outcome(output, next_name)
+    data = apply_input_path(raw_input, state.spec.get("InputPath", MISSING), context=ctx, variables=variables)
+    next_name, rule = select_choice(state.spec, data, context=ctx, variables=variables,
+                                    query_language=state.query_language)
+    spec = rule if rule is not None else state.spec
+    io.assign(spec, scope, jsonata_mode=False, data=data, ctx=ctx, variables=variables)
+    from workflow.engine.paths import apply_output_path
+
+    return Outcome(apply_output_path(data, state.spec.get("OutputPath", MISSING), context=ctx,
+                                     variables=variables), next_name)
+
+
+@handler("Wait")
+def run_wait(state: StateDef, raw_input: Any, scope: Scope, run: StateRun) -> Outcome:
+    """Wait: Seconds / Timestamp / SecondsPath / TimestampPath (JSONata: Seconds/Timestamp expressions)."""
+    ctx, variables = run.context(scope), scope.variables.snapshot()
+    spec = state.spec
+    data = raw_input if state.jsonata else apply_input_path(raw_input, spec.get("InputPath", MISSING),
+                                                            context=ctx, variables=variables)
+    seconds: float | None = None
+    timestamp: Any = None
+    if "Seconds" in spec or "SecondsPath" in spec:
+        seconds = io.dynamic_number(state, "Seconds", data, ctx, variables, raw_input=raw_input)
+        if seconds is None or seconds < 0 or int(seconds) != seconds:
+            raise StatesError(errors.RUNTIME, f"The Seconds of Wait state '{state.name}' must be a "
+                                              f"non-negative integer, got {json.dumps(seconds)}")
+    elif "Timestamp" in spec:
+        timestamp = spec["Timestamp"]
+        if state.jsonata:
+            timestamp = io.jsonata(timestamp, io.states_var(raw_input, ctx), variables)
+    elif "TimestampPath" in spec:
+        timestamp = evaluate_path(spec["TimestampPath"], data, context=ctx, variables=variables)
+    if timestamp is not None:
+        seconds = (_parse_timestamp(timestamp, state.name) - scope.engine.clock.now()).total_seconds()
+    if seconds and seconds > 0:
+        wait(scope, seconds)
+    return Outcome(io.passthrough(state, scope, raw_input=raw_input, ctx=ctx, variables=variables),
+                   next_of(state))
+
+
+def _parse_timestamp(value: Any, state_name: str) -> datetime:
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+            if parsed.tzinfo is not None:
+                return parsed
+        except ValueError:
+            pass
+    raise StatesError(errors.RUNTIME, f"The Timestamp of Wait state '{state_name}' must be an ISO-8601 "
+                                      f"timestamp with a time zone, got {json.dumps(value)}")
