@@ -33,6 +33,10 @@ _MAX_SECONDS = int((datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC) - _EPOCH).tot
 # Values echoed in rejects are cut so a pathological cell cannot blow the payload limits.
 MAX_VALUE_CHARS = 200
 
+# Step Functions' CSV reader gives "" for the fields a short row lacks ("How Step Functions parses input
+# CSV files"), so an empty value may be a missing one; absent keys are reported as "missing column".
+EMPTY = "empty or missing"
+
 
 class RowError(ValueError):
     """One problem in one field; collected into the row's reject."""
@@ -59,7 +63,7 @@ def parse_decimal(field: str, raw: Any) -> Decimal:
     """A finite Decimal from a CSV cell, or RowError naming what is wrong with it."""
     text = _cell_text(raw).strip()
     if text == "":
-        raise RowError(field, "empty", raw)
+        raise RowError(field, EMPTY, raw)
     if _NON_FINITE.fullmatch(text):
         raise RowError(field, "not a finite number", raw)
     if not _NUMBER_SYNTAX.fullmatch(text):
@@ -152,7 +156,7 @@ def convert_row(index: int, row: Any) -> tuple[dict[str, Any] | None, dict[str, 
         else:
             text = _cell_text(raw).strip()
             if text == "":
-                errors.append(RowError(field, "empty", raw))
+                errors.append(RowError(field, EMPTY, raw))
             else:
                 item[field] = text
 
