@@ -1,0 +1,448 @@
+"""Runs one conformance case against the engine, in-process or through boto3 over HTTP.
+
+Case file format (JSON list per file under cases/), one object per case:
+- `id` (unique, lowercase-dashes), `doc` (the AWS documentation page/section the behaviour comes from);
+- `kind`: `execution` (default), `validation`, `test_state` or `api`;
+- execution: `definition`, `input`, optional `type` (STANDARD|EXPRESS), `sync` (StartSyncExecution),
+  `mocks` (`functions`: name -> entry of functions.REGISTRY; `config` + `test_case`: a Step Functions Local
+  mock configuration and the test case to run with `<arn>#<TestCase>`), `setup` (`s3`: bucket -> key ->
+  text or JSON value, `sqs`: queue names, `dynamodb`: tables), `task_responses` (answers to task tokens,
+  in arrival order: `{"send": "success|failure|heartbeat|none", "output"|"error"|"cause", "after_s"}`),
+  `token_queue` (take tokens from this SQS queue's messages instead of the capture_token function),
+  `redrive` (`{"expect": ...}`: redrive the failed execution, then check again);
+  `expect`: `status`, `output` | `error` + `cause`, `history` (exact type list), `history_subsequence`,
+  `s3` (bucket -> key -> expected JSON), `calls` (function entry -> call count).
+- validation: `definition`, `expect`: `result` (OK|FAIL), `codes` (diagnostic codes that must appear).
+- test_state: `definition` (one state), `input`, `inspectionLevel`, `variables`, `expect` (response subset).
+- api: `steps` (`{"op", "args", "expect"|"error", "save": {var: key}}`; `${var}` in args is substituted).
+Strings `${MOTO}`, `${REGION}`, `${ACCOUNT}`, `${SFN_ACCOUNT}` anywhere in a case are replaced before it runs.
+"""
+
+from __future__ import annotations
+
+import gzip
+import inspect
+import json
+import time
+import traceback
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from workflow.engine.backend import LambdaResult
+from workflow.engine.errors import ServiceError
+
+from .functions import REGISTRY, FunctionContext, LambdaServiceError
+from .matching import mismatch, subsequence_mismatch
+
+CASES_DIR = Path(__file__).parent / "cases"
+REGION = "us-east-1"
+MOTO_ACCOUNT = "123456789012"  # moto's default account: queue URLs and ARNs it builds use it
+SFN_ACCOUNT = "123456789012"
+SPEED = 1000.0  # virtual seconds per real second: a Wait of 10 s takes 10 ms
+ROLE_ARN = f"arn:aws:iam::{SFN_ACCOUNT}:role/conformance"
+TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
+EXECUTION_DEADLINE_S = 30.0
+
+
+def load_cases() -> list[dict[str, Any]]:
+    cases: list[dict[str, Any]] = []
+    for path in sorted(CASES_DIR.glob("*.json")):
+        for case in json.loads(path.read_text(encoding="utf-8")):
+            case["_file"] = path.name
+            cases.append(case)
+    return cases
+
+
+def substitute(value: Any, variables: dict[str, str]) -> Any:
+    """Replace `${NAME}` in every string of a JSON value."""
+    if isinstance(value, str):
+        for name, replacement in variables.items():
+            value = value.replace("${" + name + "}", replacement)
+        return value
+    if isinstance(value, list):
+        return [substitute(v, variables) for v in value]
+    if isinstance(value, dict):
+        return {substitute(k, variables): substitute(v, variables) for k, v in value.items()}
+    return value
+
+
+class ConformanceBackend:
+    """Backend: AWS clients on the session's moto server, Lambda functions from functions.REGISTRY."""
+
+    region = REGION
+    account = SFN_ACCOUNT
+
+    def __init__(self, moto_url: str, sfn_url: str, functions: dict[str, str]) -> None:
+        self.moto_url = moto_url
+        self.sfn_url = sfn_url
+        self.functions = functions
+        self.context = FunctionContext()
+        self._clients: dict[str, Any] = {}
+
+    def client(self, service: str) -> Any:
+        if service not in self._clients:
+            url = self.sfn_url if service == "stepfunctions" else self.moto_url
+            self._clients[service] = boto3.client(
+                service,  # type: ignore[call-overload]
+                endpoint_url=url, region_name=REGION, aws_access_key_id="test", aws_secret_access_key="test",
+                config=Config(inject_host_prefix=False, retries={"max_attempts": 1}),
+            )
+        return self._clients[service]
+
+    def invoke_lambda(self, function_name: str, payload: bytes, invocation_type: str = "RequestResponse",
+                      client_context: str | None = None) -> LambdaResult:
+        name = function_name.split(":function:")[-1].split(":")[0]
+        if name not in self.functions:
+            raise ServiceError("ResourceNotFoundException", f"Function not found: {function_name}", 404)
+        entry = self.functions[name]
+        event = json.loads(payload) if payload else None
+        self.context.events.append((entry, event))
+        request_id = str(uuid.uuid4())
+        try:
+            result = REGISTRY[entry](event, self.context)
+        except LambdaServiceError as exc:
+            raise ServiceError(exc.code, str(exc), exc.status) from exc
+        except Exception as exc:  # reported as Lambda's Python runtime reports an unhandled error
+            body = {"errorMessage": str(exc), "errorType": type(exc).__name__,
+                    "requestId": request_id, "stackTrace": traceback.format_tb(exc.__traceback__)[-1:]}
+            return LambdaResult(200, json.dumps(body).encode(), request_id, function_error="Unhandled")
+        if invocation_type == "Event":
+            return LambdaResult(202, b"", request_id)
+        return LambdaResult(200, json.dumps(result).encode(), request_id)
+
+
+class ApiError(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+class Api:
+    """The Step Functions API as the runner sees it: in-process (service methods) or boto3 over HTTP."""
+
+    def __init__(self, target: Any, over_http: bool) -> None:
+        self.target = target
+        self.over_http = over_http
+
+    def __call__(self, op: str, **kwargs: Any) -> dict[str, Any]:
+        try:
+            result = getattr(self.target, op)(**kwargs)
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            raise ApiError(str(error.get("Code")), str(error.get("Message", ""))) from exc
+        except ServiceError as exc:
+            raise ApiError(exc.code, exc.message) from exc
+        result = dict(result or {})
+        result.pop("ResponseMetadata", None)
+        return _plain(result)
+
+
+def _plain(value: Any) -> Any:
+    """Datetimes -> ISO strings so in-process and HTTP results compare the same way."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def make_service(backend: ConformanceBackend, mock_config: dict[str, Any] | None) -> Any:
+    """A fresh engine service; passes the mock config by whichever keyword the service takes."""
+    from workflow.engine.clock import RealClock
+    from workflow.engine.service import StepFunctions
+
+    kwargs: dict[str, Any] = {"clock": RealClock(speed=SPEED), "region": REGION, "account": SFN_ACCOUNT}
+    params = inspect.signature(StepFunctions).parameters
+    if mock_config is not None:
+        for name in ("mock_config", "mock_config_path", "mocks"):
+            if name in params:
+                kwargs[name] = mock_config
+                break
+        else:
+            raise NotImplementedError("StepFunctions takes no mock configuration")
+    return StepFunctions(backend, **{k: v for k, v in kwargs.items() if k in params})
+
+
+@dataclass
+class Runner:
+    api: Api
+    backend: ConformanceBackend
+    name: str
+
+    # ---- execution cases -------------------------------------------------------------------------------
+    def run_execution(self, case: dict[str, Any]) -> None:
+        setup_resources(self.backend, case.get("setup", {}))
+        for name, definition in case.get("setup", {}).get("state_machines", {}).items():
+            self.api("create_state_machine", name=name, definition=json.dumps(definition), roleArn=ROLE_ARN)
+        sm_type = case.get("type", "STANDARD")
+        created = self.api("create_state_machine", name=self.name, definition=definition_text(case),
+                           roleArn=ROLE_ARN, type=sm_type)
+        sm_arn = created["stateMachineArn"]
+        if case.get("mocks", {}).get("test_case"):
+            sm_arn = f"{sm_arn}#{case['mocks']['test_case']}"
+        payload = json.dumps(case.get("input", {}))
+        expect = case["expect"]
+        if case.get("sync"):
+            result = self.api("start_sync_execution", stateMachineArn=sm_arn, input=payload)
+            check_result(expect, result, None)
+            return
+        started = self.api("start_execution", stateMachineArn=sm_arn, name="run-1", input=payload)
+        arn = started["executionArn"]
+        result = self.wait(arn, case)
+        history = self.history(arn) if sm_type == "STANDARD" else None
+        check_result(expect, result, history)
+        check_side_effects(self.backend, expect, result)
+        if "redrive" in case:
+            self.api("redrive_execution", executionArn=arn)
+            time.sleep(0.05)
+            result = self.wait(arn, case)
+            check_result(case["redrive"]["expect"], result, self.history(arn))
+            check_side_effects(self.backend, case["redrive"]["expect"], result)
+
+    def wait(self, arn: str, case: dict[str, Any]) -> dict[str, Any]:
+        responses = list(case.get("task_responses", []))
+        used = 0
+        token: str | None = None
+        deadline = time.monotonic() + EXECUTION_DEADLINE_S
+        while time.monotonic() < deadline:
+            result = self.api("describe_execution", executionArn=arn)
+            if result["status"] in TERMINAL and result.get("redriveStatus") != "REDRIVING":
+                return result
+            if responses:
+                tokens = self.new_tokens(case)
+                if tokens or (token and responses[0].get("same_token")):
+                    token = token if responses[0].get("same_token") else tokens[0]
+                    self.answer(token, responses.pop(0))
+                    used += 1
+                    continue
+            time.sleep(0.01)
+        raise AssertionError(f"execution still running after {EXECUTION_DEADLINE_S}s")
+
+    def new_tokens(self, case: dict[str, Any]) -> list[str]:
+        captured = self.backend.context.tokens
+        if case.get("token_queue"):
+            sqs = self.backend.client("sqs")
+            url = f"{self.backend.moto_url}/{MOTO_ACCOUNT}/{case['token_queue']}"
+            for message in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+                body = json.loads(message["Body"])
+                captured.append(body.get("taskToken") or body.get("token"))
+        tokens = list(captured)
+        captured.clear()
+        return tokens
+
+    def answer(self, token: str, response: dict[str, Any]) -> None:
+        time.sleep(response.get("after_s", 0))
+        kind = response["send"]
+        try:
+            if kind == "success":
+                self.api("send_task_success", taskToken=token, output=json.dumps(response.get("output", {})))
+            elif kind == "failure":
+                kwargs = {k: response[k] for k in ("error", "cause") if k in response}
+                self.api("send_task_failure", taskToken=token, **kwargs)
+            elif kind == "heartbeat":
+                self.api("send_task_heartbeat", taskToken=token)
+        except ApiError as exc:
+            if response.get("api_error") != exc.code:
+                raise
+        else:
+            if response.get("api_error"):
+                raise AssertionError(f"expected {response['api_error']} from send_task_{kind}")
+
+    def history(self, arn: str) -> list[dict[str, Any]]:
+        events: list[dict[str, Any]] = []
+        token: str | None = None
+        while True:
+            kwargs: dict[str, Any] = {"executionArn": arn, "maxResults": 1000}
+            if token:
+                kwargs["nextToken"] = token
+            page = self.api("get_execution_history", **kwargs)
+            events.extend(page["events"])
+            token = page.get("nextToken")
+            if not token:
+                return events
+
+    # ---- other kinds -----------------------------------------------------------------------------------
+    def run_validation(self, case: dict[str, Any]) -> None:
+        expect = case["expect"]
+        text = definition_text(case)
+        result = self.api("validate_state_machine_definition", definition=text,
+                          type=case.get("type", "STANDARD"))
+        assert result["result"] == expect["result"], json.dumps(result, indent=1)
+        codes = [d.get("code") for d in result.get("diagnostics", []) if d.get("severity") == "ERROR"]
+        for code in expect.get("codes", []):
+            assert code in codes, f"diagnostic {code} not in {result.get('diagnostics')}"
+        if expect["result"] == "FAIL":  # CreateStateMachine refuses what validation rejects
+            try:
+                self.api("create_state_machine", name=self.name, definition=text, roleArn=ROLE_ARN)
+            except ApiError as exc:
+                assert exc.code == "InvalidDefinition", exc
+            else:
+                raise AssertionError("CreateStateMachine accepted an invalid definition")
+
+    def run_test_state(self, case: dict[str, Any]) -> None:
+        setup_resources(self.backend, case.get("setup", {}))
+        kwargs: dict[str, Any] = {"definition": json.dumps(case["definition"]), "roleArn": ROLE_ARN,
+                                  "input": json.dumps(case.get("input", {}))}
+        for key in ("inspectionLevel", "revealSecrets"):
+            if key in case:
+                kwargs[key] = case[key]
+        if "variables" in case:
+            kwargs["variables"] = json.dumps(case["variables"])
+        result = self.api("test_state", **kwargs)
+        problem = mismatch({"$subset": case["expect"]}, result)
+        assert problem is None, f"{problem}\nresult: {json.dumps(result, indent=1)[:3000]}"
+
+    def run_api(self, case: dict[str, Any]) -> None:
+        setup_resources(self.backend, case.get("setup", {}))
+        variables: dict[str, str] = {"name": self.name, "role": ROLE_ARN}
+        for index, step in enumerate(case["steps"]):
+            args = substitute(step.get("args", {}), variables)
+            for key in ("definition", "input", "output"):
+                if key in args and not isinstance(args[key], str):
+                    args[key] = json.dumps(args[key])
+            if step["op"] == "wait":
+                result = self.wait(args["executionArn"], {})
+            elif step["op"] == "tokens":
+                result = {"token": self.wait_for_token()}
+            else:
+                try:
+                    result = self.api(step["op"], **args)
+                except ApiError as exc:
+                    assert step.get("error") == exc.code, f"step {index} {step['op']}: unexpected {exc}"
+                    continue
+                assert "error" not in step, f"step {index} {step['op']}: expected {step.get('error')}"
+            if "expect" in step:
+                problem = mismatch({"$subset": substitute(step["expect"], variables)}, result)
+                assert problem is None, f"step {index} {step['op']}: {problem}"
+            for var, key in step.get("save", {}).items():
+                variables[var] = str(result[key])
+            for var, path in step.get("save_path", {}).items():
+                value: Any = result
+                for part in path:
+                    value = value[part]
+                variables[var] = str(value)
+
+    def wait_for_token(self) -> str:
+        deadline = time.monotonic() + EXECUTION_DEADLINE_S
+        while time.monotonic() < deadline:
+            if self.backend.context.tokens:
+                return self.backend.context.tokens.pop(0)
+            time.sleep(0.01)
+        raise AssertionError("no task token arrived")
+
+
+def setup_resources(backend: ConformanceBackend, setup: dict[str, Any]) -> None:
+    """Create the S3 objects, SQS queues and DynamoDB tables a case needs on the moto server."""
+    for bucket, objects in setup.get("s3", {}).items():
+        s3 = backend.client("s3")
+        s3.create_bucket(Bucket=bucket)
+        for key, body in objects.items():
+            data = (body if isinstance(body, str) else json.dumps(body)).encode("utf-8")
+            s3.put_object(Bucket=bucket, Key=key, Body=gzip.compress(data) if key.endswith(".gz") else data)
+    for queue in setup.get("sqs", []):
+        backend.client("sqs").create_queue(QueueName=queue)
+    for table in setup.get("dynamodb", []):
+        backend.client("dynamodb").create_table(
+            TableName=table, BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        )
+    for bus in setup.get("events", []):
+        backend.client("events").create_event_bus(Name=bus)
+
+
+def definition_text(case: dict[str, Any]) -> str:
+    """The case's definition as API text: a JSON document, a raw string (invalid JSON cases), or a file."""
+    if "definition_file" in case:
+        from workflow.config import REPO_ROOT
+
+        text = (REPO_ROOT / case["definition_file"]).read_text(encoding="utf-8")
+        for name, value in case.get("substitutions", {}).items():
+            text = text.replace("${" + name + "}", value)
+        return text
+    definition = case["definition"]
+    return definition if isinstance(definition, str) else json.dumps(definition)
+
+
+def _elapsed_s(result: dict[str, Any]) -> float:
+    stop, start = datetime.fromisoformat(result["stopDate"]), datetime.fromisoformat(result["startDate"])
+    return (stop - start).total_seconds()
+
+
+def check_result(expect: dict[str, Any], result: dict[str, Any],
+                 history: list[dict[str, Any]] | None) -> None:
+    detail = json.dumps({k: result.get(k) for k in ("status", "output", "error", "cause")}, indent=1)[:4000]
+    types = [e.get("type") for e in history or []]
+    status = result["status"]
+    assert status == expect["status"], f"status {status} != {expect['status']}\n{detail}\n{types}"
+    if "output" in expect:
+        output = json.loads(result["output"]) if result.get("output") is not None else None
+        problem = mismatch(expect["output"], output)
+        assert problem is None, f"output: {problem}\n{detail}"
+    for key in ("error", "cause"):
+        if key in expect:
+            problem = mismatch(expect[key], result.get(key))
+            assert problem is None, f"{key}: {problem}\n{detail}"
+    if "describe" in expect:
+        problem = mismatch({"$subset": expect["describe"]}, result)
+        assert problem is None, f"describe: {problem}"
+    if "elapsed_at_least_s" in expect:
+        assert _elapsed_s(result) >= expect["elapsed_at_least_s"], f"elapsed {_elapsed_s(result)} s (virtual)"
+    if "elapsed_below_s" in expect:
+        assert _elapsed_s(result) < expect["elapsed_below_s"], f"elapsed {_elapsed_s(result)} s (virtual)"
+    if history is not None and "history" in expect:
+        assert types == expect["history"], f"history {types}\n!= {expect['history']}"
+    if history is not None and "history_subsequence" in expect:
+        problem = subsequence_mismatch(expect["history_subsequence"], history)
+        assert problem is None, problem
+
+
+def check_side_effects(backend: ConformanceBackend, expect: dict[str, Any], result: dict[str, Any]) -> None:
+    s3 = backend.client("s3")
+    if "result_writer" in expect:
+        details = json.loads(result["output"])["ResultWriterDetails"]
+        manifest = json.loads(s3.get_object(Bucket=details["Bucket"], Key=details["Key"])["Body"].read())
+        wanted = expect["result_writer"]
+        if "manifest" in wanted:
+            problem = mismatch(wanted["manifest"], manifest)
+            assert problem is None, f"manifest: {problem}"
+        for kind in ("SUCCEEDED", "FAILED", "PENDING"):
+            if kind in wanted:
+                rows: list[Any] = []
+                for entry in manifest["ResultFiles"].get(kind, []):
+                    body = s3.get_object(Bucket=details["Bucket"], Key=entry["Key"])["Body"].read()
+                    rows.extend(json.loads(body))
+                problem = mismatch(wanted[kind], rows)
+                assert problem is None, f"{kind} results: {problem}"
+    for queue, bodies in expect.get("sqs_messages", {}).items():
+        url = f"{backend.moto_url}/{MOTO_ACCOUNT}/{queue}"
+        got = backend.client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+        problem = mismatch(bodies, [json.loads(m["Body"]) for m in got])
+        assert problem is None, f"sqs {queue}: {problem}"
+    for bucket, objects in expect.get("s3", {}).items():
+        for key, wanted in objects.items():
+            body = s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8")
+            problem = mismatch(wanted, json.loads(body))
+            assert problem is None, f"s3://{bucket}/{key}: {problem}"
+    for entry, count in expect.get("calls", {}).items():
+        actual = sum(1 for name, _ in backend.context.events if name == entry)
+        assert actual == count, f"{entry} called {actual} times, expected {count}"
+
+
+RUNNERS: dict[str, Callable[[Runner, dict[str, Any]], None]] = {
+    "execution": Runner.run_execution,
+    "validation": Runner.run_validation,
+    "test_state": Runner.run_test_state,
+    "api": Runner.run_api,
+}
