@@ -112,12 +112,17 @@ class Runner:
     def types(self, execution_arn: str) -> list[str]:
         return [e["type"] for e in self.events(execution_arn)]
 
+    @staticmethod
+    def output(described: dict[str, Any]) -> Any:
+        """The parsed output of a SUCCEEDED execution (fails the test with the description otherwise)."""
+        assert described["status"] == "SUCCEEDED", described
+        return json.loads(described["output"])
+
+    @staticmethod
+    def fn_arn(name: str) -> str:
+        return fn_arn(name)
+
 
 @pytest.fixture
 def runner(sfn: StepFunctions) -> Runner:
     return Runner(sfn)
-
-
-def output_of(described: dict[str, Any]) -> Any:
-    assert described["status"] == "SUCCEEDED", described
-    return json.loads(described["output"])

@@ -207,7 +207,8 @@ def _write_results(state: StateDef, map_run: MapRun, raw_input: Any, effective: 
             redrive_status="REDRIVABLE_BY_MAP_RUN" if record.status in UNSUCCESSFUL else "NOT_REDRIVABLE"))
     try:
         details = write_results(scope.engine.backend, bucket=params.get("Bucket"),
-                                prefix=params.get("Prefix", ""), map_run_arn=map_run.arn, children=children)
+                                prefix=params.get("Prefix", ""), map_run_arn=map_run.arn, children=children,
+                                writer_config=block.get("WriterConfig"))
     except StatesError:
         raise
     except Exception as exc:
