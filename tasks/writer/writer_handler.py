@@ -26,7 +26,6 @@ from botocore.exceptions import ClientError
 from writer_message import BadMessage, parse_message, read_task_token
 
 logger = Logger(service="csv-etl-writer")
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 FINISHED_TOKEN_CODES = frozenset({"TaskTimedOut", "TaskDoesNotExist", "InvalidToken"})
 MAX_CAUSE_CHARS = 32_000  # SendTaskFailure's cause limit is 32,768 characters
@@ -96,6 +95,12 @@ def record_handler(record: SQSRecord) -> None:
 
 
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-    """SQS partial batch response: only messages whose report could not be sent are redelivered."""
+    """SQS partial batch response: only messages whose report could not be sent are redelivered.
+
+    A processor per invocation: it keeps per-batch state, and the local twin may run invocations in
+    parallel threads of one process. A batch where every message failed is reported the same way
+    (all ids listed) instead of raising, so the twin and AWS both just redeliver those messages.
+    """
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
     return process_partial_response(event=event, record_handler=record_handler, processor=processor,
                                     context=context)

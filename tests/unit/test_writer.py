@@ -315,3 +315,9 @@ def test_throttled_report_is_redelivered(wired: FakeStepFunctions) -> None:
 def test_empty_items_report_zero_written(wired: FakeStepFunctions) -> None:
     writer_handler.handler(sqs_event(body([])), None)
     assert wired.outputs() == [{"written": 0, "already_written": 0, "conflicts": []}]
+
+
+def test_batch_where_every_message_fails_lists_them_all_instead_of_raising(wired: FakeStepFunctions) -> None:
+    wired.fail_with = EndpointConnectionError(endpoint_url="https://states.us-east-1.amazonaws.com")
+    response = writer_handler.handler(sqs_event(body([make_item(2)], token="a"), "garbage"), None)
+    assert response == {"batchItemFailures": [{"itemIdentifier": "m0"}, {"itemIdentifier": "m1"}]}
