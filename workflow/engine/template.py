@@ -7,14 +7,13 @@ The result never shares structure with the definition or the data, so callers ma
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from typing import Any
 
 from workflow.engine import errors
 from workflow.engine.errors import StatesError
 from workflow.engine.intrinsics import evaluate_intrinsic, is_intrinsic
-from workflow.engine.paths import PathNotFound, PathSyntaxError, dumps, evaluate_path, parse_path
+from workflow.engine.paths import PathNotFound, PathSyntaxError, copy_json, dumps, evaluate_path, parse_path
 
 
 def evaluate_template(template: Any, data: Any, *, context: Any = None,
@@ -36,7 +35,7 @@ def evaluate_template(template: Any, data: Any, *, context: Any = None,
     if isinstance(template, list):
         return [evaluate_template(item, data, context=context, variables=variables, error=error)
                 for item in template]
-    return copy.deepcopy(template)
+    return copy_json(template)
 
 
 def _dynamic(key: str, expr: Any, data: Any, context: Any, variables: Mapping[str, Any] | None,
@@ -65,4 +64,4 @@ def _dynamic(key: str, expr: Any, data: Any, context: Any, variables: Mapping[st
             where = f"the input '{dumps(data)}'"
         raise StatesError(error, f"The JSONPath '{expr}' specified for the field '{key}' could not be "
                                  f"found in {where}") from None
-    return copy.deepcopy(value)
+    return copy_json(value)
