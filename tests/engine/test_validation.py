@@ -86,9 +86,18 @@ def test_definition_must_be_an_object() -> None:
 
 
 def test_start_at_must_name_a_state() -> None:
+    """AWS: "MISSING_TRANSITION_TARGET: Missing 'Next' target: Nope at /StartAt", and every state is then
+    unreachable ("State "First" is not reachable. at /States/First")."""
     doc = copy.deepcopy(BASE)
     doc["StartAt"] = "Nope"
-    assert_invalid(doc, "MISSING_TRANSITION_TARGET", "/StartAt")
+    assert validate_definition(doc) == [
+        {"severity": "ERROR", "code": "MISSING_TRANSITION_TARGET", "message": "Missing 'Next' target: Nope",
+         "location": "/StartAt"},
+        {"severity": "ERROR", "code": "MISSING_TRANSITION_TARGET",
+         "message": 'State "First" is not reachable.', "location": "/States/First"},
+        {"severity": "ERROR", "code": "MISSING_TRANSITION_TARGET",
+         "message": 'State "Last" is not reachable.', "location": "/States/Last"},
+    ]
 
 
 @pytest.mark.parametrize("missing", ["StartAt", "States"])
@@ -171,8 +180,11 @@ def test_machine_without_a_terminal_state_is_missing_end_state() -> None:
     assert_invalid(doc, "MISSING_END_STATE")
 
 
-def test_unreachable_state_is_reported() -> None:
-    assert_invalid(machine(Orphan={"Type": "Succeed"}), location="/States/Orphan")
+def test_unreachable_state_is_reported_like_aws() -> None:
+    """AWS: 'MISSING_TRANSITION_TARGET: State "Orphan" is not reachable. at /States/Orphan'."""
+    assert validate_definition(machine(Orphan={"Type": "Succeed"})) == [
+        {"severity": "ERROR", "code": "MISSING_TRANSITION_TARGET",
+         "message": 'State "Orphan" is not reachable.', "location": "/States/Orphan"}]
 
 
 def test_states_reached_only_through_catch_or_default_are_reachable() -> None:

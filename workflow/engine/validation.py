@@ -159,7 +159,7 @@ class _Validator:
         if not isinstance(start_at, str):
             self.schema("These fields are required: [StartAt] (a string)", _loc(*where, "StartAt"))
         elif start_at not in states:
-            self.add("MISSING_TRANSITION_TARGET", f"Missing 'StartAt' target: {start_at}",
+            self.add("MISSING_TRANSITION_TARGET", f"Missing 'Next' target: {start_at}",
                      _loc(*where, "StartAt"))
         names = list(states)
         for name in names:
@@ -174,10 +174,8 @@ class _Validator:
         if not terminal:
             self.add("MISSING_END_STATE", "Workflow has no terminal state", _loc(*where) if where else "/")
         start = doc.get("StartAt")
-        if start not in states:
-            return
-        seen = {start}
-        todo = [start]
+        seen: set[str] = {start} if start in states else set()
+        todo = list(seen)
         while todo:
             spec = states.get(todo.pop())
             for target in _transitions(spec) if isinstance(spec, Mapping) else []:
@@ -185,8 +183,9 @@ class _Validator:
                     seen.add(target)
                     todo.append(target)
         for name in names:
-            if name not in seen:
-                self.schema(f"State '{name}' is not reachable", _loc(*where, "States", name))
+            if name not in seen:  # AWS reports these with the same code as a missing target
+                self.add("MISSING_TRANSITION_TARGET", f'State "{name}" is not reachable.',
+                         _loc(*where, "States", name))
 
     # -------------------------------------------------------------------------------- states
 
@@ -255,8 +254,8 @@ class _Validator:
     def target(self, target: Any, siblings: list[str], where: Where, field: str) -> None:
         if not isinstance(target, str):
             self.schema(f"The field '{field}' must be a state name", _loc(*where))
-        elif target not in siblings:
-            self.add("MISSING_TRANSITION_TARGET", f"Missing '{field}' target: {target}", _loc(*where))
+        elif target not in siblings:  # AWS says 'Next' for Default and Catch targets too
+            self.add("MISSING_TRANSITION_TARGET", f"Missing 'Next' target: {target}", _loc(*where))
 
     # ------------------------------------------------------------------------ field syntax
 
