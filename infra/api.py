@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_apigateway as apigw
@@ -17,21 +17,22 @@ from workflow.config import PipelineConfig
 
 @dataclass(frozen=True)
 class Route:
-    """One method of the API and the function (config key) behind it."""
+    """One method of the API, the function (config key) behind it, its query strings (name: required)."""
 
     method: str
     path: str
     function: str
-    time_query: bool | None = None  # None: no `time` query string; True/False: required or optional
+    query: dict[str, bool] = field(default_factory=dict)
     body: bool = False
 
 
+PAGE = {"limit": False, "next": False}
 ROUTES = [
-    Route("GET", "/message", "api_list"),
+    Route("GET", "/message", "api_list", query=PAGE),
     Route("POST", "/message", "api_post", body=True),
-    Route("GET", "/message/{date}", "api_get", time_query=False),
-    Route("PUT", "/message/{date}", "api_put", time_query=True, body=True),
-    Route("DELETE", "/message/{date}", "api_delete", time_query=True),
+    Route("GET", "/message/{date}", "api_get", query={"time": False, **PAGE}),
+    Route("PUT", "/message/{date}", "api_put", query={"time": True}, body=True),
+    Route("DELETE", "/message/{date}", "api_delete", query={"time": True}),
 ]
 
 # Every error API Gateway itself answers (bad key, throttled, invalid request) has the shape the handlers
@@ -96,7 +97,10 @@ class RestApi(Construct):
 
     def _add_route(self, route: Route, function: lambda_.IFunction) -> apigw.Method:
         resource = self.api.root.resource_for_path(route.path)
-        parameters = {} if route.time_query is None else {"method.request.querystring.time": route.time_query}
+        parameters = {f"method.request.querystring.{name}": required
+                      for name, required in route.query.items()}
+        if "{date}" in route.path:
+            parameters["method.request.path.date"] = True
         models = {"application/json": self.body_model} if route.body else None
         return resource.add_method(
             route.method, apigw.LambdaIntegration(function, allow_test_invoke=False),

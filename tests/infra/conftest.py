@@ -1,0 +1,53 @@
+"""One synth per test session (per xdist worker): the app as `infra/app.py` builds it, nag checks included."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+REPO_ROOT = Path(__file__).resolve().parents[2]
+if str(REPO_ROOT) not in sys.path:  # `infra` is not an installed package: it is imported from the repo root
+    sys.path.insert(0, str(REPO_ROOT))
+
+from aws_cdk.assertions import Template  # noqa: E402
+
+from infra.assembly import build_app  # noqa: E402
+from infra.stack import CsvEtlStack  # noqa: E402
+
+
+@dataclass
+class Synth:
+    """The synthesised stack, its template (dict and assertions wrapper) and the cloud assembly folder."""
+
+    stack: CsvEtlStack
+    template: Template
+    tpl: dict[str, Any]
+    outdir: Path
+    validation_report: dict[str, Any]
+
+    def resources(self, type_: str) -> dict[str, dict[str, Any]]:
+        return {lid: res for lid, res in self.tpl["Resources"].items() if res["Type"] == type_}
+
+    def logical_id(self, construct: Any) -> str:
+        """Logical id of an L2 construct's CloudFormation resource (or of a CfnResource)."""
+        cfn = getattr(construct.node, "default_child", None) or construct
+        return str(self.stack.resolve(self.stack.get_logical_id(cfn)))
+
+
+@pytest.fixture(scope="session")
+def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    outdir = tmp_path_factory.mktemp("cdk.out")
+    app, stack = build_app(outdir=str(outdir))
+    app.synth()  # runs the policy-validation plugins (cdk-nag): raises if an error is not acknowledged
+    tpl = json.loads((outdir / f"{stack.artifact_id}.template.json").read_text())
+    report_path = outdir / "validation-report.json"
+    report = json.loads(report_path.read_text()) if report_path.exists() else {"pluginReports": []}
+    return Synth(stack=stack, template=Template.from_json(tpl), tpl=tpl, outdir=outdir,
+                 validation_report=report)
