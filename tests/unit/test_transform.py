@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import csv
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
 import row_rules
 import transform_handler
 from conftest import SAMPLE_DATA
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 GOOD = {"timestamp": "1559040909.3853335", "location": "location-03", "source": "wireless",
         "local_dest": "router-1", "local_avg": "4.39", "remote_dest": "device-1", "remote_avg": "9.09"}
@@ -198,3 +201,31 @@ def test_batch_output_shape_matches_the_asl_result_selector() -> None:
     assert result["source"] == BATCH_INPUT
     assert (result["first_row"], result["rows"], result["valid"]) == (502, 2, 1)
     assert result["rows"] == result["valid"] + len(result["rejects"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(seconds=st.integers(min_value=-62_135_596_800, max_value=253_402_300_799),
+       fraction=st.text(alphabet="0123456789", max_size=20))
+def test_any_timestamp_maps_to_the_same_utc_second_and_digits(seconds: int, fraction: str) -> None:
+    """Property: date/time are the UTC second of the whole part, plus the fraction digits as written."""
+    assume(seconds >= 0 or not fraction.strip("0"))  # "-5.25" lies in second -6: covered by the table above
+    raw = f"{seconds}.{fraction}" if fraction else str(seconds)
+    date, time, canonical = row_rules.timestamp_keys(raw)
+    moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=seconds)
+    assert date == f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}"
+    digits = fraction.rstrip("0")
+    assert time == moment.strftime("%H:%M:%S") + (f".{digits}" if digits else "")
+    assert Decimal(canonical) == Decimal(raw)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.decimals(allow_nan=False, allow_infinity=False, places=None, min_value=-10**30, max_value=10**30))
+def test_canonical_number_is_exact_and_plain(value: Decimal) -> None:
+    raw = str(value)
+    try:
+        text = row_rules.canonical_decimal("local_avg", row_rules.parse_decimal("local_avg", raw), raw)
+    except row_rules.RowError as err:
+        assert "38 significant digits" in err.reason or "range" in err.reason
+        return
+    assert Decimal(text) == value
+    assert "e" not in text.lower() and not (("." in text) and text.endswith("0")) and not text.startswith("+")
