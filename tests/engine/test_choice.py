@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from workflow.engine import errors
 from workflow.engine.choice import (
@@ -273,3 +275,33 @@ def test_every_documented_operator_is_known() -> None:
     assert {"BooleanEquals", "BooleanEqualsPath", "StringMatches", "IsNull", "IsPresent", "IsNumeric",
             "IsString", "IsBoolean", "IsTimestamp"} <= ALL_OPERATORS
     assert "StringMatchesPath" not in ALL_OPERATORS
+
+
+@settings(max_examples=80, deadline=None)
+@given(value=st.text(alphabet="ab*\\", max_size=6), pattern=st.text(alphabet="ab*\\", max_size=6))
+def test_string_matches_agrees_with_a_reference_matcher(value: str, pattern: str) -> None:
+    """AWS StringMatches: '*' matches any run, '\\*' a literal star, '\\\\' a literal backslash."""
+    assert string_matches(value, pattern) is _reference_match(value, _tokens(pattern))
+
+
+def _tokens(pattern: str) -> list[str]:
+    """Pattern as tokens: 'ANY' for an unescaped star, otherwise one literal character."""
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        if pattern[i] == "\\" and i + 1 < len(pattern) and pattern[i + 1] in "*\\":
+            out.append(pattern[i + 1])
+            i += 2
+        else:
+            out.append("ANY" if pattern[i] == "*" else pattern[i])
+            i += 1
+    return out
+
+
+def _reference_match(value: str, tokens: list[str]) -> bool:
+    if not tokens:
+        return value == ""
+    head, rest = tokens[0], tokens[1:]
+    if head == "ANY":
+        return any(_reference_match(value[i:], rest) for i in range(len(value) + 1))
+    return bool(value) and value[0] == head and _reference_match(value[1:], rest)

@@ -6,6 +6,7 @@ an expression that evaluates to undefined in a field being States.QueryEvaluatio
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -155,3 +156,14 @@ def test_input_is_not_modified() -> None:
     out = evaluate_jsonata_template({"x": "{% $states.input.a %}"}, states=states)
     out["x"].append(3)
     assert states["input"] == {"a": [1, 2]}
+
+
+def test_concurrent_evaluation_is_isolated() -> None:
+    """Map iterations run on threads and share compiled expressions; bindings must not leak."""
+    def run(i: int) -> Any:
+        return evaluate_expression("{% $states.input.v * 2 + $k %}", states={"input": {"v": i}},
+                                   variables={"k": i})
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(run, range(400)))
+    assert results == [3 * i for i in range(400)]

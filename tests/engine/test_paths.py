@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from workflow.engine import errors
 from workflow.engine.errors import StatesError
@@ -241,3 +243,40 @@ def test_result_path_failure_is_not_a_path_not_found() -> None:
         apply_result_path("x", 1, "$.a")
     assert not isinstance(info.value, PathNotFound)
     assert "Unable to apply ResultPath" in info.value.cause
+
+
+# ----- properties
+
+_names = st.text(alphabet="abcdefgh_", min_size=1, max_size=5)
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(_names, children, max_size=3),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(state_input=st.dictionaries(_names, _json, max_size=4), keys=st.lists(_names, min_size=1, max_size=3),
+       result=_json)
+def test_result_path_then_reading_it_back_gives_the_result(state_input: dict[str, Any], keys: list[str],
+                                                          result: Any) -> None:
+    """Whatever ResultPath "$.k1.k2" writes, the same path reads back (when the path can be applied)."""
+    path = "$." + ".".join(keys)
+    try:
+        out = apply_result_path(state_input, result, path)
+    except StatesError as exc:
+        assert exc.error == errors.RESULT_PATH_MATCH_FAILURE
+        return
+    assert evaluate_path(path, out) == result
+    # untouched top-level fields are kept
+    for key, value in state_input.items():
+        if key != keys[0]:
+            assert out[key] == value
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.dictionaries(_names, _json, max_size=4))
+def test_wildcard_selects_every_value_in_order(data: dict[str, Any]) -> None:
+    assert evaluate_path("$.*", data) == list(data.values())
+    for key, value in data.items():
+        assert evaluate_path(f"$['{key}']", data) == value
