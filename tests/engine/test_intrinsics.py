@@ -98,6 +98,10 @@ def ev(expr: str, data: Any = None, **kw: Any) -> Any:
         ("States.MathAdd($.value1, $.step)", 110),
         ("States.MathAdd(1, 2)", 3),
         ("States.MathAdd(-5, 5)", 0),
+        # "If you specify a non-integer value ... Step Functions will round it off to the nearest integer"
+        ("States.MathAdd(1.5, 1)", 3),
+        ("States.MathAdd(-2.5, 0)", -2),
+        ("States.MathAdd(2.4, 0.4)", 2),
         # Strings
         ("States.StringSplit($.inputString, $.splitter)", ["This", "is", "a", "test", "string"]),
         ("States.StringSplit('1,2,3,4,5', ',')", ["1", "2", "3", "4", "5"]),

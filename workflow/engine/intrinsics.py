@@ -12,6 +12,7 @@ import base64
 import binascii
 import hashlib
 import json
+import math
 import random
 import uuid
 from collections.abc import Callable, Mapping
@@ -413,21 +414,24 @@ def _json_merge(name: str, args: list[Any]) -> dict[str, Any]:
     return {**left, **right}
 
 
+def _round_like_java(value: int | float) -> int:
+    """Java's Math.round: AWS rounds non-integer MathAdd/MathRandom arguments to the nearest integer."""
+    return value if isinstance(value, int) else math.floor(value + 0.5)
+
+
 def _math_random(name: str, args: list[Any]) -> int:
-    _need(name, all(_is_int(v) for v in args), "start, end and seed must be integers")
-    start, end = int(args[0]), int(args[1])
+    """A random integer from start (inclusive) to end (exclusive); the same seed gives the same number."""
+    _need(name, all(_is_number(v) for v in args), "start, end and seed must be numbers")
+    start, end = _round_like_java(args[0]), _round_like_java(args[1])
     _need(name, start < end, "start must be less than end")
-    rng = random.Random(int(args[2])) if len(args) == 3 else random.SystemRandom()
+    rng = random.Random(_round_like_java(args[2])) if len(args) == 3 else random.SystemRandom()
     return rng.randrange(start, end)
 
 
-def _math_add(name: str, args: list[Any]) -> int | float:
+def _math_add(name: str, args: list[Any]) -> int:
     a, b = args
     _need(name, _is_number(a) and _is_number(b), "both arguments must be numbers")
-    total = a + b
-    if isinstance(total, float) and total.is_integer() and _is_int(a) and _is_int(b):
-        return int(total)
-    return total
+    return _round_like_java(a) + _round_like_java(b)
 
 
 def _string_split(name: str, args: list[Any]) -> list[str]:
