@@ -8,6 +8,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from workflow.engine.errors import StatesError
 from workflow.engine.item_reader import GET_OBJECT, LIST_OBJECTS_V2, read_items
@@ -330,3 +332,36 @@ def test_list_objects_missing_bucket_fails(s3: FakeBackend) -> None:
     with pytest.raises(StatesError) as err:
         read_items({"Resource": LIST_OBJECTS_V2, "Parameters": {"Bucket": "no-such-bucket-x"}}, s3)
     assert err.value.error == "States.ItemReaderFailed"
+
+
+# ------------------------------------------------------------------------------ CSV parser properties
+
+def _parse(text: str, delimiter: str = ",") -> list[list[str]]:
+    from workflow.engine.item_reader import _split_records
+
+    return [fields for _line, fields in _split_records(text.splitlines(keepends=True), delimiter)]
+
+
+_FIELD = st.text(alphabet=st.sampled_from(list('ab ,;|"\t\n\r\u00e9x1')), max_size=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(rows=st.lists(st.lists(_FIELD, min_size=2, max_size=5), min_size=1, max_size=6),
+       delimiter=st.sampled_from([",", ";", "|", "\t", " "]))
+def test_csv_reads_back_what_rfc4180_writers_produce(rows: list[list[str]], delimiter: str) -> None:
+    """Files written by standard CSV writers (quoted fields, doubled quotes, embedded newlines) read back
+    field for field, whatever the delimiter: "strings enclosed by double quotation marks can contain
+    commas and newlines without acting as record delimiters"."""
+    import csv as std_csv
+    import io as std_io
+
+    out = std_io.StringIO()
+    std_csv.writer(out, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+    assert _parse(out.getvalue(), delimiter) == rows
+
+
+def test_parser_line_numbers_point_at_record_starts() -> None:
+    from workflow.engine.item_reader import _split_records
+
+    text = 'a,b\n1,"x\ny"\n2,z\n'
+    assert [line for line, _ in _split_records(text.splitlines(keepends=True), ",")] == [1, 2, 4]

@@ -21,8 +21,13 @@ _OPEN = len('{"Items":[')
 _CLOSE = len("]}")
 
 
+# One encoder for all items: json.dumps() with options builds a new one per call.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def _json_size(value: Any) -> int:
-    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+    text = _ENCODER.encode(value)
+    return len(text) if text.isascii() else len(text.encode("utf-8"))
 
 
 def _positive(name: str, value: int | None, upper: int | None = None) -> int | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
@@ -99,8 +100,12 @@ def _split_records(lines: Iterable[str], delimiter: str) -> Iterator[tuple[int, 
     Rules ("How Step Functions parses input CSV files"): double quotes enclose fields that may hold the
     delimiter and newlines; a doubled quote is a literal quote; a backslash escapes a backslash, a quote or
     the delimiter, and a backslash before any other character is dropped. Empty lines hold no record.
-    Lines without quotes or backslashes take a fast path (str.split).
+    Lines without quotes or backslashes take a fast path (str.split); the others jump from one special
+    character to the next with a regular expression rather than looking at every character.
     """
+    unquoted_special = re.compile("[" + re.escape(delimiter + '"\\\r\n') + "]")
+    quoted_special = re.compile(r'["\\]')
+    escapable = ("\\", '"', delimiter)
     fields: list[str] = []
     current: list[str] = []
     in_quotes = False
@@ -120,53 +125,55 @@ def _split_records(lines: Iterable[str], delimiter: str) -> Iterator[tuple[int, 
             pending = True
         i, n = 0, len(line)
         while i < n:
-            c = line[i]
-            if c == "\\" and i + 1 < n:
-                nxt = line[i + 1]
-                if nxt in ("\\", '"', delimiter):
-                    current.append(nxt)
-                    i += 2
+            match = (quoted_special if in_quotes else unquoted_special).search(line, i)
+            j = match.start() if match else n
+            if j > i:
+                current.append(line[i:j])
+                field_start = False
+            if match is None:
+                break
+            c = line[j]
+            if c == "\\" and j + 1 < n and line[j + 1] not in "\r\n":
+                if line[j + 1] in escapable:
+                    current.append(line[j + 1])
                     field_start = False
-                    continue
-                if nxt not in "\r\n":
-                    i += 1  # a backslash followed by any other character is silently removed
-                    continue
+                    i = j + 2
+                else:
+                    i = j + 1  # a backslash followed by any other character is silently removed
+                continue
             if in_quotes:
                 if c == '"':
-                    if i + 1 < n and line[i + 1] == '"':
+                    if j + 1 < n and line[j + 1] == '"':
                         current.append('"')
-                        i += 2
-                        continue
-                    in_quotes = False
-                    i += 1
-                    continue
-                current.append(c)
-                i += 1
+                        i = j + 2
+                    else:
+                        in_quotes = False
+                        i = j + 1
+                else:  # a backslash before a line break or at the end of the data stays
+                    current.append(c)
+                    i = j + 1
                 continue
             if c == delimiter:
                 fields.append("".join(current))
-                current = []
-                field_start = True
-                i += 1
-                continue
-            if c in "\r\n":
+                current, field_start = [], True
+                i = j + 1
+            elif c in "\r\n":
                 record = [*fields, "".join(current)]
                 fields, current, field_start, pending = [], [], True, False
                 if record != [""]:
                     yield start_line, record
                 break  # the rest of the line is its line ending
-            if c == '"':
-                if not field_start and i + 1 < n and line[i + 1] == '"':
+            elif c == '"':
+                if not field_start and j + 1 < n and line[j + 1] == '"':
                     current.append('"')
-                    i += 2
-                    continue
-                in_quotes = True
+                    i = j + 2
+                else:
+                    in_quotes, field_start = True, False
+                    i = j + 1
+            else:  # a backslash before a line break or at the end of the data stays
+                current.append(c)
                 field_start = False
-                i += 1
-                continue
-            current.append(c)
-            field_start = False
-            i += 1
+                i = j + 1
     if in_quotes:
         raise _failed(f"Unterminated quoted field in the record starting on line {start_line}")
     if pending:

@@ -26,6 +26,7 @@ SUCCEEDED = "SUCCEEDED"
 FAILED = "FAILED"
 PENDING = "PENDING"
 _FAILED_STATUSES = {"FAILED", "TIMED_OUT", "ABORTED"}
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 
 @dataclass
@@ -126,7 +127,7 @@ class _PartWriter:
         self._count = 0
 
     def add(self, value: Any) -> None:
-        data = json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        data = _ENCODER.encode(value).encode("utf-8")
         if self._file is not None and self._size + 1 + len(data) + 1 > self.max_file_bytes:
             self.flush()  # the record would push this file past the limit: start the next index
         if self._file is None:
