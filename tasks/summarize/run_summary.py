@@ -7,8 +7,9 @@ succeed: FAILED, ABORTED, TIMED_OUT or still PENDING). rows_total is their sum.
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,8 +91,8 @@ def _sample(entries: list[dict[str, Any]], max_count: int, max_chars: int) -> li
 
 def build_summary(*, file: str, execution: str, batches: Iterable[BatchDigest], error: dict[str, Any] | None,
                   results_location: str | None, rejects_location: str | None,
-                  rejects: list[dict[str, Any]]) -> dict[str, Any]:
-    """The summary returned to the state machine; `rejects` is every reject, sorted by row."""
+                  sample: list[dict[str, Any]]) -> dict[str, Any]:
+    """The summary returned to the state machine; `sample` is rejects_sample() of the ordered rejects."""
     totals = {"rows_total": 0, "rows_written": 0, "rows_rejected": 0, "rows_failed": 0,
               "batches_total": 0, "batches_failed": 0}
     failed_batches: list[dict[str, Any]] = []
@@ -118,14 +119,27 @@ def build_summary(*, file: str, execution: str, batches: Iterable[BatchDigest], 
         "rows_unaccounted": totals["rows_total"] - accounted,  # 0 unless a batch output is inconsistent
         "rejects_location": rejects_location,
         "results_location": results_location,
-        "rejects_sample": _sample(rejects, REJECTS_SAMPLE_MAX, REJECTS_SAMPLE_MAX_CHARS),
+        "rejects_sample": sample,
         "failed_batches_sample": failed_batches[:FAILED_BATCHES_SAMPLE_MAX],
         "error": error,
     }
 
 
-def collect_rejects(file: str, batches: Iterable[BatchDigest]) -> list[dict[str, Any]]:
-    """Every reject of the file as one JSON-lines record each, ordered by row."""
-    rejects = [{"file": file, **reject} for batch in batches for reject in batch.rejects]
-    rejects.sort(key=lambda r: (r.get("row") if isinstance(r.get("row"), int) else 0))
-    return rejects
+def iter_rejects(file: str, batches: Iterable[BatchDigest]) -> Iterator[dict[str, Any]]:
+    """Every reject of the file as one JSON-lines record each, ordered by row.
+
+    Batches hold consecutive rows (ItemBatcher), so ordering batches by first row and each batch's rejects
+    by row orders the whole file without one big sort.
+    """
+    def row_of(reject: dict[str, Any]) -> int:
+        return reject["row"] if isinstance(reject.get("row"), int) else 0
+
+    for batch in sorted(batches, key=lambda b: b.first_row if b.first_row is not None else 0):
+        for reject in sorted(batch.rejects, key=row_of):
+            yield {"file": file, **reject}
+
+
+def rejects_sample(first_rejects: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The first rejects, up to REJECTS_SAMPLE_MAX entries and about REJECTS_SAMPLE_MAX_CHARS characters."""
+    return _sample(list(itertools.islice(first_rejects, REJECTS_SAMPLE_MAX)), REJECTS_SAMPLE_MAX,
+                   REJECTS_SAMPLE_MAX_CHARS)

@@ -161,7 +161,9 @@ def convert_row(index: int, row: Any) -> tuple[dict[str, Any] | None, dict[str, 
                 item[field] = text
 
     for field in row:
-        if field not in REQUIRED_COLUMNS:
+        # A column outside the seven is only a problem if it holds something: an empty one (a trailing
+        # comma on every line, say) loses nothing when ignored.
+        if field not in REQUIRED_COLUMNS and _cell_text(row[field]).strip():
             errors.append(RowError(str(field), "unexpected column", row[field]))
 
     if errors:

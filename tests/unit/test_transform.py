@@ -172,6 +172,12 @@ def test_unexpected_extra_columns_are_rejected_with_their_value() -> None:
                                 {"field": "", "reason": "unexpected column", "value": "stray"}]
 
 
+def test_empty_extra_column_loses_nothing_and_is_ignored() -> None:
+    """A header with a trailing comma gives every row an empty "" column: no value would be lost."""
+    item, reject = row_rules.convert_row(0, {**GOOD, "": "", "notes": "  "})
+    assert reject is None and item is not None and "notes" not in item
+
+
 def test_row_that_is_not_an_object_is_rejected() -> None:
     reject = reject_of(["1559040909", "location-03"], index=3)  # type: ignore[arg-type]
     assert reject["row"] == 5 and fields(reject) == {"row": "not a CSV record"}
