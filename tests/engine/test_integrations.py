@@ -109,6 +109,14 @@ def test_lambda_invoke_qualifier_and_invocation_type_are_passed(aws: FakeBackend
     assert out["Payload"] == ""
 
 
+@pytest.mark.parametrize("payload", ["a string", 42, [1, "x"], None, True])
+def test_lambda_payload_of_any_json_type_reaches_the_function(aws: FakeBackend, payload: Any) -> None:
+    aws.functions["echo"] = lambda event: {"type": type(event).__name__, "event": event}
+    out = run(aws, "arn:aws:states:::lambda:invoke", {"FunctionName": "echo", "Payload": payload})
+    expected = {} if payload is None else payload  # no Payload: the function gets an empty object
+    assert out["Payload"]["event"] == expected
+
+
 def test_lambda_function_error_is_named_by_error_type(aws: FakeBackend) -> None:
     """Optimized Lambda: "If an exception is raised within the Lambda function, the Task will fail"."""
     def boom(_event: Any) -> Any:

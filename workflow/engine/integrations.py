@@ -260,7 +260,9 @@ def _parse_payload(payload: bytes) -> Any:
 
 def _invoke(backend: Backend, function_name: str, payload: Any, invocation_type: str,
             client_context: str | None) -> LambdaResult:
-    data = b"{}" if payload is None else _as_text(payload).encode("utf-8")
+    # Payload is a JSON value whatever its type: a string is sent as a JSON string, as AWS does.
+    data = b"{}" if payload is None else json.dumps(payload, separators=(",", ":"),
+                                                     ensure_ascii=False).encode("utf-8")
     try:
         return backend.invoke_lambda(function_name, data, invocation_type, client_context)
     except StatesError:
