@@ -7,6 +7,7 @@ in-process (S3, SQS, DynamoDB), with moto told the twin's account id so ARNs and
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import socket
@@ -58,7 +59,16 @@ class Endpoint:
 
 
 class QuietRequestHandler(MotoRequestHandler):
-    """moto's handler (keeps underscores in S3 metadata headers) without a log line per request."""
+    """moto's handler (keeps underscores in S3 metadata headers) without a log line per request.
+
+    TCP_NODELAY: werkzeug writes a response's headers and body separately; with Nagle's algorithm on, the
+    body waits for the client's delayed ACK of the headers (tens of ms per call on loopback).
+    """
+
+    def setup(self) -> None:
+        super().setup()
+        with contextlib.suppress(OSError):
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         return

@@ -45,7 +45,7 @@ class Twin:
     def __init__(self, config: PipelineConfig | None = None, host: str = "127.0.0.1", port: int = 4566, *,
                  region: str = LOCAL_REGION, account: str = LOCAL_ACCOUNT, speed: float = 1.0,
                  lambda_time_scale: float = 1.0, tasks_dir: Path = TASKS_DIR, esm_poll_wait_s: int = 1,
-                 esm_pollers: int = 2) -> None:
+                 esm_pollers: int = 5) -> None:
         self.config = config or PipelineConfig()
         self.host = host
         self.port = port
