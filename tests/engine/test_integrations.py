@@ -27,6 +27,7 @@ except ImportError:  # tests/ is not a package: pytest put this folder on sys.pa
 __all__ = ["aws"]
 
 FN_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:echo"
+INVOKE = "arn:aws:states:::lambda:invoke"
 
 
 def run(backend: FakeBackend, resource: str, parameters: Any, **kw: Any) -> Any:
@@ -426,3 +427,65 @@ def test_aws_sdk_unknown_action_is_not_recognized(aws: FakeBackend) -> None:
     with pytest.raises(StatesError) as err:
         run(aws, "arn:aws:states:::aws-sdk:s3:noSuchAction", {})
     assert err.value.error == "States.Runtime"
+
+
+# ------------------------------------------------------------------------------------------ timeouts
+
+class FastClock:
+    """Virtual seconds pass 100 times faster than real ones (like the engine's RealClock(speed=100))."""
+
+    speed = 100.0
+
+    def sleep(self, seconds: float) -> None:
+        import time
+
+        time.sleep(max(seconds, 0) / self.speed)
+
+    def wait(self, event: Any, seconds: float | None) -> bool:
+        return bool(event.wait(None if seconds is None else max(seconds, 0) / self.speed))
+
+
+def _slow(seconds: float) -> Any:
+    import time
+
+    def fn(event: Any) -> Any:
+        time.sleep(seconds)
+        return {"done": True}
+    return fn
+
+
+def test_task_running_past_timeout_seconds_fails_with_states_timeout(aws: FakeBackend) -> None:
+    """Task TimeoutSeconds: "If the task runs longer than the specified seconds, this state fails with a
+    States.Timeout error name" - measured on the engine's clock (here 100x faster than real time)."""
+    aws.functions["echo"] = _slow(0.5)  # 50 virtual seconds
+    clock = FastClock()
+    request = TaskRequest("arn:aws:states:::lambda:invoke", {"FunctionName": "echo"}, "e", "s", timeout_s=10)
+    with pytest.raises(StatesError) as err:
+        run_task(request, aws, sleep=clock.sleep, cancelled=never_cancelled)
+    assert err.value.error == "States.Timeout"
+
+
+def test_task_within_timeout_returns_its_result(aws: FakeBackend) -> None:
+    aws.functions["echo"] = _slow(0.01)  # 1 virtual second
+    clock = FastClock()
+    request = TaskRequest("arn:aws:states:::lambda:invoke", {"FunctionName": "echo"}, "e", "s", timeout_s=60)
+    out = run_task(request, aws, sleep=clock.sleep, cancelled=never_cancelled, wait=clock.wait)
+    assert out["Payload"] == {"done": True}
+
+
+def test_errors_inside_a_timed_task_keep_their_names(aws: FakeBackend) -> None:
+    clock = FastClock()
+    request = TaskRequest(INVOKE, {"FunctionName": "missing"}, "e", "s", timeout_s=60)
+    with pytest.raises(StatesError) as err:
+        run_task(request, aws, sleep=clock.sleep, cancelled=never_cancelled)
+    assert err.value.error == "Lambda.ResourceNotFoundException"
+
+
+def test_stopping_the_execution_abandons_a_long_call(aws: FakeBackend) -> None:
+    from workflow.engine.integrations import TaskCancelled
+
+    aws.functions["echo"] = _slow(2.0)
+    clock = FastClock()
+    request = TaskRequest(INVOKE, {"FunctionName": "echo"}, "e", "s", timeout_s=10_000)
+    with pytest.raises(TaskCancelled):
+        run_task(request, aws, sleep=clock.sleep, cancelled=lambda: True)

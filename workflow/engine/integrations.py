@@ -12,6 +12,7 @@ import base64
 import contextlib
 import json
 import re
+import threading
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from datetime import date, datetime
 from typing import Any
 
 from workflow.engine.backend import Backend, LambdaResult
-from workflow.engine.errors import RUNTIME, TASK_FAILED, ServiceError, StatesError
+from workflow.engine.errors import RUNTIME, TASK_FAILED, TIMEOUT, ServiceError, StatesError
 
 REQUEST_RESPONSE = "REQUEST_RESPONSE"
 RUN_JOB = "RUN_JOB"  # .sync
@@ -377,7 +378,7 @@ def _describe_output(described: Mapping[str, Any], parse_output: bool) -> dict[s
 
 
 def _run_states(ref: ResourceRef, params: Any, backend: Backend, *, sleep: Callable[[float], None],
-                cancelled: Callable[[], bool]) -> Any:
+                cancelled: Callable[[], bool], gave_up: Callable[[], bool]) -> Any:
     kwargs = _params(params, "states:startExecution")
     call: dict[str, Any] = {"stateMachineArn": kwargs.get("StateMachineArn")}
     if "Input" in kwargs:
@@ -399,6 +400,8 @@ def _run_states(ref: ResourceRef, params: Any, backend: Backend, *, sleep: Calla
         described = _call("states", backend, "stepfunctions", "describe_execution", executionArn=arn)
         if described.get("status") != "RUNNING":
             break
+        if gave_up():  # the task timed out: leave the child running, as AWS does, and stop polling
+            return None
         if cancelled():
             try:
                 _call("states", backend, "stepfunctions", "stop_execution", executionArn=arn)
@@ -485,14 +488,11 @@ def _run_aws_sdk(ref: ResourceRef, params: Any, backend: Backend) -> Any:
     return _from_sdk_output(response, operation.output_shape)
 
 
-def run_task(request: TaskRequest, backend: Backend, *, sleep: Callable[[float], None],
-             cancelled: Callable[[], bool]) -> Any:
-    """Perform one Task attempt and return its result as AWS's integration returns it.
+Waiter = Callable[[threading.Event, "float | None"], bool]
 
-    For `.waitForTaskToken` resources it only sends the request and returns None; the executor then waits
-    for SendTaskSuccess/Failure/Heartbeat. Errors raise StatesError with AWS's error names.
-    """
-    ref = parse_resource(request.resource)
+
+def _dispatch(ref: ResourceRef, request: TaskRequest, backend: Backend, *, sleep: Callable[[float], None],
+              cancelled: Callable[[], bool], gave_up: Callable[[], bool]) -> Any:
     params = request.parameters
     if ref.is_lambda_arn:
         return _run_lambda_arn(ref, params, backend)
@@ -505,7 +505,64 @@ def run_task(request: TaskRequest, backend: Backend, *, sleep: Callable[[float],
     if ref.service == "events":
         return _run_events(ref, params, backend)
     if ref.service == "states":
-        return _run_states(ref, params, backend, sleep=sleep, cancelled=cancelled)
+        return _run_states(ref, params, backend, sleep=sleep, cancelled=cancelled, gave_up=gave_up)
     if ref.service.startswith("aws-sdk:"):
         return _run_aws_sdk(ref, params, backend)
     raise _not_recognized(request.resource)
+
+
+def _within_timeout(call: Callable[[Callable[[], bool]], Any], timeout: float, wait: Waiter,
+                    cancelled: Callable[[], bool], execution_arn: str) -> Any:
+    """Run `call` in a worker thread and give up after `timeout` seconds of the engine's (virtual) time.
+
+    As on AWS, a task that runs past TimeoutSeconds fails with States.Timeout; the call itself (a Lambda
+    function, say) is not interrupted, its late result is dropped.
+    """
+    done = threading.Event()
+    abandoned = threading.Event()
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["result"] = call(abandoned.is_set)
+        except BaseException as exc:  # handed to the waiting thread
+            box["error"] = exc
+        finally:
+            done.set()
+
+    threading.Thread(target=target, name="sfn-task-call", daemon=True).start()
+    remaining = float(timeout)
+    while not done.is_set():
+        if remaining <= 0:
+            abandoned.set()
+            raise StatesError(TIMEOUT, "")
+        step = min(remaining, 1.0)  # re-check cancellation at least every virtual second
+        if wait(done, step):
+            break
+        remaining -= step
+        if cancelled():
+            abandoned.set()
+            raise TaskCancelled(execution_arn)
+    if "error" in box:
+        raise box["error"]
+    return box.get("result")
+
+
+def run_task(request: TaskRequest, backend: Backend, *, sleep: Callable[[float], None],
+             cancelled: Callable[[], bool], wait: Waiter | None = None) -> Any:
+    """Perform one Task attempt and return its result as AWS's integration returns it.
+
+    For `.waitForTaskToken` resources it only sends the request and returns None; the executor then waits
+    for SendTaskSuccess/Failure/Heartbeat. Errors raise StatesError with AWS's error names. When the
+    request has a timeout, the call runs in a worker thread and States.Timeout is raised once `timeout_s`
+    passes on the engine's clock: `wait` is the clock's `wait(event, seconds)` (by default taken from the
+    clock that `sleep` belongs to); without one the call runs inline, unbounded.
+    """
+    ref = parse_resource(request.resource)
+    if wait is None:
+        wait = getattr(getattr(sleep, "__self__", None), "wait", None)
+    if request.timeout_s is None or wait is None:
+        return _dispatch(ref, request, backend, sleep=sleep, cancelled=cancelled, gave_up=lambda: False)
+    return _within_timeout(
+        lambda gave_up: _dispatch(ref, request, backend, sleep=sleep, cancelled=cancelled, gave_up=gave_up),
+        request.timeout_s, wait, cancelled, request.execution_arn)
