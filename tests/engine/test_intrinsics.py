@@ -155,6 +155,7 @@ def test_uuid_is_a_version_4_uuid() -> None:
         "States.Format(1)",
         "States.StringToJson('{not json')",
         "States.StringToJson(1)",
+        "States.StringToJson('NaN')",  # Python's json would accept it; JSON does not
         "States.ArrayPartition($.inputArray, 0)",
         "States.ArrayPartition($.json, 2)",
         "States.ArrayRange(1, 2, 0)",

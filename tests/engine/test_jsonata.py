@@ -138,6 +138,8 @@ def test_undefined_result_is_query_evaluation_error_aws(expr: str) -> None:
         "{% $parse('{not json') %}",
         "{% $nosuchfunction(1) %}",
         "{%  %}",
+        "{% function($x) { $x } %}",  # a function is not JSON
+        "{% $parse('Infinity') %}",
     ],
 )
 def test_errors_are_query_evaluation_error(expr: str) -> None:

@@ -314,9 +314,13 @@ def _format_value(value: Any) -> str:
 def _string_to_json(name: str, args: list[Any]) -> Any:
     _need(name, isinstance(args[0], str), "the argument must be a string")
     try:
-        return json.loads(args[0])
+        return json.loads(args[0], parse_constant=_reject_constant)
     except ValueError as exc:
         raise _fail(name, f"the string is not valid JSON ({exc})") from None
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
 def _json_to_string(name: str, args: list[Any]) -> str:

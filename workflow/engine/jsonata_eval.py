@@ -96,9 +96,13 @@ def _parse(text: Any = None) -> Any:
     if not isinstance(text, str):
         raise _FunctionError("$parse expects a string")
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=_reject_constant)
     except ValueError as exc:
         raise _FunctionError(f"$parse: not valid JSON ({exc})") from None
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
 def _eval_unsupported(*args: Any) -> Any:
@@ -160,7 +164,10 @@ def _to_json(value: Any) -> Any:
         return [_to_json(v) for v in value]
     if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
         return int(value)
-    return value
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    # a function, a regex or another JSONata-only value cannot travel as JSON
+    raise _FunctionError(f"the expression returned a value that is not JSON ({type(value).__name__})")
 
 
 def evaluate_expression(value: str, *, states: Mapping[str, Any],
@@ -184,7 +191,11 @@ def evaluate_expression(value: str, *, states: Mapping[str, Any],
     if result is None:
         raise StatesError(errors.QUERY_EVALUATION_ERROR,
                           f"The JSONata expression '{body}'{where} returned nothing (undefined).")
-    return _to_json(result)
+    try:
+        return _to_json(result)
+    except _FunctionError as exc:
+        raise StatesError(errors.QUERY_EVALUATION_ERROR,
+                          f"The JSONata expression '{body}'{where} returned an error: {exc}") from None
 
 
 def evaluate_jsonata_template(value: Any, *, states: Mapping[str, Any],
