@@ -16,7 +16,7 @@ TABLE_ACTIONS: dict[str, list[str]] = {
     "api_list": ["dynamodb:Scan", "dynamodb:Query"],
     "api_get": ["dynamodb:GetItem", "dynamodb:Query"],
     "api_post": ["dynamodb:PutItem"],
-    "api_put": ["dynamodb:PutItem", "dynamodb:UpdateItem"],
+    "api_put": ["dynamodb:UpdateItem"],
     "api_delete": ["dynamodb:DeleteItem"],
 }
 
