@@ -15,7 +15,7 @@ import pytest
 from moto import mock_aws
 
 from workflow.engine.backend import LambdaResult
-from workflow.engine.clock import RealClock
+from workflow.engine.clock import ManualClock, RealClock
 from workflow.engine.errors import ServiceError
 from workflow.engine.service import StepFunctions
 
@@ -23,6 +23,17 @@ REGION = "us-east-1"
 ACCOUNT = "123456789012"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/sfn"
 SPEED = 1000.0  # virtual seconds per real second
+
+
+_SESSIONS: list[boto3.session.Session] = []
+
+
+def _session() -> boto3.session.Session:
+    """One boto3 session per test process: its loader caches service models, so clients are cheap."""
+    if not _SESSIONS:
+        _SESSIONS.append(boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
+                                               region_name=REGION))
+    return _SESSIONS[0]
 
 
 class EngineBackend:
@@ -35,8 +46,7 @@ class EngineBackend:
         self.functions: dict[str, Callable[[Any], Any]] = {}
         self.calls: list[tuple[str, Any]] = []
         self._lock = threading.Lock()
-        self._session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
-                                              region_name=REGION)
+        self._session = _session()
         self._clients: dict[str, Any] = {}
 
     def client(self, service: str) -> Any:
@@ -126,3 +136,9 @@ class Runner:
 @pytest.fixture
 def runner(sfn: StepFunctions) -> Runner:
     return Runner(sfn)
+
+
+@pytest.fixture
+def manual_runner(sfn_backend: EngineBackend) -> Runner:
+    """A runner whose virtual time moves only by the engine's own waits: exact timestamps in histories."""
+    return Runner(StepFunctions(sfn_backend, clock=ManualClock(), region=REGION, account=ACCOUNT, seed=7))

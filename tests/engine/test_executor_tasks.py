@@ -54,7 +54,8 @@ def test_plain_function_arn_uses_lambda_function_events(runner: Any, sfn_backend
 def test_function_error_name_is_error_type_and_catch_puts_it_at_result_path(
     runner: Any, sfn_backend: Any
 ) -> None:
-    """A function error surfaces as its errorType; a Catcher goes to Next with {Error, Cause} at ResultPath."""
+    """A function error surfaces as its errorType; a Catcher goes to Next with {Error, Cause}
+    at ResultPath."""
 
     class PaymentDeclined(Exception):
         pass
@@ -85,7 +86,9 @@ def test_function_error_name_is_error_type_and_catch_puts_it_at_result_path(
     assert "card refused" in out["error"]["Cause"]
 
 
-def test_retry_attempts_are_visible_in_history_and_backoff_grows(runner: Any, sfn_backend: Any) -> None:
+def test_retry_attempts_are_visible_in_history_and_backoff_grows(
+    manual_runner: Any, sfn_backend: Any
+) -> None:
     """Retry: MaxAttempts retries after IntervalSeconds * BackoffRate^n; each attempt is a TaskScheduled/
     TaskFailed pair in the history, and $$.State.RetryCount counts them."""
     attempts: list[int] = []
@@ -103,10 +106,10 @@ def test_retry_attempts_are_visible_in_history_and_backoff_grows(runner: Any, sf
         Retry=[{"ErrorEquals": ["RuntimeError"], "IntervalSeconds": 10, "MaxAttempts": 3, "BackoffRate": 3}],
         OutputPath="$.Payload",
     )
-    described = runner.run(definition)
-    assert runner.output(described) == "ok"
+    described = manual_runner.run(definition)
+    assert manual_runner.output(described) == "ok"
     assert attempts == [0, 1, 2]
-    events = runner.events(described["executionArn"])
+    events = manual_runner.events(described["executionArn"])
     types = [e["type"] for e in events]
     assert types.count("TaskScheduled") == 3 and types.count("TaskFailed") == 2
     scheduled = [e["timestamp"] for e in events if e["type"] == "TaskScheduled"]
@@ -254,7 +257,7 @@ def test_heartbeat_timeout(runner: Any) -> None:
 
 def test_heartbeats_keep_task_alive_until_timeout_seconds(runner: Any) -> None:
     """Heartbeats reset the heartbeat clock, but TimeoutSeconds still ends the task with States.Timeout."""
-    arn, queue = _token_machine(runner, heartbeat=20, timeout=60)
+    arn, queue = _token_machine(runner, heartbeat=1000, timeout=3000)
     execution = runner.start(arn)
     token = _token_from(runner, queue)
     stop = threading.Event()
