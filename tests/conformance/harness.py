@@ -2,6 +2,7 @@
 
 Case file format (JSON list per file under cases/), one object per case:
 - `id` (unique, lowercase-dashes), `doc` (the AWS documentation page/section the behaviour comes from);
+- `speed` (optional): virtual seconds per real second for this case (default SPEED);
 - `kind`: `execution` (default), `validation`, `test_state` or `api`;
 - execution: `definition`, `input`, optional `type` (STANDARD|EXPRESS), `sync` (StartSyncExecution),
   `mocks` (`functions`: name -> entry of functions.REGISTRY; `config` + `test_case`: a Step Functions Local
@@ -74,6 +75,22 @@ def substitute(value: Any, variables: dict[str, str]) -> Any:
     return value
 
 
+_CLIENTS: dict[tuple[str, str], Any] = {}
+
+
+def shared_client(service: str, endpoint_url: str) -> Any:
+    """boto3 clients are thread-safe and slow to build: one per service and endpoint for the whole session."""
+    key = (service, endpoint_url)
+    if key not in _CLIENTS:
+        _CLIENTS[key] = boto3.client(
+            service,  # type: ignore[call-overload]
+            endpoint_url=endpoint_url, region_name=REGION,
+            aws_access_key_id="test", aws_secret_access_key="test",
+            config=Config(inject_host_prefix=False, retries={"max_attempts": 1}, read_timeout=30),
+        )
+    return _CLIENTS[key]
+
+
 class ConformanceBackend:
     """Backend: AWS clients on the session's moto server, Lambda functions from functions.REGISTRY."""
 
@@ -85,17 +102,9 @@ class ConformanceBackend:
         self.sfn_url = sfn_url
         self.functions = functions
         self.context = FunctionContext()
-        self._clients: dict[str, Any] = {}
 
     def client(self, service: str) -> Any:
-        if service not in self._clients:
-            url = self.sfn_url if service == "stepfunctions" else self.moto_url
-            self._clients[service] = boto3.client(
-                service,  # type: ignore[call-overload]
-                endpoint_url=url, region_name=REGION, aws_access_key_id="test", aws_secret_access_key="test",
-                config=Config(inject_host_prefix=False, retries={"max_attempts": 1}),
-            )
-        return self._clients[service]
+        return shared_client(service, self.sfn_url if service == "stepfunctions" else self.moto_url)
 
     def invoke_lambda(self, function_name: str, payload: bytes, invocation_type: str = "RequestResponse",
                       client_context: str | None = None) -> LambdaResult:
@@ -157,20 +166,20 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def make_service(backend: ConformanceBackend, mock_config: dict[str, Any] | None) -> Any:
-    """A fresh engine service; passes the mock config by whichever keyword the service takes."""
+def make_service(backend: ConformanceBackend, mock_config: dict[str, Any] | None,
+                 speed: float = SPEED) -> Any:
+    """A fresh engine service on the suite's fast clock, with the case's mock configuration if any."""
     from workflow.engine.clock import RealClock
     from workflow.engine.service import StepFunctions
 
-    kwargs: dict[str, Any] = {"clock": RealClock(speed=SPEED), "region": REGION, "account": SFN_ACCOUNT}
+    kwargs: dict[str, Any] = {"clock": RealClock(speed=speed), "region": REGION, "account": SFN_ACCOUNT}
     params = inspect.signature(StepFunctions).parameters
     if mock_config is not None:
-        for name in ("mock_config", "mock_config_path", "mocks"):
-            if name in params:
-                kwargs[name] = mock_config
-                break
-        else:
+        if "mock_config" not in params:
             raise NotImplementedError("StepFunctions takes no mock configuration")
+        from workflow.engine.mock_config import MockConfig
+
+        kwargs["mock_config"] = MockConfig.load(mock_config)
     return StepFunctions(backend, **{k: v for k, v in kwargs.items() if k in params})
 
 
@@ -212,7 +221,7 @@ class Runner:
 
     def wait(self, arn: str, case: dict[str, Any]) -> dict[str, Any]:
         responses = list(case.get("task_responses", []))
-        used = 0
+        pending: list[str] = []
         token: str | None = None
         deadline = time.monotonic() + EXECUTION_DEADLINE_S
         while time.monotonic() < deadline:
@@ -220,11 +229,12 @@ class Runner:
             if result["status"] in TERMINAL and result.get("redriveStatus") != "REDRIVING":
                 return result
             if responses:
-                tokens = self.new_tokens(case)
-                if tokens or (token and responses[0].get("same_token")):
-                    token = token if responses[0].get("same_token") else tokens[0]
+                pending.extend(self.new_tokens(case))
+                same = bool(responses[0].get("same_token")) and token is not None
+                if pending or same:
+                    token = token if same else pending.pop(0)
+                    assert token is not None
                     self.answer(token, responses.pop(0))
-                    used += 1
                     continue
             time.sleep(0.01)
         raise AssertionError(f"execution still running after {EXECUTION_DEADLINE_S}s")
@@ -411,9 +421,9 @@ def check_result(expect: dict[str, Any], result: dict[str, Any],
 def check_side_effects(backend: ConformanceBackend, expect: dict[str, Any], result: dict[str, Any]) -> None:
     s3 = backend.client("s3")
     if "result_writer" in expect:
-        details = json.loads(result["output"])["ResultWriterDetails"]
-        manifest = json.loads(s3.get_object(Bucket=details["Bucket"], Key=details["Key"])["Body"].read())
         wanted = expect["result_writer"]
+        details = json.loads(result["output"])[wanted.get("details_key", "ResultWriterDetails")]
+        manifest = json.loads(s3.get_object(Bucket=details["Bucket"], Key=details["Key"])["Body"].read())
         if "manifest" in wanted:
             problem = mismatch(wanted["manifest"], manifest)
             assert problem is None, f"manifest: {problem}"

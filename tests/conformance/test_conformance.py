@@ -19,8 +19,18 @@ import pytest
 from workflow.engine.http_api import make_app
 
 from .functions import REGISTRY
-from .harness import RUNNERS, Api, ConformanceBackend, Runner, load_cases, make_service, substitute
-from .serving import serve, sfn_client
+from .harness import (
+    RUNNERS,
+    SPEED,
+    Api,
+    ConformanceBackend,
+    Runner,
+    load_cases,
+    make_service,
+    shared_client,
+    substitute,
+)
+from .serving import serve
 
 CASES = load_cases()
 GAPS: dict[str, Any] = json.loads((Path(__file__).parent / "known_gaps.json").read_text(encoding="utf-8"))
@@ -74,12 +84,15 @@ def test_case(case: dict[str, Any], mode: str, moto_url: str, sfn_server: tuple[
     variables = {"MOTO": moto_url, "REGION": "us-east-1", "ACCOUNT": "123456789012",
                  "SFN_ACCOUNT": "123456789012"}
     case = substitute({k: v for k, v in case.items() if k != "_file"}, variables)
-    urllib.request.urlopen(urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST"), timeout=10)
+    if "setup" in case:  # a fresh moto for cases that create resources, so names never clash
+        reset = urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST")
+        urllib.request.urlopen(reset, timeout=10)
     mocks = case.get("mocks", {})
     backend = ConformanceBackend(moto_url, sfn_url, mocks.get("functions", {}))
-    service = make_service(backend, mocks.get("config"))
+    service = make_service(backend, mocks.get("config"), case.get("speed", SPEED))
     app.app = make_app(service)
-    api = Api(sfn_client(sfn_url) if mode == "http" else service, over_http=mode == "http")
+    over_http = mode == "http"
+    api = Api(shared_client("stepfunctions", sfn_url) if over_http else service, over_http=over_http)
     name = re.sub(r"[^A-Za-z0-9_-]", "-", case["id"])[:80]
     try:
         RUNNERS[case.get("kind", "execution")](Runner(api, backend, name), case)
