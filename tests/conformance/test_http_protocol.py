@@ -8,14 +8,10 @@ errors as `{"__type", "message"}`.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -198,22 +194,3 @@ def test_to_wire_converts_nested_datetimes_and_drops_response_metadata() -> None
     naive = datetime(2024, 5, 1, 12, 0, 0)
     wire = to_wire({"events": [{"timestamp": naive, "id": 1}], "ResponseMetadata": {"x": 1}})
     assert wire == {"events": [{"timestamp": STARTED.replace(microsecond=0).timestamp(), "id": 1}]}
-
-
-def test_aws_cli_works_unchanged(fake: tuple[FakeService, str], tmp_path: Path) -> None:
-    """`aws stepfunctions ...` (CLI v1) against the local endpoint: output and error exit code."""
-    _, url = fake
-    aws = Path(sys.executable).with_name("aws")
-    if not aws.exists():
-        pytest.skip("awscli not installed in this environment")
-    env = {**os.environ, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-           "AWS_DEFAULT_REGION": "us-east-1", "AWS_CONFIG_FILE": str(tmp_path / "none"),
-           "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")}
-    base = [str(aws), "--endpoint-url", url, "--output", "json", "stepfunctions"]
-    ok = subprocess.run([*base, "list-state-machines"], capture_output=True, text=True, env=env, timeout=60)
-    assert ok.returncode == 0, ok.stderr
-    assert json.loads(ok.stdout)["stateMachines"][0]["name"] == "fake"
-    bad = subprocess.run([*base, "describe-execution", "--execution-arn", "x"], capture_output=True,
-                         text=True, env=env, timeout=60)
-    assert bad.returncode != 0
-    assert "ExecutionDoesNotExist" in bad.stderr
