@@ -74,6 +74,3 @@ def suppress(stack: CsvEtlStack) -> None:
              "this project.")
         _ack(method, "AwsSolutions-COG4",
              "No Cognito user pool: callers are services holding the API key (see AwsSolutions-APIG4).")
-    _ack(sm, "CloudFormation-Validate::E1029",
-         "The ${Name} strings in DefinitionString are DefinitionSubstitutions placeholders that",
-         "CloudFormation fills, not Fn::Sub parameters: a false positive for this resource only.")

@@ -16,10 +16,9 @@ from infra.settings import DeploySettings
 from infra.storage import DataStore
 from workflow.config import PipelineConfig, definition_text
 
-# cfn-lint reads `${Name}` in DefinitionString as an embedded parameter outside Fn::Sub (E1029). Here they are
-# DefinitionSubstitutions placeholders, which CloudFormation fills: a false positive for this resource only.
-# W3005: the CDK makes the state machine DependsOn its role as well as the role's policy (redundant).
-CFN_LINT_IGNORES = ["E1029", "W3005"]
+# cfn-lint W3005: the CDK makes the state machine DependsOn its role as well as the role's policy (redundant,
+# harmless). cfn-lint knows DefinitionSubstitutions: the ${Name} placeholders raise no E1029.
+CFN_LINT_IGNORES = ["W3005"]
 
 
 def csv_key_pattern(config: PipelineConfig) -> str:
