@@ -98,8 +98,8 @@ class Engine:
             scope.event("ExecutionStarted", details)
         try:
             output = run_machine(record.machine, state_input, scope, start_at=start_at, record_failure=True)
-        except StatesError as err:
-            self._finish(record, scope, "FAILED", error=err.error, cause=err.cause)
+        except StatesError as err:  # an empty error/cause (a Fail state without them) is absent, as on AWS
+            self._finish(record, scope, "FAILED", error=err.error or None, cause=err.cause or None)
         except Aborted:
             if record.timed_out:
                 self._finish(record, scope, "TIMED_OUT", error=errors.TIMEOUT,
