@@ -270,6 +270,31 @@ def test_jsonl_bad_line_names_line(s3: FakeBackend) -> None:
     assert err.value.error == "States.ItemReaderFailed" and "line 2" in err.value.cause
 
 
+def test_json_trailing_comma_is_malformed(s3: FakeBackend) -> None:
+    put(s3, "t.json", "[1, 2,]")
+    with pytest.raises(StatesError) as err:
+        read(s3, "t.json", InputType="JSON")
+    assert err.value.error == "States.ItemReaderFailed"
+
+
+def test_non_utf8_text_fails_clearly(s3: FakeBackend) -> None:
+    put(s3, "latin1.csv", "a,b\ncaf\u00e9,1\n".encode("latin-1"))
+    with pytest.raises(StatesError) as err:
+        read(s3, "latin1.csv", InputType="CSV", CSVHeaderLocation="FIRST_ROW")
+    assert err.value.error == "States.ItemReaderFailed" and "UTF-8" in err.value.cause
+
+
+def test_version_id_selects_the_object_version(s3: FakeBackend) -> None:
+    """Parameters may carry the object VersionId when the bucket is versioned."""
+    client = s3.client("s3")
+    client.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+    first = client.put_object(Bucket=BUCKET, Key="v.csv", Body=b"a\nold\n")["VersionId"]
+    client.put_object(Bucket=BUCKET, Key="v.csv", Body=b"a\nnew\n")
+    reader = {"Resource": GET_OBJECT, "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW"},
+              "Parameters": {"Bucket": BUCKET, "Key": "v.csv", "VersionId": first}}
+    assert list(read_items(reader, s3)) == [{"a": "old"}]
+
+
 # ------------------------------------------------------------------------------ manifests, listing
 
 def test_s3_inventory_manifest_reads_gzipped_csv_with_schema_headers(s3: FakeBackend) -> None:
