@@ -230,6 +230,28 @@ def test_sqs_missing_queue_is_sqs_prefixed_exception(aws: FakeBackend) -> None:
     assert "QueueDoesNotExist" in err.value.error
 
 
+# ------------------------------------------------------------------------------------------ SNS
+
+def test_sns_publish_serialises_object_message(aws: FakeBackend) -> None:
+    """Amazon SNS integration: publish a JSON Message; the result carries the MessageId."""
+    sns, sqs = aws.client("sns"), aws.client("sqs")
+    topic = sns.create_topic(Name="t")["TopicArn"]
+    url = _queue(aws, "sub")
+    queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn,
+                  Attributes={"RawMessageDelivery": "true"})
+    out = run(aws, "arn:aws:states:::sns:publish", {"TopicArn": topic, "Message": {"rows": 3}})
+    assert out["MessageId"] and out["SdkHttpMetadata"]["HttpStatusCode"] == 200
+    assert json.loads(sqs.receive_message(QueueUrl=url)["Messages"][0]["Body"]) == {"rows": 3}
+
+
+def test_sns_missing_topic_is_sns_prefixed(aws: FakeBackend) -> None:
+    with pytest.raises(StatesError) as err:
+        run(aws, "arn:aws:states:::sns:publish", {"TopicArn": f"arn:aws:sns:{REGION}:{ACCOUNT}:none",
+                                                  "Message": "x"})
+    assert err.value.error == "SNS.NotFoundException"
+
+
 # ------------------------------------------------------------------------------------------ DynamoDB
 
 def _table(aws: FakeBackend) -> str:

@@ -41,17 +41,18 @@ _OPTIMIZED: dict[tuple[str, str], frozenset[str]] = {
     ("dynamodb", "deleteItem"): frozenset({REQUEST_RESPONSE}),
     ("states", "startExecution"): frozenset({REQUEST_RESPONSE, RUN_JOB, RUN_JOB_2, WAIT_FOR_TASK_TOKEN}),
     ("events", "putEvents"): frozenset({REQUEST_RESPONSE, WAIT_FOR_TASK_TOKEN}),
+    ("sns", "publish"): frozenset({REQUEST_RESPONSE, WAIT_FOR_TASK_TOKEN}),
 }
 
 # Error-name prefix AWS uses for each optimized integration, and the catch-all exception it reports
 # when the service's error code is not a modelled exception.
 _OPTIMIZED_ERROR_PREFIX = {"lambda": "Lambda", "sqs": "SQS", "dynamodb": "DynamoDB",
-                           "states": "StepFunctions", "events": "EventBridge"}
+                           "states": "StepFunctions", "events": "EventBridge", "sns": "SNS"}
 _GENERIC_EXCEPTION = {"lambda": "AWSLambdaException", "sqs": "AmazonSQSException",
                       "dynamodb": "AmazonDynamoDBException", "states": "AWSStepFunctionsException",
-                      "events": "AmazonEventBridgeException"}
+                      "events": "AmazonEventBridgeException", "sns": "AmazonSNSException"}
 _SERVICE_TITLE = {"lambda": "Lambda", "sqs": "Sqs", "dynamodb": "DynamoDb", "states": "SFN",
-                  "events": "EventBridge"}
+                  "events": "EventBridge", "sns": "Sns"}
 
 # aws-sdk service names (as written in the ARN) whose boto3 client name differs.
 _SDK_TO_BOTO3 = {"sfn": "stepfunctions", "eventbridge": "events", "cloudwatchlogs": "logs",
@@ -326,6 +327,14 @@ def _run_sqs(ref: ResourceRef, params: Any, backend: Backend) -> Any:
     return None if ref.pattern == WAIT_FOR_TASK_TOKEN else _with_metadata(response)
 
 
+def _run_sns(ref: ResourceRef, params: Any, backend: Backend) -> Any:
+    kwargs = _params(params, "sns:publish")
+    if "Message" in kwargs:
+        kwargs["Message"] = _as_text(kwargs["Message"])  # a JSON Message is published as its JSON text
+    response = _call("sns", backend, "sns", "publish", **kwargs)
+    return None if ref.pattern == WAIT_FOR_TASK_TOKEN else _with_metadata(response)
+
+
 def _run_dynamodb(ref: ResourceRef, params: Any, backend: Backend) -> Any:
     kwargs = _params(params, f"dynamodb:{ref.action}")
     method = {"getItem": "get_item", "putItem": "put_item", "updateItem": "update_item",
@@ -502,6 +511,8 @@ def _dispatch(ref: ResourceRef, request: TaskRequest, backend: Backend, *, sleep
         return _run_sqs(ref, params, backend)
     if ref.service == "dynamodb":
         return _run_dynamodb(ref, params, backend)
+    if ref.service == "sns":
+        return _run_sns(ref, params, backend)
     if ref.service == "events":
         return _run_events(ref, params, backend)
     if ref.service == "states":
