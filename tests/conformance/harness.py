@@ -2,7 +2,8 @@
 
 Case file format (JSON list per file under cases/), one object per case:
 - `id` (unique, lowercase-dashes), `doc` (the AWS documentation page/section the behaviour comes from);
-- `speed` (optional): virtual seconds per real second for this case (default SPEED);
+- `speed` (optional): virtual seconds per real second for this case (default SPEED); `clock: "manual"`:
+  virtual time advances only when the engine sleeps (exact durations for backoff and Wait checks);
 - `kind`: `execution` (default), `validation`, `test_state` or `api`;
 - execution: `definition`, `input`, optional `type` (STANDARD|EXPRESS), `sync` (StartSyncExecution),
   `mocks` (`functions`: name -> entry of functions.REGISTRY; `config` + `test_case`: a Step Functions Local
@@ -167,12 +168,17 @@ def _plain(value: Any) -> Any:
 
 
 def make_service(backend: ConformanceBackend, mock_config: dict[str, Any] | None,
-                 speed: float = SPEED) -> Any:
-    """A fresh engine service on the suite's fast clock, with the case's mock configuration if any."""
-    from workflow.engine.clock import RealClock
+                 speed: float = SPEED, manual_clock: bool = False) -> Any:
+    """A fresh engine service on the suite's fast clock, with the case's mock configuration if any.
+
+    `manual_clock`: virtual time moves only when the engine sleeps, so durations (backoff, Wait) are exact
+    whatever the machine's load.
+    """
+    from workflow.engine.clock import ManualClock, RealClock
     from workflow.engine.service import StepFunctions
 
-    kwargs: dict[str, Any] = {"clock": RealClock(speed=speed), "region": REGION, "account": SFN_ACCOUNT}
+    clock = ManualClock() if manual_clock else RealClock(speed=speed)
+    kwargs: dict[str, Any] = {"clock": clock, "region": REGION, "account": SFN_ACCOUNT}
     params = inspect.signature(StepFunctions).parameters
     if mock_config is not None:
         if "mock_config" not in params:

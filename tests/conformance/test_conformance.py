@@ -89,7 +89,8 @@ def test_case(case: dict[str, Any], mode: str, moto_url: str, sfn_server: tuple[
         urllib.request.urlopen(reset, timeout=10)
     mocks = case.get("mocks", {})
     backend = ConformanceBackend(moto_url, sfn_url, mocks.get("functions", {}))
-    service = make_service(backend, mocks.get("config"), case.get("speed", SPEED))
+    manual = case.get("clock") == "manual"
+    service = make_service(backend, mocks.get("config"), case.get("speed", SPEED), manual)
     app.app = make_app(service)
     over_http = mode == "http"
     api = Api(shared_client("stepfunctions", sfn_url) if over_http else service, over_http=over_http)
