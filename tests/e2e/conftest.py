@@ -31,17 +31,31 @@ def etl(*args: str, timeout: float = 300, **env: str) -> subprocess.CompletedPro
 @pytest.fixture(scope="module")
 def twin() -> Iterator[Twin]:
     """One in-process twin on a free port for the module's tests (they query its table and executions)."""
-    with Twin.ephemeral(speed=20.0) as running:
+    with Twin.ephemeral() as running:
         yield running
 
 
-def count_items(twin: Twin, execution: str) -> int:
-    """Items the writer stored for one execution (every item records its execution name)."""
+@pytest.fixture
+def empty_table(twin: Twin) -> Twin:
+    """The twin with its messages table emptied (recreated with the same schema), for exact row counts:
+    generated files start at data.csv's first timestamp, so earlier runs' rows would be key conflicts."""
+    ddb = twin.client("dynamodb")
+    name = twin.config.table_name
+    described = ddb.describe_table(TableName=name)["Table"]
+    ddb.delete_table(TableName=name)
+    ddb.create_table(TableName=name, KeySchema=described["KeySchema"],
+                     AttributeDefinitions=described["AttributeDefinitions"], BillingMode="PAY_PER_REQUEST")
+    return twin
+
+
+def count_items(twin: Twin, source_file: str) -> int:
+    """Items the writer stored for one file (every item records its s3:// source)."""
     ddb = twin.client("dynamodb")
     total = 0
     kwargs: dict[str, Any] = {"TableName": twin.config.table_name, "Select": "COUNT",
-                              "FilterExpression": "#e = :e", "ExpressionAttributeNames": {"#e": "execution"},
-                              "ExpressionAttributeValues": {":e": {"S": execution}}}
+                              "FilterExpression": "#f = :f",
+                              "ExpressionAttributeNames": {"#f": "source_file"},
+                              "ExpressionAttributeValues": {":f": {"S": source_file}}}
     while True:
         page = ddb.scan(**kwargs)
         total += page["Count"]

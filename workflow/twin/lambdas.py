@@ -158,6 +158,7 @@ class LambdaRuntime:
             if self._fresh_modules:
                 self._forget_task_modules()
                 self._fresh_modules = False
+            capture.install()  # before the import: loggers made at import time bind to the capturing stream
             folder = str((self.tasks_dir / spec.folder).resolve())
             if folder not in sys.path:
                 sys.path.insert(0, folder)

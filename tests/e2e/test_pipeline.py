@@ -1,0 +1,135 @@
+"""The whole pipeline on one in-process twin: what lands in DynamoDB, large files, failure and redrive."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from workflow.twin import remote, tracking
+from workflow.twin.twin import Twin
+
+from .conftest import SAMPLES, count_items, generate
+
+pytestmark = pytest.mark.server
+
+
+def execution_name(result: dict[str, Any]) -> str:
+    return str(result["execution_arn"].rsplit(":", 1)[1])
+
+
+def test_items_in_the_table_have_utc_date_time_keys_and_number_types(twin: Twin) -> None:
+    result = twin.run_file(SAMPLES / "data.csv", "incoming/types.csv", timeout_s=120)
+    assert result["status"] == "SUCCEEDED" and result["rows_written"] == 20
+    resource = boto3.resource("dynamodb", endpoint_url=twin.url, region_name=twin.region,
+                              aws_access_key_id="test", aws_secret_access_key="test")
+    table = resource.Table(twin.config.table_name)
+    items = [i for i in table.scan()["Items"] if i["execution"] == execution_name(result)]
+    assert len(items) == 20
+    first = next(i for i in items if i["source_row"] == 2)
+    # 1559040909.3853335 is 2019-05-28T10:55:09.3853335Z
+    assert (first["date"], first["time"]) == ("2019-05-28", "10:55:09.3853335")
+    assert first["timestamp"] == Decimal("1559040909.3853335")
+    assert first["local_avg"] == Decimal("4.39") and first["remote_avg"] == Decimal("9.09")
+    for item in items:
+        assert re.fullmatch(r"2019-05-28", item["date"])
+        assert re.fullmatch(r"\d\d:\d\d:\d\d(\.\d+)?", item["time"])
+        assert isinstance(item["local_avg"], Decimal) and isinstance(item["remote_avg"], Decimal)
+        assert isinstance(item["timestamp"], Decimal)
+        assert item["source_file"] == f"s3://{twin.config.data_bucket}/incoming/types.csv"
+
+
+def test_ten_thousand_rows_with_one_percent_bad_lose_nothing(empty_table: Twin, tmp_path: Path) -> None:
+    """Every row ends written or rejected with a reason; the table holds exactly the written ones."""
+    twin = empty_table
+    path = tmp_path / "big.csv"
+    stated = generate(path, rows=10_000, bad_share=0.01)
+    bad = int(re.search(r"(\d+) bad", stated).group(1))  # type: ignore[union-attr]
+    result = twin.run_file(path, "incoming/big.csv", timeout_s=300)
+    assert result["status"] == "SUCCEEDED", result
+    assert result["rows_total"] == 10_000
+    assert result["rows_written"] + result["rows_rejected"] == 10_000
+    assert result["rows_rejected"] == bad and result["rows_failed"] == 0
+    assert count_items(twin, result["file"]) == result["rows_written"]
+    rejects = twin.client("s3").get_object(Bucket=twin.config.data_bucket,
+                                          Key=result["rejects_location"].split("/", 3)[3])["Body"].read()
+    lines = [json.loads(line) for line in rejects.decode().splitlines() if line.strip()]
+    assert len(lines) == bad and all(line.get("row") for line in lines)
+
+
+def failing_writer(twin: Twin, fail_first_row: int) -> Callable[[dict[str, Any], Any], Any]:
+    """The real writer, except that the batch starting at `fail_first_row` reports Writer.WriteFailed."""
+    real = twin.runtime.handler(twin.config.function("writer"))  # type: ignore[union-attr]
+
+    def handler(event: dict[str, Any], context: Any) -> Any:
+        keep = []
+        for record in event["Records"]:
+            body = json.loads(record["body"])
+            if body["first_row"] == fail_first_row:
+                boto3.client("stepfunctions").send_task_failure(
+                    taskToken=body["taskToken"], error="Writer.WriteFailed",
+                    cause="injected: table unavailable")
+            else:
+                keep.append(record)
+        return real({"Records": keep}, context) if keep else {"batchItemFailures": []}
+
+    return handler
+
+
+def fail_one_batch(twin: Twin, path: Path, key: str) -> dict[str, Any]:
+    """Run a 1,500-row file (3 batches) whose second batch the writer fails."""
+    generate(path, rows=1_500, bad_share=0.0, seed=11)
+    twin.runtime.overrides["writer"] = failing_writer(twin, fail_first_row=502)  # type: ignore[union-attr]
+    try:
+        failed = twin.run_file(path, key, timeout_s=180)
+    finally:
+        twin.runtime.overrides.clear()  # type: ignore[union-attr]
+    return failed
+
+
+def test_failing_writer_fails_the_file_then_replay_after_the_fix_completes_it_without_duplicates(
+        empty_table: Twin, tmp_path: Path) -> None:
+    """Step Functions docs: a Distributed Map fails when failed items exceed ToleratedFailurePercentage
+    (0 here). The writer is idempotent, so running the same file event again stores only what is missing."""
+    twin = empty_table
+    failed = fail_one_batch(twin, tmp_path / "replay.csv", "incoming/replay.csv")
+    assert failed["status"] == "FAILED"
+    assert failed["error"] == "States.ExceedToleratedFailureThreshold"
+    # the failed batch's rows are failed; batches still running when the Map Run failed are aborted
+    assert failed["rows_failed"] >= 500 and failed["rows_written"] + failed["rows_failed"] == 1_500
+    assert count_items(twin, failed["file"]) <= 1_000, "the failed batch wrote nothing"
+
+    target = remote.twin_target(endpoint_url=twin.url)
+    replayed_arn = target.replay(failed["execution_arn"])
+    described = tracking.wait_for_execution(twin.client("stepfunctions"), replayed_arn, timeout_s=180)
+    replayed = tracking.run_result(described, 0.0)
+    assert replayed["status"] == "SUCCEEDED", replayed
+    assert replayed["rows_written"] == 1_500
+    assert replayed["rows_rejected"] == 0 and replayed["rows_failed"] == 0
+    assert count_items(twin, failed["file"]) == 1_500
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "csv_etl.asl.json catches the Map's error (-> SummarizeFailure -> FileFailed), so the Map state has a "
+    "MapStateExited event and a parent redrive restarts at FileFailed, not at the Map Run (AWS redrives "
+    "only states without an Exited event). Needs an ASL change; `etl replay` works meanwhile."))
+def test_failing_writer_fails_the_file_then_redrive_after_the_fix_completes_it(
+        empty_table: Twin, tmp_path: Path) -> None:
+    """Step Functions docs: redriving the parent reruns the unsuccessful child executions of its Map Run."""
+    twin = empty_table
+    failed = fail_one_batch(twin, tmp_path / "redrive.csv", "incoming/redrive.csv")
+    assert failed["status"] == "FAILED"
+    sfn = twin.client("stepfunctions")
+    sfn.redrive_execution(executionArn=failed["execution_arn"])
+    described = tracking.wait_for_execution(sfn, failed["execution_arn"], timeout_s=180)
+    redriven = tracking.run_result(described, 0.0)
+    assert described["redriveCount"] == 1
+    assert redriven["status"] == "SUCCEEDED", (redriven, described.get("cause"))
+    assert redriven["rows_written"] == 1_500 and redriven["rows_failed"] == 0
+    assert count_items(twin, failed["file"]) == 1_500
