@@ -278,3 +278,48 @@ def test_boto3_over_http_api(sfn: Any) -> None:
             client.describe_execution(executionArn=execution + "x")
     finally:
         server.shutdown()
+
+
+def test_mock_config_test_case_selected_by_arn_suffix(sfn_backend: Any) -> None:
+    """Step Functions Local's mocked service integrations: `<state machine ARN>#<test case>` uses the test
+    case's canned responses per invocation (0-based), here a Throw that is retried and then a Return."""
+    from workflow.engine.clock import RealClock
+    from workflow.engine.mock_config import MockConfig
+    from workflow.engine.service import StepFunctions
+
+    mock = MockConfig.load(
+        {
+            "StateMachines": {"mocked": {"TestCases": {"Flaky": {"Call": "FailThenOk"}}}},
+            "MockedResponses": {
+                "FailThenOk": {
+                    "0": {"Throw": {"Error": "Lambda.TooManyRequestsException", "Cause": "slow down"}},
+                    "1": {"Return": {"Payload": {"ok": True}, "StatusCode": 200}},
+                }
+            },
+        }
+    )
+    sfn = StepFunctions(
+        sfn_backend, clock=RealClock(speed=1000), region="us-east-1", account="123456789012", mock_config=mock
+    )
+    definition = {
+        "StartAt": "Call",
+        "States": {
+            "Call": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke",
+                "Parameters": {"FunctionName": "absent"},
+                "Retry": [{"ErrorEquals": ["Lambda.TooManyRequestsException"], "IntervalSeconds": 1}],
+                "OutputPath": "$.Payload",
+                "End": True,
+            }
+        },
+    }
+    arn = sfn.create_state_machine(name="mocked", definition=json.dumps(definition), roleArn=ROLE)[
+        "stateMachineArn"
+    ]
+    execution = sfn.start_execution(stateMachineArn=f"{arn}#Flaky", input="{}")["executionArn"]
+    described = sfn.wait_for_execution(execution, 10)
+    assert described["status"] == "SUCCEEDED" and json.loads(described["output"]) == {"ok": True}
+    assert sfn_backend.calls == []  # the real function was never invoked
+    without_case = sfn.wait_for_execution(sfn.start_execution(stateMachineArn=arn)["executionArn"], 10)
+    assert without_case["error"] == "Lambda.ResourceNotFoundException"
