@@ -295,6 +295,26 @@ def test_version_id_selects_the_object_version(s3: FakeBackend) -> None:
     assert list(read_items(reader, s3)) == [{"a": "old"}]
 
 
+@pytest.mark.parametrize(("key", "body", "config"), [
+    ("big.csv", "a,b\n1," + "x" * (8 * 1024 * 1024 + 1) + "\n",
+     {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW"}),
+    ("big.jsonl", '{"a": "' + "x" * (8 * 1024 * 1024) + '"}\n', {"InputType": "JSONL"}),
+    ("big.json", '[1, "' + "x" * (8 * 1024 * 1024 + 10) + '"]', {"InputType": "JSON"}),
+])
+def test_items_over_8_mb_fail(s3: FakeBackend, key: str, body: str, config: dict[str, Any]) -> None:
+    """"Step Functions supports reading an item of up to 8 MB" from CSV, JSON or JSON Lines files."""
+    put(s3, key, body)
+    with pytest.raises(StatesError) as err:
+        read(s3, key, **config)
+    assert err.value.error == "States.ItemReaderFailed" and "8 MB" in err.value.cause
+
+
+def test_json_element_of_several_megabytes_decodes(s3: FakeBackend) -> None:
+    element = {"blob": "z" * (3 * 1024 * 1024)}
+    put(s3, "large.json", json.dumps([1, element, 2]))
+    assert read(s3, "large.json", InputType="JSON") == [1, element, 2]
+
+
 # ------------------------------------------------------------------------------ manifests, listing
 
 def test_s3_inventory_manifest_reads_gzipped_csv_with_schema_headers(s3: FakeBackend) -> None:

@@ -22,6 +22,9 @@ from workflow.engine.errors import ITEM_READER_FAILED, StatesError
 GET_OBJECT = "arn:aws:states:::s3:getObject"
 LIST_OBJECTS_V2 = "arn:aws:states:::s3:listObjectsV2"
 MAX_ITEMS_LIMIT = 100_000_000  # "You can specify a limit of up to 100,000,000" (ReaderConfig.MaxItems)
+# "Step Functions supports reading an item of up to 8 MB from a text delimited file, JSON, or JSON Lines
+# file" (measured here in characters of the decoded text).
+MAX_ITEM_SIZE = 8 * 1024 * 1024
 
 CSV_DELIMITERS = {"COMMA": ",", "PIPE": "|", "SEMICOLON": ";", "SPACE": " ", "TAB": "\t"}
 _JSON_CHUNK = 64 * 1024
@@ -204,7 +207,9 @@ def _csv_items(lines: Iterable[str], config: Mapping[str, Any], source: str) -> 
     if len(set(headers)) != len(headers):
         raise _failed(f"CSV headers cannot contain duplicates ({source}).")
     width = len(headers)
-    for _line, fields in records:
+    for line, fields in records:
+        if sum(map(len, fields)) > MAX_ITEM_SIZE:
+            raise _failed(f"The record on line {line} of {source} is larger than the 8 MB item limit")
         if len(fields) < width:
             fields = fields + [""] * (width - len(fields))
         yield dict(zip(headers, fields, strict=False))
@@ -222,7 +227,8 @@ def _json_array_items(stream: io.BufferedIOBase, source: str) -> Iterator[Any]:
 
     def fill() -> bool:
         nonlocal buf, pos, eof
-        chunk = reader.read(_JSON_CHUNK)
+        # Read at least as much as is pending, so a large element is re-decoded O(log n) times, not O(n).
+        chunk = reader.read(max(_JSON_CHUNK, len(buf) - pos))
         if not chunk:
             eof = True
             return False
@@ -268,8 +274,12 @@ def _json_array_items(stream: io.BufferedIOBase, source: str) -> Iterator[Any]:
                 except json.JSONDecodeError as exc:
                     if eof:
                         raise _failed(f"Malformed JSON in {source}: {exc.msg}") from exc
+                if len(buf) - pos > MAX_ITEM_SIZE:
+                    raise _failed(f"An item of the JSON array in {source} is larger than the 8 MB item limit")
                 if not fill():
                     continue
+            if end - pos > MAX_ITEM_SIZE:
+                raise _failed(f"An item of the JSON array in {source} is larger than the 8 MB item limit")
             pos = end
             first_item = False
             expect_value = False
@@ -313,6 +323,8 @@ def _jsonl_items(lines: Iterable[str], source: str) -> Iterator[Any]:
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
+        if len(line) > MAX_ITEM_SIZE:
+            raise _failed(f"Line {number} of {source} is larger than the 8 MB item limit")
         try:
             yield json.loads(line)
         except ValueError as exc:
