@@ -223,3 +223,48 @@ def test_redrive_of_failed_distributed_map_reruns_only_failed_children(runner: A
     assert "MapRunRedriven" in types and "ExecutionRedriven" in types
     child_types = runner.types(next(iter(unsuccessful)))
     assert "ExecutionRedriven" in child_types or child_types[0] == "ExecutionStarted"
+
+
+def test_retry_of_a_parallel_state_reruns_every_branch(runner: Any, sfn_backend: Any) -> None:
+    """Keeping successful branches is for redrives: a Retrier on the Parallel state reruns all branches."""
+    calls: list[str] = []
+
+    def ok(event: Any) -> Any:
+        calls.append("ok")
+        return "ok"
+
+    def once_broken(event: Any) -> Any:
+        calls.append("flaky")
+        if calls.count("flaky") == 1:
+            raise RuntimeError("first time")
+        return "fixed"
+
+    sfn_backend.functions.update(ok=ok, once_broken=once_broken)
+
+    def branch(name: str, fn: str) -> dict[str, Any]:
+        return {
+            "StartAt": name,
+            "States": {
+                name: {
+                    "Type": "Task",
+                    "Resource": INVOKE,
+                    "End": True,
+                    "Parameters": {"FunctionName": fn},
+                    "OutputPath": "$.Payload",
+                }
+            },
+        }
+
+    definition = {
+        "StartAt": "P",
+        "States": {
+            "P": {
+                "Type": "Parallel",
+                "End": True,
+                "Retry": [{"ErrorEquals": ["RuntimeError"], "IntervalSeconds": 1}],
+                "Branches": [branch("Ok", "ok"), branch("Flaky", "once_broken")],
+            }
+        },
+    }
+    assert runner.output(runner.run(definition)) == ["ok", "fixed"]
+    assert calls.count("ok") == 2 and calls.count("flaky") == 2

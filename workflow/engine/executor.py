@@ -161,6 +161,7 @@ class Engine:
             record.stop_error = record.stop_cause = None
             record.cancel = cancel or CancelToken()
             record.done = threading.Event()
+            record.redriving = True
 
     # ------------------------------------------------------------------------------------------ timeouts
 

@@ -84,6 +84,8 @@ def run_machine(machine: Machine, state_input: Any, scope: Scope, *, start_at: s
                 scope.execution.failed_state = name
                 scope.execution.failed_input = data
             raise
+        if record_failure:
+            scope.execution.redriving = False
         if outcome.next is None:
             return outcome.output
         data, name = outcome.output, outcome.next

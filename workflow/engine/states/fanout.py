@@ -34,6 +34,10 @@ def run_jobs(scope: Scope, jobs: list[Job], max_concurrency: int,
     from workflow.engine.states.base import run_machine
 
     ex = scope.execution
+    if not ex.redriving:
+        with ex.lock:
+            for job in jobs:
+                ex.completed_branches.pop(job.key, None)
     group = scope.cancel.child()
     results: list[Any] = [None] * len(jobs)
     failure: list[BaseException] = []

@@ -114,7 +114,7 @@ def run_distributed_map(state: StateDef, raw_input: Any, scope: Scope, run: Stat
         raw_input, state.spec.get("InputPath", MISSING), context=ctx, variables=variables)
     key = f"{scope.path}/{state.name}"
     previous = engine.map_runs.get(ex.map_runs.get(key, ""))
-    if previous is not None and previous.status in ("FAILED", "ABORTED"):
+    if ex.redriving and previous is not None and previous.status in ("FAILED", "ABORTED"):
         map_run = previous
         engine.redrive_map_run(map_run)
         scope.event("MapStateStarted", {"length": len(map_run.slots)})

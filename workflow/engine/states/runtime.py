@@ -134,6 +134,9 @@ class ExecutionRecord:
     failed_input: Any = None
     not_redrivable_reason: str | None = None
     completed_branches: dict[str, Any] = field(default_factory=dict)
+    # True while a redrive re-runs the state that failed: only then are the results kept from the failed
+    # attempt (branches, iterations, Map Runs) reused; a Retry or a loop runs the state afresh
+    redriving: bool = False
     map_runs: dict[str, str] = field(default_factory=dict)  # state path -> map run ARN
     mock_invocations: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
