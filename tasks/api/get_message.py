@@ -7,13 +7,22 @@ from typing import Any
 
 import message_store
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
-from message_model import api_handler, date_param, item_key, json_response, page_params, public_item
+from message_model import (
+    DatePageParams,
+    api_handler,
+    date_param,
+    item_key,
+    json_response,
+    page_params,
+    public_item,
+)
 
 
 def get_message(event: APIGatewayProxyEvent, request_id: str) -> dict[str, Any]:
     if event.query_string_parameters.get("time") is None:
-        return json_response(200, message_store.page_body(page_params(event), date_param(event)))
-    date, time = item_key(event)
+        params = page_params(event, DatePageParams)
+        return json_response(200, message_store.page_body(params, date_param(event)))
+    date, time = item_key(event, DatePageParams)
     return json_response(200, public_item(message_store.get(date, time)))
 
 

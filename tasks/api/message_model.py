@@ -31,6 +31,11 @@ PUBLIC_FIELDS = (*KEY_FIELDS, "timestamp", *TEXT_FIELDS, *NUMBER_FIELDS, "source
 
 DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 TIME_RE = re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,28})?")
+# One line, no control characters, no white space at either end. Spelled out (not `.`/`\S` alone) so that
+# Python's and ECMA-262's regex dialects (the OpenAPI document's) agree on every character.
+TEXT_PATTERN = (r"^[^\s\u0000-\u001f\u007f-\u009f\ufeff]"
+                r"(?:[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f\ufeff])?$")
+TEXT_RE = re.compile(TEXT_PATTERN)
 MAX_TEXT_CHARS = 256
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
@@ -88,8 +93,19 @@ def _check_time(value: str) -> str:
     return canonical_time(value)
 
 
+def _check_text(value: str) -> str:
+    if not TEXT_RE.fullmatch(value):
+        raise PydanticCustomError(
+            "text_format", "must be one line without control characters or leading or trailing white space")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise PydanticCustomError("text_unicode", "is not valid Unicode (a lone surrogate)") from exc
+    return value
+
+
 def canonical_number(value: Decimal) -> Decimal:
-    """The exact value in plain notation, within DynamoDB's Number limits (the pipeline stores the same)."""
+    """The exact value without redundant zeros, within DynamoDB's Number limits."""
     if not value.is_finite():
         raise PydanticCustomError("number_finite", "must be a finite number")
     if value.is_zero():
@@ -99,12 +115,12 @@ def canonical_number(value: Decimal) -> Decimal:
         raise PydanticCustomError("number_digits", "has more than 38 significant digits (DynamoDB limit)")
     if not _DDB_MIN_ADJUSTED <= normal.adjusted() <= _DDB_MAX_ADJUSTED:
         raise PydanticCustomError("number_range", "is out of DynamoDB's Number range (1E-130 to 1E+126)")
-    return Decimal(format(normal, "f"))
+    return normal  # normalized, so 1E+125 stays one significant digit (boto3 refuses more than 38)
 
 
 DateStr = Annotated[str, AfterValidator(_check_date)]
 TimeStr = Annotated[str, AfterValidator(_check_time)]
-Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT_CHARS, pattern=r"^\S(?:.*\S)?$")]
+Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT_CHARS), AfterValidator(_check_text)]
 Number = Annotated[Decimal, AfterValidator(canonical_number)]
 
 
@@ -209,12 +225,27 @@ class MessageUpdate(_Strict):
 
 
 class PageParams(BaseModel):
-    """`limit` and the opaque `next` token of a list request (query strings, so numbers arrive as text)."""
+    """The query string of a list: `limit` and the opaque `next` token (numbers arrive as text, so this
+    model is not strict); unknown parameters are errors, as unknown body fields are."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     limit: Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE
     next: Annotated[str, Field(min_length=1, max_length=1024)] | None = None
+
+
+class DatePageParams(PageParams):
+    """GET /message/{date}: a page of the date, or with `time` one message (limit and next then unused)."""
+
+    time: str | None = None
+
+
+class ItemParams(BaseModel):
+    """The query string of PUT and DELETE: just `time` (validated with the key)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    time: str | None = None
 
 
 # ---- parsing requests ------------------------------------------------------------------------------------
@@ -271,15 +302,15 @@ def _too_large(size: int, max_bytes: int) -> ApiError:
     return ApiError(413, "PayloadTooLarge", f"the body is {size} bytes; the limit is {max_bytes}")
 
 
-def validate(model: type[M], data: Any) -> M:
-    """`model` validated from data; the first problem becomes a 400 naming the field."""
+def validate(model: type[M], data: Any, where: str = "field") -> M:
+    """`model` validated from data; the first problem becomes a 400 naming the field (or parameter)."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise validation_error(exc) from None
+        raise validation_error(exc, where) from None
 
 
-def validation_error(exc: ValidationError) -> ApiError:
+def validation_error(exc: ValidationError, where: str = "field") -> ApiError:
     first = exc.errors(include_url=False)[0]
     field = ".".join(str(part) for part in first["loc"]) or None
     kind = first["type"]
@@ -290,16 +321,16 @@ def validation_error(exc: ValidationError) -> ApiError:
         elif name in KEY_FIELDS:
             message = f"{name} is part of the key and cannot change; it is given in the URL"
         else:
-            message = f"unknown field {name!r}"
+            message = f"unknown {where} {name!r}"
     elif kind == "missing":
         message = "is required"
     elif kind in ("is_instance_of", "decimal_type"):
         message = "must be a number"
-    elif kind == "model_type" or kind == "dict_type":
+    elif kind in ("model_type", "dict_type"):
         message = "must be a JSON object"
     else:
         message = first["msg"]
-    if field is not None and not message.startswith(("unknown field", f"{field} ")):
+    if field is not None and not message.startswith(("unknown ", f"{field} ")):
         message = f"{field}: {message}"
     return ApiError(400, "ValidationFailed", message, field)
 
@@ -312,9 +343,10 @@ def date_param(event: APIGatewayProxyEvent) -> str:
     return validate(_DateOnly, {"date": date}).date
 
 
-def item_key(event: APIGatewayProxyEvent) -> tuple[str, str]:
+def item_key(event: APIGatewayProxyEvent, params: type[BaseModel] = ItemParams) -> tuple[str, str]:
     """(date, time) from the `date` path parameter and the `time` query string parameter, validated."""
     date = date_param(event)
+    validate(params, event.query_string_parameters, "query parameter")
     time = event.query_string_parameters.get("time")
     if time is None:
         raise ApiError(400, "ValidationFailed", "time: the query string parameter is required", "time")
@@ -326,8 +358,8 @@ class _DateOnly(_Strict):
     date: DateStr
 
 
-def page_params(event: APIGatewayProxyEvent) -> PageParams:
-    return validate(PageParams, event.query_string_parameters)
+def page_params(event: APIGatewayProxyEvent, params: type[PageParams] = PageParams) -> PageParams:
+    return validate(params, event.query_string_parameters, "query parameter")
 
 
 # ---- pagination tokens -----------------------------------------------------------------------------------

@@ -312,10 +312,11 @@ def proxy_response(result: Any) -> Response | None:
         except binascii.Error:
             return None
     headers = Headers()
-    single = result.get("headers") or {}
-    multi = result.get("multiValueHeaders") or {}
-    if not isinstance(single, dict) or not isinstance(multi, dict):
+    single = result.get("headers")
+    multi = result.get("multiValueHeaders")
+    if not isinstance(single, dict | None) or not isinstance(multi, dict | None):
         return None
+    single, multi = single or {}, multi or {}
     # Both given: merged; a name in multiValueHeaders takes its values from there.
     for name, value in single.items():
         if name not in multi:
