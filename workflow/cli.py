@@ -22,8 +22,9 @@ from workflow.config import PipelineConfig
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="CSV ETL on Step Functions, with a local twin that needs no AWS account.")
-out = Console()
-err = Console(stderr=True)
+# Piped output is not cut to 80 columns (ARNs and keys must stay whole for copy and paste).
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 250)
+err = Console(stderr=True, soft_wrap=True, width=None if sys.stderr.isatty() else 250)
 
 StackOpt = Annotated[str | None, typer.Option("--stack", help="a deployed stack (CloudFormation outputs)")]
 EndpointOpt = Annotated[str | None, typer.Option("--endpoint-url", envvar="AWS_ENDPOINT_URL",
@@ -42,7 +43,7 @@ def print_result(result: dict[str, Any], as_json: bool) -> None:
         print(json.dumps(result, default=str))
         return
     colour = "green" if result["status"] == "SUCCEEDED" else "red"
-    table = Table(show_header=False, box=None)
+    table = _pairs()
     table.add_row("status", f"[{colour}]{result['status']}[/]")
     for field in ("file", "rows_total", "rows_written", "rows_rejected", "rows_failed", "rejects_location",
                   "duration_s", "execution_arn"):
@@ -59,6 +60,14 @@ def print_result(result: dict[str, Any], as_json: bool) -> None:
         for reject in rejects[:20]:
             shown.add_row(str(reject.get("row")), str(reject.get("field")), str(reject.get("reason")))
         out.print(shown)
+
+
+def _pairs() -> Table:
+    """A two-column name/value table whose values wrap instead of being cut (ARNs stay whole)."""
+    table = Table(show_header=False, box=None)
+    table.add_column(no_wrap=True)
+    table.add_column(overflow="fold")
+    return table
 
 
 def exit_for(result: dict[str, Any]) -> None:
@@ -245,7 +254,7 @@ def describe(execution: Annotated[str, typer.Argument(help="execution ARN or nam
     if as_json:
         print(json.dumps(described, default=str))
         return
-    table = Table(show_header=False, box=None)
+    table = _pairs()
     for field in ("name", "status", "startDate", "stopDate", "redriveCount", "redriveStatus", "error",
                   "executionArn"):
         if described.get(field) is not None:
