@@ -97,7 +97,8 @@ def _text_lines(stream: io.BufferedIOBase) -> Iterator[str]:
 
 # --------------------------------------------------------------------------------------------- CSV
 
-def _split_records(lines: Iterable[str], delimiter: str) -> Iterator[tuple[int, list[str]]]:
+def _split_records(lines: Iterable[str], delimiter: str, source: str = "the object"
+                   ) -> Iterator[tuple[int, list[str]]]:
     """Records of a text-delimited file as AWS parses them, with the 1-based line each record starts on.
 
     Rules ("How Step Functions parses input CSV files"): double quotes enclose fields that may hold the
@@ -116,8 +117,13 @@ def _split_records(lines: Iterable[str], delimiter: str) -> Iterator[tuple[int, 
     field_start = True
     start_line = 0
     line_no = 0
+    record_size = 0
     for line in lines:
         line_no += 1
+        record_size = len(line) + (record_size if pending else 0)
+        if record_size > MAX_ITEM_SIZE:
+            raise _failed(f"The record on line {start_line if pending else line_no} of {source} is larger "
+                          "than the 8 MB item limit")
         if not pending:
             if '"' not in line and "\\" not in line:
                 body = line.rstrip("\r\n")
@@ -178,7 +184,7 @@ def _split_records(lines: Iterable[str], delimiter: str) -> Iterator[tuple[int, 
                 field_start = False
                 i = j + 1
     if in_quotes:
-        raise _failed(f"Unterminated quoted field in the record starting on line {start_line}")
+        raise _failed(f"Unterminated quoted field in the record starting on line {start_line} of {source}")
     if pending:
         record = [*fields, "".join(current)]
         if record != [""]:
@@ -191,7 +197,7 @@ def _csv_items(lines: Iterable[str], config: Mapping[str, Any], source: str) -> 
     if delimiter_name not in CSV_DELIMITERS:
         raise _failed(f"Unsupported CSVDelimiter {delimiter_name!r}; expected one of "
                       f"{sorted(CSV_DELIMITERS)}")
-    records = _split_records(lines, CSV_DELIMITERS[delimiter_name])
+    records = _split_records(lines, CSV_DELIMITERS[delimiter_name], source)
     location = str(config.get("CSVHeaderLocation", "FIRST_ROW"))
     if location == "GIVEN":
         headers = config.get("CSVHeaders")
@@ -207,9 +213,7 @@ def _csv_items(lines: Iterable[str], config: Mapping[str, Any], source: str) -> 
     if len(set(headers)) != len(headers):
         raise _failed(f"CSV headers cannot contain duplicates ({source}).")
     width = len(headers)
-    for line, fields in records:
-        if sum(map(len, fields)) > MAX_ITEM_SIZE:
-            raise _failed(f"The record on line {line} of {source} is larger than the 8 MB item limit")
+    for _line, fields in records:
         if len(fields) < width:
             fields = fields + [""] * (width - len(fields))
         yield dict(zip(headers, fields, strict=False))
