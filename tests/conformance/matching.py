@@ -3,7 +3,8 @@
 Matchers (a JSON object with one `$` key): `{"$any": true}`, `{"$type": "string|number|integer|object|array|
 boolean|null"}`, `{"$regex": "..."}` (full match), `{"$contains": "..."}` (substring), `{"$json": <expected>}`
 (a string holding JSON that matches), `{"$subset": {...}}` (an object with at least these keys),
-`{"$len": n}` (array/string/object length), `{"$approx": x}` (number within 1e-6).
+`{"$len": n}` (array/string/object length), `{"$approx": x}` (number within 1e-6), `{"$each": <expected>}`
+(a non-empty array whose every element matches).
 """
 
 from __future__ import annotations
@@ -76,6 +77,13 @@ def _match_special(op: str, arg: Any, actual: Any, path: str) -> str | None:
     if op == "$len":
         ok = hasattr(actual, "__len__") and len(actual) == arg
         return None if ok else f"{path}: length of {actual!r:.200} is not {arg}"
+    if op == "$each":
+        if not isinstance(actual, list) or not actual:
+            return f"{path}: expected a non-empty array, got {actual!r:.200}"
+        for i, item in enumerate(actual):
+            if problem := mismatch(arg, item, f"{path}[{i}]"):
+                return problem
+        return None
     if op == "$approx":
         ok = isinstance(actual, int | float) and abs(actual - arg) < 1e-6
         return None if ok else f"{path}: {actual!r} is not ~{arg}"
