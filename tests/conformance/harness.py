@@ -11,7 +11,7 @@ Case file format (JSON list per file under cases/), one object per case:
   text or JSON value, `sqs`: queue names, `dynamodb`: tables), `task_responses` (answers to task tokens,
   in arrival order: `{"send": "success|failure|heartbeat|none", "output"|"error"|"cause", "after_s"}`),
   `token_queue` (take tokens from this SQS queue's messages instead of the capture_token function),
-  `redrive` (`{"expect": ...}`: redrive the failed execution, then check again);
+  `redrive` (`{"expect": ..., "task_responses": [...]}`: redrive the failed execution, then check again);
   `expect`: `status`, `output` | `error` + `cause`, `history` (exact type list), `history_subsequence`,
   `s3` (bucket -> key -> expected JSON), `calls` (function entry -> call count).
 - validation: `definition`, `expect`: `result` (OK|FAIL), `codes` (diagnostic codes that must appear).
@@ -221,7 +221,7 @@ class Runner:
         if "redrive" in case:
             self.api("redrive_execution", executionArn=arn)
             time.sleep(0.05)
-            result = self.wait(arn, case)
+            result = self.wait(arn, {**case, "task_responses": case["redrive"].get("task_responses", [])})
             check_result(case["redrive"]["expect"], result, self.history(arn))
             check_side_effects(self.backend, case["redrive"]["expect"], result)
 
