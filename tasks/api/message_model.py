@@ -18,7 +18,16 @@ from typing import Annotated, Any, TypeVar
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 TEXT_FIELDS = ("location", "source", "local_dest", "remote_dest")
@@ -156,6 +165,17 @@ class NewMessage(MessageKey):
     remote_dest: Text
     local_avg: Number
     remote_avg: Number
+
+    @field_validator("time")
+    @classmethod
+    def _fits_a_timestamp(cls, time: str, info: ValidationInfo) -> str:
+        if "date" in info.data:
+            try:
+                timestamp_of(info.data["date"], time)
+            except PydanticCustomError as exc:
+                raise PydanticCustomError(
+                    "time_digits", "has more sub-second digits than a timestamp holds (38 in all)") from exc
+        return time
 
     @model_validator(mode="before")
     @classmethod
