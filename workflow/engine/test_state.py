@@ -48,10 +48,13 @@ def _inspection(state: StateDef, raw_input: Any, ctx: dict[str, Any], variables:
     after_input = apply_input_path(raw_input, state.spec.get("InputPath", MISSING), context=ctx,
                                    variables=variables)
     data["afterInputPath"] = json.dumps(after_input)
+    parameters = after_input
     if "Parameters" in state.spec:
         parameters = evaluate_template(state.spec["Parameters"], after_input, context=ctx,
                                        variables=variables)
         data["afterParameters"] = json.dumps(parameters)
+    if result is MISSING and state.type == "Pass":  # a Pass state's result is its effective input
+        result = parameters
     if result is not MISSING:
         data["result"] = json.dumps(result)
         selected = io.select_result(state, result, ctx, variables)

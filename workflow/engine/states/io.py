@@ -79,8 +79,10 @@ def effective_input(state: StateDef, raw_input: Any, ctx: Mapping[str, Any], var
     spec = state.spec
     data = apply_input_path(raw_input, spec.get("InputPath", MISSING), context=ctx, variables=variables)
     if template_field in spec:
+        # AWS (and Step Functions Local) fail an unresolvable `.$` path with States.Runtime, which States.ALL
+        # does not catch, not with the States.ParameterPathFailure the error table lists.
         data = evaluate_template(spec[template_field], data, context=ctx, variables=variables,
-                                 error=errors.PARAMETER_PATH_FAILURE)
+                                 error=errors.RUNTIME)
     return data
 
 

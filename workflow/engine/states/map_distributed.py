@@ -37,7 +37,7 @@ def _evaluated_block(state: StateDef, block: Mapping[str, Any], raw_input: Any, 
         out["Parameters"] = out["Arguments"]
     elif "Parameters" in block:
         out["Parameters"] = evaluate_template(block["Parameters"], effective, context=ctx,
-                                              variables=variables, error=errors.PARAMETER_PATH_FAILURE)
+                                              variables=variables, error=errors.RUNTIME)
     config = dict(out.get("ReaderConfig") or {})
     if "MaxItemsPath" in config:
         from workflow.engine.paths import evaluate_path
@@ -79,7 +79,7 @@ def _batcher_settings(state: StateDef, raw_input: Any, effective: Any, ctx: Mapp
             batch_input = io.jsonata(batcher["BatchInput"], io.states_var(raw_input, ctx), variables)
         else:
             batch_input = evaluate_template(batcher["BatchInput"], effective, context=ctx,
-                                            variables=variables, error=errors.PARAMETER_PATH_FAILURE)
+                                            variables=variables, error=errors.RUNTIME)
     return (int(max_items) if max_items else None, int(max_bytes) if max_bytes else None, batch_input)
 
 
@@ -188,8 +188,10 @@ def _run_children(map_run: MapRun, scope: Scope) -> None:
 
 
 def _write_results(state: StateDef, map_run: MapRun, raw_input: Any, effective: Any, scope: Scope,
-                   ctx: Mapping[str, Any], variables: Mapping[str, Any]) -> dict[str, Any]:
-    from workflow.engine.result_writer import ChildResult, write_results
+                   ctx: Mapping[str, Any], variables: Mapping[str, Any]) -> Any:
+    """Export the children's results to S3; with only a WriterConfig (no Resource) the transformed results
+    become the state's output instead (ResultWriter doc)."""
+    from workflow.engine.result_writer import ChildResult, transform_output, write_results
 
     block = _evaluated_block(state, state.spec["ResultWriter"], raw_input, effective, ctx, variables)
     params = block.get("Parameters") or {}
@@ -205,6 +207,10 @@ def _write_results(state: StateDef, map_run: MapRun, raw_input: Any, effective: 
             error=record.error, cause=record.cause, start_date=record.start_date, stop_date=record.stop_date,
             redrive_count=record.redrive_count,
             redrive_status="REDRIVABLE_BY_MAP_RUN" if record.status in UNSUCCESSFUL else "NOT_REDRIVABLE"))
+    config = block.get("WriterConfig") or {}
+    if "Resource" not in block:
+        transformation = str(config.get("Transformation", "NONE"))
+        return [value for child in children for value in transform_output(child, transformation)]
     try:
         details = write_results(scope.engine.backend, bucket=params.get("Bucket"),
                                 prefix=params.get("Prefix", ""), map_run_arn=map_run.arn, children=children,

@@ -43,7 +43,7 @@ def select_item(state: StateDef, raw_input: Any, effective: Any, ctx: Mapping[st
     if state.jsonata:
         return io.jsonata(state.spec[template_field], io.states_var(raw_input, item_ctx), variables)
     return evaluate_template(state.spec[template_field], effective, context=item_ctx, variables=variables,
-                             error=errors.PARAMETER_PATH_FAILURE)
+                             error=errors.RUNTIME)
 
 
 def max_concurrency(state: StateDef, effective: Any, ctx: Mapping[str, Any], variables: Mapping[str, Any],
