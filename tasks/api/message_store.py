@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Any
 
 import boto3
-from boto3.dynamodb.conditions import Key
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 from message_model import ApiError, PageParams, decode_token, encode_token, public_item
 
@@ -21,14 +21,65 @@ _KEY_EXISTS = "attribute_exists(#date) AND attribute_exists(#time)"
 _KEY_NAMES = {"#date": "date", "#time": "time"}
 
 
+class Table:
+    """The subset of boto3's Table resource the API uses, over a low-level client.
+
+    boto3 clients are thread-safe and resources are not; locally one interpreter serves concurrent
+    requests (threads), so the handlers share a client and (de)serialize values themselves.
+    """
+
+    _to_ddb = TypeSerializer()
+    _from_ddb = TypeDeserializer()
+
+    def __init__(self, client: Any, name: str) -> None:
+        self.client = client
+        self.name = name
+
+    def _dump(self, values: dict[str, Any]) -> dict[str, Any]:
+        return {key: self._to_ddb.serialize(value) for key, value in values.items()}
+
+    def _load(self, item: dict[str, Any] | None) -> dict[str, Any] | None:
+        return None if item is None else {key: self._from_ddb.deserialize(v) for key, v in item.items()}
+
+    def _call(self, operation: str, **args: Any) -> dict[str, Any]:
+        for field in ("Key", "Item", "ExpressionAttributeValues", "ExclusiveStartKey"):
+            if field in args:
+                args[field] = self._dump(args[field])
+        result = getattr(self.client, operation)(TableName=self.name, **args)
+        for field in ("Item", "Attributes", "LastEvaluatedKey"):
+            if field in result:
+                result[field] = self._load(result[field])
+        if "Items" in result:
+            result["Items"] = [self._load(item) for item in result["Items"]]
+        return result
+
+    def get_item(self, **args: Any) -> dict[str, Any]:
+        return self._call("get_item", **args)
+
+    def put_item(self, **args: Any) -> dict[str, Any]:
+        return self._call("put_item", **args)
+
+    def update_item(self, **args: Any) -> dict[str, Any]:
+        return self._call("update_item", **args)
+
+    def delete_item(self, **args: Any) -> dict[str, Any]:
+        return self._call("delete_item", **args)
+
+    def query(self, **args: Any) -> dict[str, Any]:
+        return self._call("query", **args)
+
+    def scan(self, **args: Any) -> dict[str, Any]:
+        return self._call("scan", **args)
+
+
 @lru_cache(maxsize=8)
-def _table(name: str, region: str | None, endpoint: str | None) -> Any:
-    """One Table per (name, region, endpoint): reused across warm invocations, own session per setting."""
+def _table(name: str, region: str | None, endpoint: str | None) -> Table:
+    """One client per (name, region, endpoint): reused across warm invocations, own session per setting."""
     del endpoint  # part of the cache key only: boto3 reads AWS_ENDPOINT_URL itself
-    return boto3.session.Session(region_name=region).resource("dynamodb").Table(name)
+    return Table(boto3.session.Session(region_name=region).client("dynamodb"), name)
 
 
-def table() -> Any:
+def table() -> Table:
     name = os.environ.get("TABLE_NAME")
     if not name:
         raise RuntimeError("TABLE_NAME is not set")
@@ -108,8 +159,9 @@ def page(limit: int, start: dict[str, str] | None, date: str | None = None
         args["ExclusiveStartKey"] = start
     try:
         if date is not None:
-            result = table().query(KeyConditionExpression=Key("date").eq(date), ScanIndexForward=False,
-                                   **args)
+            result = table().query(KeyConditionExpression="#date = :date", ScanIndexForward=False,
+                                   ExpressionAttributeNames={"#date": "date"},
+                                   ExpressionAttributeValues={":date": date}, **args)
         else:
             result = table().scan(**args)
     except ClientError as exc:

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import base64
 import json
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
 
 import pytest
 import requests
 
-from workflow.twin.gateway import GATEWAY_RESPONSE_TEMPLATE, RestGateway, proxy_response
+from workflow.twin.gateway import GATEWAY_RESPONSE_TEMPLATE, RestGateway, generate_api_key, proxy_response
+from workflow.twin.lambdas import LambdaRuntime
 
-from .conftest import API_KEY, Served, local_invoke, new_message, pipeline_item
+from .conftest import API_KEY, CONFIG, Served, local_invoke, new_message, pipeline_item
 
 KEY = {"x-api-key": API_KEY}
 ONE = "10:55:09.3853335"
@@ -153,6 +155,11 @@ def test_openapi_document_and_health_need_no_key(api: Served) -> None:
     assert requests.get(f"{api.url}/health", timeout=10).json() == {"status": "ok"}
 
 
+def test_generated_keys_look_like_api_gateways() -> None:
+    keys = {generate_api_key() for _ in range(5)}
+    assert len(keys) == 5 and all(len(k) == 40 and k.isalnum() for k in keys)
+
+
 def test_gateway_error_bodies_are_what_the_deployed_template_renders() -> None:
     """$context.error.messageString is the quoted message; $context.error.responseType the type."""
     rendered = (GATEWAY_RESPONSE_TEMPLATE.replace("$context.error.responseType", "INVALID_API_KEY")
@@ -230,3 +237,30 @@ def test_proxy_result_headers_merge_and_base64_bodies_decode() -> None:
 ])
 def test_malformed_proxy_results_are_rejected(result: Any) -> None:
     assert proxy_response(result) is None
+
+
+# ---- behind the twin's Lambda runtime, under concurrency ---------------------------------------------------
+
+def test_behind_the_twins_lambda_runtime_as_etl_up_wires_it(table: Any, serve: Any) -> None:
+    """`etl up` puts the gateway in front of LambdaRuntime.invoke_event; a handler failure there comes back
+    as Lambda's error payload, which API Gateway turns into a 502."""
+    runtime = LambdaRuntime(CONFIG, {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"})
+    server = serve(RestGateway(lambda key, event: runtime.invoke_event(key, event)[0], api_key=API_KEY))
+    created = requests.post(f"{server.url}/message", json=new_message(), headers=KEY, timeout=30)
+    assert created.status_code == 201
+    assert created.json()["execution"] == created.headers["x-amzn-RequestId"]  # the gateway's request id
+    assert [r.function for r in runtime.records()] == ["csv-etl-api-post-message"]
+
+    runtime.overrides["api_list"] = lambda event, context: 1 / 0
+    error_of(requests.get(f"{server.url}/message", headers=KEY, timeout=30), 502, "DEFAULT_5XX")
+
+
+def test_concurrent_creates_of_distinct_keys_all_land(api: Served, table: Any) -> None:
+    def create(i: int) -> int:
+        body = new_message(time=f"11:00:{i:02d}")
+        return requests.post(f"{api.url}/message", json=body, headers=KEY, timeout=30).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        statuses = list(pool.map(create, range(24)))
+    assert statuses == [201] * 24
+    assert table.scan()["Count"] == 24

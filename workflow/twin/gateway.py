@@ -16,6 +16,8 @@ import hmac
 import json
 import logging
 import re
+import secrets
+import string
 import threading
 import time
 import uuid
@@ -91,6 +93,12 @@ def load_routes(document: dict[str, Any]) -> list[Route]:
             routes.append(Route(resource, method.upper(), function, operation.get("operationId", ""),
                                 re.compile(regex)))
     return sorted(routes, key=lambda r: (r.resource.count("{"), r.resource))
+
+
+def generate_api_key() -> str:
+    """A random key shaped like API Gateway's generated ones (40 letters and digits), for `etl up`."""
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(40))
 
 
 class _TokenBucket:
