@@ -122,7 +122,7 @@ def _wait_and_report(target: Any, arn: str, started: float, timeout: float, as_j
                                                     on_progress=bar)
         except TimeoutError as exc:
             raise fail(str(exc)) from exc
-    result = tracking.run_result(described, time.monotonic() - started)
+    result = tracking.run_result(described, time.monotonic() - started, target.summarize_failure)
     print_result(result, as_json)
     exit_for(result)
 
@@ -263,10 +263,8 @@ def describe(execution: Annotated[str, typer.Argument(help="execution ARN or nam
     start = described.get("startDate")
     stop = described.get("stopDate")
     duration = (stop - start).total_seconds() if start and stop else 0.0
-    if tracking.file_summary(described) is not None:
-        print_result(tracking.run_result(described, duration), False)
-    elif described.get("cause"):
-        out.print(f"cause: {described['cause']}")
+    if described["status"] != "RUNNING":
+        print_result(tracking.run_result(described, duration, target.summarize_failure), False)
 
 
 @app.command()

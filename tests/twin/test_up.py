@@ -20,6 +20,7 @@ import pytest
 
 from workflow.config import REPO_ROOT, PipelineConfig
 from workflow.twin.backend import endpoint_client
+from workflow.twin.endpoint import port_free
 from workflow.twin.server import wait_healthy
 
 pytestmark = pytest.mark.server
@@ -206,6 +207,4 @@ def test_sigterm_stops_it_cleanly(tmp_path: Path) -> None:
     assert process.returncode == 0, err
     assert f"AWS_ENDPOINT_URL=http://127.0.0.1:{ports[0]}" in out, "the banner prints the export lines"
     assert "stopped" in err
-    for port in ports:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", port))  # free again
+    assert all(port_free("127.0.0.1", port) for port in ports), "the ports are free again"

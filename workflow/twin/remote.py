@@ -72,6 +72,9 @@ class Target:
         return tracking.execution_for_key(self.client("stepfunctions"), self.require_state_machine(),
                                           self.bucket, key, since=since, timeout_s=timeout_s)
 
+    def summarize_failure(self, described: dict[str, Any]) -> dict[str, Any] | None:
+        return tracking.failure_summary(self.client("stepfunctions"), self.client("lambda"), described)
+
     def replay(self, execution: str) -> str:
         """Start a new execution with the same input (a fresh UUID name, as EventBridge would give)."""
         sfn = self.client("stepfunctions")

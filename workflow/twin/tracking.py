@@ -88,6 +88,37 @@ def file_summary(described: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
+def summarize_function(sfn: Any, state_machine_arn: str) -> str | None:
+    """The Summarize state's function, read from the state machine's own definition (twin and AWS alike)."""
+    definition = json.loads(sfn.describe_state_machine(stateMachineArn=state_machine_arn)["definition"])
+    state = definition.get("States", {}).get("Summarize", {})
+    name = (state.get("Parameters") or state.get("Arguments") or {}).get("FunctionName")
+    return str(name) if name else None
+
+
+def failure_summary(sfn: Any, lam: Any, described: dict[str, Any]) -> dict[str, Any] | None:
+    """A failed file's summary: Summarize invoked with the execution's error, as the pipeline would have.
+
+    A Map that fails is not caught (so a redrive reruns only its failed batches); the summary of what was
+    written, rejected and failed is then made on demand from the Map's partial results in S3.
+    """
+    try:
+        detail = json.loads(described.get("input") or "{}")["detail"]
+        function = summarize_function(sfn, described["stateMachineArn"])
+        if not function:
+            return None
+        payload = {"bucket": detail["bucket"]["name"], "key": detail["object"]["key"],
+                   "execution": described["name"],
+                   "error": {"Error": described.get("error") or "", "Cause": described.get("cause") or ""}}
+        response = lam.invoke(FunctionName=function, Payload=json.dumps(payload).encode())
+        if response.get("FunctionError"):
+            return None
+        summary = json.loads(response["Payload"].read())
+    except Exception:  # the summary is a courtesy; the execution's own status stands without it
+        return None
+    return summary if isinstance(summary, dict) and "rows_total" in summary else None
+
+
 def flat_rejects(summary: dict[str, Any] | None, limit: int = MAX_REJECTS) -> list[dict[str, Any]]:
     """One {row, field, reason} per problem, from the summary's rejects_sample (row -> errors)."""
     flat: list[dict[str, Any]] = []
@@ -101,9 +132,13 @@ def flat_rejects(summary: dict[str, Any] | None, limit: int = MAX_REJECTS) -> li
     return flat
 
 
-def run_result(described: dict[str, Any], duration_s: float) -> dict[str, Any]:
-    """The flat result of one file's run (what `etl run --json` prints)."""
+def run_result(described: dict[str, Any], duration_s: float,
+               summarize: Callable[[dict[str, Any]], dict[str, Any] | None] | None = None) -> dict[str, Any]:
+    """The flat result of one file's run (what `etl run --json` prints); `summarize` makes the summary of a
+    failed execution (see failure_summary)."""
     summary = file_summary(described)
+    if summary is None and described["status"] != "SUCCEEDED" and summarize is not None:
+        summary = summarize(described)
     summary = summary or {}
     return {
         "execution_arn": described["executionArn"],
@@ -118,6 +153,6 @@ def run_result(described: dict[str, Any], duration_s: float) -> dict[str, Any]:
         "rejects": flat_rejects(summary),
         "rejects_location": summary.get("rejects_location"),
         "error": described.get("error"),
-        "cause": None if summary else described.get("cause"),
+        "cause": described.get("cause"),
         "duration_s": round(duration_s, 3),
     }

@@ -206,4 +206,8 @@ class Twin:
         arn = self.execution_for_key(key)
         described = tracking.wait_for_execution(self.client("stepfunctions"), arn, timeout_s=timeout_s,
                                                 on_progress=on_progress)
-        return tracking.run_result(described, time.monotonic() - started)
+        return tracking.run_result(described, time.monotonic() - started, self.summarize_failure)
+
+    def summarize_failure(self, described: dict[str, Any]) -> dict[str, Any] | None:
+        """The summary of a failed execution (Summarize invoked with its error)."""
+        return tracking.failure_summary(self.client("stepfunctions"), self.client("lambda"), described)
