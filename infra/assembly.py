@@ -16,6 +16,8 @@ from infra.stack import CsvEtlStack
 FEATURE_FLAGS: dict[str, object] = {
     # Server access logs are delivered through a bucket policy, not an ACL (ACLs stay disabled).
     "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy": True,
+    # CDK's own deploy-time rules (cross-resource misconfigurations) fail the synth instead of warning.
+    "@aws-cdk/core:validateAgainstDefaultRules": True,
 }
 
 
