@@ -14,13 +14,14 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
 
+import boto3
 import pytest
 import requests
 
 from workflow.twin.gateway import GATEWAY_RESPONSE_TEMPLATE, RestGateway, generate_api_key, proxy_response
 from workflow.twin.lambdas import LambdaRuntime
 
-from .conftest import API_KEY, CONFIG, Served, local_invoke, new_message, pipeline_item
+from .conftest import API_KEY, CONFIG, REPO_ROOT, Served, local_invoke, new_message, pipeline_item
 
 KEY = {"x-api-key": API_KEY}
 ONE = "10:55:09.3853335"
@@ -264,3 +265,47 @@ def test_concurrent_creates_of_distinct_keys_all_land(api: Served, table: Any) -
         statuses = list(pool.map(create, range(24)))
     assert statuses == [201] * 24
     assert table.scan()["Count"] == 24
+
+
+def test_rows_stored_by_the_pipelines_own_code_are_served_and_edited(api: Served, table: Any) -> None:
+    """The sample CSV's rows through the transform's conversion and the writer's BatchStore (the code the
+    pipeline runs), then read, updated and deleted through the API."""
+    import csv
+    import sys
+
+    for folder in ("transform", "writer"):
+        path = str(REPO_ROOT / "tasks" / folder)
+        if path not in sys.path:
+            sys.path.append(path)
+    import batch_store
+    import row_rules
+
+    with (REPO_ROOT / "sample_data" / "data.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    items, rejects = row_rules.transform_items([{"index": i, "row": row} for i, row in enumerate(rows)])
+    assert items and not rejects
+    stored = [batch_store.table_item(item, "s3://csv-etl-data/incoming/data.csv", "exec-9") for item in items]
+    client = boto3.session.Session(region_name="us-east-1").client("dynamodb")  # low-level, as the writer's
+    assert batch_store.BatchStore(client, table.name).store(stored).written == len(stored)
+
+    listed: list[dict[str, Any]] = []
+    token = None
+    while True:
+        page = requests.get(f"{api.url}/message/{items[0]['date']}", headers=KEY, timeout=10,
+                            params={"limit": 7, **({"next": token} if token else {})})
+        assert page.status_code == 200
+        listed += json.loads(page.text, parse_float=Decimal)["items"]
+        token = page.json().get("next")
+        if token is None:
+            break
+    same_date = [s for s in stored if s["date"] == items[0]["date"]]
+    assert listed == sorted(same_date, key=lambda s: s["time"], reverse=True)  # all, exact, newest first
+
+    first = stored[0]
+    url = f"{api.url}/message/{first['date']}"
+    params = {"time": first["time"]}
+    assert json.loads(requests.get(url, params=params, headers=KEY, timeout=10).text,
+                      parse_float=Decimal) == first
+    updated = requests.put(url, params=params, json={"local_avg": 5}, headers=KEY, timeout=10)
+    assert updated.status_code == 200 and updated.json()["local_avg"] == 5
+    assert requests.delete(url, params=params, headers=KEY, timeout=10).status_code == 204
