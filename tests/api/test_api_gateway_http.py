@@ -12,13 +12,21 @@ import base64
 import json
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 import requests
 
-from workflow.twin.gateway import GATEWAY_RESPONSE_TEMPLATE, RestGateway, generate_api_key, proxy_response
+from workflow.twin.gateway import (
+    GATEWAY_RESPONSE_TEMPLATE,
+    OPENAPI_PATH,
+    RestGateway,
+    generate_api_key,
+    proxy_response,
+    render_gateway_template,
+)
 from workflow.twin.lambdas import LambdaRuntime
 
 from .conftest import API_KEY, CONFIG, REPO_ROOT, Served, local_invoke, new_message, pipeline_item
@@ -161,11 +169,24 @@ def test_generated_keys_look_like_api_gateways() -> None:
     assert len(keys) == 5 and all(len(k) == 40 and k.isalnum() for k in keys)
 
 
-def test_gateway_error_bodies_are_what_the_deployed_template_renders() -> None:
-    """$context.error.messageString is the quoted message; $context.error.responseType the type."""
-    rendered = (GATEWAY_RESPONSE_TEMPLATE.replace("$context.error.responseType", "INVALID_API_KEY")
-                .replace("$context.error.messageString", json.dumps("Forbidden")))
-    assert json.loads(rendered) == {"error": {"code": "INVALID_API_KEY", "message": "Forbidden"}}
+def test_gateway_errors_use_the_documents_gateway_responses() -> None:
+    """The document configures DEFAULT_4XX/DEFAULT_5XX templates, as the deployed API gets them;
+    $context.error.messageString renders as a quoted JSON string."""
+    responses = json.loads(OPENAPI_PATH.read_text())["x-amazon-apigateway-gateway-responses"]
+    for kind in ("DEFAULT_4XX", "DEFAULT_5XX"):
+        assert responses[kind]["responseTemplates"]["application/json"] == GATEWAY_RESPONSE_TEMPLATE
+    rendered = render_gateway_template(GATEWAY_RESPONSE_TEMPLATE, "INVALID_API_KEY", 'say "no"')
+    assert json.loads(rendered) == {"error": {"code": "INVALID_API_KEY", "message": 'say "no"'}}
+
+
+def test_without_configured_gateway_responses_errors_are_api_gateways_defaults(
+        table: Any, serve: Any, tmp_path: Path) -> None:
+    document = json.loads(OPENAPI_PATH.read_text())
+    del document["x-amazon-apigateway-gateway-responses"]
+    (tmp_path / "openapi.json").write_text(json.dumps(document))
+    server = serve(RestGateway(local_invoke, api_key=API_KEY, openapi_path=tmp_path / "openapi.json"))
+    response = requests.get(f"{server.url}/message", timeout=10)
+    assert response.status_code == 403 and response.json() == {"message": "Forbidden"}
 
 
 # ---- the proxy event and result ---------------------------------------------------------------------------

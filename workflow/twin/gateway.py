@@ -38,9 +38,8 @@ OPENAPI_PATH = Path(__file__).resolve().parent.parent / "definition" / "openapi.
 # API Gateway's REST API payload limit (10 MB); bigger requests get REQUEST_TOO_LARGE.
 API_GATEWAY_MAX_PAYLOAD = 10 * 1024 * 1024
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
-# The body template to set on the deployed API's DEFAULT_4XX and DEFAULT_5XX gateway responses
-# (content type application/json), so its own errors have the API's error shape. The local gateway
-# renders the same template.
+# The body template the OpenAPI document sets (x-amazon-apigateway-gateway-responses) on DEFAULT_4XX and
+# DEFAULT_5XX, so the deployed API's own errors have the API's error shape; the local gateway renders it.
 GATEWAY_RESPONSE_TEMPLATE = (
     '{"error": {"code": "$context.error.responseType", "message": $context.error.messageString}}')
 # Gateway response types the local gateway produces: (status, API Gateway's default message,
@@ -223,9 +222,18 @@ class RestGateway:
         return None, {}
 
     def _gateway_error(self, response_type: str, request_id: str) -> Response:
-        """A gateway response rendered with GATEWAY_RESPONSE_TEMPLATE, headers as API Gateway sends them."""
+        """API Gateway's own error: the document's gateway response for the type (or DEFAULT_4XX/5XX), or
+        API Gateway's default `{"message": ...}` body when the document configures none."""
         status, message, error_type = GATEWAY_ERRORS[response_type]
-        response = _json(status, {"error": {"code": response_type, "message": message}})
+        configured = self.document.get("x-amazon-apigateway-gateway-responses", {})
+        fallback = "DEFAULT_4XX" if status < 500 else "DEFAULT_5XX"
+        setting = configured.get(response_type) or configured.get(fallback) or {}
+        template = setting.get("responseTemplates", {}).get("application/json")
+        if template:
+            body = render_gateway_template(template, response_type, message)
+        else:
+            body = json.dumps({"message": message})
+        response = Response(body, status=int(setting.get("statusCode", status)), mimetype="application/json")
         response.headers["x-amzn-RequestId"] = request_id
         response.headers["x-amzn-ErrorType"] = error_type
         return response
@@ -298,6 +306,13 @@ class RestGateway:
             "body": text,
             "isBase64Encoded": encoded,
         }
+
+
+def render_gateway_template(template: str, response_type: str, message: str) -> str:
+    """The $context.error variables a gateway response template may use (messageString is quoted JSON)."""
+    return (template.replace("$context.error.messageString", json.dumps(message))
+            .replace("$context.error.message", message)
+            .replace("$context.error.responseType", response_type))
 
 
 def proxy_response(result: Any) -> Response | None:
