@@ -401,3 +401,13 @@ def test_history_events_chain_ids_and_carry_io(runner: Any) -> None:
         "inputDetails": {"truncated": False},
     }
     assert json.loads(events[2]["stateExitedEventDetails"]["output"]) == {"r": 1}
+
+
+def test_runtime_error_cause_names_the_state_and_its_entered_event(runner: Any) -> None:
+    """AWS's wording: "An error occurred while executing the state 'X' (entered at the event id #N)"."""
+    described = runner.run(one({"Type": "Pass", "Parameters": {"x.$": "$.missing"}}), {"a": 1})
+    assert described["error"] == "States.Runtime"
+    assert described["cause"].startswith(
+        "An error occurred while executing the state 'S' (entered at the event id #2)."
+    )
+    assert "$.missing" in described["cause"]

@@ -32,6 +32,7 @@ _ARN_RE = re.compile(
 MAX_INPUT_BYTES = 262_144
 REDRIVE_PERIOD = timedelta(days=14)
 MAX_HISTORY_EVENTS = 25_000
+MAX_REDRIVES = 1_000
 
 
 @dataclass
@@ -311,6 +312,10 @@ class StepFunctions:
             return f"Execution is {record.status} and cannot be redriven"
         if record.not_redrivable_reason:
             return record.not_redrivable_reason
+        if record.state_machine_arn not in self._machines:
+            return "State machine is in DELETING status"
+        if record.redrive_count >= MAX_REDRIVES:
+            return "Execution has reached the maximum number of redrives"
         if record.stop_date is not None and self.clock.now() - record.stop_date > REDRIVE_PERIOD:
             return "Execution redrivable period exceeded"
         if len(record.history) >= MAX_HISTORY_EVENTS:
@@ -372,7 +377,9 @@ class StepFunctions:
             self._map_run(mapRunArn)
             matches: Callable[[ExecutionRecord], bool] = lambda r: r.map_run_arn == mapRunArn  # noqa: E731
         else:
-            self._machine(stateMachineArn or "")
+            if self._machine(stateMachineArn or "").type == "EXPRESS":
+                raise ServiceError("StateMachineTypeNotSupported",
+                                   "This operation is not supported by this type of state machine")
             matches = lambda r: r.state_machine_arn == stateMachineArn  # noqa: E731
         records = [r for r in list(self.engine.executions.values()) if matches(r)]
         if statusFilter:

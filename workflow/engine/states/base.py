@@ -97,10 +97,25 @@ def _error_of(exc: Exception) -> StatesError:
     return StatesError(errors.RUNTIME, f"{type(exc).__name__}: {exc}")
 
 
+# Errors of the state's own processing (paths, templates, intrinsics, JSONata) carry AWS's location prefix.
+_LOCATED = {errors.RUNTIME, errors.RESULT_PATH_MATCH_FAILURE, errors.PARAMETER_PATH_FAILURE,
+            errors.INTRINSIC_FAILURE, errors.QUERY_EVALUATION_ERROR}
+_PREFIX = "An error occurred while executing the state"
+
+
+def _located(err: StatesError, state: StateDef, entered_id: int) -> StatesError:
+    """AWS's wording: `An error occurred while executing the state 'X' (entered at the event id #N). ...`"""
+    if err.error not in _LOCATED or err.cause.startswith(_PREFIX) or state.type == "Fail":
+        return err
+    where = f"{_PREFIX} '{state.name}' (entered at the event id #{entered_id})."
+    return StatesError(err.error, f"{where} {err.cause}")
+
+
 def run_state(state: StateDef, raw_input: Any, scope: Scope) -> Outcome:
     engine = scope.engine
     run = StateRun(state, engine.clock.now())
-    scope.event(f"{state.type}StateEntered", {"name": state.name, **payload_fields("input", raw_input)})
+    entered_id = scope.event(f"{state.type}StateEntered", {"name": state.name,
+                                                            **payload_fields("input", raw_input)})
     run_fn = HANDLERS[state.type]
     attempts: dict[int, int] = {}
     while True:
@@ -113,7 +128,7 @@ def run_state(state: StateDef, raw_input: Any, scope: Scope) -> Outcome:
                 scope.event(f"{state.type}StateAborted")
             raise
         except Exception as exc:  # StatesError, or an engine/integration bug surfaced as States.Runtime
-            err = _error_of(exc)
+            err = _located(_error_of(exc), state, entered_id)
             if state.type not in RETRYABLE:
                 raise err from exc
             found = retry.find(state.spec.get("Retry"), err.error)
