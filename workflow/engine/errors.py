@@ -1,4 +1,4 @@
-"""Errors: the ones a running state raises (ASL error names) and the ones the API returns (AWS error codes)."""
+"""Errors: the ones a running state raises (ASL error names) and the ones the API returns (AWS codes)."""
 
 from __future__ import annotations
 
