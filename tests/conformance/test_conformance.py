@@ -1,4 +1,5 @@
-"""The engine conformance suite: every case under cases/ runs in-process and through boto3 over HTTP.
+"""The engine conformance suite: every case under cases/ runs in process (the boto3-like
+InProcessStepFunctionsClient over the service) and through boto3 over HTTP (http_api on a loopback port).
 
 Each case cites the AWS documentation it checks (`doc`). Cases the engine does not pass yet are listed in
 known_gaps.json and run as strict xfails, so the suite reports the engine's real state either way.
@@ -17,6 +18,7 @@ from typing import Any
 import pytest
 
 from workflow.engine.http_api import make_app
+from workflow.engine.inprocess_client import InProcessStepFunctionsClient
 
 from .functions import REGISTRY
 from .harness import (
@@ -93,7 +95,8 @@ def test_case(case: dict[str, Any], mode: str, moto_url: str, sfn_server: tuple[
     service = make_service(backend, mocks.get("config"), case.get("speed", SPEED), manual)
     app.app = make_app(service)
     over_http = mode == "http"
-    api = Api(shared_client("stepfunctions", sfn_url) if over_http else service, over_http=over_http)
+    client = shared_client("stepfunctions", sfn_url) if over_http else InProcessStepFunctionsClient(service)
+    api = Api(client, over_http=over_http)
     name = re.sub(r"[^A-Za-z0-9_-]", "-", case["id"])[:80]
     try:
         RUNNERS[case.get("kind", "execution")](Runner(api, backend, name), case)
