@@ -85,9 +85,25 @@ def test_a_message_written_by_the_pipeline_is_readable_updatable_deletable(api: 
 
 # ---- every error status -----------------------------------------------------------------------------------
 
-def test_400_for_malformed_json(api: Served) -> None:
-    response = requests.post(f"{api.url}/message", data=b'{"date": "2019-', headers=KEY, timeout=10)
-    error_of(response, 400, "MalformedJson")
+def test_400_bad_request_body_from_the_gateways_validator_for_malformed_json_or_a_non_object(
+        api: Served) -> None:
+    """The deployed API validates JSON bodies against a model "a JSON object" (infra/api.py); API Gateway
+    answers BAD_REQUEST_BODY "Invalid request body" before any function runs."""
+    for data in (b'{"date": "2019-', b"[]", b""):
+        response = requests.post(f"{api.url}/message", data=data, headers=KEY, timeout=10)
+        assert error_of(response, 400, "BAD_REQUEST_BODY")["message"] == "Invalid request body"
+
+
+def test_400_bad_request_parameters_when_a_required_query_string_is_missing(api: Served) -> None:
+    response = requests.delete(f"{api.url}/message/2019-05-28", headers=KEY, timeout=10)
+    error = error_of(response, 400, "BAD_REQUEST_PARAMETERS")
+    assert error["message"] == "Missing required request parameters: [time]"
+
+
+def test_400_malformed_json_from_the_function_for_what_the_validator_lets_through(api: Served) -> None:
+    response = requests.post(f"{api.url}/message", data=b'{"date": "2019-05-28", "date": "2019-05-29"}',
+                             headers=KEY, timeout=10)
+    assert "duplicate key" in error_of(response, 400, "MalformedJson")["message"]
 
 
 def test_400_for_a_bad_date_names_the_field(api: Served) -> None:
@@ -237,7 +253,8 @@ def test_path_parameters_are_passed_as_sent_not_url_decoded(table: Any, serve: A
 def test_binary_bodies_arrive_base64_encoded(table: Any, serve: Any) -> None:
     events: list[dict[str, Any]] = []
     server = serve(RestGateway(lambda key, event: events.append(event) or {"statusCode": 204}, api_key=None))
-    requests.post(f"{server.url}/message", data=b"\xff\x00", timeout=10)
+    requests.post(f"{server.url}/message", data=b"\xff\x00", timeout=10,
+                  headers={"Content-Type": "application/octet-stream"})
     assert events[0]["isBase64Encoded"] is True and base64.b64decode(events[0]["body"]) == b"\xff\x00"
 
 

@@ -50,6 +50,8 @@ GATEWAY_ERRORS: dict[str, tuple[int, str, str]] = {
     "INVALID_API_KEY": (403, "Forbidden", "ForbiddenException"),
     "REQUEST_TOO_LARGE": (413, "Request Too Long", "RequestTooLongException"),
     "THROTTLED": (429, "Too Many Requests", "TooManyRequestsException"),
+    "BAD_REQUEST_PARAMETERS": (400, "Missing required request parameters", "BadRequestException"),
+    "BAD_REQUEST_BODY": (400, "Invalid request body", "BadRequestException"),
     "DEFAULT_5XX": (502, "Internal server error", "InternalServerErrorException"),
 }
 _PROXY_RESULT_KEYS = frozenset({"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"})
@@ -68,6 +70,8 @@ class Route:
     function: str
     operation_id: str
     pattern: re.Pattern[str]
+    required_query: tuple[str, ...] = ()
+    has_body: bool = False
 
     def match(self, path: str) -> dict[str, str] | None:
         found = self.pattern.fullmatch(path)
@@ -89,9 +93,22 @@ def load_routes(document: dict[str, Any]) -> list[Route]:
             function = operation.get("x-function")
             if not function:
                 raise ValueError(f"{method.upper()} {resource}: no x-function in the OpenAPI document")
+            parameters = [_resolve(document, p) for p in [*item.get("parameters", []),
+                                                          *operation.get("parameters", [])]]
+            required = tuple(p["name"] for p in parameters if p.get("in") == "query" and p.get("required"))
             routes.append(Route(resource, method.upper(), function, operation.get("operationId", ""),
-                                re.compile(regex)))
+                                re.compile(regex), required, "requestBody" in operation))
     return sorted(routes, key=lambda r: (r.resource.count("{"), r.resource))
+
+
+def _resolve(document: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    """Follow local `$ref`s (`#/components/...`)."""
+    while "$ref" in node:
+        target: Any = document
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        node = target
+    return node
 
 
 def generate_api_key() -> str:
@@ -138,13 +155,16 @@ class RestGateway:
 
     `api_key=None` leaves the API open; otherwise every API route needs `x-api-key: <api_key>` (403
     INVALID_API_KEY without it). `throttle=(rate, burst)` applies a usage plan's limits (429 THROTTLED).
+    `validate_requests` mirrors the deployed API's request validator (infra/api.py): required query
+    string parameters present (else 400 BAD_REQUEST_PARAMETERS), a JSON body that is an object where the
+    operation takes one (else 400 BAD_REQUEST_BODY); field rules stay with the handlers.
     `/openapi.json` and `/health` are served without a key.
     """
 
     def __init__(self, invoke: Invoke, api_key: str | None = None, *, openapi_path: Path = OPENAPI_PATH,
                  config: PipelineConfig | None = None, max_payload_bytes: int = API_GATEWAY_MAX_PAYLOAD,
-                 throttle: tuple[float, int] | None = None, account: str = LOCAL_ACCOUNT,
-                 api_id: str = "local") -> None:
+                 throttle: tuple[float, int] | None = None, validate_requests: bool = True,
+                 account: str = LOCAL_ACCOUNT, api_id: str = "local") -> None:
         self.invoke = invoke
         self.api_key = api_key
         self.config = config or PipelineConfig()
@@ -152,6 +172,7 @@ class RestGateway:
         self.routes = load_routes(self.document)
         self.max_payload_bytes = max_payload_bytes
         self.bucket = _TokenBucket(*throttle) if throttle else None
+        self.validate_requests = validate_requests
         self.account = account
         self.api_id = api_id
         self.api_key_id = hashlib.sha256((api_key or "").encode()).hexdigest()[:10]
@@ -172,7 +193,7 @@ class RestGateway:
                 function, response = self._api(request, request_id)
         except Exception:  # the gateway itself must never answer with a stack trace
             log.exception("gateway error for %s %s", request.method, request.path)
-            response = self._gateway_error("DEFAULT_5XX", request_id)
+            response = self._gateway_error("DEFAULT_5XX", request_id=request_id)
         duration = (time.monotonic() - started) * 1000
         self.records.append(GatewayRecord(request_id, request.method, request.full_path.rstrip("?"),
                                           response.status_code, function, round(duration, 3),
@@ -190,26 +211,30 @@ class RestGateway:
         raw_path = _raw_path(request.environ)
         route, params = self._route(request.method, raw_path)
         if route is None:
-            return None, self._gateway_error("MISSING_AUTHENTICATION_TOKEN", request_id)
+            return None, self._gateway_error("MISSING_AUTHENTICATION_TOKEN", request_id=request_id)
         if self.api_key is not None:
             given = request.headers.get("x-api-key", "")
             if not hmac.compare_digest(given.encode(), self.api_key.encode()):
-                return route.function, self._gateway_error("INVALID_API_KEY", request_id)
+                return route.function, self._gateway_error("INVALID_API_KEY", request_id=request_id)
         if self.bucket is not None and not self.bucket.take():
-            return route.function, self._gateway_error("THROTTLED", request_id)
+            return route.function, self._gateway_error("THROTTLED", request_id=request_id)
         body = _read_body(request, self.max_payload_bytes)
         if body is None:
-            return route.function, self._gateway_error("REQUEST_TOO_LARGE", request_id)
+            return route.function, self._gateway_error("REQUEST_TOO_LARGE", request_id=request_id)
+        if self.validate_requests:
+            problem = _invalid_request(route, request, body)
+            if problem is not None:
+                return route.function, self._gateway_error(*problem, request_id=request_id)
         event = self.proxy_event(request, route, params, raw_path, body, request_id)
         try:
             result = self.invoke(route.function, event)
         except Exception:
             log.exception("invoking %s failed", route.function)
-            return route.function, self._gateway_error("DEFAULT_5XX", request_id)
+            return route.function, self._gateway_error("DEFAULT_5XX", request_id=request_id)
         response = proxy_response(result)
         if response is None:
             log.error("%s returned a malformed Lambda proxy response: %.500r", route.function, result)
-            return route.function, self._gateway_error("DEFAULT_5XX", request_id)
+            return route.function, self._gateway_error("DEFAULT_5XX", request_id=request_id)
         response.headers["x-amzn-RequestId"] = request_id
         return route.function, response
 
@@ -221,10 +246,12 @@ class RestGateway:
                     return route, params
         return None, {}
 
-    def _gateway_error(self, response_type: str, request_id: str) -> Response:
+    def _gateway_error(self, response_type: str, message: str | None = None, *,
+                       request_id: str) -> Response:
         """API Gateway's own error: the document's gateway response for the type (or DEFAULT_4XX/5XX), or
         API Gateway's default `{"message": ...}` body when the document configures none."""
-        status, message, error_type = GATEWAY_ERRORS[response_type]
+        status, default_message, error_type = GATEWAY_ERRORS[response_type]
+        message = message or default_message
         configured = self.document.get("x-amazon-apigateway-gateway-responses", {})
         fallback = "DEFAULT_4XX" if status < 500 else "DEFAULT_5XX"
         setting = configured.get(response_type) or configured.get(fallback) or {}
@@ -350,6 +377,23 @@ def proxy_response(result: Any) -> Response | None:
     if "Content-Type" not in headers:
         headers["Content-Type"] = "application/json"
     return Response(data, status=status, headers=headers)
+
+
+def _invalid_request(route: Route, request: Request, body: bytes) -> tuple[str, str] | None:
+    """What API Gateway's request validator (parameters and body, body model "a JSON object") refuses."""
+    names = {name for name, _ in parse_qsl(request.query_string.decode("latin-1"), keep_blank_values=True)}
+    missing = [name for name in route.required_query if name not in names]
+    if missing:
+        return "BAD_REQUEST_PARAMETERS", f"Missing required request parameters: [{', '.join(missing)}]"
+    content_type = (request.mimetype or "application/json").lower()
+    if route.has_body and content_type == "application/json":  # the model is keyed by this media type
+        try:
+            parsed = json.loads(body or b"null")
+        except ValueError:
+            parsed = None
+        if not isinstance(parsed, dict):
+            return "BAD_REQUEST_BODY", "Invalid request body"
+    return None
 
 
 def _raw_path(environ: dict[str, Any]) -> str:
