@@ -88,3 +88,40 @@ def test_invoke_command_unknown_function_is_a_one_line_error(tmp_path: Path) -> 
     result = CliRunner().invoke(_cli(), ["invoke", "nope", "--event", str(event)])
     assert result.exit_code == 2
     assert result.stderr.startswith("error: no function 'nope'") and "Traceback" not in result.stderr
+
+
+def test_with_aws_endpoint_url_set_the_function_uses_that_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As with a running `etl up`: AWS_ENDPOINT_URL (the standard boto3 setting) points the handler at the
+    endpoint; here a moto server on a free loopback port stands in for the twin."""
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    from .conftest import create_table
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        url = f"http://{host}:{port}"
+        session = boto3.session.Session(region_name="us-east-1")
+        table = create_table(_EndpointSession(session, url))
+        table.put_item(Item=pipeline_item(date="2000-01-01", time="06:45:43"))
+        monkeypatch.setenv("AWS_ENDPOINT_URL", url)
+        result, record = run_file("api_get", SEED_EVENTS / "event_getMessage.json")
+        assert record.error is None and result["statusCode"] == 200
+        assert json.loads(result["body"])["location"] == "location-03"
+    finally:
+        server.stop()
+
+
+class _EndpointSession:
+    """A boto3 session whose clients and resources use one endpoint."""
+
+    def __init__(self, session: Any, url: str) -> None:
+        self.session, self.url = session, url
+
+    def client(self, service: str) -> Any:
+        return self.session.client(service, endpoint_url=self.url)
+
+    def resource(self, service: str) -> Any:
+        return self.session.resource(service, endpoint_url=self.url)
