@@ -2,14 +2,14 @@
 InProcessStepFunctionsClient over the service) and through boto3 over HTTP (http_api on a loopback port).
 
 Each case cites the AWS documentation it checks (`doc`). Cases the engine does not pass yet are listed in
-known_gaps.json and run as strict xfails, so the suite reports the engine's real state either way.
+known_gaps.json (`"id": "reason"`, or `{"reason", "modes"}` for one mode only) and run as strict xfails, so
+the suite reports the engine's real state either way: a fixed gap XPASSes and fails until its entry goes.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import threading
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -44,7 +44,6 @@ class _SwappableApp:
 
     def __init__(self) -> None:
         self.app: Any = None
-        self.lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         return self.app(environ, start_response)
