@@ -129,7 +129,9 @@ def _wait_and_report(target: Any, arn: str, started: float, timeout: float, as_j
 
 # ---- commands -----------------------------------------------------------------------------------------
 @app.command()
-def run(path: FileArg, as_json: JsonOpt = False, key: KeyOpt = None, timeout: TimeoutOpt = 900.0) -> None:
+def run(path: FileArg, as_json: JsonOpt = False, key: KeyOpt = None, timeout: TimeoutOpt = 900.0,
+        keep_up: Annotated[bool, typer.Option("--up", help="then keep the twin up (as `etl up`, default "
+                                                            "ports) until Ctrl-C")] = False) -> None:
     """Process one CSV end to end on an ephemeral local twin and print its summary."""
     from workflow.twin.endpoint import PortInUse
     from workflow.twin.twin import Twin
@@ -138,6 +140,9 @@ def run(path: FileArg, as_json: JsonOpt = False, key: KeyOpt = None, timeout: Ti
     if key is not None and not (key.startswith(config.incoming_prefix) and key.endswith(".csv")):
         raise fail(f"--key must start with {config.incoming_prefix!r} and end with '.csv' "
                    f"(only those keys start the pipeline)")
+    if keep_up:
+        _run_then_serve(path, key, timeout, as_json)
+        return
     try:
         with Twin.ephemeral(config) as twin, _ProgressBar(enabled=not as_json and err.is_terminal) as bar:
             result = twin.run_file(path, key, timeout_s=timeout, on_progress=bar)
@@ -145,6 +150,28 @@ def run(path: FileArg, as_json: JsonOpt = False, key: KeyOpt = None, timeout: Ti
         raise fail(str(exc)) from exc
     print_result(result, as_json)
     exit_for(result)
+
+
+def _run_then_serve(path: Path, key: str | None, timeout: float, as_json: bool) -> None:
+    """`etl run --up` (what `make run` does): the file on the full twin, then the twin stays up."""
+    from workflow.twin.endpoint import PortInUse
+    from workflow.twin.server import UpServer
+
+    results: list[dict[str, Any]] = []
+
+    def on_ready(server: Any) -> None:
+        with _ProgressBar(enabled=not as_json and err.is_terminal) as bar:
+            results.append(server.twin.run_file(path, key, timeout_s=timeout, on_progress=bar))
+        print_result(results[0], as_json)
+        if not as_json:
+            _banner(server)
+
+    try:
+        UpServer(PipelineConfig()).serve_forever(on_ready=on_ready)
+    except (TimeoutError, PortInUse) as exc:
+        raise fail(str(exc)) from exc
+    if results:
+        exit_for(results[0])
 
 
 @app.command()
