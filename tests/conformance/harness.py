@@ -8,12 +8,15 @@ Case file format (JSON list per file under cases/), one object per case:
 - execution: `definition`, `input`, optional `type` (STANDARD|EXPRESS), `sync` (StartSyncExecution),
   `mocks` (`functions`: name -> entry of functions.REGISTRY; `config` + `test_case`: a Step Functions Local
   mock configuration and the test case to run with `<arn>#<TestCase>`), `setup` (`s3`: bucket -> key ->
-  text or JSON value, `sqs`: queue names, `dynamodb`: tables), `task_responses` (answers to task tokens,
-  in arrival order: `{"send": "success|failure|heartbeat|none", "output"|"error"|"cause", "after_s"}`),
+  text or JSON value, `sqs`: queue names, `dynamodb`: tables, `sns`: topics, `state_machines`: name ->
+  definition), `task_responses` (answers to task tokens, in arrival order:
+  `{"send": "success|failure|heartbeat|none", "output"|"error"|"cause", "after_s", "same_token"}`),
   `token_queue` (take tokens from this SQS queue's messages instead of the capture_token function),
   `redrive` (`{"expect": ..., "task_responses": [...]}`: redrive the failed execution, then check again);
   `expect`: `status`, `output` | `error` + `cause`, `history` (exact type list), `history_subsequence`,
-  `s3` (bucket -> key -> expected JSON), `calls` (function entry -> call count).
+  `s3` (bucket -> key -> expected JSON), `sqs_messages`, `result_writer` (manifest and result files),
+  `describe` (DescribeExecution subset), `elapsed_at_least_s` / `elapsed_below_s` (virtual time),
+  `calls` (function entry -> call count).
 - validation: `definition`, `expect`: `result` (OK|FAIL), `codes` (diagnostic codes that must appear).
 - test_state: `definition` (one state), `input`, `inspectionLevel`, `variables`, `expect` (response subset).
 - api: `steps` (`{"op", "args", "expect"|"error", "save": {var: key}}`; `${var}` in args is substituted).
@@ -374,6 +377,8 @@ def setup_resources(backend: ConformanceBackend, setup: dict[str, Any]) -> None:
             KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
             AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
         )
+    for topic in setup.get("sns", []):
+        backend.client("sns").create_topic(Name=topic)
     for bus in setup.get("events", []):
         backend.client("events").create_event_bus(Name=bus)
 
