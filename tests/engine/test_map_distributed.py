@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from typing import Any
 
 import pytest
@@ -223,3 +224,41 @@ def test_item_reader_failure_is_item_reader_failed(runner: Any, s3: Any) -> None
     definition["States"]["Caught"] = {"Type": "Pass", "End": True}
     out = runner.output(runner.run(definition, {"key": "missing.csv"}))
     assert out["Error"] == "States.ItemReaderFailed"
+
+
+def test_stopping_the_parent_aborts_the_map_run_and_its_children(runner: Any) -> None:
+    """StopExecution of the parent aborts its running Map Run and child executions (status ABORTED)."""
+    definition = {
+        "StartAt": "M",
+        "States": {
+            "M": {
+                "Type": "Map",
+                "MaxConcurrency": 2,
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                    "StartAt": "W",
+                    "States": {"W": {"Type": "Wait", "Seconds": 10**6, "End": True}},
+                },
+                "End": True,
+            }
+        },
+    }
+    sfn = runner.sfn
+    parent = runner.start(definition, [1, 2, 3, 4])
+    for _ in range(200):
+        runs = sfn.list_map_runs(executionArn=parent)["mapRuns"]
+        if runs and len(sfn.list_executions(mapRunArn=runs[0]["mapRunArn"])["executions"]) == 2:
+            break
+        time.sleep(0.01)
+    sfn.stop_execution(executionArn=parent, error="Stop", cause="test")
+    assert sfn.describe_execution(executionArn=parent)["status"] == "ABORTED"
+    map_run_arn = sfn.list_map_runs(executionArn=parent)["mapRuns"][0]["mapRunArn"]
+    for _ in range(200):
+        if sfn.describe_map_run(mapRunArn=map_run_arn)["status"] != "RUNNING":
+            break
+        time.sleep(0.01)
+    run = sfn.describe_map_run(mapRunArn=map_run_arn)
+    assert run["status"] == "ABORTED"
+    assert run["executionCounts"]["aborted"] == 2 and run["executionCounts"]["pending"] == 2
+    children = sfn.list_executions(mapRunArn=map_run_arn)["executions"]
+    assert {c["status"] for c in children} == {"ABORTED"}

@@ -33,7 +33,7 @@ from workflow.engine.states.runtime import (
     Variables,
 )
 
-STOP_JOIN_SECONDS = 10.0
+STOP_JOIN_SECONDS = 2.0  # real seconds StopExecution waits for the execution to unwind before answering
 
 
 class Engine:
