@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -133,6 +134,12 @@ def test_upload_with_boto3_runs_the_pipeline_visible_through_the_apis(up: Up) ->
     assert status == 200 and execution["executionArn"] in {e["executionArn"] for e in page["executions"]}
     status, html = get(up.console + "/")
     assert status == 200 and execution["name"] in html
+    quoted = urllib.parse.quote(execution["executionArn"], safe="")
+    status, detail = get(up.console + "/api/executions/" + quoted)
+    assert status == 200 and detail["execution"]["status"] == "SUCCEEDED" and detail["events"]
+    status, calls = get(up.console + "/api/invocations?function=csv-etl-transform")
+    assert status == 200 and calls["invocations"]
+    assert all(c["logs"][0].startswith("START RequestId: ") for c in calls["invocations"])
 
 
 def test_rest_api_needs_the_key_and_serves_the_stored_messages(up: Up) -> None:

@@ -37,7 +37,7 @@ class ConsolePage:
     """WSGI app over the engine service (`list_executions`, `describe_execution`, `get_execution_history`)."""
 
     def __init__(self, service: Any, state_machine_arn: Callable[[], str | None],
-                 records: Callable[[], list[Any]] | None = None) -> None:
+                 records: Callable[..., list[Any]] | None = None) -> None:
         self.service = service
         self.state_machine_arn = state_machine_arn
         self.records = records
@@ -62,10 +62,19 @@ class ConsolePage:
         history = _jsonable(self.service.get_execution_history(executionArn=arn, maxResults=1000)["events"])
         return {"execution": described, "events": history}
 
+    def invocations(self, request_id: str | None, function: str | None) -> list[dict[str, Any]]:
+        """Lambda invocation records (logs per request id), for showing beside the state that made them."""
+        if self.records is None:
+            return []
+        return [r.to_dict() for r in self.records(request_id=request_id, function=function)]
+
     def dispatch(self, request: Request) -> Response:
         path = request.path
         if path == "/health":
             return _json({"status": "ok", "service": "console"})
+        if path == "/api/invocations":
+            return _json({"invocations": self.invocations(request.args.get("request_id"),
+                                                          request.args.get("function"))})
         if path == "/api/executions":
             return _json({"executions": self.executions()})
         if path.startswith("/api/executions/"):

@@ -132,7 +132,9 @@ class UpServer:
             self.api = ServerThread(self.rest_app(), self.host, self.ports.api, name="REST API").start()
             resources = self.twin.resources
             assert resources is not None
-            page = ConsolePage(self.twin.service, lambda: resources.state_machine_arn)
+            runtime = self.twin.runtime
+            assert runtime is not None
+            page = ConsolePage(self.twin.service, lambda: resources.state_machine_arn, runtime.records)
             self.console = ServerThread(page, self.host, self.ports.console, name="console").start()
             if self.watch_dir is not None:
                 self.watcher = FolderWatcher(self.watch_dir, self.twin.upload).start()
