@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -17,28 +15,9 @@ if str(REPO_ROOT) not in sys.path:  # `infra` is not an installed package: it is
     sys.path.insert(0, str(REPO_ROOT))
 
 from aws_cdk.assertions import Template  # noqa: E402
+from infra_synth import Synth  # noqa: E402
 
 from infra.assembly import build_app  # noqa: E402
-from infra.stack import CsvEtlStack  # noqa: E402
-
-
-@dataclass
-class Synth:
-    """The synthesised stack, its template (dict and assertions wrapper) and the cloud assembly folder."""
-
-    stack: CsvEtlStack
-    template: Template
-    tpl: dict[str, Any]
-    outdir: Path
-    validation_report: dict[str, Any]
-
-    def resources(self, type_: str) -> dict[str, dict[str, Any]]:
-        return {lid: res for lid, res in self.tpl["Resources"].items() if res["Type"] == type_}
-
-    def logical_id(self, construct: Any) -> str:
-        """Logical id of an L2 construct's CloudFormation resource (or of a CfnResource)."""
-        cfn = getattr(construct.node, "default_child", None) or construct
-        return str(self.stack.resolve(self.stack.get_logical_id(cfn)))
 
 
 @pytest.fixture(scope="session")

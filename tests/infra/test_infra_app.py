@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO_ROOT, Synth
+from infra_synth import Synth
+
+from workflow.config import REPO_ROOT
 
 pytestmark = pytest.mark.infra
 INFRA = REPO_ROOT / "infra"

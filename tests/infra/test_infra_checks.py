@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from aws_cdk import Validations
 from cfnlint.api import ManualArgs, lint
-from conftest import Synth
+from infra_synth import Synth
 
 pytestmark = pytest.mark.infra
 

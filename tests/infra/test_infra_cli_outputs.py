@@ -7,7 +7,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.stub import Stubber
-from conftest import Synth
+from infra_synth import Synth
 
 from infra.stack import OUTPUT_KEYS
 

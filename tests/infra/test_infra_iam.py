@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Synth
+from infra_synth import Synth
 
 from workflow.config import TASKS_DIR, PipelineConfig
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from aws_cdk.assertions import Match
-from conftest import Synth
+from infra_synth import Synth
 
 from infra.stack import OUTPUT_KEYS
 from workflow.config import TASKS_DIR, PipelineConfig
