@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from workflow.engine.definition import Machine, StateDef
+from workflow.engine.definition import Machine
 from workflow.engine.errors import ServiceError
 from workflow.engine.history import History
 
@@ -242,6 +242,3 @@ class TokenRegistry:
         with waiter.lock:
             waiter.closed = True
 
-
-def state_or_none(machine: Machine, name: str | None) -> StateDef | None:
-    return machine.states.get(name) if name else None
