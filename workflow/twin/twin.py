@@ -134,17 +134,24 @@ class Twin:
             self.esm.stop()
         if self.events is not None:
             self.events.stop()
-        for name in ("shutdown", "close", "stop"):
-            method = getattr(self.service, name, None)
-            if callable(method):
-                with contextlib.suppress(Exception):  # stopping goes on whatever the engine says
-                    method()
-                break
+        self._stop_running_executions()
         if self.server is not None:
             self.server.stop()
         with _active_lock:
             if self in _active:
                 _active.remove(self)
+
+    def _stop_running_executions(self) -> None:
+        """Stop what still runs (as StopExecution would), so no engine thread outlives the twin."""
+        if self.service is None or self.resources is None:
+            return
+        with contextlib.suppress(Exception):  # stopping goes on whatever the engine says
+            running = self.service.list_executions(stateMachineArn=self.resources.state_machine_arn,
+                                                   statusFilter="RUNNING")["executions"]
+            for execution in running:
+                with contextlib.suppress(Exception):
+                    self.service.stop_execution(executionArn=execution["executionArn"], error="Twin.Stopped",
+                                                cause="the local twin was stopped")
 
     def __enter__(self) -> Twin:
         return self.start()
