@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
+from aws_cdk import ArnFormat, CfnCondition, CfnParameter, Duration, Fn, IResolvable, RemovalPolicy, Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
@@ -68,13 +68,18 @@ class Pipeline(Construct):
         cfn_sm.add_property_override("LoggingConfiguration.Level",
                                      params.state_machine_log_level.value_as_string)
         cfn_sm.add_property_override("LoggingConfiguration.IncludeExecutionData",
-                                     params.state_machine_log_execution_data.value_as_string)
+                                     self._flag("LogExecutionData", params.state_machine_log_execution_data))
         cfn_sm.add_property_override("TracingConfiguration.Enabled",
-                                     params.state_machine_tracing.value_as_string)
+                                     self._flag("TracingOn", params.state_machine_tracing))
         cfn_sm.add_metadata("cfn-lint", {"config": {"ignore_checks": CFN_LINT_IGNORES}})
         self._grant_definition_needs(config, store, transform, summarize)
         self.map_run_policy = self._grant_map_run(stack)
         self.rule = self._start_rule(config, store)
+
+    def _flag(self, cid: str, param: CfnParameter) -> IResolvable:
+        """A real boolean from a "true"/"false" parameter (Boolean properties reject the string)."""
+        condition = CfnCondition(self, cid, expression=Fn.condition_equals(param.value_as_string, "true"))
+        return Fn.condition_if(condition.logical_id, True, False)
 
     def _grant_definition_needs(self, config: PipelineConfig, store: DataStore, transform: lambda_.IFunction,
                                 summarize: lambda_.IFunction) -> None:

@@ -238,10 +238,17 @@ def test_state_machine_is_standard_with_logging_and_tracing_levels_from_paramete
     assert "StateMachineName" not in props
     logging = props["LoggingConfiguration"]
     assert logging["Level"] == _ref("StateMachineLogLevel")
-    assert logging["IncludeExecutionData"] == _ref("StateMachineLogExecutionData")
+    flags = {name: cond["Fn::Equals"] for name, cond in synth.tpl["Conditions"].items()}
+
+    def flag(value: dict[str, Any]) -> list[Any]:  # {"Fn::If": [condition, true, false]} -> the condition
+        condition, when_true, when_false = value["Fn::If"]
+        assert (when_true, when_false) == (True, False)
+        return flags[condition]
+
+    assert flag(logging["IncludeExecutionData"]) == [_ref("StateMachineLogExecutionData"), "true"]
     assert logging["Destinations"] == [{"CloudWatchLogsLogGroup": {"LogGroupArn": _arn(
         synth.logical_id(pipeline.log_group))}}]
-    assert props["TracingConfiguration"] == {"Enabled": _ref("StateMachineTracing")}
+    assert flag(props["TracingConfiguration"]["Enabled"]) == [_ref("StateMachineTracing"), "true"]
     group = synth.tpl["Resources"][synth.logical_id(pipeline.log_group)]["Properties"]
     name = f"/aws/vendedlogs/states/{synth.stack.stack_name}-{CONFIG.state_machine_name}"
     assert group["LogGroupName"] == name
