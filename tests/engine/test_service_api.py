@@ -323,3 +323,13 @@ def test_mock_config_test_case_selected_by_arn_suffix(sfn_backend: Any) -> None:
     assert sfn_backend.calls == []  # the real function was never invoked
     without_case = sfn.wait_for_execution(sfn.start_execution(stateMachineArn=arn)["executionArn"], 10)
     assert without_case["error"] == "Lambda.ResourceNotFoundException"
+
+
+def test_test_state_wait_does_not_wait(sfn: Any) -> None:
+    """TestState runs a Wait state without waiting (the state's output is returned at once)."""
+    started = time.monotonic()
+    result = sfn.test_state(
+        definition=json.dumps({"Type": "Wait", "Seconds": 10**6, "Next": "N"}), input='{"a":1}'
+    )
+    assert result["status"] == "SUCCEEDED" and json.loads(result["output"]) == {"a": 1}
+    assert time.monotonic() - started < 5

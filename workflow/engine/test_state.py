@@ -79,7 +79,8 @@ def run_test_state(engine: Any, *, definition: Any, role_arn: str | None, input_
     state = StateDef(TEST_STATE_NAME, spec["Type"], spec, language if language in (JSONPATH, JSONATA)
                      else JSONPATH)
     machine = Machine(TEST_STATE_NAME, {TEST_STATE_NAME: state}, state.query_language)
-    clock = ManualClock(engine.clock.now())
+    # A Wait state does not wait in TestState; other states keep the engine's clock (Task timeouts hold).
+    clock = ManualClock(engine.clock.now()) if state.type == "Wait" else engine.clock
     sandbox = _Sandbox(engine, clock)
     arn = engine.arn("execution", f"TestState:{uuid.uuid4()}")
     record = ExecutionRecord(
@@ -129,9 +130,9 @@ def _raw_result(record: ExecutionRecord, state: StateDef, raw_input: Any) -> Any
 
 
 class _Sandbox:
-    """The engine as seen by one TestState run: same backend, its own clock (waits return at once)."""
+    """The engine as seen by one TestState run: same backend, no mocks, no execution deadline."""
 
-    def __init__(self, engine: Any, clock: ManualClock) -> None:
+    def __init__(self, engine: Any, clock: Any) -> None:
         self._engine = engine
         self.clock = clock
         self.backend = engine.backend

@@ -135,7 +135,7 @@ def _perform(state: StateDef, params: Any, scope: Scope, timeout: float | None, 
                           state_name=state.name, task_token=None, timeout_s=timeout)
     request.task_token = token
     return run_task(request, engine.backend, sleep=engine.clock.sleep,
-                    cancelled=lambda: scope.cancel.cancelled)
+                    cancelled=lambda: scope.cancel.cancelled, wait=engine.clock.wait)
 
 
 def _await_token(waiter: Any, scope: Scope, timeout: float | None, heartbeat: float | None) -> Any:
