@@ -94,7 +94,11 @@ def canonical_decimal(field: str, value: Decimal, raw: Any) -> str:
     adjusted = exponent + len(stripped) - 1
     if not _DDB_MIN_EXP <= adjusted <= _DDB_MAX_ADJUSTED_EXP:
         raise RowError(field, "out of DynamoDB Number range (1E-130 to 1E+126)", raw)
-    return format(Decimal((sign, tuple(int(d) for d in stripped), exponent)), "f")
+    number = Decimal((sign, tuple(int(d) for d in stripped), exponent))
+    plain = format(number, "f")
+    # Plain notation unless its trailing zeros would push the coefficient past DynamoDB's 38 digits
+    # ("1e50" stays "1E+50"): boto3 stores a Decimal's coefficient as written and refuses more digits.
+    return plain if sum(ch.isdigit() for ch in plain.lstrip("-0.")) <= _DDB_MAX_DIGITS else str(number)
 
 
 def timestamp_keys(raw: Any) -> tuple[str, str, str]:

@@ -120,6 +120,7 @@ def test_bad_number_reasons(field: str, raw: str, reason: str) -> None:
     ("4.390", "4.39"), (" 9.09 ", "9.09"), ("1e2", "100"), ("-0", "0"), ("0.000", "0"), (".5", "0.5"),
     ("+3", "3"), ("-1.2500", "-1.25"), ("1E-5", "0.00001"), ("0012.50", "12.5"),
     ("1234567890123456789012345678901234.5678", "1234567890123456789012345678901234.5678"),  # 38 digits
+    ("1e50", "1E+50"), ("-1.23e40", "-1.23E+40"),  # plain would need more than 38 digits
 ])
 def test_numbers_become_canonical_exact_strings(raw: str, canonical: str) -> None:
     item, _ = row_rules.convert_row(0, {**GOOD, "local_avg": raw})
@@ -235,3 +236,13 @@ def test_canonical_number_is_exact_and_plain(value: Decimal) -> None:
         return
     assert Decimal(text) == value
     assert "e" not in text.lower() and not (("." in text) and text.endswith("0")) and not text.startswith("+")
+
+
+@pytest.mark.parametrize("raw", ["1e50", "9.99e125", "1e-129", "123456789e30", "4.39"])
+def test_canonical_numbers_are_storable_by_boto3(raw: str) -> None:
+    """DynamoDB Numbers hold at most 38 significant digits; boto3's serializer refuses a Decimal whose
+    coefficient (trailing zeros included) is longer, so the writer must get a form it can store."""
+    from boto3.dynamodb.types import TypeSerializer
+
+    text = row_rules.canonical_decimal("local_avg", row_rules.parse_decimal("local_avg", raw), raw)
+    assert Decimal(TypeSerializer().serialize(Decimal(text))["N"]) == Decimal(raw)
