@@ -164,6 +164,8 @@ def test_describe_state_machine_for_execution_of_a_map_child(runner: Any) -> Non
     for_child = runner.sfn.describe_state_machine_for_execution(executionArn=child["executionArn"])
     assert for_child["mapRunArn"] == map_run["mapRunArn"] and for_child["label"] == "Lbl"
     assert json.loads(for_child["definition"])["StartAt"] == "P"
+    child_machine = runner.sfn.describe_state_machine(stateMachineArn=child["stateMachineArn"])
+    assert child_machine["label"] == "Lbl" and json.loads(child_machine["definition"])["StartAt"] == "P"
     parent = runner.sfn.describe_state_machine_for_execution(executionArn=described["executionArn"])
     assert parent["stateMachineArn"] == described["stateMachineArn"] and "mapRunArn" not in parent
 

@@ -154,6 +154,9 @@ class StepFunctions:
         return {"stateMachineArn": arn, "creationDate": record.creation_date}
 
     def describe_state_machine(self, stateMachineArn: str, includedData: str | None = None) -> dict[str, Any]:
+        child = self._map_run_machine(stateMachineArn)
+        if child is not None:
+            return child
         sm = self._machine(stateMachineArn)
         out = {"stateMachineArn": sm.arn, "name": sm.name, "status": "ACTIVE", "definition": sm.definition,
                "roleArn": sm.role_arn, "type": sm.type, "creationDate": sm.creation_date,
@@ -162,6 +165,19 @@ class StepFunctions:
         if sm.description:
             out["description"] = sm.description
         return out
+
+    def _map_run_machine(self, arn: str) -> dict[str, Any] | None:
+        """`<state machine ARN>/<label>`: the item processor a Distributed Map runs its children with."""
+        if "/" not in arn:
+            return None
+        for map_run in list(self.engine.map_runs.values()):
+            if map_run.state_machine_arn == arn:
+                parent = self._machines.get(arn.rsplit("/", 1)[0])
+                return {"stateMachineArn": arn, "name": arn.rsplit(":", 1)[1].split("/", 1)[0],
+                        "status": "ACTIVE", "definition": json.dumps(map_run.machine.raw),
+                        "roleArn": parent.role_arn if parent else "", "type": map_run.execution_type,
+                        "creationDate": map_run.start_date, "label": map_run.label}
+        return None
 
     def update_state_machine(self, stateMachineArn: str, definition: Any = None, roleArn: str | None = None,
                              loggingConfiguration: dict[str, Any] | None = None,
