@@ -32,19 +32,23 @@ def aws(twin: Twin, *args: str) -> Any:
 
 def test_aws_s3_cp_triggers_an_execution_visible_to_the_cli_with_its_items(twin: Twin) -> None:
     assert twin.resources is not None
+    machine = twin.resources.state_machine_arn
+    before = {e["executionArn"] for e in aws(twin, "stepfunctions", "list-executions", "--state-machine-arn",
+                                                machine)["executions"]}
     copied = aws(twin, "s3", "cp", str(SAMPLES / "data.csv"), f"s3://{twin.config.data_bucket}/incoming/from-cli.csv")
     assert "upload:" in copied
     deadline = time.monotonic() + 90
-    mine: list[dict[str, Any]] = []
-    while time.monotonic() < deadline:
-        listed = aws(twin, "stepfunctions", "list-executions", "--state-machine-arn",
-                     twin.resources.state_machine_arn)["executions"]
-        mine = [e for e in listed if "incoming/from-cli.csv" in aws(
-            twin, "stepfunctions", "describe-execution", "--execution-arn", e["executionArn"])["input"]]
-        if mine and mine[0]["status"] != "RUNNING":
-            break
+    new: list[str] = []
+    while not new and time.monotonic() < deadline:
+        listed = aws(twin, "stepfunctions", "list-executions", "--state-machine-arn", machine)["executions"]
+        new = [e["executionArn"] for e in listed if e["executionArn"] not in before]
+    assert len(new) == 1, "one upload, one execution"
+    described: dict[str, Any] = {"status": "RUNNING"}
+    while described["status"] == "RUNNING" and time.monotonic() < deadline:
         time.sleep(0.5)
-    assert len(mine) == 1 and mine[0]["status"] == "SUCCEEDED", mine
+        described = aws(twin, "stepfunctions", "describe-execution", "--execution-arn", new[0])
+    assert json.loads(described["input"])["detail"]["object"]["key"] == "incoming/from-cli.csv"
+    assert described["status"] == "SUCCEEDED", described
     scanned = aws(twin, "dynamodb", "scan", "--table-name", twin.config.table_name,
                   "--filter-expression", "source_file = :f", "--expression-attribute-values",
                   json.dumps({":f": {"S": f"s3://{twin.config.data_bucket}/incoming/from-cli.csv"}}))
