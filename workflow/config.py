@@ -33,7 +33,7 @@ class FunctionSpec(BaseModel):
 
 
 class PipelineConfig(BaseModel):
-    """Names and defaults. The twin uses them as they are; the CDK app turns the tuning ones into parameters."""
+    """Names and defaults: the twin uses them as they are; the CDK app makes the tuning ones parameters."""
 
     project: str = "csv-etl"
     data_bucket: str = "csv-etl-data"
