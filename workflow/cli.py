@@ -212,6 +212,8 @@ def _banner(server: Any) -> None:
         table.add_row("watching", str(server.watch_dir), "CSV files copied here are dropped")
     out.print(table)
     out.print("\n".join(server.env_lines()), highlight=False)
+    out.print(f"(AWS CLI v1 ignores AWS_ENDPOINT_URL for sqs: `aws --endpoint-url {urls['aws']} sqs ...`)",
+              highlight=False)
     out.print("Ctrl-C stops the twin.")
     sys.stdout.flush()
 
