@@ -173,12 +173,13 @@ def test_plain_function_arn_error_uses_error_type(aws: FakeBackend) -> None:
     assert err.value.error == "KeyError"
 
 
-def test_lambda_wait_for_task_token_only_invokes(aws: FakeBackend) -> None:
-    """Wait for a Callback: the task sends the token and waits; the integration itself returns nothing."""
+def test_lambda_wait_for_task_token_returns_the_invoke_response_for_task_submitted(aws: FakeBackend) -> None:
+    """Wait for a Callback: the task invokes once and waits for the token; the invoke response is what the
+    history's TaskSubmitted event records (the task's result comes later, from SendTaskSuccess)."""
     aws.functions["echo"] = lambda event: "ignored"
     out = run(aws, "arn:aws:states:::lambda:invoke.waitForTaskToken",
               {"FunctionName": "echo", "Payload": {"token": "T"}}, task_token="T")
-    assert out is None
+    assert out["StatusCode"] == 200 and out["Payload"] == "ignored"
     assert aws.invocations[-1][1] == {"token": "T"}
 
 
@@ -212,13 +213,14 @@ def test_sqs_string_body_is_sent_unchanged(aws: FakeBackend) -> None:
     assert aws.client("sqs").receive_message(QueueUrl=url)["Messages"][0]["Body"] == "plain text"
 
 
-def test_sqs_wait_for_task_token_sends_and_returns_none(aws: FakeBackend) -> None:
+def test_sqs_wait_for_task_token_sends_and_returns_the_send_response(aws: FakeBackend) -> None:
+    """The TaskSubmitted event of a .waitForTaskToken task carries the service's response (SQS MessageId)."""
     url = _queue(aws)
     out = run(aws, "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
               {"QueueUrl": url, "MessageBody": {"taskToken": "tok"}}, task_token="tok")
-    assert out is None
-    body = json.loads(aws.client("sqs").receive_message(QueueUrl=url)["Messages"][0]["Body"])
-    assert body == {"taskToken": "tok"}
+    message = aws.client("sqs").receive_message(QueueUrl=url)["Messages"][0]
+    assert json.loads(message["Body"]) == {"taskToken": "tok"}
+    assert out["MessageId"] == message["MessageId"]
 
 
 def test_sqs_missing_queue_is_sqs_prefixed_exception(aws: FakeBackend) -> None:

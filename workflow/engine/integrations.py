@@ -283,8 +283,6 @@ def _run_lambda_invoke(ref: ResourceRef, params: Any, backend: Backend) -> Any:
     result = _invoke(backend, name, params.get("Payload"), invocation_type, params.get("ClientContext"))
     if result.function_error:
         raise _lambda_function_error(result)
-    if ref.pattern == WAIT_FOR_TASK_TOKEN:
-        return None
     output: dict[str, Any] = {"ExecutedVersion": result.executed_version,
                               "Payload": _parse_payload(result.payload)}
     if params.get("LogType") == "Tail" and result.log_result is not None:
@@ -324,7 +322,7 @@ def _run_sqs(ref: ResourceRef, params: Any, backend: Backend) -> Any:
     if "MessageBody" in kwargs:
         kwargs["MessageBody"] = _as_text(kwargs["MessageBody"])
     response = _call("sqs", backend, "sqs", "send_message", **kwargs)
-    return None if ref.pattern == WAIT_FOR_TASK_TOKEN else _with_metadata(response)
+    return _with_metadata(response)
 
 
 def _run_sns(ref: ResourceRef, params: Any, backend: Backend) -> Any:
@@ -332,7 +330,7 @@ def _run_sns(ref: ResourceRef, params: Any, backend: Backend) -> Any:
     if "Message" in kwargs:
         kwargs["Message"] = _as_text(kwargs["Message"])  # a JSON Message is published as its JSON text
     response = _call("sns", backend, "sns", "publish", **kwargs)
-    return None if ref.pattern == WAIT_FOR_TASK_TOKEN else _with_metadata(response)
+    return _with_metadata(response)
 
 
 def _run_dynamodb(ref: ResourceRef, params: Any, backend: Backend) -> Any:
@@ -354,7 +352,7 @@ def _run_events(ref: ResourceRef, params: Any, backend: Backend) -> Any:
         # "If there's a failed entry, the task fails with EventBridge.FailedEntry" (connect-eventbridge).
         failed = {k: v for k, v in response.items() if k != "ResponseMetadata"}
         raise StatesError("EventBridge.FailedEntry", json.dumps(failed, separators=(",", ":")))
-    return None if ref.pattern == WAIT_FOR_TASK_TOKEN else _with_metadata(response)
+    return _with_metadata(response)
 
 
 def _epoch_ms(value: Any) -> Any:
@@ -397,9 +395,7 @@ def _run_states(ref: ResourceRef, params: Any, backend: Backend, *, sleep: Calla
     if kwargs.get("TraceHeader"):
         call["traceHeader"] = kwargs["TraceHeader"]
     started = _call("states", backend, "stepfunctions", "start_execution", **call)
-    if ref.pattern == WAIT_FOR_TASK_TOKEN:
-        return None
-    if ref.pattern == REQUEST_RESPONSE:
+    if ref.pattern in (REQUEST_RESPONSE, WAIT_FOR_TASK_TOKEN):
         result = {"ExecutionArn": started["executionArn"], "StartDate": _epoch_ms(started["startDate"])}
         result.update(_with_metadata({"ResponseMetadata": started.get("ResponseMetadata", {})}))
         return result
@@ -492,8 +488,6 @@ def _run_aws_sdk(ref: ResourceRef, params: Any, backend: Backend) -> Any:
         # "Include the Exception suffix even if it is not part of the service's error name."
         raise StatesError(f"{prefix}.{_with_exception_suffix(name)}",
                           _cause(prefix, status, message)) from exc
-    if ref.pattern == WAIT_FOR_TASK_TOKEN:
-        return None
     return _from_sdk_output(response, operation.output_shape)
 
 
@@ -563,8 +557,9 @@ def run_task(request: TaskRequest, backend: Backend, *, sleep: Callable[[float],
              cancelled: Callable[[], bool], wait: Waiter | None = None) -> Any:
     """Perform one Task attempt and return its result as AWS's integration returns it.
 
-    For `.waitForTaskToken` resources it only sends the request and returns None; the executor then waits
-    for SendTaskSuccess/Failure/Heartbeat. Errors raise StatesError with AWS's error names. When the
+    For `.waitForTaskToken` resources it sends the request and returns the service's response, which the
+    history records in the TaskSubmitted event; the executor then waits for SendTaskSuccess/Failure/
+    Heartbeat. Errors raise StatesError with AWS's error names. When the
     request has a timeout, the call runs in a worker thread and States.Timeout is raised once `timeout_s`
     passes on the engine's clock: `wait` is the clock's `wait(event, seconds)` (by default taken from the
     clock that `sleep` belongs to); without one the call runs inline, unbounded.
