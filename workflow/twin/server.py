@@ -99,7 +99,7 @@ class UpServer:
         self.config = config or PipelineConfig()
         self.host = host
         self.ports = ports or Ports()
-        self.api_key = api_key or os.environ.get("ETL_API_KEY") or secrets.token_urlsafe(24)
+        self.api_key = api_key or os.environ.get("ETL_API_KEY") or _new_api_key()
         self.watch_dir = watch
         self.twin = Twin(self.config, host, self.ports.aws, speed=speed)
         self.api: ServerThread | None = None
@@ -178,6 +178,15 @@ class UpServer:
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+
+
+def _new_api_key() -> str:
+    """A key shaped like API Gateway's (the gateway module's generator when it is there)."""
+    try:
+        from workflow.twin.gateway import generate_api_key
+    except ImportError:
+        return secrets.token_urlsafe(30)
+    return generate_api_key()
 
 
 def wait_healthy(url: str, timeout_s: float = 30.0) -> bool:
