@@ -1,14 +1,32 @@
-"""The synthesised app as the infra tests see it (a module of its own: `conftest` names are not unique)."""
+"""The synthesised app as the infra tests see it, and the `synth` fixture (one synth per process).
+
+Not a conftest.py: rootless conftest modules all share the name `conftest`, and other test folders import
+from theirs. Test modules import `synth_fixture` (the `synth` fixture) from here; the build is cached, so
+each xdist worker synthesises once however many modules import it.
+"""
 
 from __future__ import annotations
 
+import json
+import os
+import sys
+import tempfile
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from aws_cdk.assertions import Template
+import pytest
 
-from infra.stack import CsvEtlStack
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+REPO_ROOT = Path(__file__).resolve().parents[2]
+if str(REPO_ROOT) not in sys.path:  # `infra` is not an installed package: it is imported from the repo root
+    sys.path.insert(0, str(REPO_ROOT))
+
+from aws_cdk.assertions import Template  # noqa: E402
+
+from infra.assembly import build_app  # noqa: E402
+from infra.stack import CsvEtlStack  # noqa: E402
 
 
 @dataclass
@@ -28,3 +46,21 @@ class Synth:
         """Logical id of an L2 construct's CloudFormation resource (or of a CfnResource)."""
         cfn = getattr(construct.node, "default_child", None) or construct
         return str(self.stack.resolve(self.stack.get_logical_id(cfn)))
+
+
+@cache
+def _synthesise() -> Synth:
+    outdir = Path(tempfile.mkdtemp(prefix="csv-etl-cdk-out-"))
+    app, stack = build_app(outdir=str(outdir))
+    app.synth()  # runs the policy-validation plugins (cdk-nag): raises if an error is not acknowledged
+    tpl = json.loads((outdir / f"{stack.artifact_id}.template.json").read_text())
+    report_path = outdir / "validation-report.json"
+    report = json.loads(report_path.read_text()) if report_path.exists() else {"pluginReports": []}
+    return Synth(stack=stack, template=Template.from_json(tpl), tpl=tpl, outdir=outdir,
+                 validation_report=report)
+
+
+@pytest.fixture(scope="session", name="synth")
+def synth_fixture() -> Synth:
+    """The app as `infra/app.py` builds it, synthesised once per test process."""
+    return _synthesise()

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from aws_cdk import Validations
 from cfnlint.api import ManualArgs, lint
-from infra_synth import Synth
+from infra_synth import Synth, synth_fixture  # noqa: F401 (provides the `synth` fixture)
 
 pytestmark = pytest.mark.infra
 
@@ -53,7 +53,7 @@ def test_state_machine_placeholders_need_no_cfn_lint_ignore(synth: Synth) -> Non
 
 
 def test_cdk_nag_reports_no_unacknowledged_finding(synth: Synth) -> None:
-    """The synth in conftest raised if an AwsSolutions error were unacknowledged; warnings count too."""
+    """The session synth raised if an AwsSolutions error were unacknowledged; warnings count too."""
     violations = [(report["pluginName"], v["ruleName"], v["severity"])
                   for report in synth.validation_report.get("pluginReports", [])
                   for v in report.get("violations", [])]

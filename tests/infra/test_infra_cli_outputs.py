@@ -7,7 +7,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.stub import Stubber
-from infra_synth import Synth
+from infra_synth import Synth, synth_fixture  # noqa: F401 (provides the `synth` fixture)
 
 from infra.stack import OUTPUT_KEYS
 

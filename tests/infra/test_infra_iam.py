@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from infra_synth import Synth
+from infra_synth import Synth, synth_fixture  # noqa: F401 (provides the `synth` fixture)
 
 from workflow.config import TASKS_DIR, PipelineConfig
 

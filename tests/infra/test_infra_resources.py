@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from aws_cdk.assertions import Match
-from infra_synth import Synth
+from infra_synth import Synth, synth_fixture  # noqa: F401 (provides the `synth` fixture)
 
 from infra.stack import OUTPUT_KEYS
 from workflow.config import TASKS_DIR, PipelineConfig
