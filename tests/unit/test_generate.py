@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 import row_rules
-from conftest import SAMPLE_DATA
+
+SAMPLE_DATA = Path(__file__).resolve().parents[2] / "sample_data"
 
 
 def load_generate() -> ModuleType:

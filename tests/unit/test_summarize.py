@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -13,8 +14,9 @@ import results_reader
 import run_summary
 import summarize_handler
 import transform_handler
-from conftest import SAMPLE_DATA
 from moto import mock_aws
+
+SAMPLE_DATA = Path(__file__).resolve().parents[2] / "sample_data"
 
 BUCKET = "test-data"
 EXECUTION = "exec-7"

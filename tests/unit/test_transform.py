@@ -5,14 +5,16 @@ from __future__ import annotations
 import csv
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 import row_rules
 import transform_handler
-from conftest import SAMPLE_DATA
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+
+SAMPLE_DATA = Path(__file__).resolve().parents[2] / "sample_data"
 
 GOOD = {"timestamp": "1559040909.3853335", "location": "location-03", "source": "wireless",
         "local_dest": "router-1", "local_avg": "4.39", "remote_dest": "device-1", "remote_avg": "9.09"}
