@@ -78,12 +78,13 @@ def test_multipart_upload_and_copy_are_object_created_too(wired: Any, tmp_path: 
                    Config=TransferConfig(multipart_threshold=MB5, multipart_chunksize=MB5))
     s3.copy_object(Bucket=BUCKET, Key="incoming/copy.csv",
                    CopySource={"Bucket": BUCKET, "Key": "incoming/big.csv"})
-    for _ in range(100):
+    for _ in range(300):
         if len(received) >= 2:
             break
-        threading.Event().wait(0.05)
+        threading.Event().wait(0.1)
     reasons = {e["detail"]["object"]["key"]: e["detail"]["reason"] for e in received}
-    assert reasons == {"incoming/big.csv": "CompleteMultipartUpload", "incoming/copy.csv": "CopyObject"}
+    expected = {"incoming/big.csv": "CompleteMultipartUpload", "incoming/copy.csv": "CopyObject"}
+    assert reasons == expected, received
     assert received[0]["detail"]["object"]["size"] == big.stat().st_size
 
 
