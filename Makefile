@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/etl run sample_data/data.csv
+	$(BIN)/etl run sample_data/data.csv --up
 
 up: $(STAMP)
 	$(BIN)/etl up

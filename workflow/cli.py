@@ -214,6 +214,16 @@ def _banner(server: Any) -> None:
     out.print("\n".join(server.env_lines()), highlight=False)
     out.print(f"(AWS CLI v1 ignores AWS_ENDPOINT_URL for sqs: `aws --endpoint-url {urls['aws']} sqs ...`)",
               highlight=False)
+    bucket_url = f"s3://{resources.bucket}/{resources.incoming_prefix}"
+    out.print("\n[bold]Next[/], in another terminal after the exports above:", highlight=False)
+    out.print("\n".join([
+        f"  etl drop sample_data/data_bad_msg.csv --wait        # or: aws s3 cp FILE.csv {bucket_url}",
+        "  etl executions                                      # or: aws stepfunctions list-executions "
+        f"--state-machine-arn {resources.state_machine_arn}",
+        f"  aws dynamodb scan --table-name {resources.table}",
+        f"  curl -H \"x-api-key: $ETL_API_KEY\" {urls['api']}/message",
+        f"  open {urls['console']} to follow executions",
+    ]), highlight=False, markup=False)
     out.print("Ctrl-C stops the twin.")
     sys.stdout.flush()
 
