@@ -4,76 +4,38 @@ Python callables, and a StepFunctions service on a sped-up clock (Wait/Retry/Hea
 from __future__ import annotations
 
 import json
-import threading
-import traceback
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
-from workflow.engine.backend import LambdaResult
+try:
+    from tests.engine.io_fixtures import ACCOUNT, REGION, FakeBackend, moto_aws
+except ImportError:  # tests/engine is on sys.path itself (pytest's prepend import mode)
+    from io_fixtures import ACCOUNT, REGION, FakeBackend, moto_aws  # type: ignore[no-redef]
 from workflow.engine.clock import ManualClock, RealClock
-from workflow.engine.errors import ServiceError
 from workflow.engine.service import StepFunctions
 
-REGION = "us-east-1"
-ACCOUNT = "123456789012"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/sfn"
 SPEED = 1000.0  # virtual seconds per real second
 
 
-_SESSIONS: list[boto3.session.Session] = []
+class EngineBackend(FakeBackend):
+    """The I/O tests' backend (moto clients, `functions[name](event)` plays the Lambda function `name`),
+    with the calls looked up by short function name."""
 
-
-def _session() -> boto3.session.Session:
-    """One boto3 session per test process: its loader caches service models, so clients are cheap."""
-    if not _SESSIONS:
-        _SESSIONS.append(boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
-                                               region_name=REGION))
-    return _SESSIONS[0]
-
-
-class EngineBackend:
-    """Clients from moto; `functions[name](event)` plays the Lambda function `name`."""
-
-    region = REGION
-    account = ACCOUNT
-
-    def __init__(self) -> None:
-        self.functions: dict[str, Callable[[Any], Any]] = {}
-        self.calls: list[tuple[str, Any]] = []
-        self._lock = threading.Lock()
-        self._session = _session()
-        self._clients: dict[str, Any] = {}
-
-    def client(self, service: str) -> Any:
+    @property
+    def calls(self) -> list[tuple[str, Any]]:
         with self._lock:
-            if service not in self._clients:
-                self._clients[service] = self._session.client(service, region_name=REGION)
-            return self._clients[service]
-
-    def invoke_lambda(self, function_name: str, payload: bytes, invocation_type: str = "RequestResponse",
-                      client_context: str | None = None) -> LambdaResult:
-        name = function_name.split(":function:")[-1].split(":")[0]
-        event = json.loads(payload) if payload else None
-        with self._lock:
-            self.calls.append((name, event))
-        if name not in self.functions:
-            raise ServiceError("ResourceNotFoundException", f"Function not found: {function_name}", 404)
-        try:
-            result = self.functions[name](event)
-        except Exception as exc:  # reported as Lambda's Python runtime reports an unhandled error
-            body = {"errorMessage": str(exc), "errorType": type(exc).__name__,
-                    "stackTrace": traceback.format_tb(exc.__traceback__)}
-            return LambdaResult(200, json.dumps(body).encode(), str(uuid.uuid4()), function_error="Unhandled")
-        return LambdaResult(200, json.dumps(result).encode(), str(uuid.uuid4()))
+            return [(_short_name(fn), event) for fn, event, _ in self.invocations]
 
     def calls_to(self, name: str) -> list[Any]:
-        with self._lock:
-            return [event for fn, event in self.calls if fn == name]
+        return [event for fn, event in self.calls if fn == name]
+
+
+def _short_name(function_name: str) -> str:
+    return function_name.split(":function:")[-1].split(":")[0]
 
 
 def fn_arn(name: str) -> str:
@@ -82,11 +44,7 @@ def fn_arn(name: str) -> str:
 
 @pytest.fixture
 def sfn_backend(monkeypatch: pytest.MonkeyPatch) -> Iterator[EngineBackend]:
-    for var, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                       "AWS_DEFAULT_REGION": REGION}.items():
-        monkeypatch.setenv(var, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
+    with moto_aws(monkeypatch):
         yield EngineBackend()
 
 

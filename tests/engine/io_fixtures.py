@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import threading
 import traceback
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import boto3
@@ -41,19 +43,23 @@ class FakeBackend:
         self.invocations: list[tuple[str, Any, str]] = []
         self.throttle_next: int = 0
         self._clients: dict[str, Any] = {}
+        self._lock = threading.Lock()  # Map children and Parallel branches invoke from several threads
 
     def client(self, service: str) -> Any:
-        if service not in self._clients:
-            self._clients[service] = _session().client(service, region_name=REGION)
-        return self._clients[service]
+        with self._lock:
+            if service not in self._clients:
+                self._clients[service] = _session().client(service, region_name=REGION)
+            return self._clients[service]
 
     def invoke_lambda(self, function_name: str, payload: bytes, invocation_type: str = "RequestResponse",
                       client_context: str | None = None) -> LambdaResult:
         name = function_name.split(":function:")[-1].split(":")[0]
         event = json.loads(payload) if payload else None
-        self.invocations.append((function_name, event, invocation_type))
-        if self.throttle_next:
-            self.throttle_next -= 1
+        with self._lock:
+            self.invocations.append((function_name, event, invocation_type))
+            throttled = self.throttle_next > 0
+            self.throttle_next -= throttled
+        if throttled:
             raise ServiceError("TooManyRequestsException", "Rate Exceeded.", 429)
         if name not in self.functions:
             raise ServiceError("ResourceNotFoundException", f"Function not found: {function_name}", 404)
@@ -69,14 +75,21 @@ class FakeBackend:
         return LambdaResult(200, json.dumps(result).encode(), request_id)
 
 
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeBackend]:
-    """moto's in-process AWS with dummy credentials, and a backend over it."""
+@contextmanager
+def moto_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """moto's in-process AWS with dummy credentials and no endpoint override."""
     for var, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                        "AWS_DEFAULT_REGION": REGION}.items():
         monkeypatch.setenv(var, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     with mock_aws():
+        yield
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeBackend]:
+    """moto's in-process AWS, and a backend over it."""
+    with moto_aws(monkeypatch):
         yield FakeBackend()
 
 
