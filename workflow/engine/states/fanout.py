@@ -8,15 +8,12 @@ reruns "only the iterations and branches that failed or aborted" (RedriveExecuti
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from workflow.engine.definition import Machine
 from workflow.engine.errors import StatesError
-from workflow.engine.states.runtime import Aborted, Scope
-
-MAX_THREADS = 32  # local bound; MaxConcurrency above it still works, just with fewer threads at a time
+from workflow.engine.states.runtime import Aborted, Scope, run_concurrently
 
 
 @dataclass
@@ -73,13 +70,7 @@ def run_jobs(scope: Scope, jobs: list[Job], max_concurrency: int,
         if on_end:
             on_end(child, job, "Succeeded")
 
-    workers = max(1, min(max_concurrency or len(jobs) or 1, MAX_THREADS, len(jobs) or 1))
-    if workers == 1:
-        for job in jobs:
-            one(job)
-    else:
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sfn-fanout") as pool:
-            list(pool.map(one, jobs))
+    run_concurrently(one, jobs, max_concurrency, "sfn-fanout")
     scope.last_event = ex.history.last_id
     scope.cancel.check()
     if failure:

@@ -10,7 +10,6 @@ not succeed, keeping their ARNs.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from workflow.engine import errors
@@ -21,10 +20,9 @@ from workflow.engine.paths import MISSING, apply_input_path
 from workflow.engine.states import io
 from workflow.engine.states.base import Outcome, StateRun, next_of
 from workflow.engine.states.map_inline import map_items, max_concurrency, select_item
-from workflow.engine.states.runtime import Aborted, Scope
+from workflow.engine.states.runtime import Aborted, Scope, run_concurrently
 from workflow.engine.template import evaluate_template
 
-MAX_CHILD_THREADS = 32
 THRESHOLD_CAUSE = "The specified tolerated failure threshold was exceeded"
 
 
@@ -175,13 +173,7 @@ def _run_children(map_run: MapRun, scope: Scope) -> None:
         if slot.status in UNSUCCESSFUL and map_run.threshold_exceeded():
             group.cancel()  # the run fails: abort the running children, start no more
 
-    workers = max(1, min(map_run.max_concurrency or MAX_CHILD_THREADS, MAX_CHILD_THREADS, len(todo) or 1))
-    if workers == 1:
-        for slot in todo:
-            one(slot)
-    else:
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sfn-map-run") as pool:
-            list(pool.map(one, todo))
+    run_concurrently(one, todo, map_run.max_concurrency, "sfn-map-run")
     if scope.cancel.cancelled:
         engine.finish_map_run(map_run, "ABORTED", None, None)
         raise Aborted()

@@ -6,7 +6,8 @@ import base64
 import json
 import threading
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -17,6 +18,23 @@ from workflow.engine.history import History
 
 if TYPE_CHECKING:
     from workflow.engine.executor import Engine
+
+
+MAX_THREADS = 32  # local bound; a MaxConcurrency above it still works, with fewer threads at a time
+
+
+def run_concurrently(work: Callable[[Any], None], jobs: Iterable[Any], max_concurrency: int | None,
+                     name: str) -> None:
+    """Run `work` over `jobs` on at most `max_concurrency` threads (0/None: as many as MAX_THREADS allows);
+    inline when one thread would do, so a sequential Map or Parallel costs no pool."""
+    jobs = list(jobs)
+    workers = max(1, min(max_concurrency or MAX_THREADS, MAX_THREADS, len(jobs) or 1))
+    if workers == 1:
+        for job in jobs:
+            work(job)
+        return
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name) as pool:
+        list(pool.map(work, jobs))
 
 
 class Aborted(Exception):
