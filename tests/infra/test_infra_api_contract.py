@@ -10,6 +10,7 @@ from infra_synth import Synth, synth_fixture  # noqa: F401 (provides the `synth`
 
 from infra.api import ROUTES
 from workflow.config import REPO_ROOT, PipelineConfig
+from workflow.twin.gateway import resolve_ref
 
 pytestmark = pytest.mark.infra
 OPENAPI = REPO_ROOT / "workflow" / "definition" / "openapi.json"
@@ -21,16 +22,6 @@ def openapi() -> dict[str, Any]:
     if not OPENAPI.exists():
         pytest.skip(f"{OPENAPI.relative_to(REPO_ROOT)} is not written yet")
     return json.loads(OPENAPI.read_text(encoding="utf-8"))
-
-
-def _deref(doc: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
-    """Follow a local `$ref` (`#/components/...`)."""
-    while "$ref" in node:
-        target: Any = doc
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
-        node = target
-    return node
 
 
 def _operations(doc: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
@@ -58,7 +49,7 @@ def test_query_strings_and_their_required_flags_match(openapi: dict[str, Any], s
     for route in ROUTES:
         op = operations[(route.method, route.path)]
         path_params = openapi["paths"][route.path].get("parameters", [])
-        params = [_deref(openapi, p) for p in [*path_params, *op.get("parameters", [])]]
+        params = [resolve_ref(openapi, p) for p in [*path_params, *op.get("parameters", [])]]
         query = {p["name"]: bool(p.get("required")) for p in params if p["in"] == "query"}
         assert route.query == query, route
         method = next(m for m in synth.stack.api.api.methods

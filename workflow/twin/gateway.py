@@ -93,7 +93,7 @@ def load_routes(document: dict[str, Any]) -> list[Route]:
             function = operation.get("x-function")
             if not function:
                 raise ValueError(f"{method.upper()} {resource}: no x-function in the OpenAPI document")
-            parameters = [_resolve(document, p) for p in [*item.get("parameters", []),
+            parameters = [resolve_ref(document, p) for p in [*item.get("parameters", []),
                                                           *operation.get("parameters", [])]]
             required = tuple(p["name"] for p in parameters if p.get("in") == "query" and p.get("required"))
             routes.append(Route(resource, method.upper(), function, operation.get("operationId", ""),
@@ -101,7 +101,7 @@ def load_routes(document: dict[str, Any]) -> list[Route]:
     return sorted(routes, key=lambda r: (r.resource.count("{"), r.resource))
 
 
-def _resolve(document: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+def resolve_ref(document: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
     """Follow local `$ref`s (`#/components/...`)."""
     while "$ref" in node:
         target: Any = document
