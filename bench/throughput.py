@@ -33,20 +33,37 @@ def table_write_rate(dynamodb: Any, rows: int) -> float:
     """Items/s for `rows` puts with batch_writer into a fresh table shaped like the messages table."""
     name = f"bench-{time.monotonic_ns()}"
     dynamodb.create_table(
-        TableName=name, BillingMode="PAY_PER_REQUEST",
-        KeySchema=[{"AttributeName": "date", "KeyType": "HASH"},
-                   {"AttributeName": "time", "KeyType": "RANGE"}],
-        AttributeDefinitions=[{"AttributeName": "date", "AttributeType": "S"},
-                              {"AttributeName": "time", "AttributeType": "S"}])
-    table = boto3.resource("dynamodb", region_name="us-east-1",
-                           endpoint_url=dynamodb.meta.endpoint_url).Table(name)
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
+        KeySchema=[
+            {"AttributeName": "date", "KeyType": "HASH"},
+            {"AttributeName": "time", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": "date", "AttributeType": "S"},
+            {"AttributeName": "time", "AttributeType": "S"},
+        ],
+    )
+    table = boto3.resource(
+        "dynamodb", region_name="us-east-1", endpoint_url=dynamodb.meta.endpoint_url
+    ).Table(name)
     started = time.perf_counter()
     with table.batch_writer() as batch:
         for i in range(rows):
-            batch.put_item(Item={"date": "2019-05-28", "time": f"{i:09d}", "location": "location-03",
-                                 "source": "wireless", "local_dest": "router-1", "local_avg": Decimal("4.39"),
-                                 "remote_dest": "device-1", "remote_avg": Decimal("9.09"),
-                                 "timestamp": Decimal("1559040909.3853335"), "source_row": i + 2})
+            batch.put_item(
+                Item={
+                    "date": "2019-05-28",
+                    "time": f"{i:09d}",
+                    "location": "location-03",
+                    "source": "wireless",
+                    "local_dest": "router-1",
+                    "local_avg": Decimal("4.39"),
+                    "remote_dest": "device-1",
+                    "remote_avg": Decimal("9.09"),
+                    "timestamp": Decimal("1559040909.3853335"),
+                    "source_row": i + 2,
+                }
+            )
     return rows / (time.perf_counter() - started)
 
 
@@ -72,19 +89,24 @@ def main(argv: list[str] | None = None) -> int:
     pipeline_rate = args.rows / result["duration_s"]
     floor = in_process_rate(args.rows)
     accounted = (result["rows_written"] or 0) + (result["rows_rejected"] or 0) + (result["rows_failed"] or 0)
-    print(json.dumps({
-        "rows": args.rows,
-        "status": result["status"],
-        "rows_written": result["rows_written"],
-        "rows_rejected": result["rows_rejected"],
-        "rows_failed": result["rows_failed"],
-        "rows_unaccounted": args.rows - accounted,
-        "pipeline_seconds": result["duration_s"],
-        "pipeline_rows_per_s": round(pipeline_rate),
-        "dynamodb_batch_writer_in_process_items_per_s": round(floor),
-        "dynamodb_batch_writer_via_twin_http_items_per_s": round(http_rate),
-        "pipeline_vs_in_process_floor": round(pipeline_rate / floor, 2),
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "rows": args.rows,
+                "status": result["status"],
+                "rows_written": result["rows_written"],
+                "rows_rejected": result["rows_rejected"],
+                "rows_failed": result["rows_failed"],
+                "rows_unaccounted": args.rows - accounted,
+                "pipeline_seconds": result["duration_s"],
+                "pipeline_rows_per_s": round(pipeline_rate),
+                "dynamodb_batch_writer_in_process_items_per_s": round(floor),
+                "dynamodb_batch_writer_via_twin_http_items_per_s": round(http_rate),
+                "pipeline_vs_in_process_floor": round(pipeline_rate / floor, 2),
+            },
+            indent=2,
+        )
+    )
     return 0 if result["status"] == "SUCCEEDED" and accounted == args.rows else 1
 
 

@@ -47,13 +47,23 @@ BODY_SCHEMA = apigw.JsonSchema(schema=apigw.JsonSchemaVersion.DRAFT4, type=apigw
 class RestApi(Construct):
     """API Gateway REST API in front of the five API functions."""
 
-    def __init__(self, scope: Construct, cid: str, *, config: PipelineConfig, settings: DeploySettings,
-                 params: Parameters, functions: dict[str, lambda_.IFunction]) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        cid: str,
+        *,
+        config: PipelineConfig,
+        settings: DeploySettings,
+        params: Parameters,
+        functions: dict[str, lambda_.IFunction],
+    ) -> None:
         super().__init__(scope, cid)
-        self.access_logs = logs.LogGroup(self, "AccessLogs", retention=settings.log_retention,
-                                         removal_policy=RemovalPolicy.DESTROY)
+        self.access_logs = logs.LogGroup(
+            self, "AccessLogs", retention=settings.log_retention, removal_policy=RemovalPolicy.DESTROY
+        )
         self.api = apigw.RestApi(
-            self, "Api",
+            self,
+            "Api",
             description="csv-etl messages: REST CRUD on the stored rows",
             endpoint_types=[apigw.EndpointType.REGIONAL],
             # API Gateway writes access logs through the account's CloudWatch role; the stack sets it and
@@ -64,8 +74,16 @@ class RestApi(Construct):
                 stage_name=config.api_stage,
                 access_log_destination=apigw.LogGroupLogDestination(self.access_logs),
                 access_log_format=apigw.AccessLogFormat.json_with_standard_fields(
-                    caller=False, http_method=True, ip=True, protocol=True, request_time=True,
-                    resource_path=True, response_length=True, status=True, user=False),
+                    caller=False,
+                    http_method=True,
+                    ip=True,
+                    protocol=True,
+                    request_time=True,
+                    resource_path=True,
+                    response_length=True,
+                    status=True,
+                    user=False,
+                ),
                 logging_level=apigw.MethodLoggingLevel.ERROR,
                 metrics_enabled=True,
                 tracing_enabled=True,
@@ -75,21 +93,30 @@ class RestApi(Construct):
         # The stack's ApiUrl output replaces the construct's own (hash-named) endpoint output.
         self.api.node.try_remove_child("Endpoint")
         self.validator = self.api.add_request_validator(
-            "Validator", validate_request_body=True, validate_request_parameters=True)
-        self.body_model = self.api.add_model("MessageBody", content_type="application/json",
-                                             schema=BODY_SCHEMA, description="a JSON object")
-        for response_type, rid in ((apigw.ResponseType.DEFAULT_4_XX, "Default4xx"),
-                                   (apigw.ResponseType.DEFAULT_5_XX, "Default5xx")):
+            "Validator", validate_request_body=True, validate_request_parameters=True
+        )
+        self.body_model = self.api.add_model(
+            "MessageBody", content_type="application/json", schema=BODY_SCHEMA, description="a JSON object"
+        )
+        for response_type, rid in (
+            (apigw.ResponseType.DEFAULT_4_XX, "Default4xx"),
+            (apigw.ResponseType.DEFAULT_5_XX, "Default5xx"),
+        ):
             self.api.add_gateway_response(
-                rid, type=response_type, templates={"application/json": ERROR_TEMPLATE},
-                response_headers={"Content-Type": "'application/json'"})
+                rid,
+                type=response_type,
+                templates={"application/json": ERROR_TEMPLATE},
+                response_headers={"Content-Type": "'application/json'"},
+            )
         for route in ROUTES:
             self._add_route(route, functions[route.function])
         self.usage_plan = self.api.add_usage_plan(
             "UsagePlan",
             description="Throttling for every caller of the API key",
-            throttle=apigw.ThrottleSettings(rate_limit=params.api_rate_limit.value_as_number,
-                                            burst_limit=params.api_burst_limit.value_as_number),
+            throttle=apigw.ThrottleSettings(
+                rate_limit=params.api_rate_limit.value_as_number,
+                burst_limit=params.api_burst_limit.value_as_number,
+            ),
             api_stages=[apigw.UsagePlanPerApiStage(api=self.api, stage=self.api.deployment_stage)],
         )
         self.api_key = self.api.add_api_key("ApiKey", description="csv-etl API key")
@@ -97,13 +124,15 @@ class RestApi(Construct):
 
     def _add_route(self, route: Route, function: lambda_.IFunction) -> apigw.Method:
         resource = self.api.root.resource_for_path(route.path)
-        parameters = {f"method.request.querystring.{name}": required
-                      for name, required in route.query.items()}
+        parameters = {
+            f"method.request.querystring.{name}": required for name, required in route.query.items()
+        }
         if "{date}" in route.path:
             parameters["method.request.path.date"] = True
         models = {"application/json": self.body_model} if route.body else None
         return resource.add_method(
-            route.method, apigw.LambdaIntegration(function, allow_test_invoke=False),
+            route.method,
+            apigw.LambdaIntegration(function, allow_test_invoke=False),
             request_validator=self.validator,
             request_parameters=parameters or None,
             request_models=models,

@@ -27,19 +27,32 @@ def resolve_env(config: PipelineConfig, spec: FunctionSpec, deployed: Mapping[st
 
     Locally `TABLE_NAME` is the config's `table_name`; on AWS it is the table CloudFormation named.
     """
-    return {var: deployed[field] if field in deployed else str(getattr(config, field))
-            for var, field in spec.env.items()}
+    return {
+        var: deployed[field] if field in deployed else str(getattr(config, field))
+        for var, field in spec.env.items()
+    }
 
 
 class Functions(Construct):
     """Creates every function with its own role and log group (write access to that group only)."""
 
-    def __init__(self, scope: Construct, cid: str, *, config: PipelineConfig, settings: DeploySettings,
-                 params: Parameters, deployed: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        cid: str,
+        *,
+        config: PipelineConfig,
+        settings: DeploySettings,
+        params: Parameters,
+        deployed: Mapping[str, str],
+    ) -> None:
         super().__init__(scope, cid)
         layer_arn = Fn.sub(
-            "arn:${AWS::Partition}:lambda:${AWS::Region}:" + settings.powertools_layer_account
-            + ":layer:" + settings.powertools_layer_name + ":${Version}",
+            "arn:${AWS::Partition}:lambda:${AWS::Region}:"
+            + settings.powertools_layer_account
+            + ":layer:"
+            + settings.powertools_layer_name
+            + ":${Version}",
             {"Version": params.text("powertools_layer_version")},
         )
         self.powertools = lambda_.LayerVersion.from_layer_version_arn(self, "Powertools", layer_arn)
@@ -48,17 +61,28 @@ class Functions(Construct):
         for spec in config.functions:
             self.by_key[spec.key] = self._function(config, settings, spec, deployed)
 
-    def _function(self, config: PipelineConfig, settings: DeploySettings, spec: FunctionSpec,
-                  deployed: Mapping[str, str]) -> lambda_.Function:
+    def _function(
+        self,
+        config: PipelineConfig,
+        settings: DeploySettings,
+        spec: FunctionSpec,
+        deployed: Mapping[str, str],
+    ) -> lambda_.Function:
         cid = "".join(part.capitalize() for part in spec.key.split("_"))
-        log_group = logs.LogGroup(self, f"{cid}Logs", retention=settings.log_retention,
-                                  removal_policy=RemovalPolicy.DESTROY)
-        role = iam.Role(self, f"{cid}Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-                        description=f"{spec.key} function: its log group plus what the stack grants it")
+        log_group = logs.LogGroup(
+            self, f"{cid}Logs", retention=settings.log_retention, removal_policy=RemovalPolicy.DESTROY
+        )
+        role = iam.Role(
+            self,
+            f"{cid}Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"{spec.key} function: its log group plus what the stack grants it",
+        )
         log_group.grant_write(role)
         self.log_groups[spec.key] = log_group
         fn = lambda_.Function(
-            self, cid,
+            self,
+            cid,
             code=lambda_.Code.from_asset(str(TASKS_DIR / spec.folder), exclude=ASSET_EXCLUDES),
             handler=spec.handler,
             runtime=settings.runtime,
@@ -72,5 +96,6 @@ class Functions(Construct):
             description=f"csv-etl {spec.key}: tasks/{spec.folder} {spec.handler}",
         )
         fn.node.default_child.add_metadata(  # type: ignore[union-attr]
-            "cfn-lint", {"config": {"ignore_checks": CFN_LINT_IGNORES}})
+            "cfn-lint", {"config": {"ignore_checks": CFN_LINT_IGNORES}}
+        )
         return fn

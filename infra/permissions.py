@@ -21,21 +21,38 @@ TABLE_ACTIONS: dict[str, list[str]] = {
 }
 
 
-def grant_function_needs(config: PipelineConfig, functions: dict[str, lambda_.Function], store: DataStore,
-                         state_machine: sfn.IStateMachine) -> None:
+def grant_function_needs(
+    config: PipelineConfig,
+    functions: dict[str, lambda_.Function],
+    store: DataStore,
+    state_machine: sfn.IStateMachine,
+) -> None:
     """Table access per TABLE_ACTIONS, the writer's task-token callbacks, summarize's S3 prefixes."""
     for key, actions in TABLE_ACTIONS.items():
-        functions[key].add_to_role_policy(iam.PolicyStatement(
-            sid="MessagesTable", actions=actions, resources=[store.table.table_arn]))
+        functions[key].add_to_role_policy(
+            iam.PolicyStatement(sid="MessagesTable", actions=actions, resources=[store.table.table_arn])
+        )
     # The writer reports each batch back to the execution that is waiting on the task token.
     state_machine.grant_task_response(functions["writer"])
     summarize = functions["summarize"]
     results = f"{config.results_prefix}*"
-    summarize.add_to_role_policy(iam.PolicyStatement(
-        sid="ReadMapResults", actions=["s3:GetObject"], resources=[store.bucket.arn_for_objects(results)]))
-    summarize.add_to_role_policy(iam.PolicyStatement(
-        sid="ListMapResults", actions=["s3:ListBucket"], resources=[store.bucket.bucket_arn],
-        conditions={"StringLike": {"s3:prefix": [results]}}))
-    summarize.add_to_role_policy(iam.PolicyStatement(
-        sid="WriteRejects", actions=["s3:PutObject"],
-        resources=[store.bucket.arn_for_objects(f"{config.rejects_prefix}*")]))
+    summarize.add_to_role_policy(
+        iam.PolicyStatement(
+            sid="ReadMapResults", actions=["s3:GetObject"], resources=[store.bucket.arn_for_objects(results)]
+        )
+    )
+    summarize.add_to_role_policy(
+        iam.PolicyStatement(
+            sid="ListMapResults",
+            actions=["s3:ListBucket"],
+            resources=[store.bucket.bucket_arn],
+            conditions={"StringLike": {"s3:prefix": [results]}},
+        )
+    )
+    summarize.add_to_role_policy(
+        iam.PolicyStatement(
+            sid="WriteRejects",
+            actions=["s3:PutObject"],
+            resources=[store.bucket.arn_for_objects(f"{config.rejects_prefix}*")],
+        )
+    )

@@ -29,13 +29,23 @@ def csv_key_pattern(config: PipelineConfig) -> str:
 class Pipeline(Construct):
     """State machine + the permissions its definition needs + the S3 → EventBridge → execution rule."""
 
-    def __init__(self, scope: Construct, cid: str, *, config: PipelineConfig, settings: DeploySettings,
-                 params: Parameters, store: DataStore, transform: lambda_.IFunction,
-                 summarize: lambda_.IFunction) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        cid: str,
+        *,
+        config: PipelineConfig,
+        settings: DeploySettings,
+        params: Parameters,
+        store: DataStore,
+        transform: lambda_.IFunction,
+        summarize: lambda_.IFunction,
+    ) -> None:
         super().__init__(scope, cid)
         stack = Stack.of(self)
         self.log_group = logs.LogGroup(
-            self, "StateMachineLogs",
+            self,
+            "StateMachineLogs",
             # The vendedlogs prefix keeps CloudWatch's resource policy small (AWS's advice for Step
             # Functions).
             log_group_name=f"/aws/vendedlogs/states/{stack.stack_name}-{config.state_machine_name}",
@@ -54,23 +64,29 @@ class Pipeline(Construct):
             "ResultsPrefix": config.results_prefix,
         }
         self.state_machine = sfn.StateMachine(
-            self, "StateMachine",
+            self,
+            "StateMachine",
             definition_body=sfn.DefinitionBody.from_string(definition_text()),
             definition_substitutions=self.substitutions,
             state_machine_type=sfn.StateMachineType.STANDARD,
-            logs=sfn.LogOptions(destination=self.log_group, level=sfn.LogLevel.ALL,
-                                include_execution_data=True),
+            logs=sfn.LogOptions(
+                destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=True
+            ),
             tracing_enabled=True,
         )
         cfn_sm: sfn.CfnStateMachine = self.state_machine.node.default_child  # type: ignore[assignment]
         # Levels are parameters: the construct wrote the X-Ray and log-delivery permissions for the
         # enabled case, the parameters only choose what is sent.
-        cfn_sm.add_property_override("LoggingConfiguration.Level",
-                                     params.state_machine_log_level.value_as_string)
-        cfn_sm.add_property_override("LoggingConfiguration.IncludeExecutionData",
-                                     self._flag("LogExecutionData", params.state_machine_log_execution_data))
-        cfn_sm.add_property_override("TracingConfiguration.Enabled",
-                                     self._flag("TracingOn", params.state_machine_tracing))
+        cfn_sm.add_property_override(
+            "LoggingConfiguration.Level", params.state_machine_log_level.value_as_string
+        )
+        cfn_sm.add_property_override(
+            "LoggingConfiguration.IncludeExecutionData",
+            self._flag("LogExecutionData", params.state_machine_log_execution_data),
+        )
+        cfn_sm.add_property_override(
+            "TracingConfiguration.Enabled", self._flag("TracingOn", params.state_machine_tracing)
+        )
         cfn_sm.add_metadata("cfn-lint", {"config": {"ignore_checks": CFN_LINT_IGNORES}})
         self._grant_definition_needs(config, store, transform, summarize)
         self.map_run_policy = self._grant_map_run(stack)
@@ -81,25 +97,48 @@ class Pipeline(Construct):
         condition = CfnCondition(self, cid, expression=Fn.condition_equals(param.value_as_string, "true"))
         return Fn.condition_if(condition.logical_id, True, False)
 
-    def _grant_definition_needs(self, config: PipelineConfig, store: DataStore, transform: lambda_.IFunction,
-                                summarize: lambda_.IFunction) -> None:
+    def _grant_definition_needs(
+        self,
+        config: PipelineConfig,
+        store: DataStore,
+        transform: lambda_.IFunction,
+        summarize: lambda_.IFunction,
+    ) -> None:
         """Exactly the resources the ASL's tasks, ItemReader and ResultWriter touch."""
         sm = self.state_machine
-        sm.add_to_role_policy(iam.PolicyStatement(
-            sid="InvokeTaskFunctions", actions=["lambda:InvokeFunction"],
-            resources=[transform.function_arn, summarize.function_arn]))
-        sm.add_to_role_policy(iam.PolicyStatement(
-            sid="EnqueueBatches", actions=["sqs:SendMessage"], resources=[store.queue.queue_arn]))
-        sm.add_to_role_policy(iam.PolicyStatement(
-            sid="ItemReaderReadsIncomingCsv", actions=["s3:GetObject"],
-            resources=[store.bucket.arn_for_objects(f"{config.incoming_prefix}*")]))
+        sm.add_to_role_policy(
+            iam.PolicyStatement(
+                sid="InvokeTaskFunctions",
+                actions=["lambda:InvokeFunction"],
+                resources=[transform.function_arn, summarize.function_arn],
+            )
+        )
+        sm.add_to_role_policy(
+            iam.PolicyStatement(
+                sid="EnqueueBatches", actions=["sqs:SendMessage"], resources=[store.queue.queue_arn]
+            )
+        )
+        sm.add_to_role_policy(
+            iam.PolicyStatement(
+                sid="ItemReaderReadsIncomingCsv",
+                actions=["s3:GetObject"],
+                resources=[store.bucket.arn_for_objects(f"{config.incoming_prefix}*")],
+            )
+        )
         # AWS's documented ResultWriter policy (the same CDK's ResultWriter grants): multipart writes of
         # the manifest and result files, and reading them back on redrive.
-        sm.add_to_role_policy(iam.PolicyStatement(
-            sid="ResultWriterWritesResults",
-            actions=["s3:PutObject", "s3:GetObject", "s3:ListMultipartUploadParts",
-                     "s3:AbortMultipartUpload"],
-            resources=[store.bucket.arn_for_objects(f"{config.results_prefix}*")]))
+        sm.add_to_role_policy(
+            iam.PolicyStatement(
+                sid="ResultWriterWritesResults",
+                actions=[
+                    "s3:PutObject",
+                    "s3:GetObject",
+                    "s3:ListMultipartUploadParts",
+                    "s3:AbortMultipartUpload",
+                ],
+                resources=[store.bucket.arn_for_objects(f"{config.results_prefix}*")],
+            )
+        )
 
     def _grant_map_run(self, stack: Stack) -> iam.Policy:
         """A Distributed Map starts child executions of its own state machine (AWS: IAM policies for
@@ -107,27 +146,43 @@ class Pipeline(Construct):
         depend on its own ARN."""
         sm = self.state_machine
         executions = [
-            stack.format_arn(service="states", resource="execution",
-                             resource_name=f"{sm.state_machine_name}{suffix}",
-                             arn_format=ArnFormat.COLON_RESOURCE_NAME)
+            stack.format_arn(
+                service="states",
+                resource="execution",
+                resource_name=f"{sm.state_machine_name}{suffix}",
+                arn_format=ArnFormat.COLON_RESOURCE_NAME,
+            )
             for suffix in (":*", "/*")
         ]
-        policy = iam.Policy(self, "MapRunPolicy", statements=[
-            iam.PolicyStatement(sid="StartChildExecutions", actions=["states:StartExecution"],
-                                resources=[sm.state_machine_arn]),
-            iam.PolicyStatement(sid="TrackChildExecutions",
-                                actions=["states:DescribeExecution", "states:StopExecution"],
-                                resources=executions),
-            iam.PolicyStatement(sid="RedriveChildExecutions", actions=["states:RedriveExecution"],
-                                resources=[executions[1]]),
-        ])
+        policy = iam.Policy(
+            self,
+            "MapRunPolicy",
+            statements=[
+                iam.PolicyStatement(
+                    sid="StartChildExecutions",
+                    actions=["states:StartExecution"],
+                    resources=[sm.state_machine_arn],
+                ),
+                iam.PolicyStatement(
+                    sid="TrackChildExecutions",
+                    actions=["states:DescribeExecution", "states:StopExecution"],
+                    resources=executions,
+                ),
+                iam.PolicyStatement(
+                    sid="RedriveChildExecutions",
+                    actions=["states:RedriveExecution"],
+                    resources=[executions[1]],
+                ),
+            ],
+        )
         policy.attach_to_role(sm.role)
         return policy
 
     def _start_rule(self, config: PipelineConfig, store: DataStore) -> events.Rule:
         """S3 Object Created (EventBridge notifications) for `<incoming>*.csv` → StartExecution(event)."""
         return events.Rule(
-            self, "CsvUploaded",
+            self,
+            "CsvUploaded",
             description="A CSV lands under the incoming prefix: start an execution with the event as input",
             event_pattern=events.EventPattern(
                 source=["aws.s3"],
@@ -137,10 +192,12 @@ class Pipeline(Construct):
                     "object": {"key": [{"wildcard": csv_key_pattern(config)}]},
                 },
             ),
-            targets=[targets.SfnStateMachine(
-                self.state_machine,
-                dead_letter_queue=store.start_failures,
-                retry_attempts=185,
-                max_event_age=Duration.hours(24),
-            )],
+            targets=[
+                targets.SfnStateMachine(
+                    self.state_machine,
+                    dead_letter_queue=store.start_failures,
+                    retry_attempts=185,
+                    max_event_age=Duration.hours(24),
+                )
+            ],
         )

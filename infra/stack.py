@@ -17,39 +17,75 @@ from infra.storage import DataStore
 from workflow.config import PipelineConfig
 
 # Output keys read by `etl drop --stack`, `etl executions`, `describe`, `redrive`, `replay`.
-OUTPUT_KEYS = ("DataBucketName", "IncomingPrefix", "StateMachineArn", "QueueUrl", "DlqUrl", "TableName",
-               "ApiUrl", "ApiKeyId")
+OUTPUT_KEYS = (
+    "DataBucketName",
+    "IncomingPrefix",
+    "StateMachineArn",
+    "QueueUrl",
+    "DlqUrl",
+    "TableName",
+    "ApiUrl",
+    "ApiKeyId",
+)
 
 
 class CsvEtlStack(Stack):
     """Everything the twin runs locally, on AWS."""
 
-    def __init__(self, scope: Construct, cid: str, *, config: PipelineConfig | None = None,
-                 settings: DeploySettings | None = None, **kwargs: object) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        cid: str,
+        *,
+        config: PipelineConfig | None = None,
+        settings: DeploySettings | None = None,
+        **kwargs: object,
+    ) -> None:
         super().__init__(scope, cid, description="csv-etl: event-driven CSV ETL on Step Functions", **kwargs)
         self.config = config = config or PipelineConfig()
         self.settings = settings = settings or DeploySettings()
         self.params = params = create_parameters(self, config, settings)
         self.store = store = DataStore(self, "Store", config=config, settings=settings, params=params)
-        deployed = {"table_name": store.table.table_name, "data_bucket": store.bucket.bucket_name,
-                    "queue_name": store.queue.queue_name, "dlq_name": store.dlq.queue_name}
-        self.functions = Functions(self, "Functions", config=config, settings=settings, params=params,
-                                   deployed=deployed)
+        deployed = {
+            "table_name": store.table.table_name,
+            "data_bucket": store.bucket.bucket_name,
+            "queue_name": store.queue.queue_name,
+            "dlq_name": store.dlq.queue_name,
+        }
+        self.functions = Functions(
+            self, "Functions", config=config, settings=settings, params=params, deployed=deployed
+        )
         fns = self.functions.by_key
-        self.pipeline = Pipeline(self, "Pipeline", config=config, settings=settings, params=params,
-                                 store=store, transform=fns["transform"], summarize=fns["summarize"])
+        self.pipeline = Pipeline(
+            self,
+            "Pipeline",
+            config=config,
+            settings=settings,
+            params=params,
+            store=store,
+            transform=fns["transform"],
+            summarize=fns["summarize"],
+        )
         state_machine = self.pipeline.state_machine
-        fns["writer"].add_event_source(sources.SqsEventSource(
-            store.queue,
-            batch_size=params.writer_batch_size.value_as_number,
-            max_batching_window=Duration.seconds(params.writer_batching_window_s.value_as_number),
-            report_batch_item_failures=True,
-        ))
+        fns["writer"].add_event_source(
+            sources.SqsEventSource(
+                store.queue,
+                batch_size=params.writer_batch_size.value_as_number,
+                max_batching_window=Duration.seconds(params.writer_batching_window_s.value_as_number),
+                report_batch_item_failures=True,
+            )
+        )
         grant_function_needs(config, fns, store, state_machine)
         self.api = RestApi(self, "Rest", config=config, settings=settings, params=params, functions=dict(fns))
-        self.alarms = Alarms(self, "Alarms", settings=settings, dlq=store.dlq,
-                             start_failures=store.start_failures, state_machine=state_machine,
-                             writer=fns["writer"])
+        self.alarms = Alarms(
+            self,
+            "Alarms",
+            settings=settings,
+            dlq=store.dlq,
+            start_failures=store.start_failures,
+            state_machine=state_machine,
+            writer=fns["writer"],
+        )
         outputs = {
             "DataBucketName": (store.bucket.bucket_name, "Upload CSVs here"),
             "IncomingPrefix": (config.incoming_prefix, "Key prefix whose .csv uploads start an execution"),
@@ -58,8 +94,10 @@ class CsvEtlStack(Stack):
             "DlqUrl": (store.dlq.queue_url, "Batches the writer could not store"),
             "TableName": (store.table.table_name, "The messages table"),
             "ApiUrl": (self.api.api.url, "REST API base URL (stage included)"),
-            "ApiKeyId": (self.api.api_key.key_id,
-                         "aws apigateway get-api-key --include-value --api-key <id>"),
+            "ApiKeyId": (
+                self.api.api_key.key_id,
+                "aws apigateway get-api-key --include-value --api-key <id>",
+            ),
         }
         for key in OUTPUT_KEYS:
             value, description = outputs[key]

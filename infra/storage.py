@@ -16,59 +16,77 @@ from workflow.config import PipelineConfig
 class DataStore(Construct):
     """Bucket, queues and table. CloudFormation names them: the config's names are the twin's."""
 
-    def __init__(self, scope: Construct, cid: str, *, config: PipelineConfig, settings: DeploySettings,
-                 params: Parameters) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        cid: str,
+        *,
+        config: PipelineConfig,
+        settings: DeploySettings,
+        params: Parameters,
+    ) -> None:
         super().__init__(scope, cid)
         self.access_logs = self._access_log_bucket(settings)
         self.bucket = self._data_bucket(config, settings)
         self.dlq = sqs.Queue(
-            self, "BatchDlq",
+            self,
+            "BatchDlq",
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
             retention_period=Duration.days(settings.dlq_retention_days),
         )
         self.queue = sqs.Queue(
-            self, "BatchQueue",
+            self,
+            "BatchQueue",
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
             visibility_timeout=Duration.seconds(config.queue_visibility_timeout_s),
             dead_letter_queue=sqs.DeadLetterQueue(
-                queue=self.dlq, max_receive_count=params.max_receive_count.value_as_number),
+                queue=self.dlq, max_receive_count=params.max_receive_count.value_as_number
+            ),
         )
         # EventBridge cannot start an execution (throttling, a deleted state machine): the event lands here
         # after EventBridge's retries, so an uploaded file is never silently ignored.
         self.start_failures = sqs.Queue(
-            self, "StartFailuresDlq",
+            self,
+            "StartFailuresDlq",
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
             retention_period=Duration.days(settings.dlq_retention_days),
         )
         self.table = dynamodb.Table(
-            self, "MessagesTable",
+            self,
+            "MessagesTable",
             partition_key=dynamodb.Attribute(name="date", type=dynamodb.AttributeType.STRING),
             sort_key=dynamodb.Attribute(name="time", type=dynamodb.AttributeType.STRING),
             billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-                point_in_time_recovery_enabled=True),
+                point_in_time_recovery_enabled=True
+            ),
             # The stored messages outlive the stack: `cdk destroy` leaves the table in place.
             removal_policy=RemovalPolicy.RETAIN,
         )
 
     def _access_log_bucket(self, settings: DeploySettings) -> s3.Bucket:
         return s3.Bucket(
-            self, "AccessLogsBucket",
+            self,
+            "AccessLogsBucket",
             encryption=s3.BucketEncryption.S3_MANAGED,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             enforce_ssl=True,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            lifecycle_rules=[s3.LifecycleRule(id="ExpireAccessLogs",
-                                              expiration=Duration.days(settings.access_logs_expire_days))],
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="ExpireAccessLogs", expiration=Duration.days(settings.access_logs_expire_days)
+                )
+            ],
             removal_policy=RemovalPolicy.RETAIN,
         )
 
     def _data_bucket(self, config: PipelineConfig, settings: DeploySettings) -> s3.Bucket:
         bucket = s3.Bucket(
-            self, "DataBucket",
+            self,
+            "DataBucket",
             encryption=s3.BucketEncryption.S3_MANAGED,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             enforce_ssl=True,
@@ -77,19 +95,31 @@ class DataStore(Construct):
             server_access_logs_bucket=self.access_logs,
             server_access_logs_prefix="data-bucket/",
             lifecycle_rules=[
-                s3.LifecycleRule(id="ExpireResults", prefix=config.results_prefix,
-                                 expiration=Duration.days(settings.results_expire_days)),
-                s3.LifecycleRule(id="ExpireRejects", prefix=config.rejects_prefix,
-                                 expiration=Duration.days(settings.rejects_expire_days)),
                 s3.LifecycleRule(
-                    id="ArchiveProcessedFiles", prefix=config.incoming_prefix,
-                    transitions=[s3.Transition(
-                        storage_class=s3.StorageClass.INFREQUENT_ACCESS,
-                        transition_after=Duration.days(settings.incoming_to_infrequent_access_days))]),
+                    id="ExpireResults",
+                    prefix=config.results_prefix,
+                    expiration=Duration.days(settings.results_expire_days),
+                ),
+                s3.LifecycleRule(
+                    id="ExpireRejects",
+                    prefix=config.rejects_prefix,
+                    expiration=Duration.days(settings.rejects_expire_days),
+                ),
+                s3.LifecycleRule(
+                    id="ArchiveProcessedFiles",
+                    prefix=config.incoming_prefix,
+                    transitions=[
+                        s3.Transition(
+                            storage_class=s3.StorageClass.INFREQUENT_ACCESS,
+                            transition_after=Duration.days(settings.incoming_to_infrequent_access_days),
+                        )
+                    ],
+                ),
                 s3.LifecycleRule(
                     id="ExpireOldVersions",
                     noncurrent_version_expiration=Duration.days(settings.noncurrent_versions_expire_days),
-                    abort_incomplete_multipart_upload_after=Duration.days(settings.abort_multipart_days)),
+                    abort_incomplete_multipart_upload_after=Duration.days(settings.abort_multipart_days),
+                ),
             ],
             # Uploaded files and results are data: a stack deletion keeps the bucket (see docs/deploy.md).
             removal_policy=RemovalPolicy.RETAIN,
@@ -97,5 +127,6 @@ class DataStore(Construct):
         # Native CloudFormation EventBridge switch: no notification custom resource (and its Lambda).
         cfn_bucket: s3.CfnBucket = bucket.node.default_child  # type: ignore[assignment]
         cfn_bucket.add_property_override(
-            "NotificationConfiguration.EventBridgeConfiguration.EventBridgeEnabled", True)
+            "NotificationConfiguration.EventBridgeConfiguration.EventBridgeEnabled", True
+        )
         return bucket

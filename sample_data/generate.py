@@ -27,8 +27,15 @@ SAME_SECOND_SHARE = 0.1
 
 # No "extra column" kind: Step Functions' CSV reader skips fields beyond the header, so such a row is
 # indistinguishable from a good one. An unquoted comma inside a value shifts the later fields instead.
-BAD_KINDS = ("bad_timestamp", "bad_number", "non_finite", "missing_column", "unquoted_comma", "empty_text",
-             "duplicate_key")
+BAD_KINDS = (
+    "bad_timestamp",
+    "bad_number",
+    "non_finite",
+    "missing_column",
+    "unquoted_comma",
+    "empty_text",
+    "duplicate_key",
+)
 
 
 @dataclass
@@ -46,9 +53,15 @@ def format_ticks(ticks: int) -> str:
 
 
 def good_values(rng: random.Random, ticks: int) -> list[str]:
-    return [format_ticks(ticks), f"location-{rng.randint(1, 12):02d}", rng.choice(["wireless", "wired"]),
-            f"router-{rng.randint(1, 4)}", f"{rng.uniform(0.05, 5):.2f}", f"device-{rng.randint(1, 9)}",
-            f"{rng.uniform(5, 20):.2f}"]
+    return [
+        format_ticks(ticks),
+        f"location-{rng.randint(1, 12):02d}",
+        rng.choice(["wireless", "wired"]),
+        f"router-{rng.randint(1, 4)}",
+        f"{rng.uniform(0.05, 5):.2f}",
+        f"device-{rng.randint(1, 9)}",
+        f"{rng.uniform(5, 20):.2f}",
+    ]
 
 
 def spoil(rng: random.Random, values: list[str], kind: str, last_good_timestamp: str) -> list[str]:
@@ -129,8 +142,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     plan = write_csv(args.out, args.rows, args.bad_share, args.seed)
     kinds = ", ".join(f"{kind}={plan.counts[kind]}" for kind in BAD_KINDS if plan.counts[kind])
-    print(f"wrote {args.out}: {plan.rows} rows, {plan.bad} bad ({kinds or 'none'}), "
-          f"{plan.rows - plan.bad} good")
+    print(
+        f"wrote {args.out}: {plan.rows} rows, {plan.bad} bad ({kinds or 'none'}), {plan.rows - plan.bad} good"
+    )
     return 0
 
 

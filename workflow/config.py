@@ -65,30 +65,78 @@ class PipelineConfig(BaseModel):
 
     functions: list[FunctionSpec] = Field(
         default_factory=lambda: [
-            FunctionSpec(key="transform", name="csv-etl-transform", folder="transform",
-                         handler="transform_handler.handler", timeout_s=60),
-            FunctionSpec(key="writer", name="csv-etl-writer", folder="writer",
-                         handler="writer_handler.handler", timeout_s=120,
-                         env={"TABLE_NAME": "table_name"}),
-            FunctionSpec(key="summarize", name="csv-etl-summarize", folder="summarize",
-                         handler="summarize_handler.handler", timeout_s=300,
-                         env={"DATA_BUCKET": "data_bucket", "REJECTS_PREFIX": "rejects_prefix",
-                              "RESULTS_PREFIX": "results_prefix"}),
-            FunctionSpec(key="api_list", name="csv-etl-api-list-messages", folder="api",
-                         handler="get_messages.handler", timeout_s=10, memory_mb=256,
-                         env={"TABLE_NAME": "table_name"}),
-            FunctionSpec(key="api_get", name="csv-etl-api-get-message", folder="api",
-                         handler="get_message.handler", timeout_s=10, memory_mb=256,
-                         env={"TABLE_NAME": "table_name"}),
-            FunctionSpec(key="api_post", name="csv-etl-api-post-message", folder="api",
-                         handler="post_message.handler", timeout_s=10, memory_mb=256,
-                         env={"TABLE_NAME": "table_name", "MAX_BODY_BYTES": "max_body_bytes"}),
-            FunctionSpec(key="api_put", name="csv-etl-api-put-message", folder="api",
-                         handler="put_message.handler", timeout_s=10, memory_mb=256,
-                         env={"TABLE_NAME": "table_name", "MAX_BODY_BYTES": "max_body_bytes"}),
-            FunctionSpec(key="api_delete", name="csv-etl-api-delete-message", folder="api",
-                         handler="delete_message.handler", timeout_s=10, memory_mb=256,
-                         env={"TABLE_NAME": "table_name"}),
+            FunctionSpec(
+                key="transform",
+                name="csv-etl-transform",
+                folder="transform",
+                handler="transform_handler.handler",
+                timeout_s=60,
+            ),
+            FunctionSpec(
+                key="writer",
+                name="csv-etl-writer",
+                folder="writer",
+                handler="writer_handler.handler",
+                timeout_s=120,
+                env={"TABLE_NAME": "table_name"},
+            ),
+            FunctionSpec(
+                key="summarize",
+                name="csv-etl-summarize",
+                folder="summarize",
+                handler="summarize_handler.handler",
+                timeout_s=300,
+                env={
+                    "DATA_BUCKET": "data_bucket",
+                    "REJECTS_PREFIX": "rejects_prefix",
+                    "RESULTS_PREFIX": "results_prefix",
+                },
+            ),
+            FunctionSpec(
+                key="api_list",
+                name="csv-etl-api-list-messages",
+                folder="api",
+                handler="get_messages.handler",
+                timeout_s=10,
+                memory_mb=256,
+                env={"TABLE_NAME": "table_name"},
+            ),
+            FunctionSpec(
+                key="api_get",
+                name="csv-etl-api-get-message",
+                folder="api",
+                handler="get_message.handler",
+                timeout_s=10,
+                memory_mb=256,
+                env={"TABLE_NAME": "table_name"},
+            ),
+            FunctionSpec(
+                key="api_post",
+                name="csv-etl-api-post-message",
+                folder="api",
+                handler="post_message.handler",
+                timeout_s=10,
+                memory_mb=256,
+                env={"TABLE_NAME": "table_name", "MAX_BODY_BYTES": "max_body_bytes"},
+            ),
+            FunctionSpec(
+                key="api_put",
+                name="csv-etl-api-put-message",
+                folder="api",
+                handler="put_message.handler",
+                timeout_s=10,
+                memory_mb=256,
+                env={"TABLE_NAME": "table_name", "MAX_BODY_BYTES": "max_body_bytes"},
+            ),
+            FunctionSpec(
+                key="api_delete",
+                name="csv-etl-api-delete-message",
+                folder="api",
+                handler="delete_message.handler",
+                timeout_s=10,
+                memory_mb=256,
+                env={"TABLE_NAME": "table_name"},
+            ),
         ]
     )
 
@@ -126,8 +174,12 @@ def render_definition(substitutions: dict[str, str]) -> str:
     return text
 
 
-def local_substitutions(config: PipelineConfig, region: str = LOCAL_REGION,
-                        account: str = LOCAL_ACCOUNT, queue_url: str | None = None) -> dict[str, str]:
+def local_substitutions(
+    config: PipelineConfig,
+    region: str = LOCAL_REGION,
+    account: str = LOCAL_ACCOUNT,
+    queue_url: str | None = None,
+) -> dict[str, str]:
     """Placeholders for the twin: local ARNs built the way AWS builds them."""
     fn_arn = f"arn:aws:lambda:{region}:{account}:function:"
     return {

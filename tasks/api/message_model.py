@@ -35,15 +35,24 @@ NUMBER_FIELDS = ("local_avg", "remote_avg")
 KEY_FIELDS = ("date", "time")
 # Set by the pipeline (or derived), never by a client; sent back in every item.
 READ_ONLY_FIELDS = ("timestamp", "source_file", "source_row", "execution")
-PUBLIC_FIELDS = (*KEY_FIELDS, "timestamp", *TEXT_FIELDS, *NUMBER_FIELDS, "source_file", "source_row",
-                 "execution")
+PUBLIC_FIELDS = (
+    *KEY_FIELDS,
+    "timestamp",
+    *TEXT_FIELDS,
+    *NUMBER_FIELDS,
+    "source_file",
+    "source_row",
+    "execution",
+)
 
 DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 TIME_RE = re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,28})?")
 # One line, no control characters, no white space at either end. Spelled out (not `.`/`\S` alone) so that
 # Python's and ECMA-262's regex dialects (the OpenAPI document's) agree on every character.
-TEXT_PATTERN = (r"^[^\s\u0000-\u001f\u007f-\u009f\ufeff]"
-                r"(?:[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f\ufeff])?$")
+TEXT_PATTERN = (
+    r"^[^\s\u0000-\u001f\u007f-\u009f\ufeff]"
+    r"(?:[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f\ufeff])?$"
+)
 TEXT_RE = re.compile(TEXT_PATTERN)
 MAX_TEXT_CHARS = 256
 DEFAULT_PAGE_SIZE = 25
@@ -61,8 +70,14 @@ logger = Logger(service="csv-etl-api")
 class ApiError(Exception):
     """An error the client caused (or a clean 5xx): becomes `{"error": {"code", "message", "field"?}}`."""
 
-    def __init__(self, status: int, code: str, message: str, field: str | None = None,
-                 headers: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        field: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
@@ -78,6 +93,7 @@ class ApiError(Exception):
 
 
 # ---- field types -----------------------------------------------------------------------------------------
+
 
 def _check_date(value: str) -> str:
     if not DATE_RE.fullmatch(value):
@@ -105,7 +121,8 @@ def _check_time(value: str) -> str:
 def _check_text(value: str) -> str:
     if not TEXT_RE.fullmatch(value):
         raise PydanticCustomError(
-            "text_format", "must be one line without control characters or leading or trailing white space")
+            "text_format", "must be one line without control characters or leading or trailing white space"
+        )
     try:
         value.encode("utf-8")
     except UnicodeEncodeError as exc:
@@ -143,6 +160,7 @@ def timestamp_of(date: str, time: str) -> Decimal:
 
 # ---- models ----------------------------------------------------------------------------------------------
 
+
 class _Strict(BaseModel):
     """JSON types are not coerced (a string is not a number) and unknown fields are errors."""
 
@@ -174,7 +192,8 @@ class NewMessage(MessageKey):
                 timestamp_of(info.data["date"], time)
             except PydanticCustomError as exc:
                 raise PydanticCustomError(
-                    "time_digits", "has more sub-second digits than a timestamp holds (38 in all)") from exc
+                    "time_digits", "has more sub-second digits than a timestamp holds (38 in all)"
+                ) from exc
         return time
 
     @model_validator(mode="before")
@@ -221,13 +240,15 @@ class MessageUpdate(_Strict):
         match = _LEGACY_SET.fullmatch(expression) if isinstance(expression, str) else None
         if match is None or not isinstance(values, dict):
             raise PydanticCustomError(
-                "update_expression", "UpdateExpression must be 'set field = :value[, ...]' with its values")
+                "update_expression", "UpdateExpression must be 'set field = :value[, ...]' with its values"
+            )
         fields: dict[str, Any] = {}
         for assignment in match.group(1).split(","):
             name, placeholder = (part.strip() for part in assignment.split("="))
             if placeholder not in values:
-                raise PydanticCustomError("update_expression", "no value given for {placeholder}",
-                                          {"placeholder": placeholder})
+                raise PydanticCustomError(
+                    "update_expression", "no value given for {placeholder}", {"placeholder": placeholder}
+                )
             value = values[placeholder]
             if name in NUMBER_FIELDS and isinstance(value, str) and _NUMBER_TEXT.fullmatch(value):
                 value = Decimal(value)  # the seed sends numbers as DynamoDB-style strings
@@ -309,8 +330,13 @@ def read_json_body(event: APIGatewayProxyEvent, max_bytes: int) -> dict[str, Any
     if len(raw) > max_bytes:
         raise _too_large(len(raw), max_bytes)
     try:
-        data = json.loads(raw, parse_float=Decimal, parse_int=Decimal, parse_constant=_reject_constant,
-                          object_pairs_hook=_unique_keys)
+        data = json.loads(
+            raw,
+            parse_float=Decimal,
+            parse_int=Decimal,
+            parse_constant=_reject_constant,
+            object_pairs_hook=_unique_keys,
+        )
     except (ValueError, RecursionError) as exc:
         raise ApiError(400, "MalformedJson", f"the body is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
@@ -384,6 +410,7 @@ def page_params(event: APIGatewayProxyEvent, params: type[PageParams] = PagePara
 
 # ---- pagination tokens -----------------------------------------------------------------------------------
 
+
 def encode_token(last_key: Mapping[str, Any]) -> str:
     """An opaque `next` token: the last key read, as URL-safe base64 JSON."""
     text = json.dumps({"date": last_key["date"], "time": last_key["time"]}, separators=(",", ":"))
@@ -404,6 +431,7 @@ def decode_token(token: str, date: str | None = None) -> dict[str, str]:
 
 
 # ---- responses -------------------------------------------------------------------------------------------
+
 
 def public_item(item: Mapping[str, Any]) -> dict[str, Any]:
     """The item as the API shows it: the documented attributes, in a stable order."""
@@ -428,8 +456,12 @@ def json_response(status: int, body: Any = None, headers: Mapping[str, str] | No
     all_headers = {"Cache-Control": "no-store", **(headers or {})}
     if body is not None:
         all_headers["Content-Type"] = "application/json"
-    return {"statusCode": status, "headers": all_headers, "body": "" if body is None else to_json(body),
-            "isBase64Encoded": False}
+    return {
+        "statusCode": status,
+        "headers": all_headers,
+        "body": "" if body is None else to_json(body),
+        "isBase64Encoded": False,
+    }
 
 
 def location_of(event: APIGatewayProxyEvent, date: str, time: str) -> str:
@@ -463,8 +495,15 @@ def api_handler(operation: Operation) -> Callable[[dict[str, Any], Any], dict[st
         except Exception:
             logger.exception("unhandled error", extra={"request_id": request_id})
             result = ApiError(500, "InternalError", f"internal error; request id {request_id}").response()
-        logger.info("handled", extra={"request_id": request_id, "method": event.get("httpMethod"),
-                                      "path": event.get("path"), "status": result["statusCode"]})
+        logger.info(
+            "handled",
+            extra={
+                "request_id": request_id,
+                "method": event.get("httpMethod"),
+                "path": event.get("path"),
+                "status": result["statusCode"],
+            },
+        )
         return result
 
     handler.__doc__ = operation.__doc__

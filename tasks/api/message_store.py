@@ -15,8 +15,9 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 from message_model import ApiError, PageParams, decode_token, encode_token, public_item
 
-_THROTTLED = frozenset({"ProvisionedThroughputExceededException", "ThrottlingException",
-                        "RequestLimitExceeded"})
+_THROTTLED = frozenset(
+    {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
+)
 _KEY_EXISTS = "attribute_exists(#date) AND attribute_exists(#time)"
 _KEY_NAMES = {"#date": "date", "#time": "time"}
 
@@ -111,12 +112,16 @@ def get(date: str, time: str) -> dict[str, Any]:
 def create(item: dict[str, Any]) -> None:
     """Put the item only if its key is free (409 otherwise)."""
     try:
-        table().put_item(Item=item, ConditionExpression="attribute_not_exists(#date)",
-                         ExpressionAttributeNames={"#date": "date"})
+        table().put_item(
+            Item=item,
+            ConditionExpression="attribute_not_exists(#date)",
+            ExpressionAttributeNames={"#date": "date"},
+        )
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-            raise ApiError(409, "AlreadyExists",
-                           f"a message at date {item['date']} time {item['time']} already exists") from None
+            raise ApiError(
+                409, "AlreadyExists", f"a message at date {item['date']} time {item['time']} already exists"
+            ) from None
         raise _service_error(exc) from exc
 
 
@@ -126,9 +131,14 @@ def update(date: str, time: str, changes: dict[str, Any]) -> dict[str, Any]:
     values = {f":v{i}": value for i, value in enumerate(changes.values())}
     expression = "SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(changes)))
     try:
-        result = table().update_item(Key={"date": date, "time": time}, UpdateExpression=expression,
-                                     ConditionExpression=_KEY_EXISTS, ExpressionAttributeNames=names,
-                                     ExpressionAttributeValues=values, ReturnValues="ALL_NEW")
+        result = table().update_item(
+            Key={"date": date, "time": time},
+            UpdateExpression=expression,
+            ConditionExpression=_KEY_EXISTS,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+            ReturnValues="ALL_NEW",
+        )
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
             raise _not_found(date, time) from None
@@ -139,16 +149,20 @@ def update(date: str, time: str, changes: dict[str, Any]) -> dict[str, Any]:
 def delete(date: str, time: str) -> None:
     """Delete only if the message exists (404 otherwise)."""
     try:
-        table().delete_item(Key={"date": date, "time": time}, ConditionExpression=_KEY_EXISTS,
-                            ExpressionAttributeNames=_KEY_NAMES)
+        table().delete_item(
+            Key={"date": date, "time": time},
+            ConditionExpression=_KEY_EXISTS,
+            ExpressionAttributeNames=_KEY_NAMES,
+        )
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
             raise _not_found(date, time) from None
         raise _service_error(exc) from exc
 
 
-def page(limit: int, start: dict[str, str] | None, date: str | None = None
-         ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+def page(
+    limit: int, start: dict[str, str] | None, date: str | None = None
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     """One page of messages and the key to continue from (None at the end).
 
     With a date: a Query of that partition, newest first (sort key descending). Without: a Scan, in the
@@ -159,9 +173,13 @@ def page(limit: int, start: dict[str, str] | None, date: str | None = None
         args["ExclusiveStartKey"] = start
     try:
         if date is not None:
-            result = table().query(KeyConditionExpression="#date = :date", ScanIndexForward=False,
-                                   ExpressionAttributeNames={"#date": "date"},
-                                   ExpressionAttributeValues={":date": date}, **args)
+            result = table().query(
+                KeyConditionExpression="#date = :date",
+                ScanIndexForward=False,
+                ExpressionAttributeNames={"#date": "date"},
+                ExpressionAttributeValues={":date": date},
+                **args,
+            )
         else:
             result = table().scan(**args)
     except ClientError as exc:

@@ -112,9 +112,12 @@ def iter_manifest_children(s3: Any, bucket: str, manifest: dict[str, Any]) -> It
                     yield ChildResult(status=status, record=record)
 
 
-def latest_children(s3: Any, bucket: str, manifest_keys: list[str],
-                    compact: Callable[[ChildResult], Any] = lambda child: child,
-                    ) -> dict[str, tuple[int, Any]]:
+def latest_children(
+    s3: Any,
+    bucket: str,
+    manifest_keys: list[str],
+    compact: Callable[[ChildResult], Any] = lambda child: child,
+) -> dict[str, tuple[int, Any]]:
     """Children of all the manifests, deduplicated by ExecutionArn: a redriven child's latest run wins.
 
     A later manifest wins over an earlier one unless its record has a lower RedriveCount. Each kept

@@ -58,13 +58,19 @@ def digest_child(child: ChildResult) -> BatchDigest:
     if isinstance(output, dict) and "rows" in output:
         rejects = [{**reject, "stage": "transform"} for reject in output.get("rejects") or []]
         rejects += [{**conflict, "stage": "writer"} for conflict in output.get("conflicts") or []]
-        return BatchDigest(succeeded=True, first_row=output.get("first_row"), rows=int(output["rows"]),
-                           written=int(output.get("written") or 0), rejects=rejects)
+        return BatchDigest(
+            succeeded=True,
+            first_row=output.get("first_row"),
+            rows=int(output["rows"]),
+            written=int(output.get("written") or 0),
+            rejects=rejects,
+        )
     batch = _json_field(record, "Input")
     items = batch.get("Items") if isinstance(batch, dict) else None
     items = items if isinstance(items, list) else []
-    indexes = [item["index"] for item in items
-               if isinstance(item, dict) and isinstance(item.get("index"), int)]
+    indexes = [
+        item["index"] for item in items if isinstance(item, dict) and isinstance(item.get("index"), int)
+    ]
     first_row = min(indexes) + 2 if indexes else None
     failure = {
         "first_row": first_row,
@@ -89,12 +95,25 @@ def _sample(entries: list[dict[str, Any]], max_count: int, max_chars: int) -> li
     return sample
 
 
-def build_summary(*, file: str, execution: str, batches: Iterable[BatchDigest], error: dict[str, Any] | None,
-                  results_location: str | None, rejects_location: str | None,
-                  sample: list[dict[str, Any]]) -> dict[str, Any]:
+def build_summary(
+    *,
+    file: str,
+    execution: str,
+    batches: Iterable[BatchDigest],
+    error: dict[str, Any] | None,
+    results_location: str | None,
+    rejects_location: str | None,
+    sample: list[dict[str, Any]],
+) -> dict[str, Any]:
     """The summary returned to the state machine; `sample` is rejects_sample() of the ordered rejects."""
-    totals = {"rows_total": 0, "rows_written": 0, "rows_rejected": 0, "rows_failed": 0,
-              "batches_total": 0, "batches_failed": 0}
+    totals = {
+        "rows_total": 0,
+        "rows_written": 0,
+        "rows_rejected": 0,
+        "rows_failed": 0,
+        "batches_total": 0,
+        "batches_failed": 0,
+    }
     failed_batches: list[dict[str, Any]] = []
     for batch in batches:
         totals["batches_total"] += 1
@@ -131,6 +150,7 @@ def iter_rejects(file: str, batches: Iterable[BatchDigest]) -> Iterator[dict[str
     Batches hold consecutive rows (ItemBatcher), so ordering batches by first row and each batch's rejects
     by row orders the whole file without one big sort.
     """
+
     def row_of(reject: dict[str, Any]) -> int:
         return reject["row"] if isinstance(reject.get("row"), int) else 0
 
@@ -141,5 +161,8 @@ def iter_rejects(file: str, batches: Iterable[BatchDigest]) -> Iterator[dict[str
 
 def rejects_sample(first_rejects: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """The first rejects, up to REJECTS_SAMPLE_MAX entries and about REJECTS_SAMPLE_MAX_CHARS characters."""
-    return _sample(list(itertools.islice(first_rejects, REJECTS_SAMPLE_MAX)), REJECTS_SAMPLE_MAX,
-                   REJECTS_SAMPLE_MAX_CHARS)
+    return _sample(
+        list(itertools.islice(first_rejects, REJECTS_SAMPLE_MAX)),
+        REJECTS_SAMPLE_MAX,
+        REJECTS_SAMPLE_MAX_CHARS,
+    )

@@ -35,8 +35,9 @@ def manifest_keys(s3: Any, bucket: str, prefix: str, given: str | None) -> list[
     return [*keys, given] if given else keys
 
 
-def summarize(event: dict[str, Any], s3: Any, data_bucket: str, results_prefix: str,
-              rejects_prefix: str) -> dict[str, Any]:
+def summarize(
+    event: dict[str, Any], s3: Any, data_bucket: str, results_prefix: str, rejects_prefix: str
+) -> dict[str, Any]:
     execution = event["execution"]
     file = f"s3://{event['bucket']}/{event['key']}"
     results = event.get("results") or {}
@@ -47,10 +48,14 @@ def summarize(event: dict[str, Any], s3: Any, data_bucket: str, results_prefix: 
     rejects_key = f"{rejects_prefix}{execution}.jsonl"
     first_rejects = write_rejects(s3, data_bucket, rejects_key, iter_rejects(file, batches))
     return build_summary(
-        file=file, execution=execution, batches=batches, error=event.get("error"),
+        file=file,
+        execution=execution,
+        batches=batches,
+        error=event.get("error"),
         results_location=f"s3://{results_bucket}/{keys[-1]}" if keys else None,
         rejects_location=f"s3://{data_bucket}/{rejects_key}" if first_rejects else None,
-        sample=rejects_sample(first_rejects))
+        sample=rejects_sample(first_rejects),
+    )
 
 
 def write_rejects(s3: Any, bucket: str, key: str, rejects: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -71,9 +76,15 @@ def write_rejects(s3: Any, bucket: str, key: str, rejects: Iterable[dict[str, An
 
 
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-    summary = summarize(event, s3_client(), os.environ["DATA_BUCKET"],
-                        os.environ.get("RESULTS_PREFIX", "results/"),
-                        os.environ.get("REJECTS_PREFIX", "rejects/"))
-    logger.info("file summarized", extra={k: v for k, v in summary.items()
-                                          if k not in {"rejects_sample", "failed_batches_sample"}})
+    summary = summarize(
+        event,
+        s3_client(),
+        os.environ["DATA_BUCKET"],
+        os.environ.get("RESULTS_PREFIX", "results/"),
+        os.environ.get("REJECTS_PREFIX", "rejects/"),
+    )
+    logger.info(
+        "file summarized",
+        extra={k: v for k, v in summary.items() if k not in {"rejects_sample", "failed_batches_sample"}},
+    )
     return summary

@@ -194,11 +194,18 @@ def transform_items(entries: list[dict[str, Any]]) -> tuple[list[dict[str, Any]]
         key = (item["date"], item["time"])
         first = seen.get(key)
         if first is not None:
-            rejects.append({"row": item["source_row"], "errors": [{
-                "field": "timestamp",
-                "reason": f"same date and time as row {first} (key {key[0]} {key[1]})",
-                "value": item["timestamp"],
-            }]})
+            rejects.append(
+                {
+                    "row": item["source_row"],
+                    "errors": [
+                        {
+                            "field": "timestamp",
+                            "reason": f"same date and time as row {first} (key {key[0]} {key[1]})",
+                            "value": item["timestamp"],
+                        }
+                    ],
+                }
+            )
             continue
         seen[key] = item["source_row"]
         items.append(item)

@@ -21,8 +21,11 @@ def transform_batch(event: dict[str, Any]) -> dict[str, Any]:
     items, rejects = transform_items(entries)
     first_row = min((int(entry["index"]) for entry in entries), default=-2) + 2
     return {
-        "source": {"bucket": source.get("bucket"), "key": source.get("key"),
-                   "execution": source.get("execution")},
+        "source": {
+            "bucket": source.get("bucket"),
+            "key": source.get("key"),
+            "execution": source.get("execution"),
+        },
         "first_row": first_row,
         "rows": len(entries),
         "valid": len(items),
@@ -33,8 +36,14 @@ def transform_batch(event: dict[str, Any]) -> dict[str, Any]:
 
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     result = transform_batch(event)
-    logger.info("batch transformed", extra={
-        "source": result["source"], "first_row": result["first_row"], "rows": result["rows"],
-        "valid": result["valid"], "rejected": len(result["rejects"]),
-    })
+    logger.info(
+        "batch transformed",
+        extra={
+            "source": result["source"],
+            "first_row": result["first_row"],
+            "rows": result["rows"],
+            "valid": result["valid"],
+            "rejected": len(result["rejects"]),
+        },
+    )
     return result

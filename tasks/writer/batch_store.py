@@ -23,17 +23,32 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
 
 NUMBER_FIELDS = ("timestamp", "local_avg", "remote_avg")
-DATA_FIELDS = ("date", "time", "timestamp", "location", "source", "local_dest", "local_avg",
-               "remote_dest", "remote_avg")
+DATA_FIELDS = (
+    "date",
+    "time",
+    "timestamp",
+    "location",
+    "source",
+    "local_dest",
+    "local_avg",
+    "remote_dest",
+    "remote_avg",
+)
 KEY_FIELDS = ("date", "time")
 GET_CHUNK = 100  # BatchGetItem: at most 100 keys per call
 WRITE_CHUNK = 25  # BatchWriteItem: at most 25 put requests per call
 
 # Errors that say "try again later"; anything else from DynamoDB will not get better by retrying.
-TRANSIENT_CODES = frozenset({
-    "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
-    "InternalServerError", "ServiceUnavailable", "LimitExceededException",
-})
+TRANSIENT_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "LimitExceededException",
+    }
+)
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -76,8 +91,9 @@ def key_of(item: dict[str, Any]) -> Key:
     return item["date"], item["time"]
 
 
-def classify(items: Sequence[dict[str, Any]], existing: dict[Key, dict[str, Any]]
-             ) -> tuple[list[dict[str, Any]], int, list[dict[str, Any]]]:
+def classify(
+    items: Sequence[dict[str, Any]], existing: dict[Key, dict[str, Any]]
+) -> tuple[list[dict[str, Any]], int, list[dict[str, Any]]]:
     """(items to write, number already written, conflict rejects) for items not yet known to be stored."""
     to_write: list[dict[str, Any]] = []
     already = 0
@@ -93,35 +109,56 @@ def classify(items: Sequence[dict[str, Any]], existing: dict[Key, dict[str, Any]
                 taken[key] = item["source_row"]
                 to_write.append(item)
             continue
-        same_row = (stored.get("source_file") == item["source_file"]
-                    and stored.get("source_row") == item["source_row"])
+        same_row = (
+            stored.get("source_file") == item["source_file"]
+            and stored.get("source_row") == item["source_row"]
+        )
         if same_row and all(stored.get(name) == item[name] for name in DATA_FIELDS):
             already += 1
         elif same_row:
-            conflicts.append(_conflict(item, "this row is already stored with different values "
-                                             f"(execution {stored.get('execution')})"))
+            conflicts.append(
+                _conflict(
+                    item,
+                    f"this row is already stored with different values (execution {stored.get('execution')})",
+                )
+            )
         else:
-            conflicts.append(_conflict(item, f"date and time already stored from {stored.get('source_file')} "
-                                             f"row {stored.get('source_row')}"))
+            conflicts.append(
+                _conflict(
+                    item,
+                    f"date and time already stored from {stored.get('source_file')} "
+                    f"row {stored.get('source_row')}",
+                )
+            )
     return to_write, already, conflicts
 
 
 def _conflict(item: dict[str, Any], reason: str) -> dict[str, Any]:
-    return {"row": item["source_row"],
-            "errors": [{"field": "timestamp", "reason": reason, "value": str(item["timestamp"])}]}
+    return {
+        "row": item["source_row"],
+        "errors": [{"field": "timestamp", "reason": reason, "value": str(item["timestamp"])}],
+    }
 
 
 def _chunks(seq: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     for start in range(0, len(seq), size):
-        yield seq[start:start + size]
+        yield seq[start : start + size]
 
 
 class BatchStore:
     """Reads and writes one table with bounded, jittered retries of the unprocessed part."""
 
-    def __init__(self, client: Any, table_name: str, *, max_attempts: int = 8, base_delay_s: float = 0.05,
-                 max_delay_s: float = 2.0, sleep: Callable[[float], None] = time.sleep,
-                 jitter: Callable[[], float] = random.random) -> None:
+    def __init__(
+        self,
+        client: Any,
+        table_name: str,
+        *,
+        max_attempts: int = 8,
+        base_delay_s: float = 0.05,
+        max_delay_s: float = 2.0,
+        sleep: Callable[[float], None] = time.sleep,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
         self.client = client
         self.table_name = table_name
         self.max_attempts = max_attempts
@@ -139,7 +176,7 @@ class BatchStore:
 
     def _backoff(self, attempt: int) -> None:
         """Full jitter: sleep a random time up to base * 2**attempt, capped."""
-        self.sleep(min(self.max_delay_s, self.base_delay_s * 2 ** attempt) * self.jitter())
+        self.sleep(min(self.max_delay_s, self.base_delay_s * 2**attempt) * self.jitter())
 
     def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
         try:
@@ -156,8 +193,12 @@ class BatchStore:
         """The stored items for these keys (BatchGetItem, 100 keys a call, unprocessed keys retried)."""
         found: dict[Key, dict[str, Any]] = {}
         for chunk in _chunks(sorted(keys), GET_CHUNK):
-            request: dict[str, Any] = {self.table_name: {
-                "Keys": [{"date": {"S": d}, "time": {"S": t}} for d, t in chunk], "ConsistentRead": True}}
+            request: dict[str, Any] = {
+                self.table_name: {
+                    "Keys": [{"date": {"S": d}, "time": {"S": t}} for d, t in chunk],
+                    "ConsistentRead": True,
+                }
+            }
             for attempt in range(self.max_attempts):
                 response = self._call("batch_get_item", RequestItems=request)
                 for raw in response.get("Responses", {}).get(self.table_name, []):
@@ -177,7 +218,8 @@ class BatchStore:
         for chunk in _chunks(items, WRITE_CHUNK):
             pending: list[dict[str, Any]] = [
                 {"PutRequest": {"Item": {name: _serializer.serialize(value) for name, value in item.items()}}}
-                for item in chunk]
+                for item in chunk
+            ]
             for attempt in range(self.max_attempts):
                 response = self._call("batch_write_item", RequestItems={self.table_name: pending})
                 pending = (response.get("UnprocessedItems") or {}).get(self.table_name, [])
@@ -186,5 +228,7 @@ class BatchStore:
                 if attempt + 1 < self.max_attempts:
                     self._backoff(attempt)
             if pending:
-                raise WriteThrottled(f"{len(pending)} items still unprocessed after "
-                                     f"{self.max_attempts} BatchWriteItem attempts")
+                raise WriteThrottled(
+                    f"{len(pending)} items still unprocessed after "
+                    f"{self.max_attempts} BatchWriteItem attempts"
+                )

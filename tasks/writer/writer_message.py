@@ -12,8 +12,17 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 ITEM_NUMBER_FIELDS = ("timestamp", "local_avg", "remote_avg")
-ITEM_TEXT_FIELDS = ("date", "time", "timestamp", "location", "source", "local_dest", "local_avg",
-                    "remote_dest", "remote_avg")
+ITEM_TEXT_FIELDS = (
+    "date",
+    "time",
+    "timestamp",
+    "location",
+    "source",
+    "local_dest",
+    "local_avg",
+    "remote_dest",
+    "remote_avg",
+)
 
 
 class BadMessage(ValueError):
@@ -54,8 +63,9 @@ def parse_message(body: str) -> WriterMessage:
     if token is None:
         raise BadMessage("no taskToken")
     source = data.get("source")
-    if not isinstance(source, dict) or not all(isinstance(source.get(k), str) and source.get(k)
-                                               for k in ("bucket", "key", "execution")):
+    if not isinstance(source, dict) or not all(
+        isinstance(source.get(k), str) and source.get(k) for k in ("bucket", "key", "execution")
+    ):
         raise BadMessage("source must hold bucket, key and execution")
     first_row = data.get("first_row")
     if not isinstance(first_row, int) or isinstance(first_row, bool):

@@ -31,6 +31,7 @@ API_KEY = "test-key-0123456789"
 if str(API_DIR) not in sys.path:
     sys.path.insert(0, str(API_DIR))
 
+
 @pytest.fixture(autouse=True)
 def fake_aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """No real credentials or endpoint reach these tests; the functions' own settings are set."""
@@ -47,11 +48,16 @@ def create_table(session: Any) -> Any:
     """The pipeline's table, as workflow/twin/provision.py and the CDK stack create it."""
     session.client("dynamodb").create_table(
         TableName=TABLE,
-        AttributeDefinitions=[{"AttributeName": "date", "AttributeType": "S"},
-                              {"AttributeName": "time", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "date", "KeyType": "HASH"},
-                   {"AttributeName": "time", "KeyType": "RANGE"}],
-        BillingMode="PAY_PER_REQUEST")
+        AttributeDefinitions=[
+            {"AttributeName": "date", "AttributeType": "S"},
+            {"AttributeName": "time", "AttributeType": "S"},
+        ],
+        KeySchema=[
+            {"AttributeName": "date", "KeyType": "HASH"},
+            {"AttributeName": "time", "KeyType": "RANGE"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
     return session.resource("dynamodb").Table(TABLE)
 
 
@@ -71,10 +77,18 @@ def table() -> Iterator[Any]:
 def pipeline_item(date: str = "2019-05-28", time: str = "10:55:09.3853335", **changes: Any) -> dict[str, Any]:
     """An item exactly as the writer stores it (see docs/architecture.md: Transform output -> writer)."""
     item: dict[str, Any] = {
-        "date": date, "time": time, "timestamp": Decimal("1559040909.3853335"),
-        "location": "location-03", "source": "wireless", "local_dest": "router-1",
-        "local_avg": Decimal("4.39"), "remote_dest": "device-1", "remote_avg": Decimal("9.09"),
-        "source_file": "s3://csv-etl-data/incoming/data.csv", "source_row": 2, "execution": "exec-1",
+        "date": date,
+        "time": time,
+        "timestamp": Decimal("1559040909.3853335"),
+        "location": "location-03",
+        "source": "wireless",
+        "local_dest": "router-1",
+        "local_avg": Decimal("4.39"),
+        "remote_dest": "device-1",
+        "remote_avg": Decimal("9.09"),
+        "source_file": "s3://csv-etl-data/incoming/data.csv",
+        "source_row": 2,
+        "execution": "exec-1",
     }
     item.update(changes)
     return item
@@ -82,28 +96,53 @@ def pipeline_item(date: str = "2019-05-28", time: str = "10:55:09.3853335", **ch
 
 def new_message(**changes: Any) -> dict[str, Any]:
     """A POST body."""
-    body: dict[str, Any] = {"date": "2019-05-28", "time": "10:55:19.5", "location": "location-01",
-                            "source": "wired", "local_dest": "router-2", "remote_dest": "device-2",
-                            "local_avg": 7.31, "remote_avg": 14.22}
+    body: dict[str, Any] = {
+        "date": "2019-05-28",
+        "time": "10:55:19.5",
+        "location": "location-01",
+        "source": "wired",
+        "local_dest": "router-2",
+        "remote_dest": "device-2",
+        "local_avg": 7.31,
+        "remote_avg": 14.22,
+    }
     body.update(changes)
     return {k: v for k, v in body.items() if v is not None}
 
 
-def proxy_event(method: str, resource: str, path: str, *, path_params: dict[str, str] | None = None,
-                query: dict[str, str] | None = None, body: Any = None, request_id: str = "req-1",
-                context_path: str | None = None) -> dict[str, Any]:
+def proxy_event(
+    method: str,
+    resource: str,
+    path: str,
+    *,
+    path_params: dict[str, str] | None = None,
+    query: dict[str, str] | None = None,
+    body: Any = None,
+    request_id: str = "req-1",
+    context_path: str | None = None,
+) -> dict[str, Any]:
     """A REST API proxy event (payload 1.0) as API Gateway sends it; absent parts are null, as on AWS."""
     if body is not None and not isinstance(body, str):
         body = json.dumps(body)
     return {
-        "resource": resource, "path": path, "httpMethod": method,
-        "headers": {"Content-Type": "application/json"}, "multiValueHeaders": {},
+        "resource": resource,
+        "path": path,
+        "httpMethod": method,
+        "headers": {"Content-Type": "application/json"},
+        "multiValueHeaders": {},
         "queryStringParameters": query or None,
         "multiValueQueryStringParameters": {k: [v] for k, v in query.items()} if query else None,
-        "pathParameters": path_params or None, "stageVariables": None,
-        "requestContext": {"requestId": request_id, "stage": "v1", "path": context_path or path,
-                           "resourcePath": resource, "httpMethod": method},
-        "body": body, "isBase64Encoded": False,
+        "pathParameters": path_params or None,
+        "stageVariables": None,
+        "requestContext": {
+            "requestId": request_id,
+            "stage": "v1",
+            "path": context_path or path,
+            "resourcePath": resource,
+            "httpMethod": method,
+        },
+        "body": body,
+        "isBase64Encoded": False,
     }
 
 
@@ -125,8 +164,9 @@ class Served:
     def __init__(self, app: Any) -> None:
         self.server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
-                                       daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self.thread.start()
 
     def stop(self) -> None:

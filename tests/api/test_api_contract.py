@@ -41,7 +41,10 @@ def test_every_operation_names_an_api_function_and_every_api_function_serves_one
 def test_every_operation_requires_the_api_key() -> None:
     assert DOCUMENT["security"] == [{"api_key": []}]
     assert DOCUMENT["components"]["securitySchemes"]["api_key"] == {
-        "type": "apiKey", "name": "x-api-key", "in": "header"}
+        "type": "apiKey",
+        "name": "x-api-key",
+        "in": "header",
+    }
     for item in DOCUMENT["paths"].values():
         for method, operation in item.items():
             if method != "parameters":
@@ -51,8 +54,9 @@ def test_every_operation_requires_the_api_key() -> None:
 
 def test_request_schemas_match_the_pydantic_models() -> None:
     new, update = SCHEMAS["NewMessage"], SCHEMAS["MessageUpdate"]
-    assert sorted(new["required"]) == sorted(n for n, f in message_model.NewMessage.model_fields.items()
-                                             if f.is_required())
+    assert sorted(new["required"]) == sorted(
+        n for n, f in message_model.NewMessage.model_fields.items() if f.is_required()
+    )
     assert sorted(new["properties"]) == sorted(message_model.NewMessage.model_fields)
     assert sorted(update["properties"]) == sorted(message_model.MessageUpdate.model_fields)
     assert new["additionalProperties"] is False and update["additionalProperties"] is False
@@ -69,13 +73,29 @@ def test_response_schema_lists_exactly_the_public_fields() -> None:
 def test_page_parameters_match() -> None:
     limit = PARAMETERS["Limit"]["schema"]
     assert (limit["minimum"], limit["maximum"], limit["default"]) == (
-        1, message_model.MAX_PAGE_SIZE, message_model.DEFAULT_PAGE_SIZE)
+        1,
+        message_model.MAX_PAGE_SIZE,
+        message_model.DEFAULT_PAGE_SIZE,
+    )
 
 
-@pytest.mark.parametrize("value", [
-    "00:00:00", "23:59:59", "10:55:09.3853335", "10:55:09.5000", "24:00:00", "9:00:00", "10:60:00",
-    "10:00:00.", "10:00:00." + "1" * 28, "10:00:00." + "1" * 29, "10:00", "10:00:00Z",
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "00:00:00",
+        "23:59:59",
+        "10:55:09.3853335",
+        "10:55:09.5000",
+        "24:00:00",
+        "9:00:00",
+        "10:60:00",
+        "10:00:00.",
+        "10:00:00." + "1" * 28,
+        "10:00:00." + "1" * 29,
+        "10:00",
+        "10:00:00Z",
+    ],
+)
 def test_time_pattern_in_the_document_agrees_with_the_model(value: str) -> None:
     document_says = re.search(PARAMETERS["Time"]["schema"]["pattern"], value) is not None
     assert document_says == (message_model.TIME_RE.fullmatch(value) is not None)

@@ -45,6 +45,7 @@ def error_of(response: requests.Response, status: int, code: str) -> dict[str, A
 
 # ---- every route ------------------------------------------------------------------------------------------
 
+
 def test_create_read_list_update_delete_over_http(api: Served) -> None:
     created = requests.post(f"{api.url}/message", json=new_message(), headers=KEY, timeout=10)
     assert created.status_code == 201
@@ -85,8 +86,10 @@ def test_a_message_written_by_the_pipeline_is_readable_updatable_deletable(api: 
 
 # ---- every error status -----------------------------------------------------------------------------------
 
+
 def test_400_bad_request_body_from_the_gateways_validator_for_malformed_json_or_a_non_object(
-        api: Served) -> None:
+    api: Served,
+) -> None:
     """The deployed API validates JSON bodies against a model "a JSON object" (infra/api.py); API Gateway
     answers BAD_REQUEST_BODY "Invalid request body" before any function runs."""
     for data in (b'{"date": "2019-', b"[]", b""):
@@ -101,14 +104,16 @@ def test_400_bad_request_parameters_when_a_required_query_string_is_missing(api:
 
 
 def test_400_malformed_json_from_the_function_for_what_the_validator_lets_through(api: Served) -> None:
-    response = requests.post(f"{api.url}/message", data=b'{"date": "2019-05-28", "date": "2019-05-29"}',
-                             headers=KEY, timeout=10)
+    response = requests.post(
+        f"{api.url}/message", data=b'{"date": "2019-05-28", "date": "2019-05-29"}', headers=KEY, timeout=10
+    )
     assert "duplicate key" in error_of(response, 400, "MalformedJson")["message"]
 
 
 def test_400_for_a_bad_date_names_the_field(api: Served) -> None:
-    error = error_of(requests.get(f"{api.url}/message/2019-02-30", headers=KEY, timeout=10),
-                     400, "ValidationFailed")
+    error = error_of(
+        requests.get(f"{api.url}/message/2019-02-30", headers=KEY, timeout=10), 400, "ValidationFailed"
+    )
     assert error["field"] == "date"
 
 
@@ -130,12 +135,29 @@ def test_403_missing_authentication_token_for_undefined_routes_and_methods(api: 
 
 def test_404_409_over_http(api: Served, table: Any) -> None:
     table.put_item(Item=pipeline_item())
-    error_of(requests.delete(f"{api.url}/message/2019-05-28", params={"time": "00:00:00"}, headers=KEY,
-                             timeout=10), 404, "NotFound")
-    error_of(requests.put(f"{api.url}/message/2019-05-28", params={"time": "00:00:00"}, json={"source": "x"},
-                          headers=KEY, timeout=10), 404, "NotFound")
-    error_of(requests.post(f"{api.url}/message", json=new_message(time=ONE), headers=KEY, timeout=10),
-             409, "AlreadyExists")
+    error_of(
+        requests.delete(
+            f"{api.url}/message/2019-05-28", params={"time": "00:00:00"}, headers=KEY, timeout=10
+        ),
+        404,
+        "NotFound",
+    )
+    error_of(
+        requests.put(
+            f"{api.url}/message/2019-05-28",
+            params={"time": "00:00:00"},
+            json={"source": "x"},
+            headers=KEY,
+            timeout=10,
+        ),
+        404,
+        "NotFound",
+    )
+    error_of(
+        requests.post(f"{api.url}/message", json=new_message(time=ONE), headers=KEY, timeout=10),
+        409,
+        "AlreadyExists",
+    )
 
 
 def test_413_from_the_function_over_its_max_body_bytes(api: Served) -> None:
@@ -154,11 +176,15 @@ def test_413_from_the_gateway_over_its_payload_limit(table: Any, serve: Any) -> 
 
 def test_502_when_the_function_fails_or_answers_malformed(table: Any, serve: Any) -> None:
     """API Gateway returns 502 "Internal server error" for a function error or a malformed proxy result."""
+
     def failing(key: str, event: dict[str, Any]) -> Any:
         raise RuntimeError("boom")
 
-    for invoke in (failing, lambda key, event: {"errorMessage": "boom", "errorType": "Exception"},
-                   lambda key, event: {"statusCode": 200, "body": {"not": "a string"}}):
+    for invoke in (
+        failing,
+        lambda key, event: {"errorMessage": "boom", "errorType": "Exception"},
+        lambda key, event: {"statusCode": 200, "body": {"not": "a string"}},
+    ):
         server = serve(RestGateway(invoke, api_key=API_KEY))
         response = requests.get(f"{server.url}/message", headers=KEY, timeout=10)
         error = error_of(response, 502, "DEFAULT_5XX")
@@ -172,6 +198,7 @@ def test_429_when_the_usage_plan_throttle_is_exhausted(table: Any, serve: Any) -
 
 
 # ---- the gateway's own pages ------------------------------------------------------------------------------
+
 
 def test_openapi_document_and_health_need_no_key(api: Served) -> None:
     document = requests.get(f"{api.url}/openapi.json", timeout=10).json()
@@ -196,7 +223,8 @@ def test_gateway_errors_use_the_documents_gateway_responses() -> None:
 
 
 def test_without_configured_gateway_responses_errors_are_api_gateways_defaults(
-        table: Any, serve: Any, tmp_path: Path) -> None:
+    table: Any, serve: Any, tmp_path: Path
+) -> None:
     document = json.loads(OPENAPI_PATH.read_text())
     del document["x-amazon-apigateway-gateway-responses"]
     (tmp_path / "openapi.json").write_text(json.dumps(document))
@@ -207,6 +235,7 @@ def test_without_configured_gateway_responses_errors_are_api_gateways_defaults(
 
 # ---- the proxy event and result ---------------------------------------------------------------------------
 
+
 def test_the_proxy_event_has_the_rest_api_v1_fields(table: Any, serve: Any) -> None:
     events: list[dict[str, Any]] = []
 
@@ -215,15 +244,30 @@ def test_the_proxy_event_has_the_rest_api_v1_fields(table: Any, serve: Any) -> N
         return {"statusCode": 200, "body": "{}"}
 
     server = serve(RestGateway(record, api_key=API_KEY))
-    requests.put(f"{server.url}/message/2019-05-28?time=10%3A00%3A00&tag=a&tag=b", data=b'{"a": 1}',
-                 headers={**KEY, "X-Custom": "yes"}, timeout=10)
+    requests.put(
+        f"{server.url}/message/2019-05-28?time=10%3A00%3A00&tag=a&tag=b",
+        data=b'{"a": 1}',
+        headers={**KEY, "X-Custom": "yes"},
+        timeout=10,
+    )
     requests.get(f"{server.url}/message", headers=KEY, timeout=10)
     put, listing = events
     assert put["key"] == "api_put" and listing["key"] == "api_list"
     event = put["event"]
-    assert set(event) == {"resource", "path", "httpMethod", "headers", "multiValueHeaders",
-                          "queryStringParameters", "multiValueQueryStringParameters", "pathParameters",
-                          "stageVariables", "requestContext", "body", "isBase64Encoded"}
+    assert set(event) == {
+        "resource",
+        "path",
+        "httpMethod",
+        "headers",
+        "multiValueHeaders",
+        "queryStringParameters",
+        "multiValueQueryStringParameters",
+        "pathParameters",
+        "stageVariables",
+        "requestContext",
+        "body",
+        "isBase64Encoded",
+    }
     assert event["resource"] == "/message/{date}" and event["path"] == "/message/2019-05-28"
     assert event["httpMethod"] == "PUT" and event["pathParameters"] == {"date": "2019-05-28"}
     assert event["queryStringParameters"] == {"time": "10:00:00", "tag": "b"}  # decoded; the last value
@@ -253,32 +297,51 @@ def test_path_parameters_are_passed_as_sent_not_url_decoded(table: Any, serve: A
 def test_binary_bodies_arrive_base64_encoded(table: Any, serve: Any) -> None:
     events: list[dict[str, Any]] = []
     server = serve(RestGateway(lambda key, event: events.append(event) or {"statusCode": 204}, api_key=None))
-    requests.post(f"{server.url}/message", data=b"\xff\x00", timeout=10,
-                  headers={"Content-Type": "application/octet-stream"})
+    requests.post(
+        f"{server.url}/message",
+        data=b"\xff\x00",
+        timeout=10,
+        headers={"Content-Type": "application/octet-stream"},
+    )
     assert events[0]["isBase64Encoded"] is True and base64.b64decode(events[0]["body"]) == b"\xff\x00"
 
 
 def test_proxy_result_headers_merge_and_base64_bodies_decode() -> None:
     """If both headers and multiValueHeaders are given API Gateway merges them; a key in multiValueHeaders
     takes its values from there."""
-    response = proxy_response({"statusCode": 201, "headers": {"A": "1", "B": "single"},
-                               "multiValueHeaders": {"B": ["x", "y"]},
-                               "body": base64.b64encode(b"\x00\x01").decode(), "isBase64Encoded": True})
+    response = proxy_response(
+        {
+            "statusCode": 201,
+            "headers": {"A": "1", "B": "single"},
+            "multiValueHeaders": {"B": ["x", "y"]},
+            "body": base64.b64encode(b"\x00\x01").decode(),
+            "isBase64Encoded": True,
+        }
+    )
     assert response is not None
     assert response.status_code == 201 and response.get_data() == b"\x00\x01"
     assert response.headers.getlist("A") == ["1"] and response.headers.getlist("B") == ["x", "y"]
     assert response.headers["Content-Type"] == "application/json"
 
 
-@pytest.mark.parametrize("result", [
-    None, [], {"body": "x"}, {"statusCode": "abc"}, {"statusCode": 200, "extra": 1},
-    {"statusCode": 200, "body": "!!", "isBase64Encoded": True}, {"statusCode": 200, "headers": []},
-])
+@pytest.mark.parametrize(
+    "result",
+    [
+        None,
+        [],
+        {"body": "x"},
+        {"statusCode": "abc"},
+        {"statusCode": 200, "extra": 1},
+        {"statusCode": 200, "body": "!!", "isBase64Encoded": True},
+        {"statusCode": 200, "headers": []},
+    ],
+)
 def test_malformed_proxy_results_are_rejected(result: Any) -> None:
     assert proxy_response(result) is None
 
 
 # ---- behind the twin's Lambda runtime, under concurrency ---------------------------------------------------
+
 
 def test_behind_the_twins_lambda_runtime_as_etl_up_wires_it(table: Any, serve: Any) -> None:
     """`etl up` puts the gateway in front of LambdaRuntime.invoke_event; a handler failure there comes back
@@ -329,8 +392,12 @@ def test_rows_stored_by_the_pipelines_own_code_are_served_and_edited(api: Served
     listed: list[dict[str, Any]] = []
     token = None
     while True:
-        page = requests.get(f"{api.url}/message/{items[0]['date']}", headers=KEY, timeout=10,
-                            params={"limit": 7, **({"next": token} if token else {})})
+        page = requests.get(
+            f"{api.url}/message/{items[0]['date']}",
+            headers=KEY,
+            timeout=10,
+            params={"limit": 7, **({"next": token} if token else {})},
+        )
         assert page.status_code == 200
         listed += json.loads(page.text, parse_float=Decimal)["items"]
         token = page.json().get("next")
@@ -342,8 +409,10 @@ def test_rows_stored_by_the_pipelines_own_code_are_served_and_edited(api: Served
     first = stored[0]
     url = f"{api.url}/message/{first['date']}"
     params = {"time": first["time"]}
-    assert json.loads(requests.get(url, params=params, headers=KEY, timeout=10).text,
-                      parse_float=Decimal) == first
+    assert (
+        json.loads(requests.get(url, params=params, headers=KEY, timeout=10).text, parse_float=Decimal)
+        == first
+    )
     updated = requests.put(url, params=params, json={"local_avg": 5}, headers=KEY, timeout=10)
     assert updated.status_code == 200 and updated.json()["local_avg"] == 5
     assert requests.delete(url, params=params, headers=KEY, timeout=10).status_code == 204

@@ -26,23 +26,32 @@ def post(body: Any, **kwargs: Any) -> tuple[int, dict[str, str], Any]:
 
 
 def get_one(date: str, time: str) -> tuple[int, dict[str, str], Any]:
-    return call("api_get", proxy_event("GET", ITEM_PATH, f"/message/{date}", path_params={"date": date},
-                                       query={"time": time}))
+    return call(
+        "api_get",
+        proxy_event("GET", ITEM_PATH, f"/message/{date}", path_params={"date": date}, query={"time": time}),
+    )
 
 
 def put(date: str, time: str | None, body: Any) -> tuple[int, dict[str, str], Any]:
     query = {"time": time} if time is not None else None
-    return call("api_put", proxy_event("PUT", ITEM_PATH, f"/message/{date}", path_params={"date": date},
-                                       query=query, body=body))
+    return call(
+        "api_put",
+        proxy_event("PUT", ITEM_PATH, f"/message/{date}", path_params={"date": date}, query=query, body=body),
+    )
 
 
 def delete(date: str, time: str) -> tuple[int, dict[str, str], Any]:
-    return call("api_delete", proxy_event("DELETE", ITEM_PATH, f"/message/{date}",
-                                          path_params={"date": date}, query={"time": time}))
+    return call(
+        "api_delete",
+        proxy_event(
+            "DELETE", ITEM_PATH, f"/message/{date}", path_params={"date": date}, query={"time": time}
+        ),
+    )
 
 
-def assert_error(response: tuple[int, dict[str, str], Any], status: int, code: str,
-                 field: str | None = None) -> dict[str, Any]:
+def assert_error(
+    response: tuple[int, dict[str, str], Any], status: int, code: str, field: str | None = None
+) -> dict[str, Any]:
     got_status, headers, body = response
     assert got_status == status, body
     assert headers["Content-Type"] == "application/json"
@@ -55,6 +64,7 @@ def assert_error(response: tuple[int, dict[str, str], Any], status: int, code: s
 
 # ---- POST -------------------------------------------------------------------------------------------------
 
+
 def test_post_creates_201_with_item_location_and_derived_timestamp(table: Any) -> None:
     status, headers, body = post(new_message(), request_id="req-42")
     assert status == 201
@@ -63,10 +73,19 @@ def test_post_creates_201_with_item_location_and_derived_timestamp(table: Any) -
     assert stored["timestamp"] == Decimal("1559040919.5")  # 2019-05-28T10:55:19.5Z, exact
     assert stored["local_avg"] == Decimal("7.31") and stored["remote_avg"] == Decimal("14.22")
     assert stored["source_file"] == "api" and stored["execution"] == "req-42"
-    assert body == {"date": "2019-05-28", "time": "10:55:19.5", "timestamp": Decimal("1559040919.5"),
-                    "location": "location-01", "source": "wired", "local_dest": "router-2",
-                    "remote_dest": "device-2", "local_avg": Decimal("7.31"), "remote_avg": Decimal("14.22"),
-                    "source_file": "api", "execution": "req-42"}
+    assert body == {
+        "date": "2019-05-28",
+        "time": "10:55:19.5",
+        "timestamp": Decimal("1559040919.5"),
+        "location": "location-01",
+        "source": "wired",
+        "local_dest": "router-2",
+        "remote_dest": "device-2",
+        "local_avg": Decimal("7.31"),
+        "remote_avg": Decimal("14.22"),
+        "source_file": "api",
+        "execution": "req-42",
+    }
 
 
 def test_post_location_keeps_the_stage_prefix_that_api_gateway_strips_from_path(table: Any) -> None:
@@ -95,22 +114,25 @@ def test_post_time_is_canonical_so_equal_times_collide(table: Any) -> None:
     assert_error(post(new_message(time="10:55:19.5")), 409, "AlreadyExists")
 
 
-@pytest.mark.parametrize(("change", "field"), [
-    ({"date": "2019-02-30"}, "date"),
-    ({"date": "28/05/2019"}, "date"),
-    ({"time": "24:00:00"}, "time"),
-    ({"time": "10:55"}, "time"),
-    ({"local_avg": "7.31"}, "local_avg"),
-    ({"local_avg": True}, "local_avg"),
-    ({"remote_avg": 1e200}, "remote_avg"),
-    ({"location": 3}, "location"),
-    ({"location": ""}, "location"),
-    ({"location": " padded"}, "location"),
-    ({"colour": "red"}, "colour"),
-    ({"timestamp": 1559040919.5}, "timestamp"),
-    ({"source_file": "x.csv"}, "source_file"),
-    ({"source": None}, "source"),
-])
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"date": "2019-02-30"}, "date"),
+        ({"date": "28/05/2019"}, "date"),
+        ({"time": "24:00:00"}, "time"),
+        ({"time": "10:55"}, "time"),
+        ({"local_avg": "7.31"}, "local_avg"),
+        ({"local_avg": True}, "local_avg"),
+        ({"remote_avg": 1e200}, "remote_avg"),
+        ({"location": 3}, "location"),
+        ({"location": ""}, "location"),
+        ({"location": " padded"}, "location"),
+        ({"colour": "red"}, "colour"),
+        ({"timestamp": 1559040919.5}, "timestamp"),
+        ({"source_file": "x.csv"}, "source_file"),
+        ({"source": None}, "source"),
+    ],
+)
 def test_post_bad_fields_are_400_naming_the_field(table: Any, change: dict[str, Any], field: str) -> None:
     body = new_message()
     body.update(change)
@@ -154,6 +176,7 @@ def test_post_numbers_keep_every_digit(table: Any) -> None:
 
 # ---- GET one / by date ------------------------------------------------------------------------------------
 
+
 def test_get_returns_the_pipeline_item(table: Any) -> None:
     table.put_item(Item=pipeline_item())
     status, _, body = get_one("2019-05-28", "10:55:09.3853335")
@@ -178,8 +201,12 @@ def test_get_by_date_is_newest_first_and_paginates(table: Any) -> None:
     token: str | None = None
     for _ in range(10):
         query = {"limit": "3", **({"next": token} if token else {})}
-        status, _, body = call("api_get", proxy_event("GET", ITEM_PATH, "/message/2019-05-28",
-                                                      path_params={"date": "2019-05-28"}, query=query))
+        status, _, body = call(
+            "api_get",
+            proxy_event(
+                "GET", ITEM_PATH, "/message/2019-05-28", path_params={"date": "2019-05-28"}, query=query
+            ),
+        )
         assert status == 200 and len(body["items"]) <= 3
         seen += [item["time"] for item in body["items"]]
         token = body.get("next")
@@ -191,14 +218,27 @@ def test_get_by_date_is_newest_first_and_paginates(table: Any) -> None:
 def test_get_by_date_rejects_a_token_from_another_date(table: Any) -> None:
     for t in ("10:00:00", "10:00:01"):
         table.put_item(Item=pipeline_item(date="2019-05-29", time=t))
-    _, _, page = call("api_get", proxy_event("GET", ITEM_PATH, "/message/2019-05-29",
-                                             path_params={"date": "2019-05-29"}, query={"limit": "1"}))
-    response = call("api_get", proxy_event("GET", ITEM_PATH, "/message/2019-05-28",
-                                           path_params={"date": "2019-05-28"}, query={"next": page["next"]}))
+    _, _, page = call(
+        "api_get",
+        proxy_event(
+            "GET", ITEM_PATH, "/message/2019-05-29", path_params={"date": "2019-05-29"}, query={"limit": "1"}
+        ),
+    )
+    response = call(
+        "api_get",
+        proxy_event(
+            "GET",
+            ITEM_PATH,
+            "/message/2019-05-28",
+            path_params={"date": "2019-05-28"},
+            query={"next": page["next"]},
+        ),
+    )
     assert_error(response, 400, "ValidationFailed", "next")
 
 
 # ---- GET list ---------------------------------------------------------------------------------------------
+
 
 def test_list_pages_cover_every_item_once(table: Any) -> None:
     keys = {(f"2019-05-{d:02d}", f"10:00:{s:02d}") for d in range(1, 5) for s in range(3)}
@@ -217,25 +257,44 @@ def test_list_pages_cover_every_item_once(table: Any) -> None:
     assert sorted(seen) == sorted(keys)
 
 
-@pytest.mark.parametrize(("query", "field"), [
-    ({"limit": "0"}, "limit"), ({"limit": "101"}, "limit"), ({"limit": "ten"}, "limit"),
-    ({"next": "not-a-token"}, "next"), ({"next": "eyJkYXRlIjoxfQ"}, "next"),
-])
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"limit": "0"}, "limit"),
+        ({"limit": "101"}, "limit"),
+        ({"limit": "ten"}, "limit"),
+        ({"next": "not-a-token"}, "next"),
+        ({"next": "eyJkYXRlIjoxfQ"}, "next"),
+    ],
+)
 def test_list_bad_parameters_are_400(table: Any, query: dict[str, str], field: str) -> None:
-    assert_error(call("api_list", proxy_event("GET", "/message", "/message", query=query)),
-                 400, "ValidationFailed", field)
+    assert_error(
+        call("api_list", proxy_event("GET", "/message", "/message", query=query)),
+        400,
+        "ValidationFailed",
+        field,
+    )
 
 
 def test_list_of_the_seed_scan_event_without_request_context(table: Any) -> None:
     """The seed's event has no requestContext and an empty query: the handler must not need them."""
     table.put_item(Item=pipeline_item())
-    event = {"body": "", "resource": "/", "path": "/message", "httpMethod": "SCAN", "isBase64Encoded": False,
-             "queryStringParameters": {}, "pathParameters": {}, "stageVariables": {}}
+    event = {
+        "body": "",
+        "resource": "/",
+        "path": "/message",
+        "httpMethod": "SCAN",
+        "isBase64Encoded": False,
+        "queryStringParameters": {},
+        "pathParameters": {},
+        "stageVariables": {},
+    }
     status, _, body = call("api_list", event)
     assert status == 200 and body == {"items": [pipeline_item()]}
 
 
 # ---- PUT --------------------------------------------------------------------------------------------------
+
 
 def test_put_changes_only_the_given_fields(table: Any) -> None:
     table.put_item(Item=pipeline_item())
@@ -250,10 +309,17 @@ def test_put_absent_is_404_and_creates_nothing(table: Any) -> None:
     assert table.scan()["Count"] == 0
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({}, None), ({"date": "2019-05-29"}, "date"), ({"time": "00:00:00"}, "time"),
-    ({"execution": "x"}, "execution"), ({"remote_avg": "9"}, "remote_avg"), ({"colour": "red"}, "colour"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, None),
+        ({"date": "2019-05-29"}, "date"),
+        ({"time": "00:00:00"}, "time"),
+        ({"execution": "x"}, "execution"),
+        ({"remote_avg": "9"}, "remote_avg"),
+        ({"colour": "red"}, "colour"),
+    ],
+)
 def test_put_bad_bodies_are_400(table: Any, body: dict[str, Any], field: str | None) -> None:
     table.put_item(Item=pipeline_item())
     assert_error(put("2019-05-28", "10:55:09.3853335", body), 400, "ValidationFailed", field)
@@ -281,6 +347,7 @@ def test_put_update_expressions_beyond_plain_set_are_400(table: Any, expression:
 
 # ---- DELETE -----------------------------------------------------------------------------------------------
 
+
 def test_delete_is_204_then_404(table: Any) -> None:
     table.put_item(Item=pipeline_item())
     status, headers, body = delete("2019-05-28", "10:55:09.3853335")
@@ -294,6 +361,7 @@ def test_delete_bad_date_is_400(table: Any) -> None:
 
 
 # ---- failures of the table --------------------------------------------------------------------------------
+
 
 def test_missing_table_is_a_json_500_without_internals(table: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TABLE_NAME", "no-such-table")

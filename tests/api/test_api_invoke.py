@@ -32,9 +32,13 @@ def test_the_seed_events_work_in_order_against_one_table(table: Any) -> None:
     assert json.loads(results[3]["body"])["remote_avg"] == 9
 
 
-@pytest.mark.parametrize(("function", "name", "status"), [
-    ("api_post", "event_postMessage.json", 201), ("api_delete", "event_deleteMessage.json", 404),
-])
+@pytest.mark.parametrize(
+    ("function", "name", "status"),
+    [
+        ("api_post", "event_postMessage.json", 201),
+        ("api_delete", "event_deleteMessage.json", 404),
+    ],
+)
 def test_a_seed_event_works_standalone_on_an_ephemeral_table(function: str, name: str, status: int) -> None:
     """With no AWS_ENDPOINT_URL the function gets a fresh in-process moto with the config's table: a seed
     event for a message that was never created is a clean 404, not an error."""
@@ -48,8 +52,12 @@ def test_the_function_sees_its_config_environment_and_env_overrides(table: Any) 
     table.put_item(Item=pipeline_item(date="2000-01-01", time="06:45:43"))
     found = invoke_file("api_get", SEED_EVENTS / "event_getMessage.json", target="current")
     assert found["statusCode"] == 200
-    missing = invoke_file("api_get", SEED_EVENTS / "event_getMessage.json", target="current",
-                          env={"TABLE_NAME": "no-such-table"})
+    missing = invoke_file(
+        "api_get",
+        SEED_EVENTS / "event_getMessage.json",
+        target="current",
+        env={"TABLE_NAME": "no-such-table"},
+    )
     assert missing["statusCode"] == 500
 
 
@@ -75,8 +83,9 @@ def _cli() -> typer.Typer:
 
 
 def test_invoke_command_prints_the_result_on_stdout_and_logs_on_stderr(tmp_path: Path) -> None:
-    result = CliRunner().invoke(_cli(), ["invoke", "api_post", "--event",
-                                         str(SEED_EVENTS / "event_postMessage.json")])
+    result = CliRunner().invoke(
+        _cli(), ["invoke", "api_post", "--event", str(SEED_EVENTS / "event_postMessage.json")]
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["statusCode"] == 201
     assert "REPORT RequestId:" in result.stderr

@@ -32,14 +32,20 @@ EXAMPLES = {GenerationMode.POSITIVE: 25 * SCALE, GenerationMode.NEGATIVE: 15 * S
 
 
 def test_every_operation_is_exercised() -> None:
-    assert sorted(OPERATIONS) == ["DELETE /message/{date}", "GET /message", "GET /message/{date}",
-                                  "POST /message", "PUT /message/{date}"]
+    assert sorted(OPERATIONS) == [
+        "DELETE /message/{date}",
+        "GET /message",
+        "GET /message/{date}",
+        "POST /message",
+        "PUT /message/{date}",
+    ]
 
 
 @pytest.mark.parametrize("mode", list(EXAMPLES), ids=str)
 @pytest.mark.parametrize("label", sorted(OPERATIONS))
-def test_operation_conforms_to_the_openapi_document(api: Served, table: Any, label: str,
-                                                    mode: GenerationMode) -> None:
+def test_operation_conforms_to_the_openapi_document(
+    api: Served, table: Any, label: str, mode: GenerationMode
+) -> None:
     operation = OPERATIONS[label]
     # Messages as the pipeline writes them, at keys the generators like to draw (their minimal date and
     # time), so reads, updates, deletes and conflicts are hit and not only 404s.
@@ -48,8 +54,12 @@ def test_operation_conforms_to_the_openapi_document(api: Served, table: Any, lab
             table.put_item(Item=pipeline_item(date=date, time=time))
 
     @given(case=operation.as_strategy(generation_mode=mode))
-    @settings(max_examples=EXAMPLES[mode], deadline=None, database=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+    @settings(
+        max_examples=EXAMPLES[mode],
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    )
     def check(case: Any) -> None:
         if mode is GenerationMode.POSITIVE and case.query:
             # `next` is opaque: only tokens the API handed out are valid, and those cannot be generated

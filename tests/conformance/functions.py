@@ -118,12 +118,32 @@ def pipeline_transform(event: Any, ctx: FunctionContext) -> Any:
     """Stands in for tasks/transform with its documented output shape (docs/architecture.md)."""
     items = event["Items"]
     rows = [{**item["row"], "source_row": item["index"] + 2} for item in items]
-    return {"source": event["BatchInput"], "first_row": items[0]["index"] + 2, "rows": len(items),
-            "valid": len(items), "items": rows, "rejects": []}
+    return {
+        "source": event["BatchInput"],
+        "first_row": items[0]["index"] + 2,
+        "rows": len(items),
+        "valid": len(items),
+        "items": rows,
+        "rejects": [],
+    }
 
 
 REGISTRY: dict[str, Callable[[Any, FunctionContext], Any]] = {
     fn.__name__: fn
-    for fn in (echo, add, double, fail, fail_twice, fail_first, fail_if_flagged, throttle_once, capture_token,
-               slow, count_items, big, return_null, pipeline_transform)
+    for fn in (
+        echo,
+        add,
+        double,
+        fail,
+        fail_twice,
+        fail_first,
+        fail_if_flagged,
+        throttle_once,
+        capture_token,
+        slow,
+        count_items,
+        big,
+        return_null,
+        pipeline_transform,
+    )
 }

@@ -88,8 +88,10 @@ def shared_client(service: str, endpoint_url: str) -> Any:
     if key not in _CLIENTS:
         _CLIENTS[key] = boto3.client(
             service,  # type: ignore[call-overload]
-            endpoint_url=endpoint_url, region_name=REGION,
-            aws_access_key_id="test", aws_secret_access_key="test",
+            endpoint_url=endpoint_url,
+            region_name=REGION,
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
             config=Config(inject_host_prefix=False, retries={"max_attempts": 1}, read_timeout=30),
         )
     return _CLIENTS[key]
@@ -110,8 +112,13 @@ class ConformanceBackend:
     def client(self, service: str) -> Any:
         return shared_client(service, self.sfn_url if service == "stepfunctions" else self.moto_url)
 
-    def invoke_lambda(self, function_name: str, payload: bytes, invocation_type: str = "RequestResponse",
-                      client_context: str | None = None) -> LambdaResult:
+    def invoke_lambda(
+        self,
+        function_name: str,
+        payload: bytes,
+        invocation_type: str = "RequestResponse",
+        client_context: str | None = None,
+    ) -> LambdaResult:
         name = function_name.split(":function:")[-1].split(":")[0]
         if name not in self.functions:
             raise ServiceError("ResourceNotFoundException", f"Function not found: {function_name}", 404)
@@ -124,8 +131,12 @@ class ConformanceBackend:
         except LambdaServiceError as exc:
             raise ServiceError(exc.code, str(exc), exc.status) from exc
         except Exception as exc:  # reported as Lambda's Python runtime reports an unhandled error
-            body = {"errorMessage": str(exc), "errorType": type(exc).__name__,
-                    "requestId": request_id, "stackTrace": traceback.format_tb(exc.__traceback__)[-1:]}
+            body = {
+                "errorMessage": str(exc),
+                "errorType": type(exc).__name__,
+                "requestId": request_id,
+                "stackTrace": traceback.format_tb(exc.__traceback__)[-1:],
+            }
             return LambdaResult(200, json.dumps(body).encode(), request_id, function_error="Unhandled")
         if invocation_type == "Event":
             return LambdaResult(202, b"", request_id)
@@ -170,8 +181,12 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def make_service(backend: ConformanceBackend, mock_config: dict[str, Any] | None,
-                 speed: float = SPEED, manual_clock: bool = False) -> Any:
+def make_service(
+    backend: ConformanceBackend,
+    mock_config: dict[str, Any] | None,
+    speed: float = SPEED,
+    manual_clock: bool = False,
+) -> Any:
     """A fresh engine service on the suite's fast clock, with the case's mock configuration if any.
 
     `manual_clock`: virtual time moves only when the engine sleeps, so durations (backoff, Wait) are exact
@@ -204,8 +219,13 @@ class Runner:
         for name, definition in case.get("setup", {}).get("state_machines", {}).items():
             self.api("create_state_machine", name=name, definition=json.dumps(definition), roleArn=ROLE_ARN)
         sm_type = case.get("type", "STANDARD")
-        created = self.api("create_state_machine", name=self.name, definition=definition_text(case),
-                           roleArn=ROLE_ARN, type=sm_type)
+        created = self.api(
+            "create_state_machine",
+            name=self.name,
+            definition=definition_text(case),
+            roleArn=ROLE_ARN,
+            type=sm_type,
+        )
         sm_arn = created["stateMachineArn"]
         if case.get("mocks", {}).get("test_case"):
             sm_arn = f"{sm_arn}#{case['mocks']['test_case']}"
@@ -295,8 +315,9 @@ class Runner:
     def run_validation(self, case: dict[str, Any]) -> None:
         expect = case["expect"]
         text = definition_text(case)
-        result = self.api("validate_state_machine_definition", definition=text,
-                          type=case.get("type", "STANDARD"))
+        result = self.api(
+            "validate_state_machine_definition", definition=text, type=case.get("type", "STANDARD")
+        )
         assert result["result"] == expect["result"], json.dumps(result, indent=1)
         codes = [d.get("code") for d in result.get("diagnostics", []) if d.get("severity") == "ERROR"]
         for code in expect.get("codes", []):
@@ -311,8 +332,11 @@ class Runner:
 
     def run_test_state(self, case: dict[str, Any]) -> None:
         setup_resources(self.backend, case.get("setup", {}))
-        kwargs: dict[str, Any] = {"definition": json.dumps(case["definition"]), "roleArn": ROLE_ARN,
-                                  "input": json.dumps(case.get("input", {}))}
+        kwargs: dict[str, Any] = {
+            "definition": json.dumps(case["definition"]),
+            "roleArn": ROLE_ARN,
+            "input": json.dumps(case.get("input", {})),
+        }
         for key in ("inspectionLevel", "revealSecrets"):
             if key in case:
                 kwargs[key] = case[key]
@@ -373,7 +397,8 @@ def setup_resources(backend: ConformanceBackend, setup: dict[str, Any]) -> None:
         backend.client("sqs").create_queue(QueueName=queue)
     for table in setup.get("dynamodb", []):
         backend.client("dynamodb").create_table(
-            TableName=table, BillingMode="PAY_PER_REQUEST",
+            TableName=table,
+            BillingMode="PAY_PER_REQUEST",
             KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
             AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
         )
@@ -401,8 +426,9 @@ def _elapsed_s(result: dict[str, Any]) -> float:
     return (stop - start).total_seconds()
 
 
-def check_result(expect: dict[str, Any], result: dict[str, Any],
-                 history: list[dict[str, Any]] | None) -> None:
+def check_result(
+    expect: dict[str, Any], result: dict[str, Any], history: list[dict[str, Any]] | None
+) -> None:
     detail = json.dumps({k: result.get(k) for k in ("status", "output", "error", "cause")}, indent=1)[:4000]
     types = [e.get("type") for e in history or []]
     status = result["status"]

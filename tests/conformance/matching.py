@@ -14,8 +14,13 @@ import re
 from typing import Any
 
 _TYPES: dict[str, tuple[type, ...]] = {
-    "string": (str,), "number": (int, float), "integer": (int,), "object": (dict,), "array": (list,),
-    "boolean": (bool,), "null": (type(None),),
+    "string": (str,),
+    "number": (int, float),
+    "integer": (int,),
+    "object": (dict,),
+    "array": (list,),
+    "boolean": (bool,),
+    "null": (type(None),),
 }
 
 

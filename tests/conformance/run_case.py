@@ -74,8 +74,12 @@ def main(argv: list[str] | None = None) -> int:
     moto = ThreadedMotoServer("127.0.0.1", 0, verbose=False)
     moto.start()
     moto_url = "http://{}:{}".format(*moto.get_host_and_port())
-    variables = {"MOTO": moto_url, "REGION": "us-east-1", "ACCOUNT": "123456789012",
-                 "SFN_ACCOUNT": SFN_ACCOUNT}
+    variables = {
+        "MOTO": moto_url,
+        "REGION": "us-east-1",
+        "ACCOUNT": "123456789012",
+        "SFN_ACCOUNT": SFN_ACCOUNT,
+    }
     case = substitute(cases[args.case_id], variables)
     holder = _App()
     with serve(holder) as sfn_url:

@@ -82,8 +82,12 @@ def _param(case: dict[str, Any], mode: str) -> Any:
 @pytest.mark.parametrize(("case", "mode"), [_param(c, m) for c in CASES for m in MODES])
 def test_case(case: dict[str, Any], mode: str, moto_url: str, sfn_server: tuple[_SwappableApp, str]) -> None:
     app, sfn_url = sfn_server
-    variables = {"MOTO": moto_url, "REGION": "us-east-1", "ACCOUNT": "123456789012",
-                 "SFN_ACCOUNT": "123456789012"}
+    variables = {
+        "MOTO": moto_url,
+        "REGION": "us-east-1",
+        "ACCOUNT": "123456789012",
+        "SFN_ACCOUNT": "123456789012",
+    }
     case = substitute({k: v for k, v in case.items() if k != "_file"}, variables)
     if "setup" in case:  # a fresh moto for cases that create resources, so names never clash
         reset = urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST")

@@ -32,10 +32,12 @@ class FakeService:
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
 
-    def start_execution(self, stateMachineArn: str, name: str | None = None, input: str = "{}",
-                        traceHeader: str | None = None) -> dict[str, Any]:
-        self.calls.append(("start_execution", {"stateMachineArn": stateMachineArn, "name": name,
-                                               "input": input}))
+    def start_execution(
+        self, stateMachineArn: str, name: str | None = None, input: str = "{}", traceHeader: str | None = None
+    ) -> dict[str, Any]:
+        self.calls.append(
+            ("start_execution", {"stateMachineArn": stateMachineArn, "name": name, "input": input})
+        )
         if name == "taken":
             raise ServiceError("ExecutionAlreadyExists", "Execution Already Exists: 'taken'")
         return {"executionArn": f"{SM_ARN.replace('stateMachine', 'execution')}:{name}", "startDate": STARTED}
@@ -44,8 +46,11 @@ class FakeService:
         raise ServiceError("ExecutionDoesNotExist", f"Execution Does Not Exist: '{executionArn}'")
 
     def list_state_machines(self, maxResults: int = 0, nextToken: str | None = None) -> dict[str, Any]:
-        return {"stateMachines": [{"stateMachineArn": SM_ARN, "name": "fake", "type": "STANDARD",
-                                   "creationDate": STARTED}]}
+        return {
+            "stateMachines": [
+                {"stateMachineArn": SM_ARN, "name": "fake", "type": "STANDARD", "creationDate": STARTED}
+            ]
+        }
 
     def delete_state_machine(self, stateMachineArn: str) -> None:
         self.calls.append(("delete_state_machine", {"stateMachineArn": stateMachineArn}))
@@ -65,8 +70,9 @@ def _post(url: str, target: str | None, body: bytes, method: str = "POST") -> tu
     headers = {"Content-Type": "application/x-amz-json-1.0"}
     if target:
         headers["X-Amz-Target"] = target
-    request = urllib.request.Request(url + "/", data=body if method == "POST" else None, headers=headers,
-                                     method=method)
+    request = urllib.request.Request(
+        url + "/", data=body if method == "POST" else None, headers=headers, method=method
+    )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, json.loads(response.read())
@@ -157,11 +163,17 @@ def test_members_unknown_to_aws_are_ignored_known_but_unsupported_are_refused(
     fake: tuple[FakeService, str],
 ) -> None:
     _, url = fake
-    status, _ = _post(url, "AWSStepFunctions.StartExecution",
-                      json.dumps({"stateMachineArn": SM_ARN, "name": "ok", "futureField": 1}).encode())
+    status, _ = _post(
+        url,
+        "AWSStepFunctions.StartExecution",
+        json.dumps({"stateMachineArn": SM_ARN, "name": "ok", "futureField": 1}).encode(),
+    )
     assert status == 200
-    status, body = _post(url, "AWSStepFunctions.DescribeExecution",
-                         json.dumps({"executionArn": "x", "includedData": "METADATA_ONLY"}).encode())
+    status, body = _post(
+        url,
+        "AWSStepFunctions.DescribeExecution",
+        json.dumps({"executionArn": "x", "includedData": "METADATA_ONLY"}).encode(),
+    )
     assert (status, body["__type"]) == (400, "ValidationException")
     assert "includedData" in body["message"]
 

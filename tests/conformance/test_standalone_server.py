@@ -20,10 +20,17 @@ import pytest
 
 from .serving import sfn_client
 
-DEFINITION = {"StartAt": "Greet", "States": {
-    "Greet": {"Type": "Pass", "Parameters": {"greeting.$": "States.Format('Hello, {}!', $.name)"},
-              "Next": "Wait"},
-    "Wait": {"Type": "Wait", "Seconds": 0, "End": True}}}
+DEFINITION = {
+    "StartAt": "Greet",
+    "States": {
+        "Greet": {
+            "Type": "Pass",
+            "Parameters": {"greeting.$": "States.Format('Hello, {}!', $.name)"},
+            "Next": "Wait",
+        },
+        "Wait": {"Type": "Wait", "Seconds": 0, "End": True},
+    },
+}
 ROLE = "arn:aws:iam::000000000000:role/local"
 
 
@@ -39,8 +46,10 @@ def server_url() -> Iterator[str]:
     env = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"}
     process = subprocess.Popen(
         [sys.executable, "-m", "workflow.engine.http_api", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=Path(__file__).resolve().parents[2], env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -72,18 +81,28 @@ def _wait(client: Any, arn: str) -> dict[str, Any]:
 @pytest.mark.server
 def test_boto3_runs_an_execution_on_the_standalone_engine(server_url: str) -> None:
     client = sfn_client(server_url)
-    arn = client.create_state_machine(name="boto3-hello", definition=json.dumps(DEFINITION),
-                                      roleArn=ROLE)["stateMachineArn"]
+    arn = client.create_state_machine(name="boto3-hello", definition=json.dumps(DEFINITION), roleArn=ROLE)[
+        "stateMachineArn"
+    ]
     execution = client.start_execution(stateMachineArn=arn, input=json.dumps({"name": "boto3"}))
     result = _wait(client, execution["executionArn"])
     assert result["status"] == "SUCCEEDED"
     assert json.loads(result["output"]) == {"greeting": "Hello, boto3!"}
     events = client.get_execution_history(executionArn=execution["executionArn"])["events"]
-    assert [e["type"] for e in events] == ["ExecutionStarted", "PassStateEntered", "PassStateExited",
-                                           "WaitStateEntered", "WaitStateExited", "ExecutionSucceeded"]
+    assert [e["type"] for e in events] == [
+        "ExecutionStarted",
+        "PassStateEntered",
+        "PassStateExited",
+        "WaitStateEntered",
+        "WaitStateExited",
+        "ExecutionSucceeded",
+    ]
     with pytest.raises(client.exceptions.ExecutionAlreadyExists):
-        client.start_execution(stateMachineArn=arn, name=execution["executionArn"].rsplit(":", 1)[1],
-                               input=json.dumps({"name": "other"}))
+        client.start_execution(
+            stateMachineArn=arn,
+            name=execution["executionArn"].rsplit(":", 1)[1],
+            input=json.dumps({"name": "other"}),
+        )
 
 
 @pytest.mark.server
@@ -91,9 +110,14 @@ def test_aws_cli_runs_an_execution_on_the_standalone_engine(server_url: str, tmp
     aws = Path(sys.executable).with_name("aws")
     if not aws.exists():
         pytest.skip("awscli not installed in this environment")
-    env = {**os.environ, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-           "AWS_DEFAULT_REGION": "us-east-1", "AWS_CONFIG_FILE": str(tmp_path / "none"),
-           "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")}
+    env = {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+    }
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         command = [str(aws), "--endpoint-url", server_url, "--output", "json", "stepfunctions", *args]
@@ -104,8 +128,15 @@ def test_aws_cli_runs_an_execution_on_the_standalone_engine(server_url: str, tmp
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout) if done.stdout.strip() else {}
 
-    arn = cli("create-state-machine", "--name", "cli-hello", "--definition", json.dumps(DEFINITION),
-              "--role-arn", ROLE)["stateMachineArn"]
+    arn = cli(
+        "create-state-machine",
+        "--name",
+        "cli-hello",
+        "--definition",
+        json.dumps(DEFINITION),
+        "--role-arn",
+        ROLE,
+    )["stateMachineArn"]
     started = cli("start-execution", "--state-machine-arn", arn, "--input", '{"name": "cli"}')
     execution_arn = started["executionArn"]
     client = sfn_client(server_url)

@@ -24,8 +24,15 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 def etl(*args: str, timeout: float = 300, **env: str) -> subprocess.CompletedProcess[str]:
     """Run the `etl` command (as `python -m workflow`) in a subprocess."""
-    return subprocess.run([sys.executable, "-m", "workflow", *args], cwd=REPO_ROOT, env=clean_env(**env),
-                          capture_output=True, text=True, timeout=timeout, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "workflow", *args],
+        cwd=REPO_ROOT,
+        env=clean_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -43,8 +50,12 @@ def empty_table(twin: Twin) -> Twin:
     name = twin.config.table_name
     described = ddb.describe_table(TableName=name)["Table"]
     ddb.delete_table(TableName=name)
-    ddb.create_table(TableName=name, KeySchema=described["KeySchema"],
-                     AttributeDefinitions=described["AttributeDefinitions"], BillingMode="PAY_PER_REQUEST")
+    ddb.create_table(
+        TableName=name,
+        KeySchema=described["KeySchema"],
+        AttributeDefinitions=described["AttributeDefinitions"],
+        BillingMode="PAY_PER_REQUEST",
+    )
     return twin
 
 
@@ -52,10 +63,13 @@ def count_items(twin: Twin, source_file: str) -> int:
     """Items the writer stored for one file (every item records its s3:// source)."""
     ddb = twin.client("dynamodb")
     total = 0
-    kwargs: dict[str, Any] = {"TableName": twin.config.table_name, "Select": "COUNT",
-                              "FilterExpression": "#f = :f",
-                              "ExpressionAttributeNames": {"#f": "source_file"},
-                              "ExpressionAttributeValues": {":f": {"S": source_file}}}
+    kwargs: dict[str, Any] = {
+        "TableName": twin.config.table_name,
+        "Select": "COUNT",
+        "FilterExpression": "#f = :f",
+        "ExpressionAttributeNames": {"#f": "source_file"},
+        "ExpressionAttributeValues": {":f": {"S": source_file}},
+    }
     while True:
         page = ddb.scan(**kwargs)
         total += page["Count"]
@@ -66,7 +80,21 @@ def count_items(twin: Twin, source_file: str) -> int:
 
 def generate(out: Path, rows: int, bad_share: float, seed: int = 7) -> str:
     """sample_data/generate.py's output line (it states the exact bad-row counts)."""
-    done = subprocess.run([sys.executable, str(SAMPLES / "generate.py"), str(out), "--rows", str(rows),
-                           "--bad-share", str(bad_share), "--seed", str(seed)],
-                          capture_output=True, text=True, check=True, timeout=120)
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(SAMPLES / "generate.py"),
+            str(out),
+            "--rows",
+            str(rows),
+            "--bad-share",
+            str(bad_share),
+            "--seed",
+            str(seed),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
     return done.stdout

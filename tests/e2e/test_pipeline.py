@@ -29,8 +29,13 @@ def execution_name(result: dict[str, Any]) -> str:
 def test_items_in_the_table_have_utc_date_time_keys_and_number_types(twin: Twin) -> None:
     result = twin.run_file(SAMPLES / "data.csv", "incoming/types.csv", timeout_s=120)
     assert result["status"] == "SUCCEEDED" and result["rows_written"] == 20
-    resource = boto3.resource("dynamodb", endpoint_url=twin.url, region_name=twin.region,
-                              aws_access_key_id="test", aws_secret_access_key="test")
+    resource = boto3.resource(
+        "dynamodb",
+        endpoint_url=twin.url,
+        region_name=twin.region,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
     table = resource.Table(twin.config.table_name)
     items = [i for i in table.scan()["Items"] if i["execution"] == execution_name(result)]
     assert len(items) == 20
@@ -59,8 +64,11 @@ def test_ten_thousand_rows_with_one_percent_bad_lose_nothing(empty_table: Twin, 
     assert result["rows_written"] + result["rows_rejected"] == 10_000
     assert result["rows_rejected"] == bad and result["rows_failed"] == 0
     assert count_items(twin, result["file"]) == result["rows_written"]
-    rejects = twin.client("s3").get_object(Bucket=twin.config.data_bucket,
-                                          Key=result["rejects_location"].split("/", 3)[3])["Body"].read()
+    rejects = (
+        twin.client("s3")
+        .get_object(Bucket=twin.config.data_bucket, Key=result["rejects_location"].split("/", 3)[3])["Body"]
+        .read()
+    )
     lines = [json.loads(line) for line in rejects.decode().splitlines() if line.strip()]
     assert len(lines) == bad and all(line.get("row") for line in lines)
 
@@ -75,8 +83,10 @@ def failing_writer(twin: Twin, fail_first_row: int) -> Callable[[dict[str, Any],
             body = json.loads(record["body"])
             if body["first_row"] == fail_first_row:
                 boto3.client("stepfunctions").send_task_failure(
-                    taskToken=body["taskToken"], error="Writer.WriteFailed",
-                    cause="injected: table unavailable")
+                    taskToken=body["taskToken"],
+                    error="Writer.WriteFailed",
+                    cause="injected: table unavailable",
+                )
             else:
                 keep.append(record)
         return real({"Records": keep}, context) if keep else {"batchItemFailures": []}
@@ -96,7 +106,8 @@ def fail_one_batch(twin: Twin, path: Path, key: str) -> dict[str, Any]:
 
 
 def test_failing_writer_fails_the_file_then_replay_after_the_fix_completes_it_without_duplicates(
-        empty_table: Twin, tmp_path: Path) -> None:
+    empty_table: Twin, tmp_path: Path
+) -> None:
     """Step Functions docs: a Distributed Map fails when failed items exceed ToleratedFailurePercentage
     (0 here). The writer is idempotent, so running the same file event again stores only what is missing."""
     twin = empty_table
@@ -119,7 +130,8 @@ def test_failing_writer_fails_the_file_then_replay_after_the_fix_completes_it_wi
 
 
 def test_failing_writer_fails_the_file_then_redrive_after_the_fix_completes_it(
-        empty_table: Twin, tmp_path: Path) -> None:
+    empty_table: Twin, tmp_path: Path
+) -> None:
     """Step Functions docs: redriving the parent reruns the unsuccessful child executions of its Map Run
     (the Map is not caught, so it has no MapStateExited event and is redriven)."""
     twin = empty_table

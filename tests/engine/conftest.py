@@ -60,17 +60,22 @@ class Runner:
         self.sfn = sfn
 
     def machine(self, definition: dict[str, Any], *, name: str | None = None, type_: str = "STANDARD") -> str:
-        return self.sfn.create_state_machine(name=name or f"sm-{uuid.uuid4().hex[:8]}",
-                                             definition=json.dumps(definition), roleArn=ROLE,
-                                             type=type_)["stateMachineArn"]
+        return self.sfn.create_state_machine(
+            name=name or f"sm-{uuid.uuid4().hex[:8]}",
+            definition=json.dumps(definition),
+            roleArn=ROLE,
+            type=type_,
+        )["stateMachineArn"]
 
     def start(self, definition: dict[str, Any] | str, input_value: Any = None, **kwargs: Any) -> str:
         arn = definition if isinstance(definition, str) else self.machine(definition)
-        return self.sfn.start_execution(stateMachineArn=arn, input=json.dumps(input_value or {}),
-                                        **kwargs)["executionArn"]
+        return self.sfn.start_execution(stateMachineArn=arn, input=json.dumps(input_value or {}), **kwargs)[
+            "executionArn"
+        ]
 
-    def run(self, definition: dict[str, Any] | str, input_value: Any = None, timeout: float = 20.0,
-            **kwargs: Any) -> dict[str, Any]:
+    def run(
+        self, definition: dict[str, Any] | str, input_value: Any = None, timeout: float = 20.0, **kwargs: Any
+    ) -> dict[str, Any]:
         arn = self.start(definition, input_value, **kwargs)
         return self.sfn.wait_for_execution(arn, timeout)
 

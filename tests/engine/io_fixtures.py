@@ -27,8 +27,11 @@ _SESSION: list[boto3.session.Session] = []
 def _session() -> boto3.session.Session:
     """One session for the whole test run: its loader caches service models, making clients cheap."""
     if not _SESSION:
-        _SESSION.append(boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
-                                              region_name=REGION))
+        _SESSION.append(
+            boto3.session.Session(
+                aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
+            )
+        )
     return _SESSION[0]
 
 
@@ -51,8 +54,13 @@ class FakeBackend:
                 self._clients[service] = _session().client(service, region_name=REGION)
             return self._clients[service]
 
-    def invoke_lambda(self, function_name: str, payload: bytes, invocation_type: str = "RequestResponse",
-                      client_context: str | None = None) -> LambdaResult:
+    def invoke_lambda(
+        self,
+        function_name: str,
+        payload: bytes,
+        invocation_type: str = "RequestResponse",
+        client_context: str | None = None,
+    ) -> LambdaResult:
         name = function_name.split(":function:")[-1].split(":")[0]
         event = json.loads(payload) if payload else None
         with self._lock:
@@ -69,8 +77,11 @@ class FakeBackend:
         try:
             result = self.functions[name](event)
         except Exception as exc:  # the function's error, reported as Lambda's Python runtime does
-            body = {"errorMessage": str(exc), "errorType": type(exc).__name__,
-                    "stackTrace": traceback.format_tb(exc.__traceback__)}
+            body = {
+                "errorMessage": str(exc),
+                "errorType": type(exc).__name__,
+                "stackTrace": traceback.format_tb(exc.__traceback__),
+            }
             return LambdaResult(200, json.dumps(body).encode(), request_id, function_error="Unhandled")
         return LambdaResult(200, json.dumps(result).encode(), request_id)
 
@@ -78,8 +89,11 @@ class FakeBackend:
 @contextmanager
 def moto_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """moto's in-process AWS with dummy credentials and no endpoint override."""
-    for var, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                       "AWS_DEFAULT_REGION": REGION}.items():
+    for var, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+    }.items():
         monkeypatch.setenv(var, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     with mock_aws():

@@ -16,15 +16,17 @@ def size(batch: dict[str, Any]) -> int:
 
 
 def test_items_are_wrapped_in_an_items_array() -> None:
-    """"If you use batching, Step Functions adds the items to an Items array"."""
+    """ "If you use batching, Step Functions adds the items to an Items array"."""
     assert list(batch_items([1, 2, 3], max_items=2, max_bytes=None)) == [{"Items": [1, 2]}, {"Items": [3]}]
 
 
 def test_batch_input_is_added_to_every_batch() -> None:
     """BatchInput: fixed JSON input included in each batch passed to each child workflow execution."""
     batches = list(batch_items(["a", "b", "c"], max_items=2, max_bytes=None, batch_input={"k": 1}))
-    assert batches == [{"Items": ["a", "b"], "BatchInput": {"k": 1}},
-                       {"Items": ["c"], "BatchInput": {"k": 1}}]
+    assert batches == [
+        {"Items": ["a", "b"], "BatchInput": {"k": 1}},
+        {"Items": ["c"], "BatchInput": {"k": 1}},
+    ]
 
 
 def test_no_items_no_batches() -> None:
@@ -79,8 +81,10 @@ def test_item_larger_than_the_limit_fails_with_its_position() -> None:
     assert "Item 1" in err.value.cause
 
 
-@pytest.mark.parametrize(("max_items", "max_bytes"), [(0, None), (-1, None), (None, 0), (True, None),
-                                                      (None, PAYLOAD_LIMIT_BYTES + 1), (1.5, None)])
+@pytest.mark.parametrize(
+    ("max_items", "max_bytes"),
+    [(0, None), (-1, None), (None, 0), (True, None), (None, PAYLOAD_LIMIT_BYTES + 1), (1.5, None)],
+)
 def test_invalid_limits_fail(max_items: Any, max_bytes: Any) -> None:
     """MaxItemsPerBatch must be a positive integer; MaxInputBytesPerBatch a positive integer up to 256 KiB."""
     with pytest.raises(StatesError) as err:

@@ -93,8 +93,9 @@ def rule(operator: str, expected: Any, variable: str = "$.value") -> dict[str, A
         ("$.type", "IsTimestamp", True, False),
     ],
 )
-def test_comparison_operators_aws_choice_rules(variable: str, operator: str, expected: Any,
-                                               result: bool) -> None:
+def test_comparison_operators_aws_choice_rules(
+    variable: str, operator: str, expected: Any, result: bool
+) -> None:
     assert evaluate_choice_rule(rule(operator, expected, variable), DATA) is result
 
 
@@ -109,10 +110,13 @@ def test_comparison_operators_aws_choice_rules(variable: str, operator: str, exp
         ("NumericGreaterThanEqualsPath", "$limit", False),  # ... or a variable
     ],
 )
-def test_path_variants_compare_with_another_value_aws_choice_rules(operator: str, path: str,
-                                                                   result: bool) -> None:
-    assert evaluate_choice_rule(rule(operator, path), DATA, context={"Limit": 20},
-                                variables={"limit": 50}) is result
+def test_path_variants_compare_with_another_value_aws_choice_rules(
+    operator: str, path: str, result: bool
+) -> None:
+    assert (
+        evaluate_choice_rule(rule(operator, path), DATA, context={"Limit": 20}, variables={"limit": 50})
+        is result
+    )
 
 
 def test_timestamp_and_string_path_variants() -> None:
@@ -122,8 +126,9 @@ def test_timestamp_and_string_path_variants() -> None:
 
 
 def test_variable_may_be_a_context_path_or_a_variable() -> None:
-    assert evaluate_choice_rule(rule("StringEquals", "e1", "$$.Execution.Name"), {},
-                                context={"Execution": {"Name": "e1"}})
+    assert evaluate_choice_rule(
+        rule("StringEquals", "e1", "$$.Execution.Name"), {}, context={"Execution": {"Name": "e1"}}
+    )
     assert evaluate_choice_rule(rule("NumericEquals", 3, "$count"), {}, variables={"count": 3})
 
 
@@ -141,8 +146,13 @@ def test_missing_comparison_path_is_a_runtime_error() -> None:
 
 def test_boolean_operators_aws_example() -> None:
     # AWS example: value >= 20 and < 30 -> "ValueInTwenties"
-    twenties = {"And": [{"Variable": "$.value", "NumericGreaterThanEquals": 20},
-                        {"Variable": "$.value", "NumericLessThan": 30}], "Next": "ValueInTwenties"}
+    twenties = {
+        "And": [
+            {"Variable": "$.value", "NumericGreaterThanEquals": 20},
+            {"Variable": "$.value", "NumericLessThan": 30},
+        ],
+        "Next": "ValueInTwenties",
+    }
     assert evaluate_choice_rule(twenties, {"value": 25})
     assert not evaluate_choice_rule(twenties, {"value": 30})
     not_rule = {"Not": {"Variable": "$.type", "StringEquals": "Private"}, "Next": "Public"}
@@ -158,8 +168,11 @@ def test_and_short_circuits_so_is_present_guards_a_comparison() -> None:
 
 
 def test_nested_boolean_rules() -> None:
-    nested = {"Not": {"And": [{"Or": [{"Variable": "$.a", "BooleanEquals": True}]},
-                              {"Variable": "$.b", "IsNull": True}]}}
+    nested = {
+        "Not": {
+            "And": [{"Or": [{"Variable": "$.a", "BooleanEquals": True}]}, {"Variable": "$.b", "IsNull": True}]
+        }
+    }
     assert evaluate_choice_rule(nested, {"a": True, "b": 1})
     assert not evaluate_choice_rule(nested, {"a": True, "b": None})
 
@@ -204,8 +217,13 @@ CHOICE_STATE = {
     "Choices": [
         {"Not": {"Variable": "$.type", "StringEquals": "Private"}, "Next": "Public"},
         {"Variable": "$.value", "NumericEquals": 0, "Next": "ValueIsZero"},
-        {"And": [{"Variable": "$.value", "NumericGreaterThanEquals": 20},
-                 {"Variable": "$.value", "NumericLessThan": 30}], "Next": "ValueInTwenties"},
+        {
+            "And": [
+                {"Variable": "$.value", "NumericGreaterThanEquals": 20},
+                {"Variable": "$.value", "NumericLessThan": 30},
+            ],
+            "Next": "ValueInTwenties",
+        },
     ],
     "Default": "DefaultState",
 }
@@ -232,8 +250,10 @@ def test_no_match_and_no_default_is_no_choice_matched() -> None:
 
 
 def test_select_choice_returns_the_rule_for_its_assign() -> None:
-    state = {"Choices": [{"Variable": "$.v", "IsPresent": True, "Next": "A", "Assign": {"x": 1}}],
-             "Default": "D"}
+    state = {
+        "Choices": [{"Variable": "$.v", "IsPresent": True, "Next": "A", "Assign": {"x": 1}}],
+        "Default": "D",
+    }
     assert select_choice(state, {"v": 1}) == ("A", state["Choices"][0])
     assert select_choice(state, {}) == ("D", None)
 
@@ -255,8 +275,10 @@ def test_jsonata_conditions_choose_the_next_state(value: int, next_state: str) -
 
 
 def test_jsonata_mode_inherited_from_the_machine() -> None:
-    state = {"Choices": [{"Condition": "{% $states.context.Execution.Name = 'e' %}", "Next": "A"}],
-             "Default": "B"}
+    state = {
+        "Choices": [{"Condition": "{% $states.context.Execution.Name = 'e' %}", "Next": "A"}],
+        "Default": "B",
+    }
     assert choose_next(state, {}, context={"Execution": {"Name": "e"}}, query_language="JSONata") == "A"
 
 
@@ -272,8 +294,17 @@ def test_every_documented_operator_is_known() -> None:
     for kind in ("String", "Numeric", "Timestamp"):
         for relation in ("Equals", "LessThan", "GreaterThan", "LessThanEquals", "GreaterThanEquals"):
             assert {kind + relation, kind + relation + "Path"} <= ALL_OPERATORS
-    assert {"BooleanEquals", "BooleanEqualsPath", "StringMatches", "IsNull", "IsPresent", "IsNumeric",
-            "IsString", "IsBoolean", "IsTimestamp"} <= ALL_OPERATORS
+    assert {
+        "BooleanEquals",
+        "BooleanEqualsPath",
+        "StringMatches",
+        "IsNull",
+        "IsPresent",
+        "IsNumeric",
+        "IsString",
+        "IsBoolean",
+        "IsTimestamp",
+    } <= ALL_OPERATORS
     assert "StringMatchesPath" not in ALL_OPERATORS
 
 

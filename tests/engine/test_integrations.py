@@ -31,39 +31,83 @@ INVOKE = "arn:aws:states:::lambda:invoke"
 
 
 def run(backend: FakeBackend, resource: str, parameters: Any, **kw: Any) -> Any:
-    request = TaskRequest(resource=resource, parameters=parameters, execution_arn="arn:x", state_name="S",
-                          **kw)
+    request = TaskRequest(
+        resource=resource, parameters=parameters, execution_arn="arn:x", state_name="S", **kw
+    )
     return run_task(request, backend, sleep=no_sleep, cancelled=never_cancelled)
 
 
 # ------------------------------------------------------------------------------------------ parse_resource
 
+
 @pytest.mark.parametrize(
     ("resource", "service", "action", "pattern", "rtype", "rname"),
     [
         ("arn:aws:states:::lambda:invoke", "lambda", "invoke", REQUEST_RESPONSE, "lambda", "invoke"),
-        ("arn:aws:states:::lambda:invoke.waitForTaskToken", "lambda", "invoke", WAIT_FOR_TASK_TOKEN,
-         "lambda", "invoke.waitForTaskToken"),
-        ("arn:aws:states:::sqs:sendMessage.waitForTaskToken", "sqs", "sendMessage", WAIT_FOR_TASK_TOKEN,
-         "sqs", "sendMessage.waitForTaskToken"),
-        ("arn:aws:states:::states:startExecution.sync", "states", "startExecution", RUN_JOB, "states",
-         "startExecution.sync"),
-        ("arn:aws:states:::states:startExecution.sync:2", "states", "startExecution", RUN_JOB_2, "states",
-         "startExecution.sync:2"),
+        (
+            "arn:aws:states:::lambda:invoke.waitForTaskToken",
+            "lambda",
+            "invoke",
+            WAIT_FOR_TASK_TOKEN,
+            "lambda",
+            "invoke.waitForTaskToken",
+        ),
+        (
+            "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+            "sqs",
+            "sendMessage",
+            WAIT_FOR_TASK_TOKEN,
+            "sqs",
+            "sendMessage.waitForTaskToken",
+        ),
+        (
+            "arn:aws:states:::states:startExecution.sync",
+            "states",
+            "startExecution",
+            RUN_JOB,
+            "states",
+            "startExecution.sync",
+        ),
+        (
+            "arn:aws:states:::states:startExecution.sync:2",
+            "states",
+            "startExecution",
+            RUN_JOB_2,
+            "states",
+            "startExecution.sync:2",
+        ),
         ("arn:aws:states:::dynamodb:putItem", "dynamodb", "putItem", REQUEST_RESPONSE, "dynamodb", "putItem"),
         ("arn:aws:states:::events:putEvents", "events", "putEvents", REQUEST_RESPONSE, "events", "putEvents"),
-        ("arn:aws:states:::aws-sdk:s3:listObjectsV2", "aws-sdk:s3", "listObjectsV2", REQUEST_RESPONSE,
-         "aws-sdk:s3", "listObjectsV2"),
-        ("arn:aws:states:us-east-1:123456789012:sqs:sendMessage", "sqs", "sendMessage", REQUEST_RESPONSE,
-         "sqs", "sendMessage"),
+        (
+            "arn:aws:states:::aws-sdk:s3:listObjectsV2",
+            "aws-sdk:s3",
+            "listObjectsV2",
+            REQUEST_RESPONSE,
+            "aws-sdk:s3",
+            "listObjectsV2",
+        ),
+        (
+            "arn:aws:states:us-east-1:123456789012:sqs:sendMessage",
+            "sqs",
+            "sendMessage",
+            REQUEST_RESPONSE,
+            "sqs",
+            "sendMessage",
+        ),
     ],
 )
-def test_parse_resource_names_as_history_shows_them(resource: str, service: str, action: str, pattern: str,
-                                                     rtype: str, rname: str) -> None:
+def test_parse_resource_names_as_history_shows_them(
+    resource: str, service: str, action: str, pattern: str, rtype: str, rname: str
+) -> None:
     """Service integration patterns: the suffix (.sync, .sync:2, .waitForTaskToken) selects the pattern."""
     ref = parse_resource(resource)
     assert (ref.service, ref.action, ref.pattern, ref.resource_type, ref.resource) == (
-        service, action, pattern, rtype, rname)
+        service,
+        action,
+        pattern,
+        rtype,
+        rname,
+    )
     assert ref.is_lambda_arn is False
 
 
@@ -72,13 +116,16 @@ def test_parse_plain_function_arn_is_lambda_arn_form() -> None:
     assert ref.is_lambda_arn and ref.service == "lambda" and ref.resource == FN_ARN + ":live"
 
 
-@pytest.mark.parametrize("resource", [
-    "arn:aws:states:::nosuch:thing",
-    "arn:aws:states:::lambda:invoke.sync",  # Lambda supports Request Response and Wait for Callback only
-    "arn:aws:states:::dynamodb:putItem.waitForTaskToken",  # DynamoDB: Request Response only
-    "arn:aws:states:::aws-sdk:s3:getObject.sync",  # AWS SDK integrations do not support .sync
-    "not an arn",
-])
+@pytest.mark.parametrize(
+    "resource",
+    [
+        "arn:aws:states:::nosuch:thing",
+        "arn:aws:states:::lambda:invoke.sync",  # Lambda supports Request Response and Wait for Callback only
+        "arn:aws:states:::dynamodb:putItem.waitForTaskToken",  # DynamoDB: Request Response only
+        "arn:aws:states:::aws-sdk:s3:getObject.sync",  # AWS SDK integrations do not support .sync
+        "not an arn",
+    ],
+)
 def test_unsupported_resource_is_not_recognized(resource: str) -> None:
     with pytest.raises(StatesError) as err:
         parse_resource(resource)
@@ -87,6 +134,7 @@ def test_unsupported_resource_is_not_recognized(resource: str) -> None:
 
 
 # ------------------------------------------------------------------------------------------ Lambda
+
 
 def test_lambda_invoke_result_shape_with_parsed_payload(aws: FakeBackend) -> None:
     """Invoke a Lambda function: "The Payload field of the response is parsed from escaped Json to Json"."""
@@ -102,8 +150,11 @@ def test_lambda_invoke_result_shape_with_parsed_payload(aws: FakeBackend) -> Non
 
 def test_lambda_invoke_qualifier_and_invocation_type_are_passed(aws: FakeBackend) -> None:
     aws.functions["echo"] = lambda event: event
-    out = run(aws, "arn:aws:states:::lambda:invoke",
-              {"FunctionName": "echo", "Qualifier": "prod", "InvocationType": "Event", "Payload": {}})
+    out = run(
+        aws,
+        "arn:aws:states:::lambda:invoke",
+        {"FunctionName": "echo", "Qualifier": "prod", "InvocationType": "Event", "Payload": {}},
+    )
     assert aws.invocations[-1][0] == "echo:prod"
     assert aws.invocations[-1][2] == "Event"
     assert out["StatusCode"] == 202  # asynchronous invocation: Lambda answers 202 with an empty payload
@@ -120,8 +171,10 @@ def test_lambda_payload_of_any_json_type_reaches_the_function(aws: FakeBackend, 
 
 def test_lambda_function_error_is_named_by_error_type(aws: FakeBackend) -> None:
     """Optimized Lambda: "If an exception is raised within the Lambda function, the Task will fail"."""
+
     def boom(_event: Any) -> Any:
         raise ValueError("bad row")
+
     aws.functions["echo"] = boom
     with pytest.raises(StatesError) as err:
         run(aws, "arn:aws:states:::lambda:invoke", {"FunctionName": "echo", "Payload": {}})
@@ -133,8 +186,12 @@ def test_lambda_function_error_is_named_by_error_type(aws: FakeBackend) -> None:
 def test_lambda_function_error_without_error_type_is_lambda_unknown(aws: FakeBackend) -> None:
     from workflow.engine.backend import LambdaResult
 
-    aws.invoke_lambda = lambda *a, **k: LambdaResult(200, b'{"errorMessage": "Task timed out"}', "r",  # type: ignore
-                                                     function_error="Unhandled")
+    aws.invoke_lambda = lambda *a, **k: LambdaResult(
+        200,
+        b'{"errorMessage": "Task timed out"}',
+        "r",  # type: ignore
+        function_error="Unhandled",
+    )
     with pytest.raises(StatesError) as err:
         run(aws, "arn:aws:states:::lambda:invoke", {"FunctionName": "echo"})
     assert err.value.error == "Lambda.Unknown"
@@ -150,7 +207,7 @@ def test_lambda_missing_function_is_resource_not_found(aws: FakeBackend) -> None
 
 
 def test_lambda_throttling_is_too_many_requests_for_the_asl_retrier(aws: FakeBackend) -> None:
-    """"Handle transient Lambda service exceptions": Lambda.TooManyRequestsException is retriable by name."""
+    """ "Handle transient Lambda service exceptions": Lambda.TooManyRequestsException is retriable by name."""
     aws.functions["echo"] = lambda event: event
     aws.throttle_next = 1
     with pytest.raises(StatesError) as err:
@@ -167,6 +224,7 @@ def test_plain_function_arn_returns_the_payload_itself(aws: FakeBackend) -> None
 def test_plain_function_arn_error_uses_error_type(aws: FakeBackend) -> None:
     def boom(_event: Any) -> Any:
         raise KeyError("k")
+
     aws.functions["echo"] = boom
     with pytest.raises(StatesError) as err:
         run(aws, FN_ARN, {})
@@ -177,8 +235,12 @@ def test_lambda_wait_for_task_token_returns_the_invoke_response_for_task_submitt
     """Wait for a Callback: the task invokes once and waits for the token; the invoke response is what the
     history's TaskSubmitted event records (the task's result comes later, from SendTaskSuccess)."""
     aws.functions["echo"] = lambda event: "ignored"
-    out = run(aws, "arn:aws:states:::lambda:invoke.waitForTaskToken",
-              {"FunctionName": "echo", "Payload": {"token": "T"}}, task_token="T")
+    out = run(
+        aws,
+        "arn:aws:states:::lambda:invoke.waitForTaskToken",
+        {"FunctionName": "echo", "Payload": {"token": "T"}},
+        task_token="T",
+    )
     assert out["StatusCode"] == 200 and out["Payload"] == "ignored"
     assert aws.invocations[-1][1] == {"token": "T"}
 
@@ -190,6 +252,7 @@ def test_lambda_invoke_requires_function_name(aws: FakeBackend) -> None:
 
 
 # ------------------------------------------------------------------------------------------ SQS
+
 
 def _queue(aws: FakeBackend, name: str = "q") -> str:
     return aws.client("sqs").create_queue(QueueName=name)["QueueUrl"]
@@ -216,8 +279,12 @@ def test_sqs_string_body_is_sent_unchanged(aws: FakeBackend) -> None:
 def test_sqs_wait_for_task_token_sends_and_returns_the_send_response(aws: FakeBackend) -> None:
     """The TaskSubmitted event of a .waitForTaskToken task carries the service's response (SQS MessageId)."""
     url = _queue(aws)
-    out = run(aws, "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
-              {"QueueUrl": url, "MessageBody": {"taskToken": "tok"}}, task_token="tok")
+    out = run(
+        aws,
+        "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+        {"QueueUrl": url, "MessageBody": {"taskToken": "tok"}},
+        task_token="tok",
+    )
     message = aws.client("sqs").receive_message(QueueUrl=url)["Messages"][0]
     assert json.loads(message["Body"]) == {"taskToken": "tok"}
     assert out["MessageId"] == message["MessageId"]
@@ -225,8 +292,11 @@ def test_sqs_wait_for_task_token_sends_and_returns_the_send_response(aws: FakeBa
 
 def test_sqs_missing_queue_is_sqs_prefixed_exception(aws: FakeBackend) -> None:
     with pytest.raises(StatesError) as err:
-        run(aws, "arn:aws:states:::sqs:sendMessage",
-            {"QueueUrl": f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/nope", "MessageBody": "x"})
+        run(
+            aws,
+            "arn:aws:states:::sqs:sendMessage",
+            {"QueueUrl": f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/nope", "MessageBody": "x"},
+        )
     assert err.value.error.startswith("SQS.")
     assert err.value.error.endswith("Exception")
     assert "QueueDoesNotExist" in err.value.error
@@ -234,14 +304,16 @@ def test_sqs_missing_queue_is_sqs_prefixed_exception(aws: FakeBackend) -> None:
 
 # ------------------------------------------------------------------------------------------ SNS
 
+
 def test_sns_publish_serialises_object_message(aws: FakeBackend) -> None:
     """Amazon SNS integration: publish a JSON Message; the result carries the MessageId."""
     sns, sqs = aws.client("sns"), aws.client("sqs")
     topic = sns.create_topic(Name="t")["TopicArn"]
     url = _queue(aws, "sub")
     queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn,
-                  Attributes={"RawMessageDelivery": "true"})
+    sns.subscribe(
+        TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"}
+    )
     out = run(aws, "arn:aws:states:::sns:publish", {"TopicArn": topic, "Message": {"rows": 3}})
     assert out["MessageId"] and out["SdkHttpMetadata"]["HttpStatusCode"] == 200
     assert json.loads(sqs.receive_message(QueueUrl=url)["Messages"][0]["Body"]) == {"rows": 3}
@@ -249,42 +321,64 @@ def test_sns_publish_serialises_object_message(aws: FakeBackend) -> None:
 
 def test_sns_missing_topic_is_sns_prefixed(aws: FakeBackend) -> None:
     with pytest.raises(StatesError) as err:
-        run(aws, "arn:aws:states:::sns:publish", {"TopicArn": f"arn:aws:sns:{REGION}:{ACCOUNT}:none",
-                                                  "Message": "x"})
+        run(
+            aws,
+            "arn:aws:states:::sns:publish",
+            {"TopicArn": f"arn:aws:sns:{REGION}:{ACCOUNT}:none", "Message": "x"},
+        )
     assert err.value.error == "SNS.NotFoundException"
 
 
 # ------------------------------------------------------------------------------------------ DynamoDB
 
+
 def _table(aws: FakeBackend) -> str:
     aws.client("dynamodb").create_table(
-        TableName="t", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+        TableName="t",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
     return "t"
 
 
 def test_dynamodb_put_get_update_delete_item_in_dynamodb_json(aws: FakeBackend) -> None:
     """Call DynamoDB APIs: parameters and results are in DynamoDB JSON ({"S": ...}, {"N": ...})."""
     table = _table(aws)
-    put = run(aws, "arn:aws:states:::dynamodb:putItem",
-              {"TableName": table, "Item": {"pk": {"S": "a"}, "n": {"N": "1"}}})
+    put = run(
+        aws,
+        "arn:aws:states:::dynamodb:putItem",
+        {"TableName": table, "Item": {"pk": {"S": "a"}, "n": {"N": "1"}}},
+    )
     assert put["SdkHttpMetadata"]["HttpStatusCode"] == 200
     got = run(aws, "arn:aws:states:::dynamodb:getItem", {"TableName": table, "Key": {"pk": {"S": "a"}}})
     assert got["Item"] == {"pk": {"S": "a"}, "n": {"N": "1"}}
-    updated = run(aws, "arn:aws:states:::dynamodb:updateItem", {
-        "TableName": table, "Key": {"pk": {"S": "a"}}, "UpdateExpression": "SET n = n + :one",
-        "ExpressionAttributeValues": {":one": {"N": "1"}}, "ReturnValues": "UPDATED_NEW"})
+    updated = run(
+        aws,
+        "arn:aws:states:::dynamodb:updateItem",
+        {
+            "TableName": table,
+            "Key": {"pk": {"S": "a"}},
+            "UpdateExpression": "SET n = n + :one",
+            "ExpressionAttributeValues": {":one": {"N": "1"}},
+            "ReturnValues": "UPDATED_NEW",
+        },
+    )
     assert updated["Attributes"] == {"n": {"N": "2"}}
     run(aws, "arn:aws:states:::dynamodb:deleteItem", {"TableName": table, "Key": {"pk": {"S": "a"}}})
-    assert "Item" not in run(aws, "arn:aws:states:::dynamodb:getItem",
-                             {"TableName": table, "Key": {"pk": {"S": "a"}}})
+    assert "Item" not in run(
+        aws, "arn:aws:states:::dynamodb:getItem", {"TableName": table, "Key": {"pk": {"S": "a"}}}
+    )
 
 
 def test_dynamodb_conditional_check_failure_name(aws: FakeBackend) -> None:
     """DynamoDB errors are DynamoDB.<Exception>, e.g. DynamoDB.ConditionalCheckFailedException."""
     table = _table(aws)
-    params = {"TableName": table, "Item": {"pk": {"S": "a"}},
-              "ConditionExpression": "attribute_not_exists(pk)"}
+    params = {
+        "TableName": table,
+        "Item": {"pk": {"S": "a"}},
+        "ConditionExpression": "attribute_not_exists(pk)",
+    }
     run(aws, "arn:aws:states:::dynamodb:putItem", params)
     with pytest.raises(StatesError) as err:
         run(aws, "arn:aws:states:::dynamodb:putItem", params)
@@ -300,28 +394,38 @@ def test_dynamodb_missing_table_is_resource_not_found(aws: FakeBackend) -> None:
 
 # ------------------------------------------------------------------------------------------ EventBridge
 
+
 def test_events_put_events_serialises_detail(aws: FakeBackend) -> None:
     """EventBridge integration: Detail may be a JSON object; the result lists Entries with EventId."""
-    out = run(aws, "arn:aws:states:::events:putEvents",
-              {"Entries": [{"Source": "etl", "DetailType": "done", "Detail": {"rows": 3}}]})
+    out = run(
+        aws,
+        "arn:aws:states:::events:putEvents",
+        {"Entries": [{"Source": "etl", "DetailType": "done", "Detail": {"rows": 3}}]},
+    )
     assert out["FailedEntryCount"] == 0
     assert out["Entries"][0]["EventId"]
 
 
 def test_events_failed_entry_fails_the_task(aws: FakeBackend) -> None:
     """EventBridge integration: a failed entry fails the task with EventBridge.FailedEntry."""
+
     class Client:
         def put_events(self, **_kw: Any) -> dict[str, Any]:
             return {"FailedEntryCount": 1, "Entries": [{"ErrorCode": "X", "ErrorMessage": "no"}]}
+
     aws._clients["events"] = Client()
     with pytest.raises(StatesError) as err:
-        run(aws, "arn:aws:states:::events:putEvents", {"Entries": [{"Source": "a", "DetailType": "b",
-                                                                     "Detail": "{}"}]})
+        run(
+            aws,
+            "arn:aws:states:::events:putEvents",
+            {"Entries": [{"Source": "a", "DetailType": "b", "Detail": "{}"}]},
+        )
     assert err.value.error == "EventBridge.FailedEntry"
     assert json.loads(err.value.cause)["FailedEntryCount"] == 1
 
 
 # ------------------------------------------------------------------------------------------ Step Functions
+
 
 class FakeSfn:
     """Just the three calls the states:startExecution integration makes."""
@@ -340,9 +444,14 @@ class FakeSfn:
         return {"executionArn": "arn:aws:states:us-east-1:1:execution:sm:n", "startDate": self.now}
 
     def describe_execution(self, executionArn: str) -> dict[str, Any]:
-        base = {"executionArn": executionArn, "stateMachineArn": "arn:sm", "name": "n",
-                "startDate": self.now, "input": self.started.get("input", "{}"),
-                "inputDetails": {"included": True}}
+        base = {
+            "executionArn": executionArn,
+            "stateMachineArn": "arn:sm",
+            "name": "n",
+            "startDate": self.now,
+            "input": self.started.get("input", "{}"),
+            "inputDetails": {"included": True},
+        }
         if self.running_polls > 0:
             self.running_polls -= 1
             return {**base, "status": "RUNNING"}
@@ -357,8 +466,11 @@ def test_start_execution_request_response(aws: FakeBackend) -> None:
     """Start a new AWS Step Functions execution: the object Input is passed as JSON text."""
     sfn = FakeSfn({"status": "SUCCEEDED", "output": "{}"})
     aws._clients["stepfunctions"] = sfn
-    out = run(aws, "arn:aws:states:::states:startExecution", {"StateMachineArn": "arn:sm", "Input": {"a": 1},
-                                                              "Name": "n"})
+    out = run(
+        aws,
+        "arn:aws:states:::states:startExecution",
+        {"StateMachineArn": "arn:sm", "Input": {"a": 1}, "Name": "n"},
+    )
     assert json.loads(sfn.started["input"]) == {"a": 1} and sfn.started["name"] == "n"
     assert out["ExecutionArn"].endswith(":n")
     assert isinstance(out["StartDate"], int)
@@ -366,8 +478,9 @@ def test_start_execution_request_response(aws: FakeBackend) -> None:
 
 def test_start_execution_sync_output_is_a_string(aws: FakeBackend) -> None:
     """.sync returns the DescribeExecution response, Output as a JSON string."""
-    aws._clients["stepfunctions"] = FakeSfn({"status": "SUCCEEDED", "output": '{"r":1}',
-                                             "outputDetails": {"included": True}})
+    aws._clients["stepfunctions"] = FakeSfn(
+        {"status": "SUCCEEDED", "output": '{"r":1}', "outputDetails": {"included": True}}
+    )
     out = run(aws, "arn:aws:states:::states:startExecution.sync", {"StateMachineArn": "arn:sm"})
     assert out["Status"] == "SUCCEEDED" and out["Output"] == '{"r":1}'
     assert out["OutputDetails"] == {"Included": True}
@@ -393,14 +506,16 @@ def test_start_execution_sync_cancel_stops_the_child(aws: FakeBackend) -> None:
 
     sfn = FakeSfn({"status": "SUCCEEDED"}, running_polls=100)
     aws._clients["stepfunctions"] = sfn
-    request = TaskRequest("arn:aws:states:::states:startExecution.sync", {"StateMachineArn": "arn:sm"},
-                          "e", "s")
+    request = TaskRequest(
+        "arn:aws:states:::states:startExecution.sync", {"StateMachineArn": "arn:sm"}, "e", "s"
+    )
     with pytest.raises(TaskCancelled):
         run_task(request, aws, sleep=no_sleep, cancelled=lambda: True)
     assert sfn.stopped == ["arn:aws:states:us-east-1:1:execution:sm:n"]
 
 
 # ------------------------------------------------------------------------------------------ aws-sdk
+
 
 def test_aws_sdk_calls_boto3_method_with_pascal_case_parameters(aws: FakeBackend) -> None:
     """AWS SDK integrations: action camelCase in the ARN, parameters PascalCase as in the SDK."""
@@ -424,15 +539,19 @@ def test_aws_sdk_error_adds_exception_suffix(aws: FakeBackend) -> None:
 
 def test_aws_sdk_dynamodb_error_prefix_is_dynamodb_pascal_case(aws: FakeBackend) -> None:
     with pytest.raises(StatesError) as err:
-        run(aws, "arn:aws:states:::aws-sdk:dynamodb:getItem",
-            {"TableName": "none", "Key": {"pk": {"S": "a"}}})
+        run(
+            aws, "arn:aws:states:::aws-sdk:dynamodb:getItem", {"TableName": "none", "Key": {"pk": {"S": "a"}}}
+        )
     assert err.value.error == "DynamoDb.ResourceNotFoundException"
 
 
 def test_aws_sdk_dynamodb_item_attribute_names_are_not_recased(aws: FakeBackend) -> None:
     _table(aws)
-    run(aws, "arn:aws:states:::aws-sdk:dynamodb:putItem",
-        {"TableName": "t", "Item": {"pk": {"S": "a"}, "lower": {"S": "x"}}})
+    run(
+        aws,
+        "arn:aws:states:::aws-sdk:dynamodb:putItem",
+        {"TableName": "t", "Item": {"pk": {"S": "a"}, "lower": {"S": "x"}}},
+    )
     out = run(aws, "arn:aws:states:::aws-sdk:dynamodb:getItem", {"TableName": "t", "Key": {"pk": {"S": "a"}}})
     assert out == {"Item": {"pk": {"S": "a"}, "lower": {"S": "x"}}}
 
@@ -455,6 +574,7 @@ def test_aws_sdk_unknown_action_is_not_recognized(aws: FakeBackend) -> None:
 
 # ------------------------------------------------------------------------------------------ timeouts
 
+
 class FastClock:
     """Virtual seconds pass 100 times faster than real ones (like the engine's RealClock(speed=100))."""
 
@@ -475,6 +595,7 @@ def _slow(seconds: float) -> Any:
     def fn(event: Any) -> Any:
         time.sleep(seconds)
         return {"done": True}
+
     return fn
 
 

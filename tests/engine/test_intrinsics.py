@@ -29,7 +29,7 @@ INPUT: dict[str, Any] = {
     "index": 5,
     "dupes": [1, 2, 3, 3, 3, 3, 3, 3, 4],
     "json": {"a": 1},
-    "escaped": "{\"foo\": \"bar\"}",
+    "escaped": '{"foo": "bar"}',
     "b64": "RGF0YSB0byBlbmNvZGU=",
     "Data": "input data",
     "Algorithm": "SHA-1",

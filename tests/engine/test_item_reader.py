@@ -47,8 +47,9 @@ def csv(backend: FakeBackend, body: str, **config: Any) -> list[Any]:
 
 # ------------------------------------------------------------------------------------------ CSV
 
+
 def test_csv_first_row_header_fields_are_strings(s3: FakeBackend) -> None:
-    """"Fields are treated as strings"; the Map iterates rows "starting after the header row"."""
+    """ "Fields are treated as strings"; the Map iterates rows "starting after the header row"."""
     assert csv(s3, "a,b\n1,2\n3,4\n") == [{"a": "1", "b": "2"}, {"a": "3", "b": "4"}]
 
 
@@ -61,37 +62,52 @@ def test_csv_given_headers_read_every_line_as_data(s3: FakeBackend) -> None:
 def test_csv_quoted_fields_hold_delimiters_newlines_and_doubled_quotes(s3: FakeBackend) -> None:
     """The AWS parsing example: quoted commas/newlines stay in the field, "" is a literal quote, also
     in an unquoted field ({""MyKey"":""MyValue""})."""
-    line = 'abc,123,"This string contains commas, a double quote (""), and a newline (\n)",' \
-           '{""MyKey"":""MyValue""},"[1,2,3]"\n'
-    items = csv(s3, line, CSVHeaderLocation="GIVEN",
-                CSVHeaders=["MyLetters", "MyNumbers", "MyString", "MyObject", "MyArray"])
-    assert items == [{"MyLetters": "abc", "MyNumbers": "123",
-                      "MyString": 'This string contains commas, a double quote ("), and a newline (\n)',
-                      "MyObject": '{"MyKey":"MyValue"}', "MyArray": "[1,2,3]"}]
+    line = (
+        'abc,123,"This string contains commas, a double quote (""), and a newline (\n)",'
+        '{""MyKey"":""MyValue""},"[1,2,3]"\n'
+    )
+    items = csv(
+        s3,
+        line,
+        CSVHeaderLocation="GIVEN",
+        CSVHeaders=["MyLetters", "MyNumbers", "MyString", "MyObject", "MyArray"],
+    )
+    assert items == [
+        {
+            "MyLetters": "abc",
+            "MyNumbers": "123",
+            "MyString": 'This string contains commas, a double quote ("), and a newline (\n)',
+            "MyObject": '{"MyKey":"MyValue"}',
+            "MyArray": "[1,2,3]",
+        }
+    ]
 
 
 def test_csv_backslash_escapes(s3: FakeBackend) -> None:
     """Backslashes escape backslashes, quotes and the delimiter; before any other character it is removed."""
-    items = csv(s3, 'path,size\nC:\\\\Program Files\\\\MyApp.exe,6534512\na\\,b,\\x\n')
-    assert items == [{"path": "C:\\Program Files\\MyApp.exe", "size": "6534512"},
-                     {"path": "a,b", "size": "x"}]
+    items = csv(s3, "path,size\nC:\\\\Program Files\\\\MyApp.exe,6534512\na\\,b,\\x\n")
+    assert items == [
+        {"path": "C:\\Program Files\\MyApp.exe", "size": "6534512"},
+        {"path": "a,b", "size": "x"},
+    ]
 
 
 def test_csv_fewer_fields_get_empty_strings(s3: FakeBackend) -> None:
-    """"If the number of fields in a row is less than the header, Step Functions provides empty strings"."""
+    """ "If the number of fields in a row is less than the header, Step Functions provides empty strings"."""
     assert csv(s3, "a,b,c\n1\n") == [{"a": "1", "b": "", "c": ""}]
 
 
 def test_csv_extra_fields_are_skipped(s3: FakeBackend) -> None:
-    """"If the number of fields in a row is more than the header, Step Functions skips the additional"."""
+    """ "If the number of fields in a row is more than the header, Step Functions skips the additional"."""
     assert csv(s3, "a,b\n1,2,3,4\n") == [{"a": "1", "b": "2"}]
 
 
-@pytest.mark.parametrize(("name", "char"), [("PIPE", "|"), ("SEMICOLON", ";"), ("SPACE", " "), ("TAB", "\t"),
-                                            ("COMMA", ",")])
+@pytest.mark.parametrize(
+    ("name", "char"), [("PIPE", "|"), ("SEMICOLON", ";"), ("SPACE", " "), ("TAB", "\t"), ("COMMA", ",")]
+)
 def test_csv_delimiters(s3: FakeBackend, name: str, char: str) -> None:
     """CSVDelimiter accepts COMMA (default), PIPE, SEMICOLON, SPACE, TAB."""
-    body = f"a{char}b\n1{char}\"x{char}y\"\n"
+    body = f'a{char}b\n1{char}"x{char}y"\n'
     assert csv(s3, body, CSVDelimiter=name) == [{"a": "1", "b": f"x{char}y"}]
 
 
@@ -177,8 +193,11 @@ def test_csv_is_streamed_not_read_whole(s3: FakeBackend, monkeypatch: pytest.Mon
         return data
 
     monkeypatch.setattr(StreamingBody, "read", spy)
-    reader = {"Resource": GET_OBJECT, "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW"},
-              "Parameters": {"Bucket": BUCKET, "Key": "big.csv"}}
+    reader = {
+        "Resource": GET_OBJECT,
+        "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW"},
+        "Parameters": {"Bucket": BUCKET, "Key": "big.csv"},
+    }
     items = read_items(reader, s3)
     assert next(items) == {"n": "0", "pad": "x" * 50}
     assert -1 not in reads and sum(reads) < 1_000_000
@@ -187,8 +206,11 @@ def test_csv_is_streamed_not_read_whole(s3: FakeBackend, monkeypatch: pytest.Mon
 
 def test_missing_object_fails_before_iteration(s3: FakeBackend) -> None:
     """A failed GetObject fails the Map with States.ItemReaderFailed, at once."""
-    reader = {"Resource": GET_OBJECT, "ReaderConfig": {"InputType": "CSV"},
-              "Parameters": {"Bucket": BUCKET, "Key": "missing.csv"}}
+    reader = {
+        "Resource": GET_OBJECT,
+        "ReaderConfig": {"InputType": "CSV"},
+        "Parameters": {"Bucket": BUCKET, "Key": "missing.csv"},
+    }
     with pytest.raises(StatesError) as err:
         read_items(reader, s3)
     assert err.value.error == "States.ItemReaderFailed"
@@ -198,8 +220,11 @@ def test_missing_object_fails_before_iteration(s3: FakeBackend) -> None:
 def test_arguments_are_accepted_for_jsonata_states(s3: FakeBackend) -> None:
     """For JSONata states, Parameters is replaced with Arguments."""
     put(s3, "d.csv", "a\n1\n")
-    reader = {"Resource": GET_OBJECT, "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW"},
-              "Arguments": {"Bucket": BUCKET, "Key": "d.csv"}}
+    reader = {
+        "Resource": GET_OBJECT,
+        "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW"},
+        "Arguments": {"Bucket": BUCKET, "Key": "d.csv"},
+    }
     assert list(read_items(reader, s3)) == [{"a": "1"}]
 
 
@@ -217,6 +242,7 @@ def test_parquet_is_reported_as_unsupported(s3: FakeBackend) -> None:
 
 
 # ------------------------------------------------------------------------------------------ JSON / JSONL
+
 
 def test_json_array_items(s3: FakeBackend) -> None:
     """A JSON file holding an array: one item per element, any JSON type."""
@@ -254,7 +280,9 @@ def test_json_items_pointer_selects_nested_array(s3: FakeBackend) -> None:
     """ItemsPointer selects the node holding the items (e.g. /inventory/products/featured)."""
     put(s3, "n.json", json.dumps({"inventory": {"products": {"featured": [{"id": 1}, {"id": 2}]}}}))
     assert read(s3, "n.json", InputType="JSON", ItemsPointer="/inventory/products/featured") == [
-        {"id": 1}, {"id": 2}]
+        {"id": 1},
+        {"id": 2},
+    ]
 
 
 def test_jsonl_one_item_per_line(s3: FakeBackend) -> None:
@@ -290,19 +318,28 @@ def test_version_id_selects_the_object_version(s3: FakeBackend) -> None:
     client.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
     first = client.put_object(Bucket=BUCKET, Key="v.csv", Body=b"a\nold\n")["VersionId"]
     client.put_object(Bucket=BUCKET, Key="v.csv", Body=b"a\nnew\n")
-    reader = {"Resource": GET_OBJECT, "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW"},
-              "Parameters": {"Bucket": BUCKET, "Key": "v.csv", "VersionId": first}}
+    reader = {
+        "Resource": GET_OBJECT,
+        "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW"},
+        "Parameters": {"Bucket": BUCKET, "Key": "v.csv", "VersionId": first},
+    }
     assert list(read_items(reader, s3)) == [{"a": "old"}]
 
 
-@pytest.mark.parametrize(("key", "body", "config"), [
-    ("big.csv", "a,b\n1," + "x" * (8 * 1024 * 1024 + 1) + "\n",
-     {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW"}),
-    ("big.jsonl", '{"a": "' + "x" * (8 * 1024 * 1024) + '"}\n', {"InputType": "JSONL"}),
-    ("big.json", '[1, "' + "x" * (8 * 1024 * 1024 + 10) + '"]', {"InputType": "JSON"}),
-])
+@pytest.mark.parametrize(
+    ("key", "body", "config"),
+    [
+        (
+            "big.csv",
+            "a,b\n1," + "x" * (8 * 1024 * 1024 + 1) + "\n",
+            {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW"},
+        ),
+        ("big.jsonl", '{"a": "' + "x" * (8 * 1024 * 1024) + '"}\n', {"InputType": "JSONL"}),
+        ("big.json", '[1, "' + "x" * (8 * 1024 * 1024 + 10) + '"]', {"InputType": "JSON"}),
+    ],
+)
 def test_items_over_8_mb_fail(s3: FakeBackend, key: str, body: str, config: dict[str, Any]) -> None:
-    """"Step Functions supports reading an item of up to 8 MB" from CSV, JSON or JSON Lines files."""
+    """ "Step Functions supports reading an item of up to 8 MB" from CSV, JSON or JSON Lines files."""
     put(s3, key, body)
     with pytest.raises(StatesError) as err:
         read(s3, key, **config)
@@ -317,18 +354,34 @@ def test_json_element_of_several_megabytes_decodes(s3: FakeBackend) -> None:
 
 # ------------------------------------------------------------------------------ manifests, listing
 
+
 def test_s3_inventory_manifest_reads_gzipped_csv_with_schema_headers(s3: FakeBackend) -> None:
     """S3 inventory: manifest.json's fileSchema names the columns of its CSV(.gz) data files."""
-    data = '"src","csvDataset/titles.csv","3399671","2022-11-16T00:29:32.000Z"\n' \
-           '"src","img/a.jpg","27034","2022-11-15T20:02:16.000Z"\n'
+    data = (
+        '"src","csvDataset/titles.csv","3399671","2022-11-16T00:29:32.000Z"\n'
+        '"src","img/a.jpg","27034","2022-11-15T20:02:16.000Z"\n'
+    )
     put(s3, "inv/data/1.csv.gz", gzip.compress(data.encode()))
-    put(s3, "inv/manifest.json", json.dumps({
-        "sourceBucket": "src", "destinationBucket": f"arn:aws:s3:::{BUCKET}", "fileFormat": "CSV",
-        "fileSchema": "Bucket, Key, Size, LastModifiedDate",
-        "files": [{"key": "inv/data/1.csv.gz", "size": 1}]}))
+    put(
+        s3,
+        "inv/manifest.json",
+        json.dumps(
+            {
+                "sourceBucket": "src",
+                "destinationBucket": f"arn:aws:s3:::{BUCKET}",
+                "fileFormat": "CSV",
+                "fileSchema": "Bucket, Key, Size, LastModifiedDate",
+                "files": [{"key": "inv/data/1.csv.gz", "size": 1}],
+            }
+        ),
+    )
     items = read(s3, "inv/manifest.json", InputType="MANIFEST")
-    assert items[0] == {"Bucket": "src", "Key": "csvDataset/titles.csv", "Size": "3399671",
-                        "LastModifiedDate": "2022-11-16T00:29:32.000Z"}
+    assert items[0] == {
+        "Bucket": "src",
+        "Key": "csvDataset/titles.csv",
+        "Size": "3399671",
+        "LastModifiedDate": "2022-11-16T00:29:32.000Z",
+    }
     assert len(items) == 2
 
 
@@ -337,8 +390,14 @@ def test_athena_manifest_reads_each_listed_file(s3: FakeBackend) -> None:
     put(s3, "out/f1", "1,a\n")
     put(s3, "out/f2", "2,b\n")
     put(s3, "out/q-manifest.csv", f"s3://{BUCKET}/out/f1\ns3://{BUCKET}/out/f2\n")
-    items = read(s3, "out/q-manifest.csv", ManifestType="ATHENA_DATA", InputType="CSV",
-                 CSVHeaderLocation="GIVEN", CSVHeaders=["n", "s"])
+    items = read(
+        s3,
+        "out/q-manifest.csv",
+        ManifestType="ATHENA_DATA",
+        InputType="CSV",
+        CSVHeaderLocation="GIVEN",
+        CSVHeaders=["n", "s"],
+    )
     assert items == [{"n": "1", "s": "a"}, {"n": "2", "s": "b"}]
 
 
@@ -367,9 +426,11 @@ def test_list_objects_v2_load_and_flatten_reads_the_objects(s3: FakeBackend) -> 
     """Transformation LOAD_AND_FLATTEN: items are the rows of the listed objects, not their metadata."""
     put(s3, "f/1.jsonl", '{"a": 1}\n')
     put(s3, "f/2.jsonl", '{"a": 2}\n{"a": 3}\n')
-    reader = {"Resource": LIST_OBJECTS_V2,
-              "ReaderConfig": {"InputType": "JSONL", "Transformation": "LOAD_AND_FLATTEN"},
-              "Parameters": {"Bucket": BUCKET, "Prefix": "f/"}}
+    reader = {
+        "Resource": LIST_OBJECTS_V2,
+        "ReaderConfig": {"InputType": "JSONL", "Transformation": "LOAD_AND_FLATTEN"},
+        "Parameters": {"Bucket": BUCKET, "Prefix": "f/"},
+    }
     assert list(read_items(reader, s3)) == [{"a": 1}, {"a": 2}, {"a": 3}]
 
 
@@ -381,6 +442,7 @@ def test_list_objects_missing_bucket_fails(s3: FakeBackend) -> None:
 
 # ------------------------------------------------------------------------------ CSV parser properties
 
+
 def _parse(text: str, delimiter: str = ",") -> list[list[str]]:
     from workflow.engine.item_reader import _split_records
 
@@ -391,8 +453,10 @@ _FIELD = st.text(alphabet=st.sampled_from(list('ab ,;|"\t\n\r\u00e9x1')), max_si
 
 
 @settings(max_examples=300, deadline=None)
-@given(rows=st.lists(st.lists(_FIELD, min_size=2, max_size=5), min_size=1, max_size=6),
-       delimiter=st.sampled_from([",", ";", "|", "\t", " "]))
+@given(
+    rows=st.lists(st.lists(_FIELD, min_size=2, max_size=5), min_size=1, max_size=6),
+    delimiter=st.sampled_from([",", ";", "|", "\t", " "]),
+)
 def test_csv_reads_back_what_rfc4180_writers_produce(rows: list[list[str]], delimiter: str) -> None:
     """Files written by standard CSV writers (quoted fields, doubled quotes, embedded newlines) read back
     field for field, whatever the delimiter: "strings enclosed by double quotation marks can contain

@@ -63,8 +63,10 @@ def test_is_jsonata_expression_syntax_aws(value: Any, result: bool) -> None:
         ("{% $states.input.items[$ > 3] %}", [4, 5]),
         ("{% $count($states.input.items) %}", 5),
         ("{% 'Hello ' & $states.input.title %}", "Hello Doc"),
-        ("{% {'t': $states.input.title, 'n': null, 'l': [1, 'a']} %}",
-         {"t": "Doc", "n": None, "l": [1, "a"]}),
+        (
+            "{% {'t': $states.input.title, 'n': null, 'l': [1, 'a']} %}",
+            {"t": "Doc", "n": None, "l": [1, "a"]},
+        ),
         ("{% $partition($states.input.items, 2) %}", [[1, 2], [3, 4], [5]]),
         ("{% $range(0, 10, 2) %}", [0, 2, 4, 6, 8, 10]),
         ("{% $range(3, 1, -1) %}", [3, 2, 1]),
@@ -162,9 +164,11 @@ def test_input_is_not_modified() -> None:
 
 def test_concurrent_evaluation_is_isolated() -> None:
     """Map iterations run on threads and share compiled expressions; bindings must not leak."""
+
     def run(i: int) -> Any:
-        return evaluate_expression("{% $states.input.v * 2 + $k %}", states={"input": {"v": i}},
-                                   variables={"k": i})
+        return evaluate_expression(
+            "{% $states.input.v * 2 + $k %}", states={"input": {"v": i}}, variables={"k": i}
+        )
 
     with ThreadPoolExecutor(8) as pool:
         results = list(pool.map(run, range(400)))

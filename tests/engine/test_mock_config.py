@@ -16,10 +16,15 @@ from workflow.engine.mock_config import MockConfig, split_test_case
 HELLO = {"StatusCode": 200, "Payload": {"StatusCode": 200, "body": "Hello from Lambda!"}}
 NOT_READY = {"Error": "Lambda.ResourceNotReadyException", "Cause": "Lambda resource is not ready."}
 DOC_EXAMPLE: dict[str, Any] = {
-    "StateMachines": {"LambdaSQSIntegration": {"TestCases": {
-        "HappyPath": {"LambdaState": "MockedLambdaSuccess", "SQSState": "MockedSQSSuccess"},
-        "RetryPath": {"LambdaState": "MockedLambdaRetry", "SQSState": "MockedSQSSuccess"},
-        "HybridPath": {"LambdaState": "MockedLambdaSuccess"}}}},
+    "StateMachines": {
+        "LambdaSQSIntegration": {
+            "TestCases": {
+                "HappyPath": {"LambdaState": "MockedLambdaSuccess", "SQSState": "MockedSQSSuccess"},
+                "RetryPath": {"LambdaState": "MockedLambdaRetry", "SQSState": "MockedSQSSuccess"},
+                "HybridPath": {"LambdaState": "MockedLambdaSuccess"},
+            }
+        }
+    },
     "MockedResponses": {
         "MockedLambdaSuccess": {"0": {"Return": HELLO}},
         "LambdaMockedResourceNotReady": {"0": {"Throw": NOT_READY}},
@@ -27,7 +32,8 @@ DOC_EXAMPLE: dict[str, Any] = {
         "MockedLambdaRetry": {
             "0": {"Throw": NOT_READY},
             "1-2": {"Throw": {"Error": "Lambda.TimeoutException", "Cause": "Lambda timed out."}},
-            "3": {"Return": HELLO}},
+            "3": {"Return": HELLO},
+        },
     },
 }
 SM = "LambdaSQSIntegration"
@@ -48,8 +54,12 @@ def test_return_response_for_first_invocation(config: MockConfig) -> None:
 def test_ranges_cover_consecutive_retry_attempts(config: MockConfig) -> None:
     """RetryPath: "0" throws, "1-2" (inclusive) throw Lambda.TimeoutException, "3" returns."""
     errors = [config.response_for(SM, "RetryPath", "LambdaState", n) for n in range(4)]
-    assert [r.error for r in errors if r] == ["Lambda.ResourceNotReadyException", "Lambda.TimeoutException",
-                                              "Lambda.TimeoutException", None]
+    assert [r.error for r in errors if r] == [
+        "Lambda.ResourceNotReadyException",
+        "Lambda.TimeoutException",
+        "Lambda.TimeoutException",
+        None,
+    ]
     assert errors[3] is not None and errors[3].value["StatusCode"] == 200
 
 
@@ -70,7 +80,7 @@ def test_unmocked_state_calls_the_real_service(config: MockConfig) -> None:
 
 
 def test_invocation_past_the_defined_responses_fails_the_execution(config: MockConfig) -> None:
-    """"If you do not specify a mocked response for a specific retry attempt ... the execution will fail"."""
+    """ "If you do not specify a mocked response for a specific retry attempt ... the execution will fail"."""
     with pytest.raises(StatesError) as err:
         config.response_for(SM, "HappyPath", "LambdaState", 1)
     assert err.value.error == "States.Runtime"
@@ -112,15 +122,18 @@ def test_from_environment_prefers_sfn_mock_config(tmp_path: Path, monkeypatch: p
     assert MockConfig.from_environment(tmp_path / "nowhere") is None
 
 
-@pytest.mark.parametrize(("responses", "message"), [
-    ({"R": {"0": {"Return": 1, "Throw": {"Error": "E", "Cause": "c"}}}}, "exactly one field"),
-    ({"R": {"0": {}}}, "exactly one field"),
-    ({"R": {"x": {"Return": 1}}}, "not an invocation number"),
-    ({"R": {"3-1": {"Return": 1}}}, "ends before it starts"),
-    ({"R": {"0-2": {"Return": 1}, "2": {"Return": 2}}}, "defined twice"),
-    ({"R": {"0": {"Throw": {"Cause": "no error"}}}}, "string Error"),
-    ({"R": {}}, "non-empty"),
-])
+@pytest.mark.parametrize(
+    ("responses", "message"),
+    [
+        ({"R": {"0": {"Return": 1, "Throw": {"Error": "E", "Cause": "c"}}}}, "exactly one field"),
+        ({"R": {"0": {}}}, "exactly one field"),
+        ({"R": {"x": {"Return": 1}}}, "not an invocation number"),
+        ({"R": {"3-1": {"Return": 1}}}, "ends before it starts"),
+        ({"R": {"0-2": {"Return": 1}, "2": {"Return": 2}}}, "defined twice"),
+        ({"R": {"0": {"Throw": {"Cause": "no error"}}}}, "string Error"),
+        ({"R": {}}, "non-empty"),
+    ],
+)
 def test_malformed_responses_are_rejected(responses: dict[str, Any], message: str) -> None:
     """A response "must contain a single field named Return or Throw"; Throw holds Error and Cause strings."""
     with pytest.raises(ValueError, match=message):
@@ -129,12 +142,17 @@ def test_malformed_responses_are_rejected(responses: dict[str, Any], message: st
 
 def test_test_case_naming_an_undefined_response_is_rejected() -> None:
     with pytest.raises(ValueError, match="does not define"):
-        MockConfig.load({"StateMachines": {"S": {"TestCases": {"C": {"T": "Missing"}}}},
-                         "MockedResponses": {}})
+        MockConfig.load(
+            {"StateMachines": {"S": {"TestCases": {"C": {"T": "Missing"}}}}, "MockedResponses": {}}
+        )
 
 
 def test_null_return_value_is_a_valid_result() -> None:
-    config = MockConfig.load({"StateMachines": {"S": {"TestCases": {"C": {"T": "R"}}}},
-                              "MockedResponses": {"R": {"0": {"Return": None}}}})
+    config = MockConfig.load(
+        {
+            "StateMachines": {"S": {"TestCases": {"C": {"T": "R"}}}},
+            "MockedResponses": {"R": {"0": {"Return": None}}},
+        }
+    )
     response = config.response_for("S", "C", "T", 0)
     assert response is not None and response.raise_if_error() is None and not response.is_error

@@ -137,7 +137,8 @@ def test_undefined_variable_is_path_not_found() -> None:
 
 
 @pytest.mark.parametrize(
-    "path", ["", "foo", "$.", "$[", "$.a[", "$.a[?(@.x > )]", "$.a[1:2:0]", "$..", "$.a.length()"])
+    "path", ["", "foo", "$.", "$[", "$.a[", "$.a[?(@.x > )]", "$.a[1:2:0]", "$..", "$.a.length()"]
+)
 def test_malformed_paths_are_syntax_errors(path: str) -> None:
     assert not is_valid_path(path)
     with pytest.raises(PathSyntaxError):
@@ -145,12 +146,14 @@ def test_malformed_paths_are_syntax_errors(path: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("path", "valid"), [("$.a", True), ("$$.Execution.Id", True), ("$v.a", True), (5, False)])
+    ("path", "valid"), [("$.a", True), ("$$.Execution.Id", True), ("$v.a", True), (5, False)]
+)
 def test_is_valid_path(path: Any, valid: bool) -> None:
     assert is_valid_path(path) is valid
 
 
 # ----- InputPath / OutputPath ("InputPath" and "OutputPath" sections)
+
 
 def test_input_path_absent_passes_whole_input() -> None:
     assert apply_input_path(DATA, MISSING) is DATA
@@ -181,6 +184,7 @@ def test_input_path_not_found_raises() -> None:
 
 
 # ----- ResultPath ("Specifying state output using ResultPath")
+
 
 def test_result_path_absent_replaces_input_with_result() -> None:
     assert apply_result_path({"a": 1}, {"r": 2}) == {"r": 2}
@@ -256,10 +260,14 @@ _json = st.recursive(
 
 
 @settings(max_examples=60, deadline=None)
-@given(state_input=st.dictionaries(_names, _json, max_size=4), keys=st.lists(_names, min_size=1, max_size=3),
-       result=_json)
-def test_result_path_then_reading_it_back_gives_the_result(state_input: dict[str, Any], keys: list[str],
-                                                          result: Any) -> None:
+@given(
+    state_input=st.dictionaries(_names, _json, max_size=4),
+    keys=st.lists(_names, min_size=1, max_size=3),
+    result=_json,
+)
+def test_result_path_then_reading_it_back_gives_the_result(
+    state_input: dict[str, Any], keys: list[str], result: Any
+) -> None:
     """Whatever ResultPath "$.k1.k2" writes, the same path reads back (when the path can be applied)."""
     path = "$." + ".".join(keys)
     try:

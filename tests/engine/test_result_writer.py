@@ -27,13 +27,18 @@ T0 = datetime(2025, 2, 4, 1, 49, 50, 99_000, tzinfo=UTC)
 def child(i: int, status: str = "SUCCEEDED", output: Any = None, **kw: Any) -> ChildResult:
     name = f"child-{i}"
     return ChildResult(
-        execution_arn=f"arn:aws:states:us-east-1:123456789012:execution:csv-etl/Rows:{name}", name=name,
-        state_machine_arn="arn:aws:states:us-east-1:123456789012:stateMachine:csv-etl/Rows", status=status,
+        execution_arn=f"arn:aws:states:us-east-1:123456789012:execution:csv-etl/Rows:{name}",
+        name=name,
+        state_machine_arn="arn:aws:states:us-east-1:123456789012:stateMachine:csv-etl/Rows",
+        status=status,
         input=json.dumps({"Items": [i]}),
         output=None if status != "SUCCEEDED" else json.dumps(output or {"i": i}),
         error=kw.pop("error", "Boom" if status == "FAILED" else None),
         cause=kw.pop("cause", "it broke" if status == "FAILED" else None),
-        start_date=T0, stop_date=None if status == "PENDING" else T0 + timedelta(milliseconds=64), **kw)
+        start_date=T0,
+        stop_date=None if status == "PENDING" else T0 + timedelta(milliseconds=64),
+        **kw,
+    )
 
 
 @pytest.fixture
@@ -95,26 +100,39 @@ def test_only_statuses_with_results_get_files(s3: FakeBackend) -> None:
 def test_succeeded_record_shape(s3: FakeBackend) -> None:
     """A SUCCEEDED record: ExecutionArn, Input, InputDetails, Name, Output (a JSON string), OutputDetails,
     RedriveCount, RedriveStatus, RedriveStatusReason, StartDate, StateMachineArn, Status, StopDate."""
-    details = write_results(s3, bucket=BUCKET, prefix="p", map_run_arn=MAP_RUN,
-                            children=[child(7, output=[{"customer_id": "145538"}])])
+    details = write_results(
+        s3,
+        bucket=BUCKET,
+        prefix="p",
+        map_run_arn=MAP_RUN,
+        children=[child(7, output=[{"customer_id": "145538"}])],
+    )
     files = get_json(s3, details["Key"])["ResultFiles"]
     [record] = get_json(s3, files["SUCCEEDED"][0]["Key"])
     assert record == {
         "ExecutionArn": "arn:aws:states:us-east-1:123456789012:execution:csv-etl/Rows:child-7",
-        "Input": '{"Items": [7]}', "InputDetails": {"Included": True}, "Name": "child-7",
-        "Output": '[{"customer_id": "145538"}]', "OutputDetails": {"Included": True},
-        "RedriveCount": 0, "RedriveStatus": "NOT_REDRIVABLE",
+        "Input": '{"Items": [7]}',
+        "InputDetails": {"Included": True},
+        "Name": "child-7",
+        "Output": '[{"customer_id": "145538"}]',
+        "OutputDetails": {"Included": True},
+        "RedriveCount": 0,
+        "RedriveStatus": "NOT_REDRIVABLE",
         "RedriveStatusReason": "Execution is SUCCEEDED and cannot be redriven",
         "StartDate": "2025-02-04T01:49:50.099Z",
         "StateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:csv-etl/Rows",
-        "Status": "SUCCEEDED", "StopDate": "2025-02-04T01:49:50.163Z"}
+        "Status": "SUCCEEDED",
+        "StopDate": "2025-02-04T01:49:50.163Z",
+    }
 
 
 def test_failed_timed_out_and_aborted_go_to_failed_with_error_and_cause(s3: FakeBackend) -> None:
     """FAILED_n.json holds "all failed, timed out, and aborted child workflow executions"."""
-    children = [child(1, "FAILED", error="Writer.Throttled", cause="slow down", redrive_status="REDRIVABLE"),
-                child(2, "TIMED_OUT", error="States.Timeout", cause=""),
-                child(3, "ABORTED", error=None, cause=None)]
+    children = [
+        child(1, "FAILED", error="Writer.Throttled", cause="slow down", redrive_status="REDRIVABLE"),
+        child(2, "TIMED_OUT", error="States.Timeout", cause=""),
+        child(3, "ABORTED", error=None, cause=None),
+    ]
     details = write_results(s3, bucket=BUCKET, prefix="p", map_run_arn=MAP_RUN, children=children)
     records = get_json(s3, get_json(s3, details["Key"])["ResultFiles"]["FAILED"][0]["Key"])
     assert [r["Status"] for r in records] == ["FAILED", "TIMED_OUT", "ABORTED"]
@@ -133,8 +151,9 @@ def test_pending_items_are_recorded(s3: FakeBackend) -> None:
 def test_files_split_past_the_size_limit_with_increasing_index(s3: FakeBackend) -> None:
     """Past the per-file limit (5 GB on AWS) "Step Functions creates another file ... SUCCEEDED_1.json"."""
     children = [child(i, output={"pad": "x" * 200}) for i in range(12)]
-    details = write_results(s3, bucket=BUCKET, prefix="p", map_run_arn=MAP_RUN, children=children,
-                            max_file_bytes=2000)
+    details = write_results(
+        s3, bucket=BUCKET, prefix="p", map_run_arn=MAP_RUN, children=children, max_file_bytes=2000
+    )
     files = get_json(s3, details["Key"])["ResultFiles"]["SUCCEEDED"]
     assert len(files) > 1
     assert [f["Key"] for f in files] == [f"p/{RUN_ID}/SUCCEEDED_{n}.json" for n in range(len(files))]
@@ -146,8 +165,9 @@ def test_files_split_past_the_size_limit_with_increasing_index(s3: FakeBackend) 
 def test_missing_bucket_is_result_writer_failed(s3: FakeBackend) -> None:
     """A bucket Step Functions cannot write to fails the state with States.ResultWriterFailed."""
     with pytest.raises(StatesError) as err:
-        write_results(s3, bucket="no-such-results-bucket", prefix="p", map_run_arn=MAP_RUN,
-                      children=[child(0)])
+        write_results(
+            s3, bucket="no-such-results-bucket", prefix="p", map_run_arn=MAP_RUN, children=[child(0)]
+        )
     assert err.value.error == "States.ResultWriterFailed"
     assert "no-such-results-bucket" in err.value.cause
 
@@ -159,8 +179,14 @@ def test_no_children_still_writes_the_manifest(s3: FakeBackend) -> None:
 
 def test_jsonl_output_type_writes_json_lines(s3: FakeBackend) -> None:
     """WriterConfig OutputType JSONL "formats the results as JSON Lines"."""
-    details = write_results(s3, bucket=BUCKET, prefix="p", map_run_arn=MAP_RUN, children=[child(0), child(1)],
-                            writer_config={"OutputType": "JSONL", "Transformation": "COMPACT"})
+    details = write_results(
+        s3,
+        bucket=BUCKET,
+        prefix="p",
+        map_run_arn=MAP_RUN,
+        children=[child(0), child(1)],
+        writer_config={"OutputType": "JSONL", "Transformation": "COMPACT"},
+    )
     [entry] = get_json(s3, details["Key"])["ResultFiles"]["SUCCEEDED"]
     body = s3.client("s3").get_object(Bucket=BUCKET, Key=entry["Key"])["Body"].read().decode()
     assert [json.loads(line) for line in body.splitlines()] == [{"i": 0}, {"i": 1}]

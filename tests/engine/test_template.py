@@ -59,23 +59,36 @@ def test_whole_input_with_dollar() -> None:
 
 
 def test_context_object_fields_aws_context_object() -> None:
-    context = {"Execution": {"Name": "e1"}, "Map": {"Item": {"Index": 0, "Value": {"a": "1"}}},
-               "Task": {"Token": "tok"}}
-    template = {"index.$": "$$.Map.Item.Index", "row.$": "$$.Map.Item.Value", "taskToken.$": "$$.Task.Token",
-                "execution.$": "$$.Execution.Name"}
+    context = {
+        "Execution": {"Name": "e1"},
+        "Map": {"Item": {"Index": 0, "Value": {"a": "1"}}},
+        "Task": {"Token": "tok"},
+    }
+    template = {
+        "index.$": "$$.Map.Item.Index",
+        "row.$": "$$.Map.Item.Value",
+        "taskToken.$": "$$.Task.Token",
+        "execution.$": "$$.Execution.Name",
+    }
     assert evaluate_template(template, {}, context=context) == {
-        "index": 0, "row": {"a": "1"}, "taskToken": "tok", "execution": "e1"}
+        "index": 0,
+        "row": {"a": "1"},
+        "taskToken": "tok",
+        "execution": "e1",
+    }
 
 
 def test_variables_in_jsonpath_templates_aws_variables() -> None:
-    out = evaluate_template({"x.$": "$count", "y.$": "$user.name"}, {},
-                            variables={"count": 2, "user": {"name": "Ana"}})
+    out = evaluate_template(
+        {"x.$": "$count", "y.$": "$user.name"}, {}, variables={"count": 2, "user": {"name": "Ana"}}
+    )
     assert out == {"x": 2, "y": "Ana"}
 
 
 def test_intrinsic_function_values() -> None:
-    out = evaluate_template({"greeting.$": "States.Format('Hi {}', $.product.sku)",
-                             "id.$": "States.Array($.product.sku)"}, INPUT)
+    out = evaluate_template(
+        {"greeting.$": "States.Format('Hi {}', $.product.sku)", "id.$": "States.Array($.product.sku)"}, INPUT
+    )
     assert out == {"greeting": "Hi 2317", "id": ["2317"]}
 
 
@@ -88,7 +101,8 @@ def test_missing_path_raises_the_callers_error_with_aws_like_cause() -> None:
         evaluate_template({"x.$": "$.x"}, {"a": 1}, error=errors.PARAMETER_PATH_FAILURE)
     assert info.value.error == errors.PARAMETER_PATH_FAILURE
     assert info.value.cause == (
-        "The JSONPath '$.x' specified for the field 'x.$' could not be found in the input '{\"a\":1}'")
+        "The JSONPath '$.x' specified for the field 'x.$' could not be found in the input '{\"a\":1}'"
+    )
 
 
 def test_missing_path_default_error_is_runtime() -> None:
@@ -115,8 +129,9 @@ def test_value_that_is_neither_path_nor_intrinsic_fails() -> None:
 
 def test_intrinsic_failure_keeps_its_own_error_name() -> None:
     with pytest.raises(StatesError) as info:
-        evaluate_template({"x.$": "States.ArrayLength($.product)"}, INPUT,
-                          error=errors.PARAMETER_PATH_FAILURE)
+        evaluate_template(
+            {"x.$": "States.ArrayLength($.product)"}, INPUT, error=errors.PARAMETER_PATH_FAILURE
+        )
     assert info.value.error == errors.INTRINSIC_FAILURE
 
 
@@ -135,12 +150,21 @@ def test_project_definition_templates_evaluate() -> None:
     subs.update({name: name for name in placeholder_names() - subs.keys()})
     definition = load_definition(subs)
     configure = evaluate_template(definition["States"]["Configure"]["Parameters"], {})
-    assert configure == {"maxItemsPerBatch": 500, "maxInputBytesPerBatch": 131072, "maxConcurrency": 10,
-                         "toleratedFailurePercentage": 0}
+    assert configure == {
+        "maxItemsPerBatch": 500,
+        "maxInputBytesPerBatch": 131072,
+        "maxConcurrency": 10,
+        "toleratedFailurePercentage": 0,
+    }
     writer = definition["States"]["ProcessRows"]["ResultWriter"]["Parameters"]
     assert evaluate_template(writer, {}, context={"Execution": {"Name": "n1"}}) == {
-        "Bucket": "csv-etl-data", "Prefix": "results/n1"}
+        "Bucket": "csv-etl-data",
+        "Prefix": "results/n1",
+    }
     batch_input = definition["States"]["ProcessRows"]["ItemBatcher"]["BatchInput"]
     event = {"detail": {"bucket": {"name": "b"}, "object": {"key": "incoming/x.csv"}}}
     assert evaluate_template(batch_input, event, context={"Execution": {"Name": "n1"}}) == {
-        "bucket": "b", "key": "incoming/x.csv", "execution": "n1"}
+        "bucket": "b",
+        "key": "incoming/x.csv",
+        "execution": "n1",
+    }

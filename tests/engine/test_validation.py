@@ -41,8 +41,9 @@ def codes(definition: Any, severity: str = "ERROR") -> list[tuple[str, str]]:
     return [(d["code"], d["location"]) for d in validate_definition(definition, severity=severity)]
 
 
-def assert_invalid(definition: Any, code: str = "SCHEMA_VALIDATION_FAILED",
-                   location: str | None = None) -> None:
+def assert_invalid(
+    definition: Any, code: str = "SCHEMA_VALIDATION_FAILED", location: str | None = None
+) -> None:
     found = codes(definition)
     assert any(c == code and (location is None or loc == location) for c, loc in found), found
 
@@ -52,6 +53,7 @@ def assert_valid(definition: Any) -> None:
 
 
 # ----------------------------------------------------------------------------- the project's definition
+
 
 def test_project_definition_is_valid_after_substitution() -> None:
     subs = local_substitutions(PipelineConfig())
@@ -64,6 +66,7 @@ def test_project_definition_text_with_placeholders_is_valid() -> None:
 
 
 # ------------------------------------------------------------------------------------ document level
+
 
 def test_valid_minimal_definitions() -> None:
     assert_valid(BASE)
@@ -91,12 +94,24 @@ def test_start_at_must_name_a_state() -> None:
     doc = copy.deepcopy(BASE)
     doc["StartAt"] = "Nope"
     assert validate_definition(doc) == [
-        {"severity": "ERROR", "code": "MISSING_TRANSITION_TARGET", "message": "Missing 'Next' target: Nope",
-         "location": "/StartAt"},
-        {"severity": "ERROR", "code": "MISSING_TRANSITION_TARGET",
-         "message": 'State "First" is not reachable.', "location": "/States/First"},
-        {"severity": "ERROR", "code": "MISSING_TRANSITION_TARGET",
-         "message": 'State "Last" is not reachable.', "location": "/States/Last"},
+        {
+            "severity": "ERROR",
+            "code": "MISSING_TRANSITION_TARGET",
+            "message": "Missing 'Next' target: Nope",
+            "location": "/StartAt",
+        },
+        {
+            "severity": "ERROR",
+            "code": "MISSING_TRANSITION_TARGET",
+            "message": 'State "First" is not reachable.',
+            "location": "/States/First",
+        },
+        {
+            "severity": "ERROR",
+            "code": "MISSING_TRANSITION_TARGET",
+            "message": 'State "Last" is not reachable.',
+            "location": "/States/Last",
+        },
     ]
 
 
@@ -113,25 +128,32 @@ def test_unknown_top_level_field() -> None:
 
 
 def test_top_level_optional_fields_are_accepted() -> None:
-    assert_valid({**BASE, "Comment": "c", "Version": "1.0", "TimeoutSeconds": 60,
-                  "QueryLanguage": "JSONPath"})
+    assert_valid(
+        {**BASE, "Comment": "c", "Version": "1.0", "TimeoutSeconds": 60, "QueryLanguage": "JSONPath"}
+    )
 
 
-@pytest.mark.parametrize(("field", "value"), [("TimeoutSeconds", 0), ("TimeoutSeconds", "60"),
-                                              ("QueryLanguage", "XPath"), ("Version", 1)])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("TimeoutSeconds", 0), ("TimeoutSeconds", "60"), ("QueryLanguage", "XPath"), ("Version", 1)],
+)
 def test_bad_top_level_values(field: str, value: Any) -> None:
     assert_invalid({**BASE, field: value}, location=f"/{field}")
 
 
 def test_duplicate_state_names_in_the_text() -> None:
-    text = ('{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}, '
-            '"A": {"Type": "Succeed"}}}')
+    text = '{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}, "A": {"Type": "Succeed"}}}'
     assert_invalid(text, "DUPLICATE_STATE_NAME", "/States/A")
 
 
 def test_state_names_are_unique_across_nested_machines() -> None:
-    doc = machine(First={"Type": "Parallel", "Next": "Last", "Branches": [
-        {"StartAt": "Last", "States": {"Last": {"Type": "Succeed"}}}]})
+    doc = machine(
+        First={
+            "Type": "Parallel",
+            "Next": "Last",
+            "Branches": [{"StartAt": "Last", "States": {"Last": {"Type": "Succeed"}}}],
+        }
+    )
     assert_invalid(doc, "DUPLICATE_STATE_NAME")
 
 
@@ -142,23 +164,28 @@ def test_state_name_longer_than_80_characters() -> None:
 
 # -------------------------------------------------------------------------------- states in general
 
+
 def test_unknown_state_type() -> None:
     assert_invalid(machine(First={"Type": "Passs", "Next": "Last"}), location="/States/First/Type")
 
 
 def test_unknown_field_on_a_state() -> None:
-    assert_invalid(machine(First={"Type": "Pass", "Next": "Last", "Bogus": 1}),
-                   location="/States/First/Bogus")
+    assert_invalid(
+        machine(First={"Type": "Pass", "Next": "Last", "Bogus": 1}), location="/States/First/Bogus"
+    )
 
 
 def test_field_of_another_state_type_is_not_allowed() -> None:
-    assert_invalid(machine(First={"Type": "Pass", "Next": "Last", "Resource": "arn:aws:x"}),
-                   location="/States/First/Resource")
+    assert_invalid(
+        machine(First={"Type": "Pass", "Next": "Last", "Resource": "arn:aws:x"}),
+        location="/States/First/Resource",
+    )
 
 
 def test_next_target_must_exist() -> None:
-    assert_invalid(machine(First={"Type": "Pass", "Next": "Nowhere"}), "MISSING_TRANSITION_TARGET",
-                   "/States/First/Next")
+    assert_invalid(
+        machine(First={"Type": "Pass", "Next": "Nowhere"}), "MISSING_TRANSITION_TARGET", "/States/First/Next"
+    )
 
 
 def test_next_and_end_are_exclusive() -> None:
@@ -183,21 +210,40 @@ def test_machine_without_a_terminal_state_is_missing_end_state() -> None:
 def test_unreachable_state_is_reported_like_aws() -> None:
     """AWS: 'MISSING_TRANSITION_TARGET: State "Orphan" is not reachable. at /States/Orphan'."""
     assert validate_definition(machine(Orphan={"Type": "Succeed"})) == [
-        {"severity": "ERROR", "code": "MISSING_TRANSITION_TARGET",
-         "message": 'State "Orphan" is not reachable.', "location": "/States/Orphan"}]
+        {
+            "severity": "ERROR",
+            "code": "MISSING_TRANSITION_TARGET",
+            "message": 'State "Orphan" is not reachable.',
+            "location": "/States/Orphan",
+        }
+    ]
 
 
 def test_states_reached_only_through_catch_or_default_are_reachable() -> None:
-    doc = {"StartAt": "T", "States": {
-        "T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Next": "C",
-              "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Failed"}]},
-        "C": {"Type": "Choice", "Choices": [{"Variable": "$.x", "IsNull": True, "Next": "Done"}],
-              "Default": "Other"},
-        "Other": {"Type": "Succeed"}, "Done": {"Type": "Succeed"}, "Failed": {"Type": "Fail"}}}
+    doc = {
+        "StartAt": "T",
+        "States": {
+            "T": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke",
+                "Next": "C",
+                "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Failed"}],
+            },
+            "C": {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$.x", "IsNull": True, "Next": "Done"}],
+                "Default": "Other",
+            },
+            "Other": {"Type": "Succeed"},
+            "Done": {"Type": "Succeed"},
+            "Failed": {"Type": "Fail"},
+        },
+    }
     assert_valid(doc)
 
 
 # ------------------------------------------------------------------------------------------ paths
+
 
 @pytest.mark.parametrize(
     ("field", "value", "ok"),
@@ -295,8 +341,19 @@ def test_task_fields(fields: dict[str, Any], ok: bool) -> None:
 @pytest.mark.parametrize(
     ("retry", "ok"),
     [
-        ([{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 1, "MaxAttempts": 3, "BackoffRate": 2.0,
-           "MaxDelaySeconds": 10, "JitterStrategy": "FULL"}], True),
+        (
+            [
+                {
+                    "ErrorEquals": ["States.ALL"],
+                    "IntervalSeconds": 1,
+                    "MaxAttempts": 3,
+                    "BackoffRate": 2.0,
+                    "MaxDelaySeconds": 10,
+                    "JitterStrategy": "FULL",
+                }
+            ],
+            True,
+        ),
         ([{"ErrorEquals": ["States.Timeout"], "MaxAttempts": 0}], True),
         ([{"ErrorEquals": []}], False),
         ([{"IntervalSeconds": 1}], False),
@@ -332,6 +389,7 @@ def test_catch_fields_aws_error_handling(catch: Any, ok: bool) -> None:
 
 # ------------------------------------------------------------------------------------------ Choice
 
+
 def choice(*rules: dict[str, Any], **fields: Any) -> dict[str, Any]:
     return machine(First={"Type": "Choice", "Choices": list(rules), "Default": "Last", **fields})
 
@@ -342,8 +400,13 @@ def choice(*rules: dict[str, Any], **fields: Any) -> dict[str, Any]:
         ({"Variable": "$.a", "StringEquals": "x", "Next": "Last"}, True),
         ({"Variable": "$.a", "NumericGreaterThanEqualsPath": "$.b", "Next": "Last"}, True),
         ({"Variable": "$.a", "TimestampLessThan": "2016-03-14T01:59:00Z", "Next": "Last"}, True),
-        ({"And": [{"Variable": "$.a", "IsPresent": True}, {"Not": {"Variable": "$.a", "IsNull": True}}],
-          "Next": "Last"}, True),
+        (
+            {
+                "And": [{"Variable": "$.a", "IsPresent": True}, {"Not": {"Variable": "$.a", "IsNull": True}}],
+                "Next": "Last",
+            },
+            True,
+        ),
         ({"Variable": "$.a", "StringMatches": "log-*.txt", "Next": "Last", "Assign": {"x": 1}}, True),
         ({"Variable": "$.a", "StringEquals": 1, "Next": "Last"}, False),
         ({"Variable": "$.a", "NumericEquals": "1", "Next": "Last"}, False),
@@ -380,6 +443,7 @@ def test_choice_default_must_exist() -> None:
 
 # -------------------------------------------------------------------------------------- Wait / Fail
 
+
 @pytest.mark.parametrize(
     ("fields", "ok"),
     [
@@ -414,10 +478,18 @@ def test_fail_state_aws_fail(fields: dict[str, Any], ok: bool) -> None:
 
 # ----------------------------------------------------------------------------------------- Parallel
 
+
 def test_parallel_branches_are_validated_recursively() -> None:
-    good = machine(First={"Type": "Parallel", "Next": "Last", "Branches": [
-        {"StartAt": "B1", "States": {"B1": {"Type": "Pass", "End": True}}},
-        {"StartAt": "B2", "States": {"B2": {"Type": "Succeed"}}}]})
+    good = machine(
+        First={
+            "Type": "Parallel",
+            "Next": "Last",
+            "Branches": [
+                {"StartAt": "B1", "States": {"B1": {"Type": "Pass", "End": True}}},
+                {"StartAt": "B2", "States": {"B2": {"Type": "Succeed"}}},
+            ],
+        }
+    )
     assert_valid(good)
     bad = copy.deepcopy(good)
     bad["States"]["First"]["Branches"][1]["States"]["B2"] = {"Type": "Pass", "Next": "Last"}
@@ -446,8 +518,10 @@ DISTRIBUTED = {**INNER, "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionTyp
     [
         ({"ItemProcessor": INNER, "ItemsPath": "$.items", "MaxConcurrency": 2}, True),
         ({"Iterator": INNER, "Parameters": {"x.$": "$$.Map.Item.Value"}}, True),  # legacy fields
-        ({"ItemProcessor": {**INNER, "ProcessorConfig": {"Mode": "INLINE"}},
-          "ItemSelector": {"a.$": "$"}}, True),
+        (
+            {"ItemProcessor": {**INNER, "ProcessorConfig": {"Mode": "INLINE"}}, "ItemSelector": {"a.$": "$"}},
+            True,
+        ),
         ({}, False),
         ({"ItemProcessor": INNER, "Iterator": INNER}, False),
         ({"ItemProcessor": INNER, "ItemsPath": "$.items[*]"}, False),
@@ -466,26 +540,52 @@ def test_inline_map_aws_map_state(fields: dict[str, Any], ok: bool) -> None:
     assert (validate_definition(map_state(**fields)) == []) is ok
 
 
-READER = {"Resource": "arn:aws:states:::s3:getObject",
-          "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW"},
-          "Parameters": {"Bucket.$": "$.bucket", "Key": "data.csv"}}
+READER = {
+    "Resource": "arn:aws:states:::s3:getObject",
+    "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW"},
+    "Parameters": {"Bucket.$": "$.bucket", "Key": "data.csv"},
+}
 
 
 @pytest.mark.parametrize(
     ("fields", "ok"),
     [
-        ({"ItemReader": READER, "ItemBatcher": {"MaxItemsPerBatch": 100, "BatchInput": {"k.$": "$.k"}},
-          "ResultWriter": {"Resource": "arn:aws:states:::s3:putObject",
-                           "Parameters": {"Bucket": "b", "Prefix": "p"}},
-          "ToleratedFailurePercentage": 5, "ToleratedFailureCount": 10, "Label": "Rows",
-          "MaxConcurrency": 10}, True),
+        (
+            {
+                "ItemReader": READER,
+                "ItemBatcher": {"MaxItemsPerBatch": 100, "BatchInput": {"k.$": "$.k"}},
+                "ResultWriter": {
+                    "Resource": "arn:aws:states:::s3:putObject",
+                    "Parameters": {"Bucket": "b", "Prefix": "p"},
+                },
+                "ToleratedFailurePercentage": 5,
+                "ToleratedFailureCount": 10,
+                "Label": "Rows",
+                "MaxConcurrency": 10,
+            },
+            True,
+        ),
         ({"ItemBatcher": {"MaxItemsPerBatchPath": "$.n", "MaxInputBytesPerBatchPath": "$.b"}}, True),
         ({"ToleratedFailurePercentagePath": "$.p", "ToleratedFailureCountPath": "$.c"}, True),
-        ({"ItemReader": {**READER, "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "GIVEN",
-                                                    "CSVHeaders": ["a"], "MaxItems": 10}}}, True),
+        (
+            {
+                "ItemReader": {
+                    **READER,
+                    "ReaderConfig": {
+                        "InputType": "CSV",
+                        "CSVHeaderLocation": "GIVEN",
+                        "CSVHeaders": ["a"],
+                        "MaxItems": 10,
+                    },
+                }
+            },
+            True,
+        ),
         ({"ItemReader": {**READER, "ReaderConfig": {"InputType": "XML"}}}, False),
-        ({"ItemReader": {**READER, "ReaderConfig": {"InputType": "CSV",
-                                                    "CSVHeaderLocation": "GIVEN"}}}, False),
+        (
+            {"ItemReader": {**READER, "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "GIVEN"}}},
+            False,
+        ),
         ({"ItemReader": {**READER, "ReaderConfig": {"InputType": "CSV", "Bogus": 1}}}, False),
         ({"ItemReader": {"ReaderConfig": {"InputType": "CSV"}}}, False),  # needs a Resource
         ({"ItemReader": READER, "ItemsPath": "$.items"}, False),
@@ -506,6 +606,7 @@ def test_distributed_map_aws_distributed_map(fields: dict[str, Any], ok: bool) -
 
 
 # ------------------------------------------------------------------------------ JSONata vs JSONPath
+
 
 def jsonata_machine(**first: Any) -> dict[str, Any]:
     doc = machine(First={"Type": "Pass", "Next": "Last", **first})
@@ -530,24 +631,45 @@ def test_jsonata_pass_state_fields_aws_jsonata(first: dict[str, Any], ok: bool) 
 
 
 def test_jsonata_task_and_choice_are_valid() -> None:
-    doc = {"QueryLanguage": "JSONata", "StartAt": "T", "States": {
-        "T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
-              "Arguments": {"FunctionName": "f", "Payload": "{% $states.input %}"},
-              "Output": "{% $states.result.Payload %}", "TimeoutSeconds": "{% $timeout %}",
-              "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Done",
-                         "Output": "{% $states.errorOutput %}"}],
-              "Next": "C"},
-        "C": {"Type": "Choice", "Choices": [{"Condition": "{% $states.input.ok %}", "Next": "Done",
-                                             "Output": {"ok": True}}], "Default": "Done"},
-        "Done": {"Type": "Succeed"}}}
+    doc = {
+        "QueryLanguage": "JSONata",
+        "StartAt": "T",
+        "States": {
+            "T": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke",
+                "Arguments": {"FunctionName": "f", "Payload": "{% $states.input %}"},
+                "Output": "{% $states.result.Payload %}",
+                "TimeoutSeconds": "{% $timeout %}",
+                "Catch": [
+                    {"ErrorEquals": ["States.ALL"], "Next": "Done", "Output": "{% $states.errorOutput %}"}
+                ],
+                "Next": "C",
+            },
+            "C": {
+                "Type": "Choice",
+                "Choices": [{"Condition": "{% $states.input.ok %}", "Next": "Done", "Output": {"ok": True}}],
+                "Default": "Done",
+            },
+            "Done": {"Type": "Succeed"},
+        },
+    }
     assert_valid(doc)
 
 
 def test_jsonata_choice_rule_needs_a_condition() -> None:
-    doc = {"QueryLanguage": "JSONata", "StartAt": "C", "States": {
-        "C": {"Type": "Choice", "Choices": [{"Variable": "$.a", "IsNull": True, "Next": "D"}],
-              "Default": "D"},
-        "D": {"Type": "Succeed"}}}
+    doc = {
+        "QueryLanguage": "JSONata",
+        "StartAt": "C",
+        "States": {
+            "C": {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$.a", "IsNull": True, "Next": "D"}],
+                "Default": "D",
+            },
+            "D": {"Type": "Succeed"},
+        },
+    }
     assert_invalid(doc)
 
 

@@ -56,8 +56,9 @@ def _synthesise() -> Synth:
     tpl = json.loads((outdir / f"{stack.artifact_id}.template.json").read_text())
     report_path = outdir / "validation-report.json"
     report = json.loads(report_path.read_text()) if report_path.exists() else {"pluginReports": []}
-    return Synth(stack=stack, template=Template.from_json(tpl), tpl=tpl, outdir=outdir,
-                 validation_report=report)
+    return Synth(
+        stack=stack, template=Template.from_json(tpl), tpl=tpl, outdir=outdir, validation_report=report
+    )
 
 
 @pytest.fixture(scope="session", name="synth")

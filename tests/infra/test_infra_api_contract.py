@@ -25,8 +25,12 @@ def openapi() -> dict[str, Any]:
 
 
 def _operations(doc: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
-    return {(method.upper(), path): op for path, item in doc["paths"].items()
-            for method, op in item.items() if method in METHODS}
+    return {
+        (method.upper(), path): op
+        for path, item in doc["paths"].items()
+        for method, op in item.items()
+        if method in METHODS
+    }
 
 
 def test_routes_equal_the_openapi_paths_and_methods(openapi: dict[str, Any], synth: Synth) -> None:
@@ -52,8 +56,11 @@ def test_query_strings_and_their_required_flags_match(openapi: dict[str, Any], s
         params = [resolve_ref(openapi, p) for p in [*path_params, *op.get("parameters", [])]]
         query = {p["name"]: bool(p.get("required")) for p in params if p["in"] == "query"}
         assert route.query == query, route
-        method = next(m for m in synth.stack.api.api.methods
-                      if (m.http_method, m.resource.path) == (route.method, route.path))
+        method = next(
+            m
+            for m in synth.stack.api.api.methods
+            if (m.http_method, m.resource.path) == (route.method, route.path)
+        )
         props = synth.tpl["Resources"][synth.logical_id(method)]["Properties"]
         expected = {f"method.request.querystring.{k}": v for k, v in query.items()}
         expected |= {f"method.request.path.{p['name']}": True for p in params if p["in"] == "path"}

@@ -46,17 +46,22 @@ def test_state_machine_placeholders_need_no_cfn_lint_ignore(synth: Synth) -> Non
     sm["Properties"].pop("LoggingConfiguration")
     props = sm["Properties"]
     props["DefinitionSubstitutions"] = dict.fromkeys(props["DefinitionSubstitutions"], "x")
-    assert [m.rule.id for m in lint(json.dumps(bare), config=ManualArgs(regions=["us-east-1"]))
-            if m.rule.id == "E1029"] == []
+    assert [
+        m.rule.id
+        for m in lint(json.dumps(bare), config=ManualArgs(regions=["us-east-1"]))
+        if m.rule.id == "E1029"
+    ] == []
     sm["Properties"]["DefinitionSubstitutions"].pop("QueueUrl")
     assert "E1029" in {m.rule.id for m in lint(json.dumps(bare), config=ManualArgs(regions=["us-east-1"]))}
 
 
 def test_cdk_nag_reports_no_unacknowledged_finding(synth: Synth) -> None:
     """The session synth raised if an AwsSolutions error were unacknowledged; warnings count too."""
-    violations = [(report["pluginName"], v["ruleName"], v["severity"])
-                  for report in synth.validation_report.get("pluginReports", [])
-                  for v in report.get("violations", [])]
+    violations = [
+        (report["pluginName"], v["ruleName"], v["severity"])
+        for report in synth.validation_report.get("pluginReports", [])
+        for v in report.get("violations", [])
+    ]
     assert violations == []
 
 
@@ -66,8 +71,10 @@ def _acknowledgements(synth: Synth) -> list[tuple[str, str, str]]:
     for construct in synth.stack.node.find_all():
         for entry in construct.node.metadata:
             if entry.type == key:  # {"Annotation::<rule id>": reason}
-                found.extend((construct.node.path, rule.split("::", 1)[-1], reason)
-                             for rule, reason in entry.data.items())
+                found.extend(
+                    (construct.node.path, rule.split("::", 1)[-1], reason)
+                    for rule, reason in entry.data.items()
+                )
     return found
 
 

@@ -36,17 +36,29 @@ def test_stack_target_is_built_from_the_outputs(synth: Synth) -> None:
     values = {key: f"value-of-{key}" for key in synth.tpl["Outputs"]}
     values["IncomingPrefix"] = synth.tpl["Outputs"]["IncomingPrefix"]["Value"]
     values["StateMachineArn"] = "arn:aws:states:eu-west-1:123456789012:stateMachine:PipelineStateMachine-abc"
-    client = boto3.client("cloudformation", region_name="eu-west-1", aws_access_key_id="x",
-                          aws_secret_access_key="x")
+    client = boto3.client(
+        "cloudformation", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
     with Stubber(client) as stub:
-        stub.add_response("describe_stacks", {"Stacks": [{
-            "StackName": "csv-etl", "CreationTime": "2026-11-27T00:00:00Z", "StackStatus": "CREATE_COMPLETE",
-            "Outputs": [{"OutputKey": k, "OutputValue": v} for k, v in values.items()]}]},
-            {"StackName": "csv-etl"})
+        stub.add_response(
+            "describe_stacks",
+            {
+                "Stacks": [
+                    {
+                        "StackName": "csv-etl",
+                        "CreationTime": "2026-11-27T00:00:00Z",
+                        "StackStatus": "CREATE_COMPLETE",
+                        "Outputs": [{"OutputKey": k, "OutputValue": v} for k, v in values.items()],
+                    }
+                ]
+            },
+            {"StackName": "csv-etl"},
+        )
         target = remote.stack_target("csv-etl", session=_Session(client))
     assert target.bucket == values["DataBucketName"]
     assert target.incoming_prefix == values["IncomingPrefix"]
     assert target.state_machine_arn == values["StateMachineArn"]
     assert target.table == values["TableName"]
     assert target.execution_arn("run-1") == (
-        "arn:aws:states:eu-west-1:123456789012:execution:PipelineStateMachine-abc:run-1")
+        "arn:aws:states:eu-west-1:123456789012:execution:PipelineStateMachine-abc:run-1"
+    )

@@ -27,6 +27,7 @@ def _arn(lid: str) -> dict[str, list[str]]:
 
 # --- parameters -------------------------------------------------------------------------------------------
 
+
 def test_tuning_parameters_default_to_the_twins_config(synth: Synth) -> None:
     params = synth.tpl["Parameters"]
     expected = {
@@ -61,18 +62,27 @@ def test_parameters_carry_aws_documented_bounds(synth: Synth) -> None:
 
 # --- bucket -----------------------------------------------------------------------------------------------
 
+
 def test_data_bucket_is_encrypted_private_versioned_and_sends_eventbridge_events(synth: Synth) -> None:
     bucket = synth.tpl["Resources"][synth.logical_id(synth.stack.store.bucket)]
     props = bucket["Properties"]
-    assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0][
-        "ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    assert (
+        props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"][
+            "SSEAlgorithm"
+        ]
+        == "AES256"
+    )
     assert props["PublicAccessBlockConfiguration"] == {
-        "BlockPublicAcls": True, "BlockPublicPolicy": True, "IgnorePublicAcls": True,
-        "RestrictPublicBuckets": True}
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
     assert props["VersioningConfiguration"] == {"Status": "Enabled"}
     assert props["NotificationConfiguration"]["EventBridgeConfiguration"]["EventBridgeEnabled"] is True
     assert props["LoggingConfiguration"]["DestinationBucketName"] == _ref(
-        synth.logical_id(synth.stack.store.access_logs))
+        synth.logical_id(synth.stack.store.access_logs)
+    )
     assert bucket["DeletionPolicy"] == "Retain"
     assert "BucketName" not in props, "CloudFormation names the bucket; the config's name is the twin's"
 
@@ -87,7 +97,8 @@ def test_data_bucket_lifecycle_expires_results_and_rejects_and_archives_processe
     assert rules["ExpireRejects"]["ExpirationInDays"] == settings.rejects_expire_days
     assert rules["ArchiveProcessedFiles"]["Prefix"] == CONFIG.incoming_prefix
     assert rules["ArchiveProcessedFiles"]["Transitions"] == [
-        {"StorageClass": "STANDARD_IA", "TransitionInDays": settings.incoming_to_infrequent_access_days}]
+        {"StorageClass": "STANDARD_IA", "TransitionInDays": settings.incoming_to_infrequent_access_days}
+    ]
     assert "ExpirationInDays" not in rules["ArchiveProcessedFiles"], "source files are never deleted"
     assert rules["ExpireOldVersions"]["NoncurrentVersionExpiration"]["NoncurrentDays"] > 0
     assert rules["ExpireOldVersions"]["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"] > 0
@@ -95,19 +106,27 @@ def test_data_bucket_lifecycle_expires_results_and_rejects_and_archives_processe
 
 
 def _deny_insecure_transport(policy_doc: dict[str, Any]) -> bool:
-    return any(stmt["Effect"] == "Deny" and stmt["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-               for stmt in policy_doc["Statement"])
+    return any(
+        stmt["Effect"] == "Deny" and stmt["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        for stmt in policy_doc["Statement"]
+    )
 
 
 def test_every_bucket_and_queue_denies_requests_without_tls(synth: Synth) -> None:
     bucket_policies = synth.resources("AWS::S3::BucketPolicy").values()
     queue_policies = synth.resources("AWS::SQS::QueuePolicy").values()
-    buckets = {json.dumps(p["Properties"]["Bucket"]) for p in bucket_policies
-               if _deny_insecure_transport(p["Properties"]["PolicyDocument"])}
+    buckets = {
+        json.dumps(p["Properties"]["Bucket"])
+        for p in bucket_policies
+        if _deny_insecure_transport(p["Properties"]["PolicyDocument"])
+    }
     assert buckets == {json.dumps(_ref(lid)) for lid in synth.resources("AWS::S3::Bucket")}
-    queues = {json.dumps(q) for p in queue_policies
-              if _deny_insecure_transport(p["Properties"]["PolicyDocument"])
-              for q in p["Properties"]["Queues"]}
+    queues = {
+        json.dumps(q)
+        for p in queue_policies
+        if _deny_insecure_transport(p["Properties"]["PolicyDocument"])
+        for q in p["Properties"]["Queues"]
+    }
     assert queues == {json.dumps(_ref(lid)) for lid in synth.resources("AWS::SQS::Queue")}
 
 
@@ -120,13 +139,16 @@ def test_access_log_bucket_is_private_and_encrypted(synth: Synth) -> None:
 
 # --- queues and table -------------------------------------------------------------------------------------
 
+
 def test_batch_queue_is_encrypted_with_a_dlq_after_max_receive_count(synth: Synth) -> None:
     store = synth.stack.store
     queue = synth.tpl["Resources"][synth.logical_id(store.queue)]["Properties"]
     assert queue["SqsManagedSseEnabled"] is True
     assert queue["VisibilityTimeout"] == CONFIG.queue_visibility_timeout_s
-    assert queue["RedrivePolicy"] == {"deadLetterTargetArn": _arn(synth.logical_id(store.dlq)),
-                                      "maxReceiveCount": _ref("MaxReceiveCount")}
+    assert queue["RedrivePolicy"] == {
+        "deadLetterTargetArn": _arn(synth.logical_id(store.dlq)),
+        "maxReceiveCount": _ref("MaxReceiveCount"),
+    }
     for dlq in (store.dlq, store.start_failures):
         props = synth.tpl["Resources"][synth.logical_id(dlq)]["Properties"]
         assert props["SqsManagedSseEnabled"] is True
@@ -141,10 +163,14 @@ def test_writer_visibility_timeout_covers_its_run_time(synth: Synth) -> None:
 def test_messages_table_keys_billing_recovery_and_retention(synth: Synth) -> None:
     table = synth.tpl["Resources"][synth.logical_id(synth.stack.store.table)]
     props = table["Properties"]
-    assert props["KeySchema"] == [{"AttributeName": "date", "KeyType": "HASH"},
-                                  {"AttributeName": "time", "KeyType": "RANGE"}]
+    assert props["KeySchema"] == [
+        {"AttributeName": "date", "KeyType": "HASH"},
+        {"AttributeName": "time", "KeyType": "RANGE"},
+    ]
     assert sorted(props["AttributeDefinitions"], key=lambda a: a["AttributeName"]) == [
-        {"AttributeName": "date", "AttributeType": "S"}, {"AttributeName": "time", "AttributeType": "S"}]
+        {"AttributeName": "date", "AttributeType": "S"},
+        {"AttributeName": "time", "AttributeType": "S"},
+    ]
     assert props["BillingMode"] == "PAY_PER_REQUEST"
     assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
     assert table["DeletionPolicy"] == "Retain"
@@ -153,6 +179,7 @@ def test_messages_table_keys_billing_recovery_and_retention(synth: Synth) -> Non
 
 
 # --- functions --------------------------------------------------------------------------------------------
+
 
 def _function(synth: Synth, key: str) -> dict[str, Any]:
     return synth.tpl["Resources"][synth.logical_id(synth.stack.functions.by_key[key])]["Properties"]
@@ -202,8 +229,11 @@ def test_each_function_logs_to_its_own_log_group_with_retention(synth: Synth) ->
 
 
 def _files(folder: Path) -> set[str]:
-    return {str(p.relative_to(folder)) for p in folder.rglob("*")
-            if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"}
+    return {
+        str(p.relative_to(folder))
+        for p in folder.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
+    }
 
 
 def test_function_code_is_the_plain_tasks_folder(synth: Synth) -> None:
@@ -231,6 +261,7 @@ def test_writer_reads_the_queue_with_partial_batch_responses(synth: Synth) -> No
 
 # --- state machine and rule -------------------------------------------------------------------------------
 
+
 def test_state_machine_is_standard_with_logging_and_tracing_levels_from_parameters(synth: Synth) -> None:
     pipeline = synth.stack.pipeline
     props = synth.tpl["Resources"][synth.logical_id(pipeline.state_machine)]["Properties"]
@@ -246,8 +277,9 @@ def test_state_machine_is_standard_with_logging_and_tracing_levels_from_paramete
         return flags[condition]
 
     assert flag(logging["IncludeExecutionData"]) == [_ref("StateMachineLogExecutionData"), "true"]
-    assert logging["Destinations"] == [{"CloudWatchLogsLogGroup": {"LogGroupArn": _arn(
-        synth.logical_id(pipeline.log_group))}}]
+    assert logging["Destinations"] == [
+        {"CloudWatchLogsLogGroup": {"LogGroupArn": _arn(synth.logical_id(pipeline.log_group))}}
+    ]
     assert flag(props["TracingConfiguration"]["Enabled"]) == [_ref("StateMachineTracing"), "true"]
     group = synth.tpl["Resources"][synth.logical_id(pipeline.log_group)]["Properties"]
     name = f"/aws/vendedlogs/states/{synth.stack.stack_name}-{CONFIG.state_machine_name}"
@@ -263,8 +295,10 @@ def test_rule_starts_the_state_machine_for_csv_objects_under_the_incoming_prefix
     assert props["EventPattern"] == {
         "source": ["aws.s3"],
         "detail-type": ["Object Created"],
-        "detail": {"bucket": {"name": [_ref(synth.logical_id(store.bucket))]},
-                   "object": {"key": [{"wildcard": f"{CONFIG.incoming_prefix}*.csv"}]}},
+        "detail": {
+            "bucket": {"name": [_ref(synth.logical_id(store.bucket))]},
+            "object": {"key": [{"wildcard": f"{CONFIG.incoming_prefix}*.csv"}]},
+        },
     }
     (target,) = props["Targets"]
     assert target["Arn"] == _ref(synth.logical_id(pipeline.state_machine))
@@ -288,6 +322,7 @@ def test_event_pattern_matches_the_keys_the_twin_reacts_to() -> None:
 
 # --- API --------------------------------------------------------------------------------------------------
 
+
 def test_every_method_requires_the_api_key_and_validates_its_request(synth: Synth) -> None:
     methods = synth.resources("AWS::ApiGateway::Method")
     validator_lid = synth.logical_id(synth.stack.api.validator)
@@ -297,8 +332,9 @@ def test_every_method_requires_the_api_key_and_validates_its_request(synth: Synt
         assert props["ApiKeyRequired"] is True
         assert props["RequestValidatorId"] == _ref(validator_lid)
         assert props["Integration"]["Type"] == "AWS_PROXY"
-    synth.template.has_resource_properties("AWS::ApiGateway::RequestValidator", {
-        "ValidateRequestBody": True, "ValidateRequestParameters": True})
+    synth.template.has_resource_properties(
+        "AWS::ApiGateway::RequestValidator", {"ValidateRequestBody": True, "ValidateRequestParameters": True}
+    )
 
 
 def test_each_route_integrates_its_own_function(synth: Synth) -> None:
@@ -306,23 +342,33 @@ def test_each_route_integrates_its_own_function(synth: Synth) -> None:
 
     api = synth.stack.api.api
     for route in ROUTES:
-        method = next(m for m in api.methods if m.http_method == route.method
-                      and m.resource.path == route.path)
+        method = next(
+            m for m in api.methods if m.http_method == route.method and m.resource.path == route.path
+        )
         props = synth.tpl["Resources"][synth.logical_id(method)]["Properties"]
         uri = json.dumps(props["Integration"]["Uri"])
         fn_lid = synth.logical_id(synth.stack.functions.by_key[route.function])
         assert fn_lid in uri, route
-        assert all(lid not in uri for key, fn in synth.stack.functions.by_key.items()
-                   if key != route.function for lid in [synth.logical_id(fn)])
+        assert all(
+            lid not in uri
+            for key, fn in synth.stack.functions.by_key.items()
+            if key != route.function
+            for lid in [synth.logical_id(fn)]
+        )
 
 
 def test_usage_plan_throttles_with_parameters_and_holds_the_key(synth: Synth) -> None:
-    synth.template.has_resource_properties("AWS::ApiGateway::UsagePlan", {
-        "Throttle": {"RateLimit": _ref("ApiRateLimit"), "BurstLimit": _ref("ApiBurstLimit")},
-        "ApiStages": [Match.object_like({"Stage": Match.any_value()})],
-    })
-    synth.template.has_resource_properties("AWS::ApiGateway::UsagePlanKey", {
-        "KeyId": _ref(synth.logical_id(synth.stack.api.api_key)), "KeyType": "API_KEY"})
+    synth.template.has_resource_properties(
+        "AWS::ApiGateway::UsagePlan",
+        {
+            "Throttle": {"RateLimit": _ref("ApiRateLimit"), "BurstLimit": _ref("ApiBurstLimit")},
+            "ApiStages": [Match.object_like({"Stage": Match.any_value()})],
+        },
+    )
+    synth.template.has_resource_properties(
+        "AWS::ApiGateway::UsagePlanKey",
+        {"KeyId": _ref(synth.logical_id(synth.stack.api.api_key)), "KeyType": "API_KEY"},
+    )
 
 
 def test_stage_writes_access_logs_and_error_logs(synth: Synth) -> None:
@@ -337,17 +383,21 @@ def test_stage_writes_access_logs_and_error_logs(synth: Synth) -> None:
 
 def test_gateway_errors_have_the_handlers_error_shape(synth: Synth) -> None:
     """API Gateway's own 4xx/5xx (bad key, throttled, bad body) answer {"error": {"code", "message"}}."""
-    responses = {r["Properties"]["ResponseType"]: r["Properties"]
-                 for r in synth.resources("AWS::ApiGateway::GatewayResponse").values()}
+    responses = {
+        r["Properties"]["ResponseType"]: r["Properties"]
+        for r in synth.resources("AWS::ApiGateway::GatewayResponse").values()
+    }
     assert set(responses) == {"DEFAULT_4XX", "DEFAULT_5XX"}
     for props in responses.values():
         template = props["ResponseTemplates"]["application/json"]
-        filled = (template.replace("$context.error.responseType", "INVALID_API_KEY")
-                  .replace("$context.error.messageString", json.dumps("Forbidden")))
+        filled = template.replace("$context.error.responseType", "INVALID_API_KEY").replace(
+            "$context.error.messageString", json.dumps("Forbidden")
+        )
         assert json.loads(filled) == {"error": {"code": "INVALID_API_KEY", "message": "Forbidden"}}
 
 
 # --- alarms and outputs -----------------------------------------------------------------------------------
+
 
 def test_alarms_fire_on_dlq_messages_failed_executions_and_writer_errors(synth: Synth) -> None:
     alarms = [a["Properties"] for a in synth.resources("AWS::CloudWatch::Alarm").values()]
@@ -356,10 +406,13 @@ def test_alarms_fire_on_dlq_messages_failed_executions_and_writer_errors(synth: 
     def dimensions(namespace: str, metric: str) -> list[Any]:
         return [a["Dimensions"] for a in alarms if (a["Namespace"], a["MetricName"]) == (namespace, metric)]
 
-    queues = [[{"Name": "QueueName", "Value": {"Fn::GetAtt": [synth.logical_id(q), "QueueName"]}}]
-              for q in (stack.store.dlq, stack.store.start_failures)]
+    queues = [
+        [{"Name": "QueueName", "Value": {"Fn::GetAtt": [synth.logical_id(q), "QueueName"]}}]
+        for q in (stack.store.dlq, stack.store.start_failures)
+    ]
     assert sorted(map(json.dumps, dimensions("AWS/SQS", "ApproximateNumberOfMessagesVisible"))) == sorted(
-        map(json.dumps, queues))
+        map(json.dumps, queues)
+    )
     (sm,) = dimensions("AWS/States", "ExecutionsFailed")
     (writer,) = dimensions("AWS/Lambda", "Errors")
     sm_lid = synth.logical_id(stack.pipeline.state_machine)

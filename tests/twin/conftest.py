@@ -36,15 +36,19 @@ def fake_stepfunctions(environ: dict[str, Any], start_response: Callable[..., An
     return [body]
 
 
-
 @pytest.fixture
 def endpoint(fake_tasks_dir: Path, make_fake_config: Callable[..., PipelineConfig]) -> Iterator[ServerThread]:
     """The endpoint (moto + Lambda API + a fake Step Functions app) on a free port, moto emptied around it."""
     reset_moto()
     holder: dict[str, Any] = {}
     server = ServerThread(lambda e, s: holder["app"](e, s), port=0)
-    runtime = LambdaRuntime(make_fake_config(queue_visibility_timeout_s=1, max_receive_count=2),
-                            {"AWS_ENDPOINT_URL": server.url}, "us-east-1", ACCOUNT, tasks_dir=fake_tasks_dir)
+    runtime = LambdaRuntime(
+        make_fake_config(queue_visibility_timeout_s=1, max_receive_count=2),
+        {"AWS_ENDPOINT_URL": server.url},
+        "us-east-1",
+        ACCOUNT,
+        tasks_dir=fake_tasks_dir,
+    )
     holder["app"] = Endpoint(fake_stepfunctions, LambdaApi(runtime), ACCOUNT)
     server.runtime = runtime  # type: ignore[attr-defined]
     server.start()

@@ -84,12 +84,26 @@ def write_tasks(root: Path) -> Path:
 
 
 def spec(key: str, timeout_s: int = 5, env: dict[str, str] | None = None) -> FunctionSpec:
-    return FunctionSpec(key=key, name=f"t-{key}", folder="fake", handler=f"{MODULE}.{key}",
-                        timeout_s=timeout_s, memory_mb=256, env=env or {})
+    return FunctionSpec(
+        key=key,
+        name=f"t-{key}",
+        folder="fake",
+        handler=f"{MODULE}.{key}",
+        timeout_s=timeout_s,
+        memory_mb=256,
+        env=env or {},
+    )
 
 
 def fake_config(**overrides: object) -> PipelineConfig:
-    functions = [spec("echo", env={"TABLE_NAME": "table_name"}), spec("who"), spec("fail"),
-                 spec("sleepy", timeout_s=1), spec("noisy"), spec("unserializable"), spec("partial"),
-                 spec("crash")]
+    functions = [
+        spec("echo", env={"TABLE_NAME": "table_name"}),
+        spec("who"),
+        spec("fail"),
+        spec("sleepy", timeout_s=1),
+        spec("noisy"),
+        spec("unserializable"),
+        spec("partial"),
+        spec("crash"),
+    ]
     return PipelineConfig(functions=functions, **overrides)  # type: ignore[arg-type]

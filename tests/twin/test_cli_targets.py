@@ -17,8 +17,11 @@ from workflow.config import REPO_ROOT
 SAMPLE = str(REPO_ROOT / "sample_data" / "data.csv")
 TEMPLATE = {
     "Resources": {"Data": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "deployed-data"}}},
-    "Outputs": {"DataBucketName": {"Value": {"Ref": "Data"}}, "IncomingPrefix": {"Value": "uploads/"},
-                "StateMachineArn": {"Value": "arn:aws:states:us-east-1:123456789012:stateMachine:csv-etl"}},
+    "Outputs": {
+        "DataBucketName": {"Value": {"Ref": "Data"}},
+        "IncomingPrefix": {"Value": "uploads/"},
+        "StateMachineArn": {"Value": "arn:aws:states:us-east-1:123456789012:stateMachine:csv-etl"},
+    },
 }
 
 

@@ -29,9 +29,12 @@ def test_s3_sqs_dynamodb_through_one_port_with_the_twins_account(endpoint: Serve
     assert arn == f"arn:aws:sqs:us-east-1:{ACCOUNT}:q1"
 
     ddb = endpoint_client("dynamodb", endpoint.url, "us-east-1")
-    ddb.create_table(TableName="t1", BillingMode="PAY_PER_REQUEST",
-                     AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
-                     KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}])
+    ddb.create_table(
+        TableName="t1",
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+    )
     ddb.put_item(TableName="t1", Item={"k": {"S": "1"}, "n": {"N": "4.39"}})
     assert ddb.get_item(TableName="t1", Key={"k": {"S": "1"}})["Item"]["n"] == {"N": "4.39"}
 
@@ -74,8 +77,9 @@ def test_port_taken_is_refused_clearly(endpoint: ServerThread) -> None:
         ServerThread(fake_stepfunctions, port=endpoint.port)
 
 
-def test_boto3_default_session_env_style_configuration_works(endpoint: ServerThread,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_boto3_default_session_env_style_configuration_works(
+    endpoint: ServerThread, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """boto3's standard AWS_ENDPOINT_URL setting is all a user needs (what `etl up` prints)."""
     monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint.url)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")

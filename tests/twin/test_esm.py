@@ -18,27 +18,46 @@ def queues(endpoint: ServerThread, max_receive_count: int = 2) -> tuple[Any, str
     sqs = endpoint_client("sqs", endpoint.url, "us-east-1")
     dlq = sqs.create_queue(QueueName="esm-dlq")["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    url = sqs.create_queue(QueueName="esm-q", Attributes={
-        "VisibilityTimeout": "1",
-        "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn,
-                                     "maxReceiveCount": str(max_receive_count)}),
-    })["QueueUrl"]
+    url = sqs.create_queue(
+        QueueName="esm-q",
+        Attributes={
+            "VisibilityTimeout": "1",
+            "RedrivePolicy": json.dumps(
+                {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(max_receive_count)}
+            ),
+        },
+    )["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     return sqs, url, arn, dlq
 
 
-def mapping(endpoint: ServerThread, sqs: Any, url: str, arn: str, function: str,
-            invoke: Callable[[str, bytes], LambdaResult] | None = None,
-            batch_size: int = 5) -> SqsEventSourceMapping:
+def mapping(
+    endpoint: ServerThread,
+    sqs: Any,
+    url: str,
+    arn: str,
+    function: str,
+    invoke: Callable[[str, bytes], LambdaResult] | None = None,
+    batch_size: int = 5,
+) -> SqsEventSourceMapping:
     runtime = endpoint.runtime  # type: ignore[attr-defined]
-    return SqsEventSourceMapping(sqs=sqs, queue_url=url, queue_arn=arn, function_name=function,
-                                 invoke=invoke or runtime.invoke, region="us-east-1", batch_size=batch_size,
-                                 poll_wait_s=1, pollers=1)
+    return SqsEventSourceMapping(
+        sqs=sqs,
+        queue_url=url,
+        queue_arn=arn,
+        function_name=function,
+        invoke=invoke or runtime.invoke,
+        region="us-east-1",
+        batch_size=batch_size,
+        poll_wait_s=1,
+        pollers=1,
+    )
 
 
 def depth(sqs: Any, url: str) -> int:
-    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages",
-                                                                   "ApproximateNumberOfMessagesNotVisible"])
+    attrs = sqs.get_queue_attributes(
+        QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    )
     return sum(int(v) for v in attrs["Attributes"].values())
 
 
@@ -54,8 +73,11 @@ def wait_until(predicate: Callable[[], bool], timeout_s: float = 15.0) -> bool:
 def test_event_has_the_shape_lambda_gives_sqs_batches(endpoint: ServerThread) -> None:
     """Lambda docs, 'Using Lambda with Amazon SQS': example SQS event (messageId ... awsRegion)."""
     sqs, url, arn, _ = queues(endpoint)
-    sqs.send_message(QueueUrl=url, MessageBody='{"rows": 1}',
-                     MessageAttributes={"kind": {"DataType": "String", "StringValue": "batch"}})
+    sqs.send_message(
+        QueueUrl=url,
+        MessageBody='{"rows": 1}',
+        MessageAttributes={"kind": {"DataType": "String", "StringValue": "batch"}},
+    )
     seen: list[dict[str, Any]] = []
 
     def capture(name: str, payload: bytes) -> LambdaResult:
@@ -65,16 +87,29 @@ def test_event_has_the_shape_lambda_gives_sqs_batches(endpoint: ServerThread) ->
     esm = mapping(endpoint, sqs, url, arn, "t-partial", invoke=capture)
     assert esm.poll_once() == 1
     (record,) = seen[0]["Records"]
-    assert set(record) >= {"messageId", "receiptHandle", "body", "attributes", "messageAttributes",
-                           "md5OfBody", "eventSource", "eventSourceARN", "awsRegion"}
+    assert set(record) >= {
+        "messageId",
+        "receiptHandle",
+        "body",
+        "attributes",
+        "messageAttributes",
+        "md5OfBody",
+        "eventSource",
+        "eventSourceARN",
+        "awsRegion",
+    }
     assert record["body"] == '{"rows": 1}'
     assert record["md5OfBody"] == hashlib.md5(b'{"rows": 1}').hexdigest()
     assert record["eventSource"] == "aws:sqs" and record["eventSourceARN"] == arn
     assert record["awsRegion"] == "us-east-1"
     assert record["attributes"]["ApproximateReceiveCount"] == "1"
     assert {"SentTimestamp", "SenderId", "ApproximateFirstReceiveTimestamp"} <= set(record["attributes"])
-    assert record["messageAttributes"]["kind"] == {"stringValue": "batch", "stringListValues": [],
-                                                   "binaryListValues": [], "dataType": "String"}
+    assert record["messageAttributes"]["kind"] == {
+        "stringValue": "batch",
+        "stringListValues": [],
+        "binaryListValues": [],
+        "dataType": "String",
+    }
     assert depth(sqs, url) == 0, "a successful batch is deleted"
 
 
@@ -87,8 +122,9 @@ def test_partial_batch_failure_deletes_only_the_successes(endpoint: ServerThread
     assert esm.poll_once() == 3
     assert esm.stats.deleted == 2 and esm.stats.kept == 1
     time.sleep(1.1)  # the visibility timeout of the kept message
-    again = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
-                                AttributeNames=["ApproximateReceiveCount"])["Messages"]
+    again = sqs.receive_message(
+        QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1, AttributeNames=["ApproximateReceiveCount"]
+    )["Messages"]
     assert [m["Body"] for m in again] == ["fail"]
     assert again[0]["Attributes"]["ApproximateReceiveCount"] == "2"
 
@@ -127,7 +163,12 @@ def test_partial_response_rules() -> None:
 
 
 def test_sqs_event_copies_binary_attributes_as_base64() -> None:
-    message = {"MessageId": "m", "ReceiptHandle": "h", "Body": "b", "MD5OfBody": "x",
-               "MessageAttributes": {"blob": {"DataType": "Binary", "BinaryValue": b"\x00\x01"}}}
+    message = {
+        "MessageId": "m",
+        "ReceiptHandle": "h",
+        "Body": "b",
+        "MD5OfBody": "x",
+        "MessageAttributes": {"blob": {"DataType": "Binary", "BinaryValue": b"\x00\x01"}},
+    }
     event = sqs_event([message], queue_arn="arn:q", region="eu-west-1")
     assert event["Records"][0]["messageAttributes"]["blob"]["binaryValue"] == "AAE="

@@ -26,8 +26,9 @@ MB5 = 5 * 1024 * 1024
 def wired(endpoint: ServerThread) -> Iterator[tuple[Any, list[dict[str, Any]], threading.Event]]:
     s3 = endpoint_client("s3", endpoint.url, "us-east-1")
     s3.create_bucket(Bucket=BUCKET)
-    s3.put_bucket_notification_configuration(Bucket=BUCKET,
-                                             NotificationConfiguration={"EventBridgeConfiguration": {}})
+    s3.put_bucket_notification_configuration(
+        Bucket=BUCKET, NotificationConfiguration={"EventBridgeConfiguration": {}}
+    )
     received: list[dict[str, Any]] = []
     arrived = threading.Event()
 
@@ -36,8 +37,12 @@ def wired(endpoint: ServerThread) -> Iterator[tuple[Any, list[dict[str, Any]], t
         arrived.set()
         return "arn:started"
 
-    bridge = S3EventBridge(account=ACCOUNT, region="us-east-1",
-                           rule=ObjectCreatedRule(BUCKET, "incoming/", ".csv"), target=target).start()
+    bridge = S3EventBridge(
+        account=ACCOUNT,
+        region="us-east-1",
+        rule=ObjectCreatedRule(BUCKET, "incoming/", ".csv"),
+        target=target,
+    ).start()
     yield s3, received, arrived
     bridge.stop()
 
@@ -48,8 +53,17 @@ def test_put_object_produces_the_event_eventbridge_delivers(wired: Any) -> None:
     put = s3.put_object(Bucket=BUCKET, Key="incoming/day 1:a.csv", Body=b"h\n1\n")
     assert arrived.wait(5)
     (event,) = received
-    assert set(event) == {"version", "id", "detail-type", "source", "account", "time", "region", "resources",
-                          "detail"}
+    assert set(event) == {
+        "version",
+        "id",
+        "detail-type",
+        "source",
+        "account",
+        "time",
+        "region",
+        "resources",
+        "detail",
+    }
     assert event["version"] == "0" and event["detail-type"] == "Object Created"
     assert event["source"] == "aws.s3"
     assert event["account"] == ACCOUNT and event["region"] == "us-east-1"
@@ -65,8 +79,15 @@ def test_put_object_produces_the_event_eventbridge_delivers(wired: Any) -> None:
     assert re.fullmatch(r"[0-9A-F]{18}", detail["object"]["sequencer"])
     assert detail["reason"] == "PutObject"
     assert detail["requester"] == ACCOUNT
-    assert set(detail) == {"version", "bucket", "object", "request-id", "requester", "source-ip-address",
-                           "reason"}
+    assert set(detail) == {
+        "version",
+        "bucket",
+        "object",
+        "request-id",
+        "requester",
+        "source-ip-address",
+        "reason",
+    }
 
 
 def test_multipart_upload_and_copy_are_object_created_too(wired: Any, tmp_path: Path) -> None:
@@ -74,10 +95,15 @@ def test_multipart_upload_and_copy_are_object_created_too(wired: Any, tmp_path: 
     s3, received, _ = wired
     big = tmp_path / "big.csv"
     big.write_bytes(b"h\n" + b"1234567\n" * (5 * 1024 * 1024 // 8 + 10))
-    s3.upload_file(str(big), BUCKET, "incoming/big.csv",
-                   Config=TransferConfig(multipart_threshold=MB5, multipart_chunksize=MB5))
-    s3.copy_object(Bucket=BUCKET, Key="incoming/copy.csv",
-                   CopySource={"Bucket": BUCKET, "Key": "incoming/big.csv"})
+    s3.upload_file(
+        str(big),
+        BUCKET,
+        "incoming/big.csv",
+        Config=TransferConfig(multipart_threshold=MB5, multipart_chunksize=MB5),
+    )
+    s3.copy_object(
+        Bucket=BUCKET, Key="incoming/copy.csv", CopySource={"Bucket": BUCKET, "Key": "incoming/big.csv"}
+    )
     for _ in range(300):
         if len(received) >= 2:
             break
@@ -94,8 +120,9 @@ def test_other_prefix_other_suffix_and_other_bucket_start_nothing(wired: Any) ->
     s3.put_object(Bucket=BUCKET, Key="results/a.csv", Body=b"x")
     s3.put_object(Bucket=BUCKET, Key="a.csv", Body=b"x")
     s3.create_bucket(Bucket="other-bucket")
-    s3.put_bucket_notification_configuration(Bucket="other-bucket",
-                                             NotificationConfiguration={"EventBridgeConfiguration": {}})
+    s3.put_bucket_notification_configuration(
+        Bucket="other-bucket", NotificationConfiguration={"EventBridgeConfiguration": {}}
+    )
     s3.put_object(Bucket="other-bucket", Key="incoming/a.csv", Body=b"x")
     s3.put_object(Bucket=BUCKET, Key="incoming/last.csv", Body=b"x")
     assert arrived.wait(5)
@@ -121,8 +148,9 @@ def test_a_failing_target_is_retried(endpoint: ServerThread) -> None:
     """EventBridge retries a target that fails (here: twice, then it succeeds)."""
     s3 = endpoint_client("s3", endpoint.url, "us-east-1")
     s3.create_bucket(Bucket=BUCKET)
-    s3.put_bucket_notification_configuration(Bucket=BUCKET,
-                                             NotificationConfiguration={"EventBridgeConfiguration": {}})
+    s3.put_bucket_notification_configuration(
+        Bucket=BUCKET, NotificationConfiguration={"EventBridgeConfiguration": {}}
+    )
     calls: list[str] = []
 
     def flaky(event: dict[str, Any]) -> str:
@@ -131,8 +159,9 @@ def test_a_failing_target_is_retried(endpoint: ServerThread) -> None:
             raise ConnectionError("engine not ready")
         return "arn:ok"
 
-    bridge = S3EventBridge(account=ACCOUNT, region="us-east-1", rule=RULE, target=flaky,
-                           retry_delay_s=0.01).start()
+    bridge = S3EventBridge(
+        account=ACCOUNT, region="us-east-1", rule=RULE, target=flaky, retry_delay_s=0.01
+    ).start()
     try:
         s3.put_object(Bucket=BUCKET, Key="incoming/a.csv", Body=b"x")
         for _ in range(100):

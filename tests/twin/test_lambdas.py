@@ -15,8 +15,11 @@ from workflow.config import PipelineConfig
 from workflow.engine.errors import ServiceError
 from workflow.twin.lambdas import LambdaRuntime
 
-BASE_ENV = {"AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_ACCESS_KEY_ID": "test",
-            "AWS_SECRET_ACCESS_KEY": "test"}
+BASE_ENV = {
+    "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+    "AWS_ACCESS_KEY_ID": "test",
+    "AWS_SECRET_ACCESS_KEY": "test",
+}
 
 
 @pytest.fixture
@@ -53,7 +56,8 @@ def test_function_sees_its_environment_and_a_lambda_context(runtime: LambdaRunti
 
 
 def test_host_environment_is_neither_visible_to_nor_changed_by_functions(
-        runtime: LambdaRuntime, monkeypatch: pytest.MonkeyPatch) -> None:
+    runtime: LambdaRuntime, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("HOME_ONLY_ON_HOST", "secret")
     body, _ = call(runtime, "t-echo", {})
     assert body["env"]["HOME_ONLY_ON_HOST"] is None
@@ -136,9 +140,13 @@ def test_log_tail_is_base64_of_the_logs(runtime: LambdaRuntime) -> None:
 
 
 def test_names_partial_and_full_arns_resolve(runtime: LambdaRuntime) -> None:
-    for name in ("t-who", "echo", "111122223333:function:t-who",
-                 "arn:aws:lambda:eu-west-1:111122223333:function:t-who",
-                 "arn:aws:lambda:eu-west-1:111122223333:function:t-who:$LATEST"):
+    for name in (
+        "t-who",
+        "echo",
+        "111122223333:function:t-who",
+        "arn:aws:lambda:eu-west-1:111122223333:function:t-who",
+        "arn:aws:lambda:eu-west-1:111122223333:function:t-who:$LATEST",
+    ):
         assert runtime.resolve(name).name in ("t-who", "t-echo")
 
 

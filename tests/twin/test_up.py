@@ -50,9 +50,15 @@ class Up:
     watch: Path
 
     def etl(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "workflow", *args], cwd=REPO_ROOT, capture_output=True,
-                              text=True, timeout=timeout, check=False,
-                              env=clean_env(AWS_ENDPOINT_URL=self.aws))
+        return subprocess.run(
+            [sys.executable, "-m", "workflow", *args],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+            env=clean_env(AWS_ENDPOINT_URL=self.aws),
+        )
 
 
 def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, Any]:
@@ -74,9 +80,28 @@ def up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Up]:
     ports = [free_port() for _ in range(3)]
     watch = tmp_path_factory.mktemp("watch")
     process = subprocess.Popen(
-        [sys.executable, "-m", "workflow", "up", "--port", str(ports[0]), "--api-port", str(ports[1]),
-         "--console-port", str(ports[2]), "--api-key", API_KEY, "--watch", str(watch)],
-        cwd=REPO_ROOT, env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        [
+            sys.executable,
+            "-m",
+            "workflow",
+            "up",
+            "--port",
+            str(ports[0]),
+            "--api-port",
+            str(ports[1]),
+            "--console-port",
+            str(ports[2]),
+            "--api-key",
+            API_KEY,
+            "--watch",
+            str(watch),
+        ],
+        cwd=REPO_ROOT,
+        env=clean_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     urls = [f"http://127.0.0.1:{p}" for p in ports]
     try:
         if not all(wait_healthy(url, 60) for url in urls):
@@ -118,8 +143,11 @@ def test_upload_with_boto3_runs_the_pipeline_visible_through_the_apis(up: Up) ->
 
     def finished() -> list[dict[str, Any]]:
         executions = sfn.list_executions(stateMachineArn=machine["stateMachineArn"])["executions"]
-        mine = [e for e in executions
-                if "incoming/boto3.csv" in sfn.describe_execution(executionArn=e["executionArn"])["input"]]
+        mine = [
+            e
+            for e in executions
+            if "incoming/boto3.csv" in sfn.describe_execution(executionArn=e["executionArn"])["input"]
+        ]
         return [e for e in mine if e["status"] != "RUNNING"]
 
     (execution,) = wait_for(finished)
@@ -182,18 +210,31 @@ def test_a_csv_copied_into_the_watched_folder_is_dropped(up: Up) -> None:
     machine = sfn.list_state_machines()["stateMachines"][0]["stateMachineArn"]
 
     def started() -> bool:
-        return any("incoming/watched.csv" in sfn.describe_execution(executionArn=e["executionArn"])["input"]
-                   for e in sfn.list_executions(stateMachineArn=machine)["executions"])
+        return any(
+            "incoming/watched.csv" in sfn.describe_execution(executionArn=e["executionArn"])["input"]
+            for e in sfn.list_executions(stateMachineArn=machine)["executions"]
+        )
 
     assert wait_for(started, 30)
 
 
 def test_a_taken_port_is_refused_with_a_clear_message(up: Up) -> None:
     taken = up.aws.rsplit(":", 1)[1]
-    command = [sys.executable, "-m", "workflow", "up", "--port", taken, "--api-port", str(free_port()),
-               "--console-port", str(free_port())]
-    done = subprocess.run(command, cwd=REPO_ROOT, env=clean_env(),
-                          capture_output=True, text=True, timeout=60, check=False)
+    command = [
+        sys.executable,
+        "-m",
+        "workflow",
+        "up",
+        "--port",
+        taken,
+        "--api-port",
+        str(free_port()),
+        "--console-port",
+        str(free_port()),
+    ]
+    done = subprocess.run(
+        command, cwd=REPO_ROOT, env=clean_env(), capture_output=True, text=True, timeout=60, check=False
+    )
     assert done.returncode == 2
     assert "already in use" in done.stderr and taken in done.stderr
 
@@ -201,9 +242,24 @@ def test_a_taken_port_is_refused_with_a_clear_message(up: Up) -> None:
 def test_sigterm_stops_it_cleanly(tmp_path: Path) -> None:
     ports = [free_port() for _ in range(3)]
     process = subprocess.Popen(
-        [sys.executable, "-m", "workflow", "up", "--port", str(ports[0]), "--api-port", str(ports[1]),
-         "--console-port", str(ports[2])], cwd=REPO_ROOT, env=clean_env(), stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "workflow",
+            "up",
+            "--port",
+            str(ports[0]),
+            "--api-port",
+            str(ports[1]),
+            "--console-port",
+            str(ports[2]),
+        ],
+        cwd=REPO_ROOT,
+        env=clean_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert wait_healthy(f"http://127.0.0.1:{ports[2]}", 60)
         process.send_signal(signal.SIGTERM)

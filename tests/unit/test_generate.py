@@ -35,8 +35,10 @@ def aws_csv_entries(path: Path) -> list[dict[str, Any]]:
     with path.open(newline="", encoding="utf-8") as handle:
         header, *records = list(csv.reader(handle))
     width = len(header)
-    return [{"index": i, "row": dict(zip(header, (record + [""] * width)[:width], strict=True))}
-            for i, record in enumerate(records)]
+    return [
+        {"index": i, "row": dict(zip(header, (record + [""] * width)[:width], strict=True))}
+        for i, record in enumerate(records)
+    ]
 
 
 def run(tmp_path: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[Path, str]:
@@ -45,8 +47,9 @@ def run(tmp_path: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple
     return out, capsys.readouterr().out
 
 
-def test_file_has_the_rows_and_exactly_the_reported_bad_ones(tmp_path: Path,
-                                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_file_has_the_rows_and_exactly_the_reported_bad_ones(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out, printed = run(tmp_path, capsys, "--rows", "3000", "--bad-share", "0.05", "--seed", "3")
     match = re.search(r"3000 rows, (\d+) bad \((.*)\), (\d+) good", printed)
     assert match, printed
@@ -67,7 +70,8 @@ def test_file_has_the_rows_and_exactly_the_reported_bad_ones(tmp_path: Path,
 
 
 def test_good_rows_increase_with_sub_second_parts_and_same_second_pairs(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out, _ = run(tmp_path, capsys, "--rows", "2000", "--bad-share", "0", "--seed", "1")
     items, rejects = row_rules.transform_items(aws_csv_entries(out))
     assert rejects == [] and len(items) == 2000

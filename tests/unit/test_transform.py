@@ -16,8 +16,15 @@ from hypothesis import strategies as st
 
 SAMPLE_DATA = Path(__file__).resolve().parents[2] / "sample_data"
 
-GOOD = {"timestamp": "1559040909.3853335", "location": "location-03", "source": "wireless",
-        "local_dest": "router-1", "local_avg": "4.39", "remote_dest": "device-1", "remote_avg": "9.09"}
+GOOD = {
+    "timestamp": "1559040909.3853335",
+    "location": "location-03",
+    "source": "wireless",
+    "local_dest": "router-1",
+    "local_avg": "4.39",
+    "remote_dest": "device-1",
+    "remote_avg": "9.09",
+}
 BATCH_INPUT = {"bucket": "csv-etl-data", "key": "incoming/data.csv", "execution": "exec-1"}
 
 
@@ -47,9 +54,18 @@ def fields(reject: dict[str, Any]) -> dict[str, str]:
 def test_good_row_converts_to_item_with_exact_keys() -> None:
     item, reject = row_rules.convert_row(0, GOOD)
     assert reject is None
-    assert item == {"date": "2019-05-28", "time": "10:55:09.3853335", "timestamp": "1559040909.3853335",
-                    "location": "location-03", "source": "wireless", "local_dest": "router-1",
-                    "local_avg": "4.39", "remote_dest": "device-1", "remote_avg": "9.09", "source_row": 2}
+    assert item == {
+        "date": "2019-05-28",
+        "time": "10:55:09.3853335",
+        "timestamp": "1559040909.3853335",
+        "location": "location-03",
+        "source": "wireless",
+        "local_dest": "router-1",
+        "local_avg": "4.39",
+        "remote_dest": "device-1",
+        "remote_avg": "9.09",
+        "source_row": 2,
+    }
 
 
 def test_data_csv_twenty_rows_get_their_utc_date_and_time() -> None:
@@ -76,8 +92,11 @@ def test_data_bad_msg_row_lists_every_problem() -> None:
     assert (result["rows"], result["valid"], result["items"]) == (1, 0, [])
     [reject] = result["rejects"]
     assert reject["row"] == 2
-    assert fields(reject) == {"timestamp": "not a number", "local_avg": "not a number",
-                              "remote_avg": "empty or missing"}
+    assert fields(reject) == {
+        "timestamp": "not a number",
+        "local_avg": "not a number",
+        "remote_avg": "empty or missing",
+    }
     assert {e["field"]: e["value"] for e in reject["errors"]}["timestamp"] == "not_a_timestamp!"
 
 
@@ -95,52 +114,86 @@ def test_short_row_is_missing_column_whether_key_absent_empty_or_null(short_row_
     assert fields(reject)["remote_avg"] == expected
 
 
-@pytest.mark.parametrize(("raw", "reason"), [
-    ("x", "not a number"), ("", "empty or missing"), ("   ", "empty or missing"),
-    ("2019-05-28T10:55:09Z", "not a number"),
-    ("1_559_040_909", "not a number"), ("NaN", "not a finite number"), ("-inf", "not a finite number"),
-    ("Infinity", "not a finite number"), ("1e400000", "out of DynamoDB Number range (1E-130 to 1E+126)"),
-    ("1e20", "out of range (years 1 to 9999)"),
-    ("1." + "1" * 40, "more than 38 significant digits (DynamoDB Number limit)"),
-    ("1559040909." + "1" * 29, "more than 38 significant digits (DynamoDB Number limit)"),
-])
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("x", "not a number"),
+        ("", "empty or missing"),
+        ("   ", "empty or missing"),
+        ("2019-05-28T10:55:09Z", "not a number"),
+        ("1_559_040_909", "not a number"),
+        ("NaN", "not a finite number"),
+        ("-inf", "not a finite number"),
+        ("Infinity", "not a finite number"),
+        ("1e400000", "out of DynamoDB Number range (1E-130 to 1E+126)"),
+        ("1e20", "out of range (years 1 to 9999)"),
+        ("1." + "1" * 40, "more than 38 significant digits (DynamoDB Number limit)"),
+        ("1559040909." + "1" * 29, "more than 38 significant digits (DynamoDB Number limit)"),
+    ],
+)
 def test_bad_timestamp_reasons(raw: str, reason: str) -> None:
     reject = reject_of({**GOOD, "timestamp": raw})
     assert fields(reject) == {"timestamp": reason}
 
 
 @pytest.mark.parametrize("field", ["local_avg", "remote_avg"])
-@pytest.mark.parametrize(("raw", "reason"), [
-    ("abc", "not a number"), ("nan", "not a finite number"), ("inf", "not a finite number"),
-    ("", "empty or missing"), ("1,5", "not a number"), ("0x10", "not a number"),
-])
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("abc", "not a number"),
+        ("nan", "not a finite number"),
+        ("inf", "not a finite number"),
+        ("", "empty or missing"),
+        ("1,5", "not a number"),
+        ("0x10", "not a number"),
+    ],
+)
 def test_bad_number_reasons(field: str, raw: str, reason: str) -> None:
     assert fields(reject_of({**GOOD, field: raw})) == {field: reason}
 
 
-@pytest.mark.parametrize(("raw", "canonical"), [
-    ("4.390", "4.39"), (" 9.09 ", "9.09"), ("1e2", "100"), ("-0", "0"), ("0.000", "0"), (".5", "0.5"),
-    ("+3", "3"), ("-1.2500", "-1.25"), ("1E-5", "0.00001"), ("0012.50", "12.5"),
-    ("1234567890123456789012345678901234.5678", "1234567890123456789012345678901234.5678"),  # 38 digits
-    ("1e50", "1E+50"), ("-1.23e40", "-1.23E+40"),  # plain would need more than 38 digits
-])
+@pytest.mark.parametrize(
+    ("raw", "canonical"),
+    [
+        ("4.390", "4.39"),
+        (" 9.09 ", "9.09"),
+        ("1e2", "100"),
+        ("-0", "0"),
+        ("0.000", "0"),
+        (".5", "0.5"),
+        ("+3", "3"),
+        ("-1.2500", "-1.25"),
+        ("1E-5", "0.00001"),
+        ("0012.50", "12.5"),
+        ("1234567890123456789012345678901234.5678", "1234567890123456789012345678901234.5678"),  # 38 digits
+        ("1e50", "1E+50"),
+        ("-1.23e40", "-1.23E+40"),  # plain would need more than 38 digits
+    ],
+)
 def test_numbers_become_canonical_exact_strings(raw: str, canonical: str) -> None:
     item, _ = row_rules.convert_row(0, {**GOOD, "local_avg": raw})
     assert item is not None and item["local_avg"] == canonical
 
 
-@pytest.mark.parametrize(("raw", "date", "time"), [
-    ("0", "1970-01-01", "00:00:00"),
-    ("1559040909", "2019-05-28", "10:55:09"),
-    ("1559040909.000", "2019-05-28", "10:55:09"),
-    ("1559040909.50", "2019-05-28", "10:55:09.5"),
-    ("1559040909.0000001", "2019-05-28", "10:55:09.0000001"),
-    ("-1.5", "1969-12-31", "23:59:58.5"),
-    ("1.5592e9", "2019-05-30", "07:06:40"),
-    ("951782400", "2000-02-29", "00:00:00"),
-    ("253402300799.999", "9999-12-31", "23:59:59.999"),
-    ("1559040909." + "1" * 28, "2019-05-28", "10:55:09." + "1" * 28),  # 38 digits: beyond float, Decimal prec
-])
+@pytest.mark.parametrize(
+    ("raw", "date", "time"),
+    [
+        ("0", "1970-01-01", "00:00:00"),
+        ("1559040909", "2019-05-28", "10:55:09"),
+        ("1559040909.000", "2019-05-28", "10:55:09"),
+        ("1559040909.50", "2019-05-28", "10:55:09.5"),
+        ("1559040909.0000001", "2019-05-28", "10:55:09.0000001"),
+        ("-1.5", "1969-12-31", "23:59:58.5"),
+        ("1.5592e9", "2019-05-30", "07:06:40"),
+        ("951782400", "2000-02-29", "00:00:00"),
+        ("253402300799.999", "9999-12-31", "23:59:59.999"),
+        (
+            "1559040909." + "1" * 28,
+            "2019-05-28",
+            "10:55:09." + "1" * 28,
+        ),  # 38 digits: beyond float, Decimal prec
+    ],
+)
 def test_timestamp_to_utc_date_and_time_exactly(raw: str, date: str, time: str) -> None:
     item, reject = row_rules.convert_row(0, {**GOOD, "timestamp": raw})
     assert reject is None and item is not None
@@ -148,9 +201,11 @@ def test_timestamp_to_utc_date_and_time_exactly(raw: str, date: str, time: str) 
 
 
 def test_same_second_readings_get_distinct_sort_keys() -> None:
-    entries = [{"index": 0, "row": {**GOOD, "timestamp": "1559040909.1"}},
-               {"index": 1, "row": {**GOOD, "timestamp": "1559040909.25"}},
-               {"index": 2, "row": {**GOOD, "timestamp": "1559040909"}}]
+    entries = [
+        {"index": 0, "row": {**GOOD, "timestamp": "1559040909.1"}},
+        {"index": 1, "row": {**GOOD, "timestamp": "1559040909.25"}},
+        {"index": 2, "row": {**GOOD, "timestamp": "1559040909"}},
+    ]
     items, rejects = row_rules.transform_items(entries)
     assert rejects == []
     assert [i["time"] for i in items] == ["10:55:09.1", "10:55:09.25", "10:55:09"]
@@ -171,8 +226,10 @@ def test_missing_required_columns_each_named() -> None:
 def test_unexpected_extra_columns_are_rejected_with_their_value() -> None:
     reject = reject_of({**GOOD, "comment": "hello", "": "stray"}, index=7)
     assert reject["row"] == 9
-    assert reject["errors"] == [{"field": "comment", "reason": "unexpected column", "value": "hello"},
-                                {"field": "", "reason": "unexpected column", "value": "stray"}]
+    assert reject["errors"] == [
+        {"field": "comment", "reason": "unexpected column", "value": "hello"},
+        {"field": "", "reason": "unexpected column", "value": "stray"},
+    ]
 
 
 def test_empty_extra_column_loses_nothing_and_is_ignored() -> None:
@@ -193,14 +250,25 @@ def test_long_values_are_cut_in_rejects() -> None:
 
 
 def test_colliding_keys_in_batch_reject_the_later_row_naming_the_first() -> None:
-    entries = [{"index": 10, "row": dict(GOOD)},
-               {"index": 11, "row": {**GOOD, "timestamp": "1559040909.38533350"}},  # same instant
-               {"index": 12, "row": {**GOOD, "timestamp": "1559040910"}}]
+    entries = [
+        {"index": 10, "row": dict(GOOD)},
+        {"index": 11, "row": {**GOOD, "timestamp": "1559040909.38533350"}},  # same instant
+        {"index": 12, "row": {**GOOD, "timestamp": "1559040910"}},
+    ]
     items, rejects = row_rules.transform_items(entries)
     assert [i["source_row"] for i in items] == [12, 14]
-    assert rejects == [{"row": 13, "errors": [{
-        "field": "timestamp", "reason": "same date and time as row 12 (key 2019-05-28 10:55:09.3853335)",
-        "value": "1559040909.3853335"}]}]
+    assert rejects == [
+        {
+            "row": 13,
+            "errors": [
+                {
+                    "field": "timestamp",
+                    "reason": "same date and time as row 12 (key 2019-05-28 10:55:09.3853335)",
+                    "value": "1559040909.3853335",
+                }
+            ],
+        }
+    ]
 
 
 def test_batch_output_shape_matches_the_asl_result_selector() -> None:
@@ -213,8 +281,10 @@ def test_batch_output_shape_matches_the_asl_result_selector() -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(seconds=st.integers(min_value=-62_135_596_800, max_value=253_402_300_799),
-       fraction=st.text(alphabet="0123456789", max_size=20))
+@given(
+    seconds=st.integers(min_value=-62_135_596_800, max_value=253_402_300_799),
+    fraction=st.text(alphabet="0123456789", max_size=20),
+)
 def test_any_timestamp_maps_to_the_same_utc_second_and_digits(seconds: int, fraction: str) -> None:
     """Property: date/time are the UTC second of the whole part, plus the fraction digits as written."""
     assume(seconds >= 0 or not fraction.strip("0"))  # "-5.25" lies in second -6: covered by the table above
@@ -228,7 +298,7 @@ def test_any_timestamp_maps_to_the_same_utc_second_and_digits(seconds: int, frac
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.decimals(allow_nan=False, allow_infinity=False, places=None, min_value=-10**30, max_value=10**30))
+@given(st.decimals(allow_nan=False, allow_infinity=False, places=None, min_value=-(10**30), max_value=10**30))
 def test_canonical_number_is_exact_and_plain(value: Decimal) -> None:
     raw = str(value)
     try:

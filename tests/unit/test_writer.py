@@ -21,10 +21,18 @@ SOURCE_FILE = "s3://csv-etl-data/incoming/data.csv"
 
 def make_item(row: int, second: int | None = None, local_avg: str = "4.39") -> dict[str, Any]:
     second = row if second is None else second
-    return {"date": "2019-05-28", "time": f"10:{second // 60:02d}:{second % 60:02d}.5",
-            "timestamp": f"{1559001600 + 36000 + second}.5", "location": "location-03", "source": "wireless",
-            "local_dest": "router-1", "local_avg": local_avg, "remote_dest": "device-1", "remote_avg": "9.09",
-            "source_row": row}
+    return {
+        "date": "2019-05-28",
+        "time": f"10:{second // 60:02d}:{second % 60:02d}.5",
+        "timestamp": f"{1559001600 + 36000 + second}.5",
+        "location": "location-03",
+        "source": "wireless",
+        "local_dest": "router-1",
+        "local_avg": local_avg,
+        "remote_dest": "device-1",
+        "remote_avg": "9.09",
+        "source_row": row,
+    }
 
 
 def body(items: list[dict[str, Any]], token: str = "token-1", source: dict[str, str] = SOURCE) -> str:
@@ -33,11 +41,22 @@ def body(items: list[dict[str, Any]], token: str = "token-1", source: dict[str, 
 
 
 def sqs_event(*bodies: str) -> dict[str, Any]:
-    return {"Records": [{
-        "messageId": f"m{i}", "receiptHandle": f"r{i}", "body": text, "attributes": {},
-        "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
-        "eventSourceARN": "arn:aws:sqs:us-east-1:000000000000:csv-etl-batches", "awsRegion": "us-east-1",
-    } for i, text in enumerate(bodies)]}
+    return {
+        "Records": [
+            {
+                "messageId": f"m{i}",
+                "receiptHandle": f"r{i}",
+                "body": text,
+                "attributes": {},
+                "messageAttributes": {},
+                "md5OfBody": "",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:000000000000:csv-etl-batches",
+                "awsRegion": "us-east-1",
+            }
+            for i, text in enumerate(bodies)
+        ]
+    }
 
 
 class FakeStepFunctions:
@@ -82,7 +101,7 @@ class StingyDynamoDB:
         self.write_calls.append(len(requests))
         if len(self.write_calls) > self.stingy_calls:
             return self.client.batch_write_item(RequestItems=RequestItems)
-        done, rest = requests[:self.keep], requests[self.keep:]
+        done, rest = requests[: self.keep], requests[self.keep :]
         if done:
             self.client.batch_write_item(RequestItems={table: done})
         return {"UnprocessedItems": {table: rest} if rest else {}}
@@ -93,10 +112,12 @@ class StingyDynamoDB:
         stingy = self.stingy_gets and len(self.get_calls) <= self.stingy_calls
         if not stingy or len(request["Keys"]) <= self.keep:
             return self.client.batch_get_item(RequestItems=RequestItems)
-        first = {**request, "Keys": request["Keys"][:self.keep]}
+        first = {**request, "Keys": request["Keys"][: self.keep]}
         done = self.client.batch_get_item(RequestItems={table: first})
-        return {"Responses": done["Responses"],
-                "UnprocessedKeys": {table: {**request, "Keys": request["Keys"][self.keep:]}}}
+        return {
+            "Responses": done["Responses"],
+            "UnprocessedKeys": {table: {**request, "Keys": request["Keys"][self.keep :]}},
+        }
 
 
 @pytest.fixture
@@ -104,11 +125,17 @@ def dynamodb() -> Iterator[Any]:
     with mock_aws():
         client = boto3.client("dynamodb", region_name="us-east-1")
         client.create_table(
-            TableName=TABLE, BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": "date", "AttributeType": "S"},
-                                  {"AttributeName": "time", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "date", "KeyType": "HASH"},
-                       {"AttributeName": "time", "KeyType": "RANGE"}])
+            TableName=TABLE,
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[
+                {"AttributeName": "date", "AttributeType": "S"},
+                {"AttributeName": "time", "AttributeType": "S"},
+            ],
+            KeySchema=[
+                {"AttributeName": "date", "KeyType": "HASH"},
+                {"AttributeName": "time", "KeyType": "RANGE"},
+            ],
+        )
         yield client
 
 
@@ -136,42 +163,66 @@ def stored(client: Any) -> dict[int, dict[str, Any]]:
 
 
 def test_handler_writes_items_with_exact_numbers_and_origin_then_reports_success(
-        dynamodb: Any, wired: FakeStepFunctions) -> None:
+    dynamodb: Any, wired: FakeStepFunctions
+) -> None:
     items = [make_item(row) for row in range(2, 62)]  # 60 items: three BatchWriteItem calls
     response = writer_handler.handler(sqs_event(body(items)), None)
     assert response == {"batchItemFailures": []}
-    assert wired.calls == [("success", {"taskToken": "token-1", "output": json.dumps(
-        {"written": 60, "already_written": 0, "conflicts": []})})]
+    assert wired.calls == [
+        (
+            "success",
+            {
+                "taskToken": "token-1",
+                "output": json.dumps({"written": 60, "already_written": 0, "conflicts": []}),
+            },
+        )
+    ]
     table = stored(dynamodb)
     assert len(table) == 60
     first = table[2]
     assert first["local_avg"] == Decimal("4.39") and first["timestamp"] == Decimal("1559037602.5")
     assert (first["source_file"], first["execution"], first["date"], first["time"]) == (
-        SOURCE_FILE, "exec-1", "2019-05-28", "10:00:02.5")
+        SOURCE_FILE,
+        "exec-1",
+        "2019-05-28",
+        "10:00:02.5",
+    )
 
 
 def test_redelivered_message_counts_already_written_and_does_not_rewrite(
-        dynamodb: Any, wired: FakeStepFunctions) -> None:
+    dynamodb: Any, wired: FakeStepFunctions
+) -> None:
     """SQS delivers at least once: the same body twice must store each row once and report both times."""
     text = body([make_item(row) for row in range(2, 7)])
     writer_handler.handler(sqs_event(text), None)
     writer_handler.handler(sqs_event(text), None)
-    assert wired.outputs() == [{"written": 5, "already_written": 0, "conflicts": []},
-                               {"written": 5, "already_written": 5, "conflicts": []}]
+    assert wired.outputs() == [
+        {"written": 5, "already_written": 0, "conflicts": []},
+        {"written": 5, "already_written": 5, "conflicts": []},
+    ]
     assert len(stored(dynamodb)) == 5
 
 
 def test_key_stored_from_another_file_is_a_conflict_not_an_overwrite(
-        dynamodb: Any, wired: FakeStepFunctions) -> None:
+    dynamodb: Any, wired: FakeStepFunctions
+) -> None:
     other = {"bucket": "csv-etl-data", "key": "incoming/other.csv", "execution": "exec-0"}
     writer_handler.handler(sqs_event(body([make_item(9, second=3)], token="t0", source=other)), None)
     writer_handler.handler(sqs_event(body([make_item(2), make_item(3), make_item(4)])), None)
     output = wired.outputs()[-1]
     assert output["written"] == 2 and output["already_written"] == 0
-    assert output["conflicts"] == [{"row": 3, "errors": [{
-        "field": "timestamp",
-        "reason": "date and time already stored from s3://csv-etl-data/incoming/other.csv row 9",
-        "value": "1559037603.5"}]}]
+    assert output["conflicts"] == [
+        {
+            "row": 3,
+            "errors": [
+                {
+                    "field": "timestamp",
+                    "reason": "date and time already stored from s3://csv-etl-data/incoming/other.csv row 9",
+                    "value": "1559037603.5",
+                }
+            ],
+        }
+    ]
     table = stored(dynamodb)
     assert table[9]["source_file"] == "s3://csv-etl-data/incoming/other.csv"  # untouched
     assert sorted(table) == [2, 4, 9]
@@ -189,8 +240,10 @@ def test_same_row_with_changed_values_is_a_conflict(dynamodb: Any, wired: FakeSt
 
 def test_duplicate_keys_inside_one_message_never_reach_batch_write(dynamodb: Any) -> None:
     """BatchWriteItem rejects a request holding two puts for one key: the second becomes a conflict."""
-    items = [batch_store.table_item(make_item(2), SOURCE_FILE, "e"),
-             batch_store.table_item(make_item(3, second=2), SOURCE_FILE, "e")]
+    items = [
+        batch_store.table_item(make_item(2), SOURCE_FILE, "e"),
+        batch_store.table_item(make_item(3, second=2), SOURCE_FILE, "e"),
+    ]
     outcome = store(dynamodb).store(items)
     assert (outcome.written, len(outcome.conflicts)) == (1, 1)
     assert outcome.conflicts[0]["errors"][0]["reason"] == "same date and time as row 2 in this batch"
@@ -230,7 +283,8 @@ def test_batch_get_uses_at_most_100_keys_and_write_25_items_per_call(dynamodb: A
 
 
 def test_still_unprocessed_after_bounded_attempts_reports_writer_throttled(
-        dynamodb: Any, wired: FakeStepFunctions, monkeypatch: pytest.MonkeyPatch) -> None:
+    dynamodb: Any, wired: FakeStepFunctions, monkeypatch: pytest.MonkeyPatch
+) -> None:
     stingy = StingyDynamoDB(dynamodb, stingy_calls=1000, keep=0, stingy_gets=False)
     monkeypatch.setattr(writer_handler, "batch_store", lambda: store(stingy, max_attempts=3))
     response = writer_handler.handler(sqs_event(body([make_item(2)])), None)
@@ -242,7 +296,8 @@ def test_still_unprocessed_after_bounded_attempts_reports_writer_throttled(
 
 
 def test_dynamodb_validation_error_reports_writer_write_failed(
-        dynamodb: Any, wired: FakeStepFunctions, monkeypatch: pytest.MonkeyPatch) -> None:
+    dynamodb: Any, wired: FakeStepFunctions, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("TABLE_NAME", "no-such-table")
     writer_handler.handler(sqs_event(body([make_item(2)])), None)
     [(name, kwargs)] = wired.calls
@@ -261,8 +316,14 @@ def test_throttling_client_error_maps_to_writer_throttled(dynamodb: Any) -> None
 
 
 def test_bad_body_with_a_token_is_reported_as_writer_bad_message(wired: FakeStepFunctions) -> None:
-    bad = json.dumps({"taskToken": "tok", "source": SOURCE, "first_row": 2,
-                      "items": [{**make_item(2), "local_avg": "abc"}]})
+    bad = json.dumps(
+        {
+            "taskToken": "tok",
+            "source": SOURCE,
+            "first_row": 2,
+            "items": [{**make_item(2), "local_avg": "abc"}],
+        }
+    )
     response = writer_handler.handler(sqs_event(bad), None)
     assert response == {"batchItemFailures": []}
     [(name, kwargs)] = wired.calls
@@ -270,17 +331,20 @@ def test_bad_body_with_a_token_is_reported_as_writer_bad_message(wired: FakeStep
     assert kwargs["cause"] == "items[0]: local_avg must be a decimal string"
 
 
-@pytest.mark.parametrize("text", ["not json", "[1, 2]", json.dumps({"items": []}),
-                                  json.dumps({"taskToken": ""})])
+@pytest.mark.parametrize(
+    "text", ["not json", "[1, 2]", json.dumps({"items": []}), json.dumps({"taskToken": ""})]
+)
 def test_body_without_a_token_fails_the_message_so_it_reaches_the_dlq(
-        text: str, wired: FakeStepFunctions) -> None:
+    text: str, wired: FakeStepFunctions
+) -> None:
     response = writer_handler.handler(sqs_event(body([make_item(2)], token="ok"), text), None)
     assert response == {"batchItemFailures": [{"itemIdentifier": "m1"}]}
     assert [name for name, _ in wired.calls] == ["success"]
 
 
 def test_report_that_cannot_be_sent_returns_only_that_message_for_redelivery(
-        dynamodb: Any, wired: FakeStepFunctions, monkeypatch: pytest.MonkeyPatch) -> None:
+    dynamodb: Any, wired: FakeStepFunctions, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """SQS partial batch response: only the failed message id is listed, the others are deleted."""
     original = wired.send_task_success
 
@@ -290,8 +354,11 @@ def test_report_that_cannot_be_sent_returns_only_that_message_for_redelivery(
         return original(**kwargs)
 
     monkeypatch.setattr(wired, "send_task_success", flaky)
-    event = sqs_event(body([make_item(2)], token="t-ok"), body([make_item(3)], token="t-bad"),
-                      body([make_item(4)], token="t-ok2"))
+    event = sqs_event(
+        body([make_item(2)], token="t-ok"),
+        body([make_item(3)], token="t-bad"),
+        body([make_item(4)], token="t-ok2"),
+    )
     assert writer_handler.handler(event, None) == {"batchItemFailures": [{"itemIdentifier": "m1"}]}
     assert [kw["taskToken"] for _, kw in wired.calls] == ["t-ok", "t-ok2"]
     assert len(stored(dynamodb)) == 3  # row 3 is stored; its redelivery will count it as already_written
@@ -309,7 +376,8 @@ def test_throttled_report_is_redelivered(wired: FakeStepFunctions) -> None:
     error = {"Code": "ThrottlingException", "Message": "slow"}
     wired.fail_with = ClientError({"Error": error}, "SendTaskSuccess")
     assert writer_handler.handler(sqs_event(body([make_item(2)])), None) == {
-        "batchItemFailures": [{"itemIdentifier": "m0"}]}
+        "batchItemFailures": [{"itemIdentifier": "m0"}]
+    }
 
 
 def test_empty_items_report_zero_written(wired: FakeStepFunctions) -> None:

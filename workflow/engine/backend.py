@@ -30,7 +30,12 @@ class Backend(Protocol):
         """A boto3 client (s3, sqs, dynamodb, events, stepfunctions, ...) pointed at the right endpoint."""
         ...
 
-    def invoke_lambda(self, function_name: str, payload: bytes, invocation_type: str = "RequestResponse",
-                      client_context: str | None = None) -> LambdaResult:
+    def invoke_lambda(
+        self,
+        function_name: str,
+        payload: bytes,
+        invocation_type: str = "RequestResponse",
+        client_context: str | None = None,
+    ) -> LambdaResult:
         """Invoke a function by name, partial or full ARN (raise ServiceError like Lambda's API on errors)."""
         ...

@@ -40,8 +40,9 @@ def _positive(name: str, value: int | None, upper: int | None = None) -> int | N
     return value
 
 
-def batch_items(items: Iterable[Any], *, max_items: int | None, max_bytes: int | None,
-                batch_input: Any = None) -> Iterator[dict[str, Any]]:
+def batch_items(
+    items: Iterable[Any], *, max_items: int | None, max_bytes: int | None, batch_input: Any = None
+) -> Iterator[dict[str, Any]]:
     """Yield child inputs of consecutive items, in order, each within both limits.
 
     An item too large to fit in a batch on its own raises StatesError(States.DataLimitExceeded) naming
@@ -53,9 +54,11 @@ def batch_items(items: Iterable[Any], *, max_items: int | None, max_bytes: int |
     if batch_input is not None:
         fixed += len(',"BatchInput":') + _json_size(batch_input)
     if fixed + 2 > limit:  # even one empty item would not fit
-        raise StatesError(DATA_LIMIT_EXCEEDED,
-                          f"The ItemBatcher BatchInput is {fixed - _OPEN - _CLOSE} bytes, which leaves no "
-                          f"room for items within {limit} bytes")
+        raise StatesError(
+            DATA_LIMIT_EXCEEDED,
+            f"The ItemBatcher BatchInput is {fixed - _OPEN - _CLOSE} bytes, which leaves no "
+            f"room for items within {limit} bytes",
+        )
 
     def emit(batch: list[Any]) -> dict[str, Any]:
         out: dict[str, Any] = {"Items": batch}
@@ -68,9 +71,11 @@ def batch_items(items: Iterable[Any], *, max_items: int | None, max_bytes: int |
     for position, item in enumerate(items):
         item_size = _json_size(item)
         if fixed + item_size > limit:
-            raise StatesError(DATA_LIMIT_EXCEEDED,
-                              f"Item {position} is {item_size} bytes as JSON; with the batch envelope it "
-                              f"exceeds the ItemBatcher limit of {limit} bytes, so it cannot be batched")
+            raise StatesError(
+                DATA_LIMIT_EXCEEDED,
+                f"Item {position} is {item_size} bytes as JSON; with the batch envelope it "
+                f"exceeds the ItemBatcher limit of {limit} bytes, so it cannot be batched",
+            )
         added = item_size + (1 if batch else 0)  # the comma between items
         if batch and (size + added > limit or (max_items is not None and len(batch) >= max_items)):
             yield emit(batch)

@@ -27,8 +27,7 @@ def _is_number(v: Any) -> bool:
 
 # ------------------------------------------------------------------------------------- timestamps
 
-_TIMESTAMP = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})")
+_TIMESTAMP = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})")
 
 
 def parse_timestamp(value: Any) -> tuple[datetime, int] | None:
@@ -64,6 +63,7 @@ def is_timestamp(value: Any) -> bool:
 
 # ---------------------------------------------------------------------------------- StringMatches
 
+
 @cache
 def _wildcard_regex(pattern: str) -> re.Pattern[str]:
     """`*` matches any run of characters; `\\*` is a literal star and `\\\\` a literal backslash."""
@@ -85,6 +85,7 @@ def string_matches(value: str, pattern: str) -> bool:
 
 
 # ------------------------------------------------------------------------------------ comparisons
+
 
 def _cmp(a: Any, b: Any) -> int:
     return (a > b) - (a < b)
@@ -153,8 +154,10 @@ def rule_operator(rule: Mapping[str, Any]) -> str | None:
 
 # ---------------------------------------------------------------------------------- JSONPath rules
 
-def evaluate_choice_rule(rule: Mapping[str, Any], data: Any, *, context: Any = None,
-                         variables: Mapping[str, Any] | None = None) -> bool:
+
+def evaluate_choice_rule(
+    rule: Mapping[str, Any], data: Any, *, context: Any = None, variables: Mapping[str, Any] | None = None
+) -> bool:
     """Whether a JSONPath-mode Choice rule (or a nested And/Or/Not rule) matches the data."""
     if "And" in rule:
         return all(evaluate_choice_rule(r, data, context=context, variables=variables) for r in rule["And"])
@@ -172,8 +175,10 @@ def evaluate_choice_rule(rule: Mapping[str, Any], data: Any, *, context: Any = N
     except PathNotFound as exc:
         if operator == "IsPresent":
             return expected is False
-        raise StatesError(errors.RUNTIME, f"Invalid path '{path}': The choice state's condition path "
-                                          f"references an invalid value.") from exc
+        raise StatesError(
+            errors.RUNTIME,
+            f"Invalid path '{path}': The choice state's condition path references an invalid value.",
+        ) from exc
     if operator in _TYPE_TESTS:
         return _type_test(operator, value) is bool(expected)
     if operator == "StringMatches":
@@ -183,8 +188,11 @@ def evaluate_choice_rule(rule: Mapping[str, Any], data: Any, *, context: Any = N
         try:
             expected = evaluate_path(expected, data, context=context, variables=variables)
         except PathNotFound as exc:
-            raise StatesError(errors.RUNTIME, f"Invalid path '{rule[operator]}': The choice state's "
-                                              f"condition path references an invalid value.") from exc
+            raise StatesError(
+                errors.RUNTIME,
+                f"Invalid path '{rule[operator]}': The choice state's "
+                f"condition path references an invalid value.",
+            ) from exc
     outcome = _KINDS[kind](value, expected)
     return outcome is not None and _RELATIONS[relation](outcome)
 
@@ -205,9 +213,15 @@ def _type_test(operator: str, value: Any) -> bool:
 
 # -------------------------------------------------------------------------------------- the state
 
-def select_choice(state: Mapping[str, Any], data: Any, *, context: Any = None,
-                  variables: Mapping[str, Any] | None = None,
-                  query_language: str = "JSONPath") -> tuple[str, Mapping[str, Any] | None]:
+
+def select_choice(
+    state: Mapping[str, Any],
+    data: Any,
+    *,
+    context: Any = None,
+    variables: Mapping[str, Any] | None = None,
+    query_language: str = "JSONPath",
+) -> tuple[str, Mapping[str, Any] | None]:
     """The next state and the rule that chose it (None when Default was taken).
 
     The executor needs the rule for its Assign (and, in JSONata, its Output).
@@ -222,20 +236,27 @@ def select_choice(state: Mapping[str, Any], data: Any, *, context: Any = None,
             return rule["Next"], rule
     if "Default" in state:
         return state["Default"], None
-    raise StatesError(errors.NO_CHOICE_MATCHED,
-                      "No Choice rule matched and the Choice state has no Default: "
-                      f"input {dumps(data)}")
+    raise StatesError(
+        errors.NO_CHOICE_MATCHED,
+        f"No Choice rule matched and the Choice state has no Default: input {dumps(data)}",
+    )
 
 
-def choose_next(state: Mapping[str, Any], data: Any, *, context: Any = None,
-                variables: Mapping[str, Any] | None = None, query_language: str = "JSONPath") -> str:
+def choose_next(
+    state: Mapping[str, Any],
+    data: Any,
+    *,
+    context: Any = None,
+    variables: Mapping[str, Any] | None = None,
+    query_language: str = "JSONPath",
+) -> str:
     """The first matching rule's Next, else Default, else States.NoChoiceMatched."""
-    return select_choice(state, data, context=context, variables=variables,
-                         query_language=query_language)[0]
+    return select_choice(state, data, context=context, variables=variables, query_language=query_language)[0]
 
 
-def _condition(rule: Mapping[str, Any], index: int, data: Any, context: Any,
-               variables: Mapping[str, Any] | None) -> bool:
+def _condition(
+    rule: Mapping[str, Any], index: int, data: Any, context: Any, variables: Mapping[str, Any] | None
+) -> bool:
     condition = rule.get("Condition")
     field = f"Choices[{index}].Condition"
     if isinstance(condition, bool):
@@ -247,7 +268,9 @@ def _condition(rule: Mapping[str, Any], index: int, data: Any, context: Any,
         states["context"] = context
     result = evaluate_expression(condition, states=states, variables=variables, field=field)
     if not isinstance(result, bool):
-        raise StatesError(errors.QUERY_EVALUATION_ERROR,
-                          f"The JSONata expression '{condition}' specified for the field '{field}' must "
-                          f"return a boolean, but returned {dumps(result)}")
+        raise StatesError(
+            errors.QUERY_EVALUATION_ERROR,
+            f"The JSONata expression '{condition}' specified for the field '{field}' must "
+            f"return a boolean, but returned {dumps(result)}",
+        )
     return result

@@ -114,8 +114,10 @@ def _parse_machine(doc: Mapping[str, Any], inherited: str, where: str) -> Machin
         if state.type not in ("Choice", "Succeed", "Fail") and not state.end and state.next not in states_doc:
             raise _invalid(f"MISSING_TRANSITION_TARGET: Next {state.next!r} is not a state at {path}")
         if state.type == "Parallel":
-            state.branches = [_parse_machine(b, state_language, f"{path}/Branches[{i}]")
-                              for i, b in enumerate(spec.get("Branches") or [])]
+            state.branches = [
+                _parse_machine(b, state_language, f"{path}/Branches[{i}]")
+                for i, b in enumerate(spec.get("Branches") or [])
+            ]
         if state.type == "Map":
             inner = spec.get("ItemProcessor") or spec.get("Iterator")
             if not isinstance(inner, Mapping):
@@ -134,8 +136,9 @@ def _parse_machine(doc: Mapping[str, Any], inherited: str, where: str) -> Machin
         states[name] = state
     timeout = doc.get("TimeoutSeconds")
     seconds = float(timeout) if isinstance(timeout, int | float) else None
-    return Machine(start_at=start_at, states=states, query_language=language, timeout_seconds=seconds,
-                   raw=dict(doc))
+    return Machine(
+        start_at=start_at, states=states, query_language=language, timeout_seconds=seconds, raw=dict(doc)
+    )
 
 
 def _validate(doc: dict[str, Any]) -> None:
@@ -149,8 +152,10 @@ def _validate(doc: dict[str, Any]) -> None:
     if errors:
         first = errors[0]
         where = first.get("location") or first.get("path") or ""
-        raise _invalid(f"{first.get('code', 'SCHEMA_VALIDATION_FAILED')}: {first.get('message', '')}"
-                       + (f" at {where}" if where else ""))
+        raise _invalid(
+            f"{first.get('code', 'SCHEMA_VALIDATION_FAILED')}: {first.get('message', '')}"
+            + (f" at {where}" if where else "")
+        )
 
 
 def parse_definition(definition: str | Mapping[str, Any], *, validate: bool = True) -> Machine:

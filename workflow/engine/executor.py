@@ -37,8 +37,16 @@ STOP_JOIN_SECONDS = 2.0  # real seconds StopExecution waits for the execution to
 
 
 class Engine:
-    def __init__(self, backend: Backend, *, clock: Clock | None = None, region: str = "us-east-1",
-                 account: str = "000000000000", mock_config: Any = None, seed: int | None = None) -> None:
+    def __init__(
+        self,
+        backend: Backend,
+        *,
+        clock: Clock | None = None,
+        region: str = "us-east-1",
+        account: str = "000000000000",
+        mock_config: Any = None,
+        seed: int | None = None,
+    ) -> None:
         self.backend = backend
         self.clock: Clock = clock or RealClock()
         self.region = region
@@ -56,14 +64,36 @@ class Engine:
     def arn(self, kind: str, rest: str) -> str:
         return f"arn:aws:states:{self.region}:{self.account}:{kind}:{rest}"
 
-    def new_record(self, *, arn: str, name: str, state_machine_arn: str, state_machine_name: str,
-                   machine: Machine, definition_text: str, input_value: Any, input_text: str, role_arn: str,
-                   execution_type: str, **extra: Any) -> ExecutionRecord:
+    def new_record(
+        self,
+        *,
+        arn: str,
+        name: str,
+        state_machine_arn: str,
+        state_machine_name: str,
+        machine: Machine,
+        definition_text: str,
+        input_value: Any,
+        input_text: str,
+        role_arn: str,
+        execution_type: str,
+        **extra: Any,
+    ) -> ExecutionRecord:
         record = ExecutionRecord(
-            arn=arn, name=name, state_machine_arn=state_machine_arn, state_machine_name=state_machine_name,
-            machine=machine, definition_text=definition_text, input=input_value, input_text=input_text,
-            role_arn=role_arn, type=execution_type, start_date=self.clock.now(),
-            history=History(arn, self.clock.now, self.listeners), **extra)
+            arn=arn,
+            name=name,
+            state_machine_arn=state_machine_arn,
+            state_machine_name=state_machine_name,
+            machine=machine,
+            definition_text=definition_text,
+            input=input_value,
+            input_text=input_text,
+            role_arn=role_arn,
+            type=execution_type,
+            start_date=self.clock.now(),
+            history=History(arn, self.clock.now, self.listeners),
+            **extra,
+        )
         with self.lock:
             self.executions[arn] = record
         return record
@@ -72,8 +102,9 @@ class Engine:
 
     def start(self, record: ExecutionRecord) -> None:
         """Run in a thread of its own (StartExecution)."""
-        record.thread = threading.Thread(target=self._execute, args=(record,), daemon=True,
-                                         name=f"sfn-{record.name[:40]}")
+        record.thread = threading.Thread(
+            target=self._execute, args=(record,), daemon=True, name=f"sfn-{record.name[:40]}"
+        )
         record.thread.start()
 
     def run_sync(self, record: ExecutionRecord) -> None:
@@ -91,8 +122,10 @@ class Engine:
             if start_at is None:
                 state_input = record.input
         else:
-            details: dict[str, Any] = {**payload_fields("input", record.input_text),
-                                       "roleArn": record.role_arn}
+            details: dict[str, Any] = {
+                **payload_fields("input", record.input_text),
+                "roleArn": record.role_arn,
+            }
             if record.state_machine_version_arn:
                 details["stateMachineVersionArn"] = record.state_machine_version_arn
             scope.event("ExecutionStarted", details)
@@ -102,8 +135,13 @@ class Engine:
             self._finish(record, scope, "FAILED", error=err.error or None, cause=err.cause or None)
         except Aborted:
             if record.timed_out:
-                self._finish(record, scope, "TIMED_OUT", error=errors.TIMEOUT,
-                             cause="The execution timed out (TimeoutSeconds of the state machine).")
+                self._finish(
+                    record,
+                    scope,
+                    "TIMED_OUT",
+                    error=errors.TIMEOUT,
+                    cause="The execution timed out (TimeoutSeconds of the state machine).",
+                )
             else:
                 self._finish(record, scope, "ABORTED", error=record.stop_error, cause=record.stop_cause)
         except Exception as exc:  # an engine bug: fail the execution visibly instead of losing the thread
@@ -111,8 +149,16 @@ class Engine:
         else:
             self._finish(record, scope, "SUCCEEDED", output=output)
 
-    def _finish(self, record: ExecutionRecord, scope: Scope, status: str, *, output: Any = None,
-                error: str | None = None, cause: str | None = None) -> None:
+    def _finish(
+        self,
+        record: ExecutionRecord,
+        scope: Scope,
+        status: str,
+        *,
+        output: Any = None,
+        error: str | None = None,
+        cause: str | None = None,
+    ) -> None:
         with record.lock:
             if record.finished:  # StopExecution already closed it
                 record.done.set()
@@ -125,8 +171,11 @@ class Engine:
             scope.event("ExecutionSucceeded", payload_fields("output", output))
         else:
             details = {k: v for k, v in (("error", error), ("cause", cause)) if v is not None}
-            kind = {"FAILED": "ExecutionFailed", "TIMED_OUT": "ExecutionTimedOut",
-                    "ABORTED": "ExecutionAborted"}[status]
+            kind = {
+                "FAILED": "ExecutionFailed",
+                "TIMED_OUT": "ExecutionTimedOut",
+                "ABORTED": "ExecutionAborted",
+            }[status]
             scope.event(kind, details)
         record.done.set()
 
@@ -146,8 +195,13 @@ class Engine:
         if wait:
             self._execute(record, redrive=True)
             return
-        record.thread = threading.Thread(target=self._execute, args=(record,), kwargs={"redrive": True},
-                                         daemon=True, name=f"sfn-redrive-{record.name[:40]}")
+        record.thread = threading.Thread(
+            target=self._execute,
+            args=(record,),
+            kwargs={"redrive": True},
+            daemon=True,
+            name=f"sfn-redrive-{record.name[:40]}",
+        )
         record.thread.start()
 
     def _reset_for_redrive(self, record: ExecutionRecord, cancel: CancelToken | None = None) -> None:
@@ -180,18 +234,34 @@ class Engine:
 
     # ------------------------------------------------------------------------------------------ map runs
 
-    def create_map_run(self, parent: ExecutionRecord, state: StateDef, slots: list[ChildSlot],
-                       max_concurrency: int, tolerated_pct: float, tolerated_count: int,
-                       given: tuple[bool, bool]) -> MapRun:
+    def create_map_run(
+        self,
+        parent: ExecutionRecord,
+        state: StateDef,
+        slots: list[ChildSlot],
+        max_concurrency: int,
+        tolerated_pct: float,
+        tolerated_count: int,
+        given: tuple[bool, bool],
+    ) -> MapRun:
         label = str(state.spec.get("Label") or uuid.uuid4())
         sm_name = parent.state_machine_name
         assert state.processor is not None
         map_run = MapRun(
-            arn=self.arn("mapRun", f"{sm_name}/{label}:{uuid.uuid4()}"), execution_arn=parent.arn,
-            state_machine_arn=f"{parent.state_machine_arn}/{label}", state_name=state.name, label=label,
-            machine=state.processor, execution_type=state.execution_type, start_date=self.clock.now(),
-            max_concurrency=max_concurrency, tolerated_failure_percentage=tolerated_pct,
-            tolerated_failure_count=tolerated_count, tolerance_given=given, slots=slots)
+            arn=self.arn("mapRun", f"{sm_name}/{label}:{uuid.uuid4()}"),
+            execution_arn=parent.arn,
+            state_machine_arn=f"{parent.state_machine_arn}/{label}",
+            state_name=state.name,
+            label=label,
+            machine=state.processor,
+            execution_type=state.execution_type,
+            start_date=self.clock.now(),
+            max_concurrency=max_concurrency,
+            tolerated_failure_percentage=tolerated_pct,
+            tolerated_failure_count=tolerated_count,
+            tolerance_given=given,
+            slots=slots,
+        )
         with self.lock:
             self.map_runs[map_run.arn] = map_run
         return map_run
@@ -222,11 +292,22 @@ class Engine:
         kind = "express" if map_run.execution_type == "EXPRESS" else "execution"
         sm_name = f"{parent.state_machine_name}/{map_run.label}"
         record = self.new_record(
-            arn=self.arn(kind, f"{sm_name}:{name}"), name=name, state_machine_arn=map_run.state_machine_arn,
-            state_machine_name=sm_name, machine=map_run.machine, definition_text=payload(map_run.machine.raw),
-            input_value=slot.input, input_text=payload(slot.input), role_arn=parent.role_arn,
-            execution_type=map_run.execution_type, map_run_arn=map_run.arn, label=map_run.label,
-            test_case=parent.test_case, cancel=group.child(), variables=Variables())
+            arn=self.arn(kind, f"{sm_name}:{name}"),
+            name=name,
+            state_machine_arn=map_run.state_machine_arn,
+            state_machine_name=sm_name,
+            machine=map_run.machine,
+            definition_text=payload(map_run.machine.raw),
+            input_value=slot.input,
+            input_text=payload(slot.input),
+            role_arn=parent.role_arn,
+            execution_type=map_run.execution_type,
+            map_run_arn=map_run.arn,
+            label=map_run.label,
+            test_case=parent.test_case,
+            cancel=group.child(),
+            variables=Variables(),
+        )
         slot.record = record
         self._execute(record)
 

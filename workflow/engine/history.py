@@ -21,9 +21,17 @@ MAX_PAYLOAD_BYTES = 262_144
 
 # Event types whose details object is not named after the type.
 _NO_DETAILS = {
-    "LambdaFunctionStarted", "MapStateSucceeded", "MapStateFailed", "MapStateAborted", "ParallelStateStarted",
-    "ParallelStateSucceeded", "ParallelStateFailed", "ParallelStateAborted", "WaitStateAborted",
-    "MapRunSucceeded", "MapRunAborted",
+    "LambdaFunctionStarted",
+    "MapStateSucceeded",
+    "MapStateFailed",
+    "MapStateAborted",
+    "ParallelStateStarted",
+    "ParallelStateSucceeded",
+    "ParallelStateFailed",
+    "ParallelStateAborted",
+    "WaitStateAborted",
+    "MapRunSucceeded",
+    "MapRunAborted",
 }
 
 
@@ -55,16 +63,18 @@ def payload_fields(name: str, value: Any) -> dict[str, Any]:
 class History:
     """Append-only, thread-safe list of events of one execution."""
 
-    def __init__(self, execution_arn: str, now: Callable[[], datetime],
-                 listeners: list[Listener] | None = None) -> None:
+    def __init__(
+        self, execution_arn: str, now: Callable[[], datetime], listeners: list[Listener] | None = None
+    ) -> None:
         self.execution_arn = execution_arn
         self._now = now
         self._events: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._listeners = listeners if listeners is not None else []
 
-    def append(self, event_type: str, details: dict[str, Any] | None = None,
-               previous: int | None = None) -> int:
+    def append(
+        self, event_type: str, details: dict[str, Any] | None = None, previous: int | None = None
+    ) -> int:
         """Add an event; `previous` defaults to the last event's id. Returns the new event's id."""
         with self._lock:
             event_id = len(self._events) + 1

@@ -159,7 +159,7 @@ def make_app(service: Any) -> WSGIApp:
             return error_response("UnknownOperationException", "Step Functions only answers POST /", 404)
         if not target.startswith(TARGET_PREFIX):
             return error_response("UnknownOperationException", f"Unknown target {target!r}")
-        operation = target[len(TARGET_PREFIX):]
+        operation = target[len(TARGET_PREFIX) :]
         raw = request.get_data()
         try:
             body = json.loads(raw) if raw.strip() else {}
@@ -197,14 +197,22 @@ class EndpointBackend:
             )
         return self._clients[service]
 
-    def invoke_lambda(self, function_name: str, payload: bytes, invocation_type: str = "RequestResponse",
-                      client_context: str | None = None) -> Any:
+    def invoke_lambda(
+        self,
+        function_name: str,
+        payload: bytes,
+        invocation_type: str = "RequestResponse",
+        client_context: str | None = None,
+    ) -> Any:
         from botocore.exceptions import ClientError
 
         from workflow.engine.backend import LambdaResult
 
-        kwargs: dict[str, Any] = {"FunctionName": function_name, "Payload": payload,
-                                  "InvocationType": invocation_type}
+        kwargs: dict[str, Any] = {
+            "FunctionName": function_name,
+            "Payload": payload,
+            "InvocationType": invocation_type,
+        }
         if client_context:
             kwargs["ClientContext"] = client_context
         try:
@@ -212,8 +220,9 @@ class EndpointBackend:
         except ClientError as exc:
             error = exc.response.get("Error", {})
             status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 400))
-            raise ServiceError(str(error.get("Code", "ServiceException")), str(error.get("Message", "")),
-                               status) from exc
+            raise ServiceError(
+                str(error.get("Code", "ServiceException")), str(error.get("Message", "")), status
+            ) from exc
         body = response.get("Payload")
         return LambdaResult(
             status_code=int(response.get("StatusCode", 200)),

@@ -17,8 +17,12 @@ from botocore.exceptions import ClientError, ParamValidationError
 
 from workflow.engine.errors import ServiceError
 
-_PAGINATED = {"list_executions": "executions", "get_execution_history": "events",
-              "list_state_machines": "stateMachines", "list_map_runs": "mapRuns"}
+_PAGINATED = {
+    "list_executions": "executions",
+    "get_execution_history": "events",
+    "list_state_machines": "stateMachines",
+    "list_map_runs": "mapRuns",
+}
 
 
 def _pascal(name: str) -> str:
@@ -79,8 +83,10 @@ class InProcessStepFunctionsClient:
             result = method(**kwargs) or {}
         except ServiceError as exc:
             request_id = str(uuid.uuid4())
-            response = {"Error": {"Code": exc.code, "Message": exc.message},
-                        "ResponseMetadata": {"HTTPStatusCode": exc.status, "RequestId": request_id}}
+            response = {
+                "Error": {"Code": exc.code, "Message": exc.message},
+                "ResponseMetadata": {"HTTPStatusCode": exc.status, "RequestId": request_id},
+            }
             raise self.exceptions.for_code(exc.code)(response, _pascal(name)) from exc
         return {**result, "ResponseMetadata": {"HTTPStatusCode": 200, "RequestId": str(uuid.uuid4())}}
 

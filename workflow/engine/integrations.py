@@ -46,23 +46,63 @@ _OPTIMIZED: dict[tuple[str, str], frozenset[str]] = {
 
 # Error-name prefix AWS uses for each optimized integration, and the catch-all exception it reports
 # when the service's error code is not a modelled exception.
-_OPTIMIZED_ERROR_PREFIX = {"lambda": "Lambda", "sqs": "SQS", "dynamodb": "DynamoDB",
-                           "states": "StepFunctions", "events": "EventBridge", "sns": "SNS"}
-_GENERIC_EXCEPTION = {"lambda": "AWSLambdaException", "sqs": "AmazonSQSException",
-                      "dynamodb": "AmazonDynamoDBException", "states": "AWSStepFunctionsException",
-                      "events": "AmazonEventBridgeException", "sns": "AmazonSNSException"}
-_SERVICE_TITLE = {"lambda": "Lambda", "sqs": "Sqs", "dynamodb": "DynamoDb", "states": "SFN",
-                  "events": "EventBridge", "sns": "Sns"}
+_OPTIMIZED_ERROR_PREFIX = {
+    "lambda": "Lambda",
+    "sqs": "SQS",
+    "dynamodb": "DynamoDB",
+    "states": "StepFunctions",
+    "events": "EventBridge",
+    "sns": "SNS",
+}
+_GENERIC_EXCEPTION = {
+    "lambda": "AWSLambdaException",
+    "sqs": "AmazonSQSException",
+    "dynamodb": "AmazonDynamoDBException",
+    "states": "AWSStepFunctionsException",
+    "events": "AmazonEventBridgeException",
+    "sns": "AmazonSNSException",
+}
+_SERVICE_TITLE = {
+    "lambda": "Lambda",
+    "sqs": "Sqs",
+    "dynamodb": "DynamoDb",
+    "states": "SFN",
+    "events": "EventBridge",
+    "sns": "Sns",
+}
 
 # aws-sdk service names (as written in the ARN) whose boto3 client name differs.
-_SDK_TO_BOTO3 = {"sfn": "stepfunctions", "eventbridge": "events", "cloudwatchlogs": "logs",
-                 "cloudwatch": "cloudwatch", "apigateway": "apigateway", "lambda": "lambda"}
+_SDK_TO_BOTO3 = {
+    "sfn": "stepfunctions",
+    "eventbridge": "events",
+    "cloudwatchlogs": "logs",
+    "cloudwatch": "cloudwatch",
+    "apigateway": "apigateway",
+    "lambda": "lambda",
+}
 # PascalCase service names AWS uses in aws-sdk error names where a plain capitalisation is wrong.
-_SDK_ERROR_PREFIX = {"s3": "S3", "sqs": "Sqs", "sns": "Sns", "dynamodb": "DynamoDb", "sfn": "Sfn",
-                     "eventbridge": "EventBridge", "acmpca": "AcmPca", "secretsmanager": "SecretsManager",
-                     "ssm": "Ssm", "cloudwatchlogs": "CloudWatchLogs", "cloudwatch": "CloudWatch",
-                     "kinesis": "Kinesis", "athena": "Athena", "ec2": "Ec2", "ecs": "Ecs", "iam": "Iam",
-                     "kms": "Kms", "sts": "Sts", "lambda": "Lambda", "apigateway": "ApiGateway"}
+_SDK_ERROR_PREFIX = {
+    "s3": "S3",
+    "sqs": "Sqs",
+    "sns": "Sns",
+    "dynamodb": "DynamoDb",
+    "sfn": "Sfn",
+    "eventbridge": "EventBridge",
+    "acmpca": "AcmPca",
+    "secretsmanager": "SecretsManager",
+    "ssm": "Ssm",
+    "cloudwatchlogs": "CloudWatchLogs",
+    "cloudwatch": "CloudWatch",
+    "kinesis": "Kinesis",
+    "athena": "Athena",
+    "ec2": "Ec2",
+    "ecs": "Ecs",
+    "iam": "Iam",
+    "kms": "Kms",
+    "sts": "Sts",
+    "lambda": "Lambda",
+    "apigateway": "ApiGateway",
+}
 
 _STATES_ARN = re.compile(r"^arn:[\w-]+:states:[\w-]*:\d*:(?P<rest>.+)$")
 _LAMBDA_ARN = re.compile(r"^arn:[\w-]+:lambda:[\w-]+:\d{12}:function:[\w-]+(:[\w$-]+)?$")
@@ -97,8 +137,11 @@ class TaskCancelled(Exception):
 
 
 def _not_recognized(resource: str) -> StatesError:
-    return StatesError(RUNTIME, f"The resource provided {resource} is not recognized. The value is not a "
-                                "valid resource ARN, or the resource is not available in this region.")
+    return StatesError(
+        RUNTIME,
+        f"The resource provided {resource} is not recognized. The value is not a "
+        "valid resource ARN, or the resource is not available in this region.",
+    )
 
 
 def parse_resource(resource: str) -> ResourceRef:
@@ -130,6 +173,7 @@ def parse_resource(resource: str) -> ResourceRef:
 
 
 # --------------------------------------------------------------------------------------------- helpers
+
 
 def _request_id() -> str:
     return str(uuid.uuid4())
@@ -237,6 +281,7 @@ def _optimized_error(service: str, exc: Exception, client: Any = None) -> States
 
 # --------------------------------------------------------------------------------------------- lambda
 
+
 def _lambda_function_error(result: LambdaResult) -> StatesError:
     """A function error: the name is the errorType the runtime reported, the cause the error payload."""
     text = result.payload.decode("utf-8", errors="replace")
@@ -260,11 +305,15 @@ def _parse_payload(payload: bytes) -> Any:
         return text
 
 
-def _invoke(backend: Backend, function_name: str, payload: Any, invocation_type: str,
-            client_context: str | None) -> LambdaResult:
+def _invoke(
+    backend: Backend, function_name: str, payload: Any, invocation_type: str, client_context: str | None
+) -> LambdaResult:
     # Payload is a JSON value whatever its type: a string is sent as a JSON string, as AWS does.
-    data = b"{}" if payload is None else json.dumps(payload, separators=(",", ":"),
-                                                     ensure_ascii=False).encode("utf-8")
+    data = (
+        b"{}"
+        if payload is None
+        else json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    )
     try:
         return backend.invoke_lambda(function_name, data, invocation_type, client_context)
     except StatesError:
@@ -283,12 +332,17 @@ def _run_lambda_invoke(ref: ResourceRef, params: Any, backend: Backend) -> Any:
     result = _invoke(backend, name, params.get("Payload"), invocation_type, params.get("ClientContext"))
     if result.function_error:
         raise _lambda_function_error(result)
-    output: dict[str, Any] = {"ExecutedVersion": result.executed_version,
-                              "Payload": _parse_payload(result.payload)}
+    output: dict[str, Any] = {
+        "ExecutedVersion": result.executed_version,
+        "Payload": _parse_payload(result.payload),
+    }
     if params.get("LogType") == "Tail" and result.log_result is not None:
         output["LogResult"] = result.log_result
-    output.update(_http_metadata(result.status_code, result.request_id,
-                                 {"X-Amz-Executed-Version": result.executed_version}))
+    output.update(
+        _http_metadata(
+            result.status_code, result.request_id, {"X-Amz-Executed-Version": result.executed_version}
+        )
+    )
     output["StatusCode"] = result.status_code
     return output
 
@@ -302,6 +356,7 @@ def _run_lambda_arn(ref: ResourceRef, params: Any, backend: Backend) -> Any:
 
 
 # --------------------------------------------------------------------------------------------- others
+
 
 def _call(service: str, backend: Backend, boto_service: str, method: str, **kwargs: Any) -> dict[str, Any]:
     client = backend.client(boto_service)
@@ -335,8 +390,12 @@ def _run_sns(ref: ResourceRef, params: Any, backend: Backend) -> Any:
 
 def _run_dynamodb(ref: ResourceRef, params: Any, backend: Backend) -> Any:
     kwargs = _params(params, f"dynamodb:{ref.action}")
-    method = {"getItem": "get_item", "putItem": "put_item", "updateItem": "update_item",
-              "deleteItem": "delete_item"}[ref.action]
+    method = {
+        "getItem": "get_item",
+        "putItem": "put_item",
+        "updateItem": "update_item",
+        "deleteItem": "delete_item",
+    }[ref.action]
     return _with_metadata(_call("dynamodb", backend, "dynamodb", method, **kwargs))
 
 
@@ -359,12 +418,26 @@ def _epoch_ms(value: Any) -> Any:
     return int(value.timestamp() * 1000) if isinstance(value, datetime) else value
 
 
-_DESCRIBE_KEYS = {"executionArn": "ExecutionArn", "stateMachineArn": "StateMachineArn", "name": "Name",
-                  "status": "Status", "startDate": "StartDate", "stopDate": "StopDate", "input": "Input",
-                  "inputDetails": "InputDetails", "output": "Output", "outputDetails": "OutputDetails",
-                  "error": "Error", "cause": "Cause", "redriveCount": "RedriveCount",
-                  "redriveStatus": "RedriveStatus", "redriveStatusReason": "RedriveStatusReason",
-                  "mapRunArn": "MapRunArn", "traceHeader": "TraceHeader", "redriveDate": "RedriveDate"}
+_DESCRIBE_KEYS = {
+    "executionArn": "ExecutionArn",
+    "stateMachineArn": "StateMachineArn",
+    "name": "Name",
+    "status": "Status",
+    "startDate": "StartDate",
+    "stopDate": "StopDate",
+    "input": "Input",
+    "inputDetails": "InputDetails",
+    "output": "Output",
+    "outputDetails": "OutputDetails",
+    "error": "Error",
+    "cause": "Cause",
+    "redriveCount": "RedriveCount",
+    "redriveStatus": "RedriveStatus",
+    "redriveStatusReason": "RedriveStatusReason",
+    "mapRunArn": "MapRunArn",
+    "traceHeader": "TraceHeader",
+    "redriveDate": "RedriveDate",
+}
 
 
 def _describe_output(described: Mapping[str, Any], parse_output: bool) -> dict[str, Any]:
@@ -384,8 +457,15 @@ def _describe_output(described: Mapping[str, Any], parse_output: bool) -> dict[s
     return out
 
 
-def _run_states(ref: ResourceRef, params: Any, backend: Backend, *, sleep: Callable[[float], None],
-                cancelled: Callable[[], bool], gave_up: Callable[[], bool]) -> Any:
+def _run_states(
+    ref: ResourceRef,
+    params: Any,
+    backend: Backend,
+    *,
+    sleep: Callable[[float], None],
+    cancelled: Callable[[], bool],
+    gave_up: Callable[[], bool],
+) -> Any:
     kwargs = _params(params, "states:startExecution")
     call: dict[str, Any] = {"stateMachineArn": kwargs.get("StateMachineArn")}
     if "Input" in kwargs:
@@ -417,8 +497,9 @@ def _run_states(ref: ResourceRef, params: Any, backend: Backend, *, sleep: Calla
     output = _describe_output(described, parse_output=ref.pattern == RUN_JOB_2)
     if described.get("status") != "SUCCEEDED":
         # The child's failure fails the task, the DescribeExecution output as cause (connect-stepfunctions).
-        raise StatesError(TASK_FAILED, json.dumps(_describe_output(described, False), separators=(",", ":"),
-                                                  default=str))
+        raise StatesError(
+            TASK_FAILED, json.dumps(_describe_output(described, False), separators=(",", ":"), default=str)
+        )
     output.update(_with_metadata({"ResponseMetadata": described.get("ResponseMetadata", {})}))
     return output
 
@@ -458,8 +539,11 @@ def _to_sdk_input(value: Any, shape: Any) -> Any:
 def _from_sdk_output(value: Any, shape: Any) -> Any:
     """SDK response as Step Functions shows it: structure members PascalCase, map keys untouched."""
     if shape is not None and shape.type_name == "structure" and isinstance(value, Mapping):
-        return {_pascal(k): _from_sdk_output(v, shape.members.get(k)) for k, v in value.items()
-                if k != "ResponseMetadata"}
+        return {
+            _pascal(k): _from_sdk_output(v, shape.members.get(k))
+            for k, v in value.items()
+            if k != "ResponseMetadata"
+        }
     if shape is not None and shape.type_name == "list" and isinstance(value, list):
         return [_from_sdk_output(v, shape.member) for v in value]
     if shape is not None and shape.type_name == "map" and isinstance(value, Mapping):
@@ -486,16 +570,24 @@ def _run_aws_sdk(ref: ResourceRef, params: Any, backend: Backend) -> Any:
         code, message, status = parts
         name = _modelled_exception(exc, client, code) or code.rsplit(".", 1)[-1] or "Unknown"
         # "Include the Exception suffix even if it is not part of the service's error name."
-        raise StatesError(f"{prefix}.{_with_exception_suffix(name)}",
-                          _cause(prefix, status, message)) from exc
+        raise StatesError(
+            f"{prefix}.{_with_exception_suffix(name)}", _cause(prefix, status, message)
+        ) from exc
     return _from_sdk_output(response, operation.output_shape)
 
 
 Waiter = Callable[[threading.Event, "float | None"], bool]
 
 
-def _dispatch(ref: ResourceRef, request: TaskRequest, backend: Backend, *, sleep: Callable[[float], None],
-              cancelled: Callable[[], bool], gave_up: Callable[[], bool]) -> Any:
+def _dispatch(
+    ref: ResourceRef,
+    request: TaskRequest,
+    backend: Backend,
+    *,
+    sleep: Callable[[float], None],
+    cancelled: Callable[[], bool],
+    gave_up: Callable[[], bool],
+) -> Any:
     params = request.parameters
     if ref.is_lambda_arn:
         return _run_lambda_arn(ref, params, backend)
@@ -516,8 +608,13 @@ def _dispatch(ref: ResourceRef, request: TaskRequest, backend: Backend, *, sleep
     raise _not_recognized(request.resource)
 
 
-def _within_timeout(call: Callable[[Callable[[], bool]], Any], timeout: float, wait: Waiter,
-                    cancelled: Callable[[], bool], execution_arn: str) -> Any:
+def _within_timeout(
+    call: Callable[[Callable[[], bool]], Any],
+    timeout: float,
+    wait: Waiter,
+    cancelled: Callable[[], bool],
+    execution_arn: str,
+) -> Any:
     """Run `call` in a worker thread and give up after `timeout` seconds of the engine's (virtual) time.
 
     As on AWS, a task that runs past TimeoutSeconds fails with States.Timeout; the call itself (a Lambda
@@ -553,8 +650,14 @@ def _within_timeout(call: Callable[[Callable[[], bool]], Any], timeout: float, w
     return box.get("result")
 
 
-def run_task(request: TaskRequest, backend: Backend, *, sleep: Callable[[float], None],
-             cancelled: Callable[[], bool], wait: Waiter | None = None) -> Any:
+def run_task(
+    request: TaskRequest,
+    backend: Backend,
+    *,
+    sleep: Callable[[float], None],
+    cancelled: Callable[[], bool],
+    wait: Waiter | None = None,
+) -> Any:
     """Perform one Task attempt and return its result as AWS's integration returns it.
 
     For `.waitForTaskToken` resources it sends the request and returns the service's response, which the
@@ -571,4 +674,8 @@ def run_task(request: TaskRequest, backend: Backend, *, sleep: Callable[[float],
         return _dispatch(ref, request, backend, sleep=sleep, cancelled=cancelled, gave_up=lambda: False)
     return _within_timeout(
         lambda gave_up: _dispatch(ref, request, backend, sleep=sleep, cancelled=cancelled, gave_up=gave_up),
-        request.timeout_s, wait, cancelled, request.execution_arn)
+        request.timeout_s,
+        wait,
+        cancelled,
+        request.execution_arn,
+    )

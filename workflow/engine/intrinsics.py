@@ -34,6 +34,7 @@ class IntrinsicSyntaxError(ValueError):
 
 # ------------------------------------------------------------------------------------------ syntax tree
 
+
 @dataclass(frozen=True)
 class Literal:
     value: Any
@@ -61,7 +62,8 @@ class _Parser:
 
     def error(self, message: str) -> IntrinsicSyntaxError:
         return IntrinsicSyntaxError(
-            f"invalid intrinsic function {self.text!r} at position {self.pos}: {message}")
+            f"invalid intrinsic function {self.text!r} at position {self.pos}: {message}"
+        )
 
     def ws(self) -> None:
         while self.pos < len(self.text) and self.text[self.pos] in " \t\r\n":
@@ -81,24 +83,24 @@ class _Parser:
         start = self.pos
         while self.pos < len(self.text) and (self.text[self.pos].isalnum() or self.text[self.pos] in "._"):
             self.pos += 1
-        name = self.text[start:self.pos]
+        name = self.text[start : self.pos]
         if name not in FUNCTIONS:
             self.pos = start
             raise self.error(f"unknown intrinsic function {name!r}")
         self.ws()
-        if self.text[self.pos:self.pos + 1] != "(":
+        if self.text[self.pos : self.pos + 1] != "(":
             raise self.error("expected '('")
         self.pos += 1
         args: list[Node] = []
         self.ws()
-        if self.text[self.pos:self.pos + 1] == ")":
+        if self.text[self.pos : self.pos + 1] == ")":
             self.pos += 1
             return Call(name, ())
         while True:
             self.ws()
             args.append(self.parse_arg(depth))
             self.ws()
-            c = self.text[self.pos:self.pos + 1]
+            c = self.text[self.pos : self.pos + 1]
             self.pos += 1
             if c == ")":
                 return Call(name, tuple(args))
@@ -126,7 +128,7 @@ class _Parser:
         start = self.pos
         while self.pos < len(text) and text[self.pos] in "+-0123456789.eE":
             self.pos += 1
-        token = text[start:self.pos]
+        token = text[start : self.pos]
         if not token:
             raise self.error("expected a string, number, boolean, null, path or function call")
         try:
@@ -184,7 +186,7 @@ class _Parser:
             elif depth == 0 and (c == "," or c.isspace()):
                 break
             self.pos += 1
-        path = text[start:self.pos]
+        path = text[start : self.pos]
         try:
             parse_path(path)
         except PathSyntaxError as exc:
@@ -227,12 +229,14 @@ def validate_intrinsic(expr: str) -> str | None:
 
 # ------------------------------------------------------------------------------------------ evaluation
 
+
 def _fail(name: str, message: str) -> StatesError:
     return StatesError(errors.INTRINSIC_FAILURE, f"Invalid arguments in {name}: {message}")
 
 
-def evaluate_intrinsic(expr: str, data: Any, *, context: Any = None,
-                       variables: Mapping[str, Any] | None = None) -> Any:
+def evaluate_intrinsic(
+    expr: str, data: Any, *, context: Any = None, variables: Mapping[str, Any] | None = None
+) -> Any:
     """Evaluate an intrinsic call against the data; States.IntrinsicFailure on any misuse."""
     try:
         call = parse_intrinsic(expr)
@@ -248,9 +252,11 @@ def _eval(node: Node, data: Any, context: Any, variables: Mapping[str, Any] | No
         try:
             return evaluate_path(node.path, data, context=context, variables=variables)
         except PathNotFound as exc:
-            raise StatesError(errors.INTRINSIC_FAILURE,
-                              f"The JsonPath argument for the field '{node.path}' could not be found in the "
-                              f"input '{dumps(data)}'") from exc
+            raise StatesError(
+                errors.INTRINSIC_FAILURE,
+                f"The JsonPath argument for the field '{node.path}' could not be found in the "
+                f"input '{dumps(data)}'",
+            ) from exc
     args = [_eval(arg, data, context, variables) for arg in node.args]
     impl, arity = FUNCTIONS[node.name]
     low, high = arity
@@ -306,8 +312,11 @@ def _format(args: list[Any], raw: str | None) -> str:
 def _format_value(value: Any) -> str:
     if isinstance(value, str):
         return value
-    _need("States.Format", not isinstance(value, dict | list),
-          "arguments must be strings, numbers, booleans or null")
+    _need(
+        "States.Format",
+        not isinstance(value, dict | list),
+        "arguments must be strings, numbers, booleans or null",
+    )
     return dumps(value)
 
 
@@ -336,7 +345,7 @@ def _array_partition(name: str, args: list[Any]) -> list[list[Any]]:
     _need(name, isinstance(array, list), "the first argument must be an array")
     _need(name, _is_int(size) and size > 0, "the chunk size must be a positive integer")
     size = int(size)
-    return [array[i:i + size] for i in range(0, len(array), size)]
+    return [array[i : i + size] for i in range(0, len(array), size)]
 
 
 def _array_contains(name: str, args: list[Any]) -> bool:

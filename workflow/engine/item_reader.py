@@ -36,6 +36,7 @@ def _failed(cause: str) -> StatesError:
 
 # --------------------------------------------------------------------------------------------- S3 streams
 
+
 class _BodyReader(io.RawIOBase):
     """A botocore StreamingBody as a raw binary stream, so io/gzip can wrap it without reading it all."""
 
@@ -62,13 +63,16 @@ def _s3_error(operation: str, where: str, exc: Exception) -> StatesError:
     if isinstance(response, Mapping) and "Error" in response:
         err = response["Error"]
         status = response.get("ResponseMetadata", {}).get("HTTPStatusCode", "")
-        return _failed(f"S3 {operation} failed for {where}: {err.get('Message', '')} "
-                       f"(Service: S3, Status Code: {status}, Error Code: {err.get('Code', '')})")
+        return _failed(
+            f"S3 {operation} failed for {where}: {err.get('Message', '')} "
+            f"(Service: S3, Status Code: {status}, Error Code: {err.get('Code', '')})"
+        )
     return _failed(f"S3 {operation} failed for {where}: {exc}")
 
 
-def _open_object(backend: Backend, bucket: str, key: str,
-                 extra: Mapping[str, Any] | None = None) -> io.BufferedIOBase:
+def _open_object(
+    backend: Backend, bucket: str, key: str, extra: Mapping[str, Any] | None = None
+) -> io.BufferedIOBase:
     """GetObject as a buffered binary stream; `.gz` objects are decompressed on the fly (AWS reads GZIP)."""
     kwargs: dict[str, Any] = {"Bucket": bucket, "Key": key}
     for name in ("VersionId", "ExpectedBucketOwner"):
@@ -97,8 +101,10 @@ def _text_lines(stream: io.BufferedIOBase) -> Iterator[str]:
 
 # --------------------------------------------------------------------------------------------- CSV
 
-def _split_records(lines: Iterable[str], delimiter: str, source: str = "the object"
-                   ) -> Iterator[tuple[int, list[str]]]:
+
+def _split_records(
+    lines: Iterable[str], delimiter: str, source: str = "the object"
+) -> Iterator[tuple[int, list[str]]]:
     """Records of a text-delimited file as AWS parses them, with the 1-based line each record starts on.
 
     Rules ("How Step Functions parses input CSV files"): double quotes enclose fields that may hold the
@@ -122,8 +128,10 @@ def _split_records(lines: Iterable[str], delimiter: str, source: str = "the obje
         line_no += 1
         record_size = len(line) + (record_size if pending else 0)
         if record_size > MAX_ITEM_SIZE:
-            raise _failed(f"The record on line {start_line if pending else line_no} of {source} is larger "
-                          "than the 8 MB item limit")
+            raise _failed(
+                f"The record on line {start_line if pending else line_no} of {source} is larger "
+                "than the 8 MB item limit"
+            )
         if not pending:
             if '"' not in line and "\\" not in line:
                 body = line.rstrip("\r\n")
@@ -195,8 +203,9 @@ def _csv_items(lines: Iterable[str], config: Mapping[str, Any], source: str) -> 
     """CSV rows as objects keyed by the header; fewer fields get empty strings, extra fields are skipped."""
     delimiter_name = str(config.get("CSVDelimiter", "COMMA"))
     if delimiter_name not in CSV_DELIMITERS:
-        raise _failed(f"Unsupported CSVDelimiter {delimiter_name!r}; expected one of "
-                      f"{sorted(CSV_DELIMITERS)}")
+        raise _failed(
+            f"Unsupported CSVDelimiter {delimiter_name!r}; expected one of {sorted(CSV_DELIMITERS)}"
+        )
     records = _split_records(lines, CSV_DELIMITERS[delimiter_name], source)
     location = str(config.get("CSVHeaderLocation", "FIRST_ROW"))
     if location == "GIVEN":
@@ -220,6 +229,7 @@ def _csv_items(lines: Iterable[str], config: Mapping[str, Any], source: str) -> 
 
 
 # --------------------------------------------------------------------------------------------- JSON
+
 
 def _json_array_items(stream: io.BufferedIOBase, source: str) -> Iterator[Any]:
     """Elements of a top-level JSON array, decoded one at a time from a growing text buffer."""
@@ -253,8 +263,10 @@ def _json_array_items(stream: io.BufferedIOBase, source: str) -> Iterator[Any]:
         if first != "[":
             if first == "":
                 raise _failed(f"The JSON object {source} is empty")
-            raise _failed(f"The JSON object {source} must contain an array of items "
-                          "(Attempting to map over non-iterable node.)")
+            raise _failed(
+                f"The JSON object {source} must contain an array of items "
+                "(Attempting to map over non-iterable node.)"
+            )
         pos += 1
         expect_value = True
         first_item = True
@@ -318,8 +330,10 @@ def _json_items(stream: io.BufferedIOBase, config: Mapping[str, Any], source: st
         raise _failed(f"Malformed JSON in {source}: {exc}") from exc
     node = _json_pointer(document, str(pointer), source)
     if not isinstance(node, list):
-        raise _failed(f"ItemsPointer {pointer!r} in {source} must select an array "
-                      "(Attempting to map over non-iterable node.)")
+        raise _failed(
+            f"ItemsPointer {pointer!r} in {source} must select an array "
+            "(Attempting to map over non-iterable node.)"
+        )
     return iter(node)
 
 
@@ -337,14 +351,17 @@ def _jsonl_items(lines: Iterable[str], source: str) -> Iterator[Any]:
 
 # --------------------------------------------------------------------------------------------- sources
 
-def _object_items(backend: Backend, bucket: str, key: str, config: Mapping[str, Any],
-                  extra: Mapping[str, Any] | None = None) -> Iterator[Any]:
+
+def _object_items(
+    backend: Backend, bucket: str, key: str, config: Mapping[str, Any], extra: Mapping[str, Any] | None = None
+) -> Iterator[Any]:
     """Items of one S3 object per InputType (CSV, JSON, JSONL)."""
     input_type = str(config.get("InputType", ""))
     source = f"s3://{bucket}/{key}"
     if input_type not in ("CSV", "JSON", "JSONL"):
-        raise _failed(f"Unsupported InputType {input_type!r} for {source}; "
-                      "expected CSV, JSON, JSONL or MANIFEST")
+        raise _failed(
+            f"Unsupported InputType {input_type!r} for {source}; expected CSV, JSON, JSONL or MANIFEST"
+        )
     stream = _open_object(backend, bucket, key, extra)
     if input_type == "CSV":
         return _csv_items(_text_lines(stream), config, source)
@@ -365,14 +382,20 @@ def _inventory_items(backend: Backend, bucket: str, key: str, config: Mapping[st
     if not headers:
         raise _failed(f"The S3 inventory manifest s3://{bucket}/{key} has no fileSchema")
     destination = str(manifest.get("destinationBucket", bucket)).removeprefix("arn:aws:s3:::")
-    file_config = {"CSVHeaderLocation": "GIVEN", "CSVHeaders": headers,
-                   "CSVDelimiter": config.get("CSVDelimiter", "COMMA")}
+    file_config = {
+        "CSVHeaderLocation": "GIVEN",
+        "CSVHeaders": headers,
+        "CSVDelimiter": config.get("CSVDelimiter", "COMMA"),
+    }
 
     def items() -> Iterator[Any]:
         for entry in manifest.get("files", []):
             data_key = str(entry["key"])
-            yield from _csv_items(_text_lines(_open_object(backend, destination, data_key)), file_config,
-                                  f"s3://{destination}/{data_key}")
+            yield from _csv_items(
+                _text_lines(_open_object(backend, destination, data_key)),
+                file_config,
+                f"s3://{destination}/{data_key}",
+            )
 
     return items()
 
@@ -397,8 +420,12 @@ def _epoch_seconds(value: Any) -> Any:
 
 def _list_objects(backend: Backend, params: Mapping[str, Any], config: Mapping[str, Any]) -> Iterator[Any]:
     """s3:listObjectsV2: one item per object, {Etag, Key, LastModified (epoch s), Size, StorageClass}."""
-    kwargs = {k: v for k, v in params.items() if k in ("Bucket", "Prefix", "Delimiter", "StartAfter",
-                                                       "ExpectedBucketOwner", "RequestPayer", "MaxKeys")}
+    kwargs = {
+        k: v
+        for k, v in params.items()
+        if k
+        in ("Bucket", "Prefix", "Delimiter", "StartAfter", "ExpectedBucketOwner", "RequestPayer", "MaxKeys")
+    }
     bucket = str(params.get("Bucket", ""))
     client = backend.client("s3")
     flatten = config.get("Transformation") == "LOAD_AND_FLATTEN"
@@ -426,9 +453,13 @@ def _list_objects(backend: Backend, params: Mapping[str, Any], config: Mapping[s
                     if not obj["Key"].endswith("/"):
                         yield from _object_items(backend, bucket, obj["Key"], config)
                     continue
-                yield {"Etag": obj.get("ETag"), "Key": obj["Key"],
-                       "LastModified": _epoch_seconds(obj.get("LastModified")), "Size": obj.get("Size"),
-                       "StorageClass": obj.get("StorageClass", "STANDARD")}
+                yield {
+                    "Etag": obj.get("ETag"),
+                    "Key": obj["Key"],
+                    "LastModified": _epoch_seconds(obj.get("LastModified")),
+                    "Size": obj.get("Size"),
+                    "StorageClass": obj.get("StorageClass", "STANDARD"),
+                }
 
     return items()
 

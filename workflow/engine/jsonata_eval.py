@@ -33,16 +33,16 @@ class _FunctionError(Exception):
 
 def is_jsonata_expression(value: Any) -> bool:
     """A string that is exactly one `{% ... %}` expression (no text outside the delimiters)."""
-    return (isinstance(value, str) and len(value) >= 4 and value.startswith(_OPEN)
-            and value.endswith(_CLOSE))
+    return isinstance(value, str) and len(value) >= 4 and value.startswith(_OPEN) and value.endswith(_CLOSE)
 
 
 def expression_body(value: str) -> str:
     """The JSONata text between `{%` and `%}`."""
-    return value[len(_OPEN):-len(_CLOSE)].strip()
+    return value[len(_OPEN) : -len(_CLOSE)].strip()
 
 
 # ------------------------------------------------------------------------ Step Functions' functions
+
 
 def _seq(value: Any) -> list[Any]:
     if isinstance(value, list):
@@ -61,7 +61,7 @@ def _partition(array: Any = None, size: Any = None) -> list[list[Any]]:
     n = _int(size, "the chunk size")
     if n <= 0:
         raise _FunctionError("the chunk size must be positive")
-    return [items[i:i + n] for i in range(0, len(items), n)]
+    return [items[i : i + n] for i in range(0, len(items), n)]
 
 
 def _range(start: Any = None, end: Any = None, step: Any = None) -> list[int]:
@@ -134,8 +134,9 @@ def compile_expression(body: str) -> jsonata.Jsonata:
     try:
         expr = jsonata.Jsonata(body)
     except Exception as exc:
-        raise StatesError(errors.QUERY_EVALUATION_ERROR,
-                          f"The JSONata expression '{body}' is not valid: {exc}") from None
+        raise StatesError(
+            errors.QUERY_EVALUATION_ERROR, f"The JSONata expression '{body}' is not valid: {exc}"
+        ) from None
     expr.set_output_convert_nulls(False)
     for name, fn in _FUNCTIONS.items():
         expr.register_lambda(name, fn)
@@ -170,8 +171,9 @@ def _to_json(value: Any) -> Any:
     raise _FunctionError(f"the expression returned a value that is not JSON ({type(value).__name__})")
 
 
-def evaluate_expression(value: str, *, states: Mapping[str, Any],
-                        variables: Mapping[str, Any] | None = None, field: str = "") -> Any:
+def evaluate_expression(
+    value: str, *, states: Mapping[str, Any], variables: Mapping[str, Any] | None = None, field: str = ""
+) -> Any:
     """Evaluate one `{% %}` string; undefined is an error naming the field."""
     body = expression_body(value)
     where = f" specified for the field '{field}'" if field else ""
@@ -181,25 +183,31 @@ def evaluate_expression(value: str, *, states: Mapping[str, Any],
     try:
         result = expr.evaluate(None, bindings)
     except _FunctionError as exc:
-        raise StatesError(errors.QUERY_EVALUATION_ERROR,
-                          f"The JSONata expression '{body}'{where} returned an error: {exc}") from None
+        raise StatesError(
+            errors.QUERY_EVALUATION_ERROR, f"The JSONata expression '{body}'{where} returned an error: {exc}"
+        ) from None
     except StatesError:
         raise
     except Exception as exc:  # jsonata-python raises JException and, on bad types, Python errors
-        raise StatesError(errors.QUERY_EVALUATION_ERROR,
-                          f"The JSONata expression '{body}'{where} returned an error: {exc}") from None
+        raise StatesError(
+            errors.QUERY_EVALUATION_ERROR, f"The JSONata expression '{body}'{where} returned an error: {exc}"
+        ) from None
     if result is None:
-        raise StatesError(errors.QUERY_EVALUATION_ERROR,
-                          f"The JSONata expression '{body}'{where} returned nothing (undefined).")
+        raise StatesError(
+            errors.QUERY_EVALUATION_ERROR,
+            f"The JSONata expression '{body}'{where} returned nothing (undefined).",
+        )
     try:
         return _to_json(result)
     except _FunctionError as exc:
-        raise StatesError(errors.QUERY_EVALUATION_ERROR,
-                          f"The JSONata expression '{body}'{where} returned an error: {exc}") from None
+        raise StatesError(
+            errors.QUERY_EVALUATION_ERROR, f"The JSONata expression '{body}'{where} returned an error: {exc}"
+        ) from None
 
 
-def evaluate_jsonata_template(value: Any, *, states: Mapping[str, Any],
-                              variables: Mapping[str, Any] | None = None, field: str = "") -> Any:
+def evaluate_jsonata_template(
+    value: Any, *, states: Mapping[str, Any], variables: Mapping[str, Any] | None = None, field: str = ""
+) -> Any:
     """Evaluate every `{% %}` string inside objects and arrays; other values are copied unchanged.
 
     `field` is the name of the ASL field being evaluated (e.g. "Arguments"), used in error causes.
@@ -207,11 +215,17 @@ def evaluate_jsonata_template(value: Any, *, states: Mapping[str, Any],
     if is_jsonata_expression(value):
         return evaluate_expression(value, states=states, variables=variables, field=field)
     if isinstance(value, Mapping):
-        return {k: evaluate_jsonata_template(v, states=states, variables=variables,
-                                             field=f"{field}/{k}" if field else str(k))
-                for k, v in value.items()}
+        return {
+            k: evaluate_jsonata_template(
+                v, states=states, variables=variables, field=f"{field}/{k}" if field else str(k)
+            )
+            for k, v in value.items()
+        }
     if isinstance(value, list):
-        return [evaluate_jsonata_template(v, states=states, variables=variables,
-                                          field=f"{field}[{i}]" if field else f"[{i}]")
-                for i, v in enumerate(value)]
+        return [
+            evaluate_jsonata_template(
+                v, states=states, variables=variables, field=f"{field}[{i}]" if field else f"[{i}]"
+            )
+            for i, v in enumerate(value)
+        ]
     return value

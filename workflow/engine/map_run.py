@@ -14,8 +14,13 @@ from typing import Any
 from workflow.engine.definition import Machine
 from workflow.engine.states.runtime import ExecutionRecord
 
-_STATUS_KEYS = {"RUNNING": "running", "SUCCEEDED": "succeeded", "FAILED": "failed", "TIMED_OUT": "timedOut",
-                "ABORTED": "aborted"}
+_STATUS_KEYS = {
+    "RUNNING": "running",
+    "SUCCEEDED": "succeeded",
+    "FAILED": "failed",
+    "TIMED_OUT": "timedOut",
+    "ABORTED": "aborted",
+}
 UNSUCCESSFUL = ("FAILED", "TIMED_OUT", "ABORTED")
 
 
@@ -82,23 +87,38 @@ class MapRun:
         return pct_given and failed * 100.0 / total > self.tolerated_failure_percentage
 
     def _counts(self, weight: bool) -> dict[str, int]:
-        counts = {"pending": 0, "running": 0, "succeeded": 0, "failed": 0, "timedOut": 0, "aborted": 0,
-                  "total": 0, "resultsWritten": 0, "failuresNotRedrivable": 0, "pendingRedrive": 0}
+        counts = {
+            "pending": 0,
+            "running": 0,
+            "succeeded": 0,
+            "failed": 0,
+            "timedOut": 0,
+            "aborted": 0,
+            "total": 0,
+            "resultsWritten": 0,
+            "failuresNotRedrivable": 0,
+            "pendingRedrive": 0,
+        }
         for slot in self.slots:
             n = slot.item_count if weight else 1
             counts[_STATUS_KEYS.get(slot.status, "pending")] += n
             counts["total"] += n
-        counts["resultsWritten"] = (sum(s.item_count for s in self.slots[: self.results_written]) if weight
-                                    else self.results_written)
+        counts["resultsWritten"] = (
+            sum(s.item_count for s in self.slots[: self.results_written]) if weight else self.results_written
+        )
         return counts
 
     def describe(self) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "mapRunArn": self.arn, "executionArn": self.execution_arn, "status": self.status,
-            "startDate": self.start_date, "maxConcurrency": self.max_concurrency,
+            "mapRunArn": self.arn,
+            "executionArn": self.execution_arn,
+            "status": self.status,
+            "startDate": self.start_date,
+            "maxConcurrency": self.max_concurrency,
             "toleratedFailurePercentage": float(self.tolerated_failure_percentage),
             "toleratedFailureCount": int(self.tolerated_failure_count),
-            "itemCounts": self._counts(True), "executionCounts": self._counts(False),
+            "itemCounts": self._counts(True),
+            "executionCounts": self._counts(False),
             "redriveCount": self.redrive_count,
         }
         if self.stop_date is not None:
@@ -108,8 +128,12 @@ class MapRun:
         return out
 
     def list_item(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"executionArn": self.execution_arn, "mapRunArn": self.arn,
-                               "stateMachineArn": self.state_machine_arn, "startDate": self.start_date}
+        out: dict[str, Any] = {
+            "executionArn": self.execution_arn,
+            "mapRunArn": self.arn,
+            "stateMachineArn": self.state_machine_arn,
+            "startDate": self.start_date,
+        }
         if self.stop_date is not None:
             out["stopDate"] = self.stop_date
         return out

@@ -71,8 +71,11 @@ def _parse_response(name: str, key: str, entry: Any) -> MockedResponse:
     if "Return" in entry:
         return MockedResponse(value=entry["Return"])
     throw = entry["Throw"]
-    if not isinstance(throw, Mapping) or not isinstance(throw.get("Error"), str) \
-            or not isinstance(throw.get("Cause", ""), str):
+    if (
+        not isinstance(throw, Mapping)
+        or not isinstance(throw.get("Error"), str)
+        or not isinstance(throw.get("Cause", ""), str)
+    ):
         raise ValueError(f"{where}.Throw must be an object with string Error and Cause fields")
     return MockedResponse(error=throw["Error"], cause=throw.get("Cause", ""))
 
@@ -84,8 +87,9 @@ def _parse_responses(name: str, body: Any) -> _Responses:
     for key, entry in body.items():
         match = _KEY.match(str(key))
         if not match:
-            raise ValueError(f"MockedResponses.{name}: {key!r} is not an invocation number "
-                             "or a range like '1-2'")
+            raise ValueError(
+                f"MockedResponses.{name}: {key!r} is not an invocation number or a range like '1-2'"
+            )
         low = int(match[1])
         high = int(match[2]) if match[2] is not None else low
         if high < low:
@@ -101,8 +105,9 @@ def _parse_responses(name: str, body: Any) -> _Responses:
 class MockConfig:
     """A parsed, validated mock configuration."""
 
-    def __init__(self, test_cases: dict[str, dict[str, dict[str, str]]],
-                 responses: dict[str, _Responses]) -> None:
+    def __init__(
+        self, test_cases: dict[str, dict[str, dict[str, str]]], responses: dict[str, _Responses]
+    ) -> None:
         self._test_cases = test_cases
         self._responses = responses
 
@@ -117,8 +122,10 @@ class MockConfig:
             data = json.loads(Path(source).read_text(encoding="utf-8"))
         if not isinstance(data, Mapping):
             raise ValueError("A mock configuration must be a JSON object")
-        responses = {str(name): _parse_responses(str(name), body)
-                     for name, body in (data.get("MockedResponses") or {}).items()}
+        responses = {
+            str(name): _parse_responses(str(name), body)
+            for name, body in (data.get("MockedResponses") or {}).items()
+        }
         test_cases: dict[str, dict[str, dict[str, str]]] = {}
         for machine, spec in (data.get("StateMachines") or {}).items():
             cases = spec.get("TestCases") if isinstance(spec, Mapping) else None
@@ -130,8 +137,10 @@ class MockConfig:
                     raise ValueError(f"StateMachines.{machine}.TestCases.{case} must map states to responses")
                 for state, response in states.items():
                     if response not in responses:
-                        raise ValueError(f"StateMachines.{machine}.TestCases.{case}.{state} names the mocked "
-                                         f"response {response!r}, which MockedResponses does not define")
+                        raise ValueError(
+                            f"StateMachines.{machine}.TestCases.{case}.{state} names the mocked "
+                            f"response {response!r}, which MockedResponses does not define"
+                        )
                 test_cases[str(machine)][str(case)] = {str(s): str(r) for s, r in states.items()}
         return cls(test_cases, responses)
 
@@ -150,8 +159,9 @@ class MockConfig:
     def is_mocked(self, state_machine: str, test_case: str, state: str) -> bool:
         return state in self._test_cases.get(state_machine, {}).get(test_case, {})
 
-    def response_for(self, state_machine: str, test_case: str, state: str,
-                     invocation: int) -> MockedResponse | None:
+    def response_for(
+        self, state_machine: str, test_case: str, state: str, invocation: int
+    ) -> MockedResponse | None:
         """The canned outcome of a state's `invocation`-th call (0-based, per state per execution).
 
         None when the state is not mocked in this test case (the real service is called). A mocked state
@@ -163,7 +173,10 @@ class MockConfig:
             return None
         response = self._responses[name].at(invocation)
         if response is None:
-            raise StatesError(RUNTIME, f"The mocked response {name!r} for state {state!r} (test case "
-                                       f"{test_case!r} of {state_machine!r}) has no entry for invocation "
-                                       f"{invocation}")
+            raise StatesError(
+                RUNTIME,
+                f"The mocked response {name!r} for state {state!r} (test case "
+                f"{test_case!r} of {state_machine!r}) has no entry for invocation "
+                f"{invocation}",
+            )
         return response

@@ -76,6 +76,7 @@ def dumps(value: Any) -> str:
 
 # ---------------------------------------------------------------------------------------------- parsing
 
+
 @dataclass(frozen=True)
 class Child:
     name: str
@@ -151,7 +152,7 @@ class _PathParser:
         return PathSyntaxError(f"invalid JSONPath {self.text!r} at position {self.pos}: {message}")
 
     def peek(self, n: int = 1) -> str:
-        return self.text[self.pos:self.pos + n]
+        return self.text[self.pos : self.pos + n]
 
     def at_end(self) -> bool:
         return self.pos >= len(self.text)
@@ -209,7 +210,7 @@ class _PathParser:
         start = self.pos
         while not self.at_end() and self.text[self.pos] not in stop:
             self.pos += 1
-        name = self.text[start:self.pos]
+        name = self.text[start : self.pos]
         if not name:
             raise self.error("empty property name")
         if name.endswith("()"):
@@ -265,7 +266,7 @@ class _PathParser:
             self.expect("]")
             return Child(str(names[0])) if len(names) == 1 else Union(tuple(names))
         # numbers: index, union of indexes or slice
-        if c == ":" or re.match(r"\s*-?\d*\s*:", self.text[self.pos:]):
+        if c == ":" or re.match(r"\s*-?\d*\s*:", self.text[self.pos :]):
             parts: list[int | None] = []
             for _ in range(3):
                 self.skip_ws()
@@ -302,7 +303,7 @@ class _PathParser:
         predicate = fp.parse_or()
         self.pos = fp.pos
         self.skip_ws()
-        text = self.text[start:self.pos]
+        text = self.text[start : self.pos]
         self.expect(")")
         self.expect("]")
         return Filter(predicate, text)
@@ -423,7 +424,7 @@ class _FilterParser:
             root = p.parse_root()
             segments = tuple(p.parse_segments())
             self.pos = p.pos
-            parsed = ParsedPath(text[pos:p.pos], root, segments)
+            parsed = ParsedPath(text[pos : p.pos], root, segments)
 
             def operand(cur: Any, doc: Any) -> Any:
                 base = cur if parsed.root == "@" else doc
@@ -444,7 +445,7 @@ class _FilterParser:
                 end += 2 if text[end] == "\\" else 1
             if end >= len(text):
                 raise self.error("unterminated regex")
-            pattern = text[pos + 1:end]
+            pattern = text[pos + 1 : end]
             self.pos = end + 1
             flags = 0
             while self.pos < len(text) and text[self.pos] in "imsx":
@@ -455,7 +456,7 @@ class _FilterParser:
         if c == "[":
             end = _matching(text, pos, "[", "]")
             try:
-                value = json.loads(text[pos:end + 1].replace("'", '"'))
+                value = json.loads(text[pos : end + 1].replace("'", '"'))
             except ValueError as exc:
                 raise self.error("bad list literal") from exc
             self.pos = end + 1
@@ -538,6 +539,7 @@ def _json_equal(a: Any, b: Any) -> bool:
 
 # -------------------------------------------------------------------------------------- evaluation
 
+
 def _apply(segment: Segment, node: Any, root: Any, out: list[Any]) -> None:
     kind = type(segment)
     if kind is Child:
@@ -560,7 +562,7 @@ def _apply(segment: Segment, node: Any, root: Any, out: list[Any]) -> None:
             out.extend(node)
     elif isinstance(segment, Slice):
         if isinstance(node, list):
-            out.extend(node[segment.start:segment.stop:segment.step])
+            out.extend(node[segment.start : segment.stop : segment.step])
     elif isinstance(segment, Filter):
         if isinstance(node, list):
             out.extend(item for item in node if _truthy(segment.predicate(item, root)))
@@ -601,8 +603,9 @@ def _walk(parsed: ParsedPath, data: Any, *, context: Any, variables: Mapping[str
     return nodes
 
 
-def evaluate_path(path: str, data: Any, *, context: Any = None,
-                  variables: Mapping[str, Any] | None = None) -> Any:
+def evaluate_path(
+    path: str, data: Any, *, context: Any = None, variables: Mapping[str, Any] | None = None
+) -> Any:
     """The value a path selects: one node for a definite path, a list for one with wildcards or filters.
 
     Raises PathNotFound when a definite path selects nothing (also for an unknown variable), and
@@ -632,8 +635,13 @@ def _canonical(parsed: ParsedPath) -> str:
     return "".join(parts)
 
 
-def apply_input_path(data: Any, input_path: str | None = MISSING, *, context: Any = None,
-                     variables: Mapping[str, Any] | None = None) -> Any:
+def apply_input_path(
+    data: Any,
+    input_path: str | None = MISSING,
+    *,
+    context: Any = None,
+    variables: Mapping[str, Any] | None = None,
+) -> Any:
     """InputPath: absent means "$" (the whole input); JSON null means an empty object `{}`."""
     if input_path is MISSING or input_path == "$":
         return data
@@ -642,8 +650,13 @@ def apply_input_path(data: Any, input_path: str | None = MISSING, *, context: An
     return evaluate_path(input_path, data, context=context, variables=variables)
 
 
-def apply_output_path(data: Any, output_path: str | None = MISSING, *, context: Any = None,
-                      variables: Mapping[str, Any] | None = None) -> Any:
+def apply_output_path(
+    data: Any,
+    output_path: str | None = MISSING,
+    *,
+    context: Any = None,
+    variables: Mapping[str, Any] | None = None,
+) -> Any:
     """OutputPath: same rules as InputPath, applied to the state's output."""
     return apply_input_path(data, output_path, context=context, variables=variables)
 
@@ -665,10 +678,14 @@ def apply_result_path(state_input: Any, result: Any, result_path: str | None = M
     except PathSyntaxError as exc:
         raise StatesError(errors.RESULT_PATH_MATCH_FAILURE, str(exc)) from exc
     if parsed.root != "$" or not parsed.definite:
-        raise StatesError(errors.RESULT_PATH_MATCH_FAILURE,
-                          f"ResultPath '{result_path}' is not a reference path on the state input")
-    failure = StatesError(errors.RESULT_PATH_MATCH_FAILURE,
-                          f"Unable to apply ResultPath \"{result_path}\" to input \"{dumps(state_input)}\"")
+        raise StatesError(
+            errors.RESULT_PATH_MATCH_FAILURE,
+            f"ResultPath '{result_path}' is not a reference path on the state input",
+        )
+    failure = StatesError(
+        errors.RESULT_PATH_MATCH_FAILURE,
+        f'Unable to apply ResultPath "{result_path}" to input "{dumps(state_input)}"',
+    )
     if not isinstance(state_input, Mapping):
         raise failure
     output = copy_json(dict(state_input))

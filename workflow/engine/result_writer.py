@@ -117,8 +117,9 @@ def map_run_id(map_run_arn: str) -> str:
 class _PartWriter:
     """Writes one status's records as JSON array (or JSON Lines) files, a new index past the size limit."""
 
-    def __init__(self, backend: Backend, bucket: str, base: str, status: str, *, jsonl: bool,
-                 max_file_bytes: int) -> None:
+    def __init__(
+        self, backend: Backend, bucket: str, base: str, status: str, *, jsonl: bool, max_file_bytes: int
+    ) -> None:
         self.backend, self.bucket, self.base, self.status = backend, bucket, base, status
         self.jsonl, self.max_file_bytes = jsonl, max_file_bytes
         self.files: list[dict[str, Any]] = []
@@ -149,8 +150,9 @@ class _PartWriter:
         key = f"{self.base}{self.status}_{len(self.files)}.{'jsonl' if self.jsonl else 'json'}"
         self._file.seek(0)
         try:
-            self.backend.client("s3").put_object(Bucket=self.bucket, Key=key, Body=self._file,
-                                                 ContentType="application/json")
+            self.backend.client("s3").put_object(
+                Bucket=self.bucket, Key=key, Body=self._file, ContentType="application/json"
+            )
         except Exception as exc:
             raise _s3_failure(self.bucket, key, exc) from exc
         finally:
@@ -164,17 +166,27 @@ def _s3_failure(bucket: str, key: str, exc: Exception) -> StatesError:
     if isinstance(response, Mapping) and "Error" in response:
         err = response["Error"]
         status = response.get("ResponseMetadata", {}).get("HTTPStatusCode", "")
-        detail = (f"{err.get('Message', '')} (Service: S3, Status Code: {status}, "
-                  f"Error Code: {err.get('Code', '')})")
+        detail = (
+            f"{err.get('Message', '')} (Service: S3, Status Code: {status}, "
+            f"Error Code: {err.get('Code', '')})"
+        )
     else:
         detail = str(exc)
-    return StatesError(RESULT_WRITER_FAILED,
-                       f"Writing the Map Run results to s3://{bucket}/{key} failed: {detail}")
+    return StatesError(
+        RESULT_WRITER_FAILED, f"Writing the Map Run results to s3://{bucket}/{key} failed: {detail}"
+    )
 
 
-def write_results(backend: Backend, *, bucket: str, prefix: str, map_run_arn: str,
-                  children: Iterable[ChildResult], writer_config: Mapping[str, Any] | None = None,
-                  max_file_bytes: int = MAX_FILE_BYTES) -> dict[str, str]:
+def write_results(
+    backend: Backend,
+    *,
+    bucket: str,
+    prefix: str,
+    map_run_arn: str,
+    children: Iterable[ChildResult],
+    writer_config: Mapping[str, Any] | None = None,
+    max_file_bytes: int = MAX_FILE_BYTES,
+) -> dict[str, str]:
     """Export a Map Run's children and return the ResultWriterDetails `{"Bucket", "Key"}` of the manifest.
 
     The Map's output then is `{"MapRunArn": ..., "ResultWriterDetails": <this>}`. Any S3 failure raises
@@ -188,20 +200,31 @@ def write_results(backend: Backend, *, bucket: str, prefix: str, map_run_arn: st
     if prefix and not prefix.endswith("/"):
         prefix += "/"
     base = f"{prefix}{map_run_id(map_run_arn)}/"
-    writers = {status: _PartWriter(backend, bucket, base, status, jsonl=output_type == "JSONL",
-                                   max_file_bytes=max_file_bytes) for status in (FAILED, PENDING, SUCCEEDED)}
+    writers = {
+        status: _PartWriter(
+            backend, bucket, base, status, jsonl=output_type == "JSONL", max_file_bytes=max_file_bytes
+        )
+        for status in (FAILED, PENDING, SUCCEEDED)
+    }
     for child in children:
         writer = writers[_bucket_of(child.status)]
         for value in transform_output(child, transformation):
             writer.add(value)
     for writer in writers.values():
         writer.flush()
-    manifest = {"DestinationBucket": bucket, "MapRunArn": map_run_arn,
-                "ResultFiles": {status: writers[status].files for status in (FAILED, PENDING, SUCCEEDED)}}
+    manifest = {
+        "DestinationBucket": bucket,
+        "MapRunArn": map_run_arn,
+        "ResultFiles": {status: writers[status].files for status in (FAILED, PENDING, SUCCEEDED)},
+    }
     key = f"{base}manifest.json"
     try:
-        backend.client("s3").put_object(Bucket=bucket, Key=key, ContentType="application/json",
-                                        Body=json.dumps(manifest, separators=(",", ":")).encode("utf-8"))
+        backend.client("s3").put_object(
+            Bucket=bucket,
+            Key=key,
+            ContentType="application/json",
+            Body=json.dumps(manifest, separators=(",", ":")).encode("utf-8"),
+        )
     except Exception as exc:
         raise _s3_failure(bucket, key, exc) from exc
     return {"Bucket": bucket, "Key": key}

@@ -28,7 +28,8 @@ from workflow.engine.states.runtime import ExecutionRecord
 
 _NAME_RE = re.compile(r"^[^\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]{1,80}$")
 _ARN_RE = re.compile(
-    r"^arn:aws[\w-]*:states:(?P<region>[\w-]+):(?P<account>\d{12}):(?P<kind>[A-Za-z]+):(?P<rest>.+)$")
+    r"^arn:aws[\w-]*:states:(?P<region>[\w-]+):(?P<account>\d{12}):(?P<kind>[A-Za-z]+):(?P<rest>.+)$"
+)
 MAX_INPUT_BYTES = 262_144
 REDRIVE_PERIOD = timedelta(days=14)
 MAX_HISTORY_EVENTS = 25_000
@@ -45,8 +46,9 @@ class StateMachineRecord:
     type: str
     creation_date: datetime
     update_date: datetime | None = None
-    logging_configuration: dict[str, Any] = field(default_factory=lambda: {"level": "OFF",
-                                                                          "includeExecutionData": False})
+    logging_configuration: dict[str, Any] = field(
+        default_factory=lambda: {"level": "OFF", "includeExecutionData": False}
+    )
     tracing_configuration: dict[str, Any] = field(default_factory=lambda: {"enabled": False})
     revision_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     description: str | None = None
@@ -65,10 +67,12 @@ def _page(items: list[Any], max_results: int | None, next_token: str | None) -> 
         except (ValueError, UnicodeDecodeError) as exc:
             raise ServiceError("InvalidToken", f"Invalid Token: '{next_token}'") from exc
     if max_results is not None and not 0 <= int(max_results) <= 1000:
-        raise _validation("1 validation error detected: Value at 'maxResults' failed to satisfy constraint: "
-                          "Member must have value less than or equal to 1000")
+        raise _validation(
+            "1 validation error detected: Value at 'maxResults' failed to satisfy constraint: "
+            "Member must have value less than or equal to 1000"
+        )
     size = int(max_results) if max_results else 100
-    page = items[start:start + size]
+    page = items[start : start + size]
     more = start + size < len(items)
     return page, base64.urlsafe_b64encode(str(start + size).encode()).decode() if more else None
 
@@ -76,10 +80,19 @@ def _page(items: list[Any], max_results: int | None, next_token: str | None) -> 
 class StepFunctions:
     """An in-memory AWS Step Functions service running executions with the local engine."""
 
-    def __init__(self, backend: Backend, *, clock: Clock | None = None, region: str = "us-east-1",
-                 account: str = "000000000000", mock_config: Any = None, seed: int | None = None) -> None:
-        self.engine = Engine(backend, clock=clock, region=region, account=account, mock_config=mock_config,
-                             seed=seed)
+    def __init__(
+        self,
+        backend: Backend,
+        *,
+        clock: Clock | None = None,
+        region: str = "us-east-1",
+        account: str = "000000000000",
+        mock_config: Any = None,
+        seed: int | None = None,
+    ) -> None:
+        self.engine = Engine(
+            backend, clock=clock, region=region, account=account, mock_config=mock_config, seed=seed
+        )
         self.region, self.account = region, account
         self._machines: dict[str, StateMachineRecord] = {}
         self._tags: dict[str, dict[str, str]] = {}
@@ -123,16 +136,25 @@ class StepFunctions:
 
     # --------------------------------------------------------------------------------------- state machines
 
-    def create_state_machine(self, name: str, definition: Any, roleArn: str, type: str = "STANDARD",
-                             loggingConfiguration: dict[str, Any] | None = None,
-                             tags: list[dict[str, str]] | None = None,
-                             tracingConfiguration: dict[str, Any] | None = None, publish: bool = False,
-                             versionDescription: str | None = None,
-                             encryptionConfiguration: dict[str, Any] | None = None) -> dict[str, Any]:
+    def create_state_machine(
+        self,
+        name: str,
+        definition: Any,
+        roleArn: str,
+        type: str = "STANDARD",
+        loggingConfiguration: dict[str, Any] | None = None,
+        tags: list[dict[str, str]] | None = None,
+        tracingConfiguration: dict[str, Any] | None = None,
+        publish: bool = False,
+        versionDescription: str | None = None,
+        encryptionConfiguration: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         self._check_name(name)
         if type not in ("STANDARD", "EXPRESS"):
-            raise _validation(f"Value '{type}' at 'type' failed to satisfy constraint: Member must satisfy "
-                              "enum value set: [STANDARD, EXPRESS]")
+            raise _validation(
+                f"Value '{type}' at 'type' failed to satisfy constraint: Member must satisfy "
+                "enum value set: [STANDARD, EXPRESS]"
+            )
         if not isinstance(roleArn, str) or not roleArn.startswith("arn:"):
             raise ServiceError("InvalidArn", f"Invalid Arn: 'Invalid role ARN: {roleArn}'")
         text = self._definition_text(definition)
@@ -158,10 +180,18 @@ class StepFunctions:
         if child is not None:
             return child
         sm = self._machine(stateMachineArn)
-        out = {"stateMachineArn": sm.arn, "name": sm.name, "status": "ACTIVE", "definition": sm.definition,
-               "roleArn": sm.role_arn, "type": sm.type, "creationDate": sm.creation_date,
-               "loggingConfiguration": sm.logging_configuration,
-               "tracingConfiguration": sm.tracing_configuration, "revisionId": sm.revision_id}
+        out = {
+            "stateMachineArn": sm.arn,
+            "name": sm.name,
+            "status": "ACTIVE",
+            "definition": sm.definition,
+            "roleArn": sm.role_arn,
+            "type": sm.type,
+            "creationDate": sm.creation_date,
+            "loggingConfiguration": sm.logging_configuration,
+            "tracingConfiguration": sm.tracing_configuration,
+            "revisionId": sm.revision_id,
+        }
         if sm.description:
             out["description"] = sm.description
         return out
@@ -173,23 +203,41 @@ class StepFunctions:
         for map_run in list(self.engine.map_runs.values()):
             if map_run.state_machine_arn == arn:
                 parent = self._machines.get(arn.rsplit("/", 1)[0])
-                return {"stateMachineArn": arn, "name": arn.rsplit(":", 1)[1].split("/", 1)[0],
-                        "status": "ACTIVE", "definition": json.dumps(map_run.machine.raw),
-                        "roleArn": parent.role_arn if parent else "", "type": map_run.execution_type,
-                        "creationDate": map_run.start_date, "label": map_run.label}
+                return {
+                    "stateMachineArn": arn,
+                    "name": arn.rsplit(":", 1)[1].split("/", 1)[0],
+                    "status": "ACTIVE",
+                    "definition": json.dumps(map_run.machine.raw),
+                    "roleArn": parent.role_arn if parent else "",
+                    "type": map_run.execution_type,
+                    "creationDate": map_run.start_date,
+                    "label": map_run.label,
+                }
         return None
 
-    def update_state_machine(self, stateMachineArn: str, definition: Any = None, roleArn: str | None = None,
-                             loggingConfiguration: dict[str, Any] | None = None,
-                             tracingConfiguration: dict[str, Any] | None = None, publish: bool = False,
-                             versionDescription: str | None = None,
-                             encryptionConfiguration: dict[str, Any] | None = None) -> dict[str, Any]:
+    def update_state_machine(
+        self,
+        stateMachineArn: str,
+        definition: Any = None,
+        roleArn: str | None = None,
+        loggingConfiguration: dict[str, Any] | None = None,
+        tracingConfiguration: dict[str, Any] | None = None,
+        publish: bool = False,
+        versionDescription: str | None = None,
+        encryptionConfiguration: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         sm = self._machine(stateMachineArn)
-        if definition is None and roleArn is None and loggingConfiguration is None \
-                and tracingConfiguration is None:
-            raise ServiceError("MissingRequiredParameter",
-                               "Either the definition, the role ARN, the LoggingConfiguration, or the "
-                               "TracingConfiguration must be specified")
+        if (
+            definition is None
+            and roleArn is None
+            and loggingConfiguration is None
+            and tracingConfiguration is None
+        ):
+            raise ServiceError(
+                "MissingRequiredParameter",
+                "Either the definition, the role ARN, the LoggingConfiguration, or the "
+                "TracingConfiguration must be specified",
+            )
         with self._lock:
             if definition is not None:
                 text = self._definition_text(definition)
@@ -204,11 +252,19 @@ class StepFunctions:
             sm.revision_id = str(uuid.uuid4())
         return {"updateDate": sm.update_date, "revisionId": sm.revision_id}
 
-    def list_state_machines(self, maxResults: int | None = None,
-                            nextToken: str | None = None) -> dict[str, Any]:
+    def list_state_machines(
+        self, maxResults: int | None = None, nextToken: str | None = None
+    ) -> dict[str, Any]:
         with self._lock:
-            items = [{"stateMachineArn": sm.arn, "name": sm.name, "type": sm.type,
-                      "creationDate": sm.creation_date} for sm in self._machines.values()]
+            items = [
+                {
+                    "stateMachineArn": sm.arn,
+                    "name": sm.name,
+                    "type": sm.type,
+                    "creationDate": sm.creation_date,
+                }
+                for sm in self._machines.values()
+            ]
         page, token = _page(items, maxResults, nextToken)
         return {"stateMachines": page, **({"nextToken": token} if token else {})}
 
@@ -218,9 +274,13 @@ class StepFunctions:
             self._machines.pop(stateMachineArn, None)
         return {}
 
-    def validate_state_machine_definition(self, definition: Any, type: str | None = None,
-                                          severity: str | None = None,
-                                          maxResults: int | None = None) -> dict[str, Any]:
+    def validate_state_machine_definition(
+        self,
+        definition: Any,
+        type: str | None = None,
+        severity: str | None = None,
+        maxResults: int | None = None,
+    ) -> dict[str, Any]:
         text = self._definition_text(definition)
         diagnostics: list[dict[str, Any]] = []
         try:
@@ -237,37 +297,60 @@ class StepFunctions:
             try:
                 parse_definition(text, validate=False)
             except ServiceError as exc:
-                diagnostics.append({"severity": "ERROR", "code": "SCHEMA_VALIDATION_FAILED",
-                                    "message": exc.message})
+                diagnostics.append(
+                    {"severity": "ERROR", "code": "SCHEMA_VALIDATION_FAILED", "message": exc.message}
+                )
         limit = maxResults or 100
         failed = any(d.get("severity", "ERROR") == "ERROR" for d in diagnostics)
-        return {"result": "FAIL" if failed else "OK", "diagnostics": diagnostics[:limit],
-                "truncated": len(diagnostics) > limit}
+        return {
+            "result": "FAIL" if failed else "OK",
+            "diagnostics": diagnostics[:limit],
+            "truncated": len(diagnostics) > limit,
+        }
 
     # --------------------------------------------------------------------------------------- executions
 
-    def start_execution(self, stateMachineArn: str, name: str | None = None, input: str | None = None,
-                        traceHeader: str | None = None) -> dict[str, Any]:
+    def start_execution(
+        self,
+        stateMachineArn: str,
+        name: str | None = None,
+        input: str | None = None,
+        traceHeader: str | None = None,
+    ) -> dict[str, Any]:
         record = self._new_execution(stateMachineArn, name, input, traceHeader)
         if isinstance(record, dict):
             return record
         self.engine.start(record)
         return {"executionArn": record.arn, "startDate": record.start_date}
 
-    def start_sync_execution(self, stateMachineArn: str, name: str | None = None, input: str | None = None,
-                             traceHeader: str | None = None,
-                             includedData: str | None = None) -> dict[str, Any]:
+    def start_sync_execution(
+        self,
+        stateMachineArn: str,
+        name: str | None = None,
+        input: str | None = None,
+        traceHeader: str | None = None,
+        includedData: str | None = None,
+    ) -> dict[str, Any]:
         sm = self._machine(stateMachineArn.split("#", 1)[0])
         if sm.type != "EXPRESS":
-            raise ServiceError("StateMachineTypeNotSupported",
-                               "This operation is not supported by this type of state machine")
+            raise ServiceError(
+                "StateMachineTypeNotSupported",
+                "This operation is not supported by this type of state machine",
+            )
         record = self._new_execution(stateMachineArn, name, input, traceHeader)
         assert isinstance(record, ExecutionRecord)
         self.engine.run_sync(record)
-        out = {"executionArn": record.arn, "stateMachineArn": record.state_machine_arn, "name": record.name,
-               "startDate": record.start_date, "stopDate": record.stop_date, "status": record.status,
-               "input": record.input_text, "inputDetails": {"included": True},
-               "billingDetails": {"billedMemoryUsedInMB": 64, "billedDurationInMilliseconds": 100}}
+        out = {
+            "executionArn": record.arn,
+            "stateMachineArn": record.state_machine_arn,
+            "name": record.name,
+            "startDate": record.start_date,
+            "stopDate": record.stop_date,
+            "status": record.status,
+            "input": record.input_text,
+            "inputDetails": {"included": True},
+            "billingDetails": {"billedMemoryUsedInMB": 64, "billedDurationInMilliseconds": 100},
+        }
         if record.status == "SUCCEEDED":
             out["output"] = json.dumps(record.output)
             out["outputDetails"] = {"included": True}
@@ -277,8 +360,9 @@ class StepFunctions:
             out["traceHeader"] = traceHeader
         return out
 
-    def _new_execution(self, state_machine_arn: str, name: str | None, input_text: str | None,
-                       trace_header: str | None) -> ExecutionRecord | dict[str, Any]:
+    def _new_execution(
+        self, state_machine_arn: str, name: str | None, input_text: str | None, trace_header: str | None
+    ) -> ExecutionRecord | dict[str, Any]:
         sm_arn, _, test_case = (state_machine_arn or "").partition("#")
         sm = self._machine(sm_arn)
         name = self._check_name(name) if name is not None else str(uuid.uuid4())
@@ -288,8 +372,9 @@ class StepFunctions:
         try:
             value = json.loads(text)
         except (TypeError, ValueError) as exc:
-            raise ServiceError("InvalidExecutionInput",
-                               f"Invalid State Machine Execution Input: '{exc}'") from exc
+            raise ServiceError(
+                "InvalidExecutionInput", f"Invalid State Machine Execution Input: '{exc}'"
+            ) from exc
         kind = "express" if sm.type == "EXPRESS" else "execution"
         arn = self.engine.arn(kind, f"{sm.name}:{name}")
         with self._lock:
@@ -300,12 +385,23 @@ class StepFunctions:
                     return {"executionArn": existing.arn, "startDate": existing.start_date}
                 raise ServiceError("ExecutionAlreadyExists", f"Execution Already Exists: '{arn}'")
             return self.engine.new_record(
-                arn=arn, name=name, state_machine_arn=sm.arn, state_machine_name=sm.name, machine=sm.machine,
-                definition_text=sm.definition, input_value=value, input_text=text, role_arn=sm.role_arn,
-                execution_type=sm.type, trace_header=trace_header, test_case=test_case or None)
+                arn=arn,
+                name=name,
+                state_machine_arn=sm.arn,
+                state_machine_name=sm.name,
+                machine=sm.machine,
+                definition_text=sm.definition,
+                input_value=value,
+                input_text=text,
+                role_arn=sm.role_arn,
+                execution_type=sm.type,
+                trace_header=trace_header,
+                test_case=test_case or None,
+            )
 
-    def stop_execution(self, executionArn: str, error: str | None = None,
-                       cause: str | None = None) -> dict[str, Any]:
+    def stop_execution(
+        self, executionArn: str, error: str | None = None, cause: str | None = None
+    ) -> dict[str, Any]:
         record = self._execution(executionArn)
         if record.type == "EXPRESS" and record.map_run_arn is None:
             raise ServiceError("ValidationException", "This operation is not supported by EXPRESS executions")
@@ -341,9 +437,14 @@ class StepFunctions:
     def describe_execution(self, executionArn: str, includedData: str | None = None) -> dict[str, Any]:
         record = self._execution(executionArn)
         out: dict[str, Any] = {
-            "executionArn": record.arn, "stateMachineArn": record.state_machine_arn, "name": record.name,
-            "status": record.status, "startDate": record.start_date, "input": record.input_text,
-            "inputDetails": {"included": True}, "redriveCount": record.redrive_count,
+            "executionArn": record.arn,
+            "stateMachineArn": record.state_machine_arn,
+            "name": record.name,
+            "status": record.status,
+            "startDate": record.start_date,
+            "input": record.input_text,
+            "inputDetails": {"included": True},
+            "redriveCount": record.redrive_count,
         }
         if record.stop_date is not None:
             out["stopDate"] = record.stop_date
@@ -366,13 +467,16 @@ class StepFunctions:
             out["redriveStatusReason"] = reason
         return out
 
-    def describe_state_machine_for_execution(self, executionArn: str,
-                                             includedData: str | None = None) -> dict[str, Any]:
+    def describe_state_machine_for_execution(
+        self, executionArn: str, includedData: str | None = None
+    ) -> dict[str, Any]:
         record = self._execution(executionArn)
         sm = self._machines.get(record.state_machine_arn)
         out: dict[str, Any] = {
-            "stateMachineArn": record.state_machine_arn, "name": record.state_machine_name,
-            "definition": record.definition_text, "roleArn": record.role_arn,
+            "stateMachineArn": record.state_machine_arn,
+            "name": record.state_machine_name,
+            "definition": record.definition_text,
+            "roleArn": record.role_arn,
             "updateDate": (sm.update_date or sm.creation_date) if sm else record.start_date,
         }
         if sm is not None:
@@ -384,9 +488,15 @@ class StepFunctions:
             out["label"] = record.label
         return out
 
-    def list_executions(self, stateMachineArn: str | None = None, statusFilter: str | None = None,
-                        maxResults: int | None = None, nextToken: str | None = None,
-                        mapRunArn: str | None = None, redriveFilter: str | None = None) -> dict[str, Any]:
+    def list_executions(
+        self,
+        stateMachineArn: str | None = None,
+        statusFilter: str | None = None,
+        maxResults: int | None = None,
+        nextToken: str | None = None,
+        mapRunArn: str | None = None,
+        redriveFilter: str | None = None,
+    ) -> dict[str, Any]:
         if (stateMachineArn is None) == (mapRunArn is None):
             raise _validation("You must specify either stateMachineArn or mapRunArn, but not both")
         if mapRunArn is not None:
@@ -394,8 +504,10 @@ class StepFunctions:
             matches: Callable[[ExecutionRecord], bool] = lambda r: r.map_run_arn == mapRunArn  # noqa: E731
         else:
             if self._machine(stateMachineArn or "").type == "EXPRESS":
-                raise ServiceError("StateMachineTypeNotSupported",
-                                   "This operation is not supported by this type of state machine")
+                raise ServiceError(
+                    "StateMachineTypeNotSupported",
+                    "This operation is not supported by this type of state machine",
+                )
             matches = lambda r: r.state_machine_arn == stateMachineArn  # noqa: E731
         records = [r for r in list(self.engine.executions.values()) if matches(r)]
         if statusFilter:
@@ -407,9 +519,14 @@ class StepFunctions:
         records.reverse()  # newest first, as AWS lists them
         items = []
         for r in records:
-            item: dict[str, Any] = {"executionArn": r.arn, "stateMachineArn": r.state_machine_arn,
-                                    "name": r.name, "status": r.status, "startDate": r.start_date,
-                                    "redriveCount": r.redrive_count}
+            item: dict[str, Any] = {
+                "executionArn": r.arn,
+                "stateMachineArn": r.state_machine_arn,
+                "name": r.name,
+                "status": r.status,
+                "startDate": r.start_date,
+                "redriveCount": r.redrive_count,
+            }
             if r.stop_date is not None:
                 item["stopDate"] = r.stop_date
             if r.redrive_date is not None:
@@ -420,9 +537,14 @@ class StepFunctions:
         page, token = _page(items, maxResults, nextToken)
         return {"executions": page, **({"nextToken": token} if token else {})}
 
-    def get_execution_history(self, executionArn: str, maxResults: int | None = None,
-                              reverseOrder: bool = False, nextToken: str | None = None,
-                              includeExecutionData: bool = True) -> dict[str, Any]:
+    def get_execution_history(
+        self,
+        executionArn: str,
+        maxResults: int | None = None,
+        reverseOrder: bool = False,
+        nextToken: str | None = None,
+        includeExecutionData: bool = True,
+    ) -> dict[str, Any]:
         record = self._execution(executionArn)
         events = record.history.events()
         if reverseOrder:
@@ -435,8 +557,9 @@ class StepFunctions:
     def redrive_execution(self, executionArn: str, clientToken: str | None = None) -> dict[str, Any]:
         record = self._execution(executionArn)
         if record.map_run_arn is not None:
-            raise ServiceError("ExecutionNotRedrivable",
-                               "Execution is a child of a Map Run: redrive its parent execution")
+            raise ServiceError(
+                "ExecutionNotRedrivable", "Execution is a child of a Map Run: redrive its parent execution"
+            )
         reason = self._not_redrivable_reason(record)
         if reason:
             raise ServiceError("ExecutionNotRedrivable", f"Execution cannot be redriven: {reason}")
@@ -470,17 +593,22 @@ class StepFunctions:
     def describe_map_run(self, mapRunArn: str) -> dict[str, Any]:
         return self._map_run(mapRunArn).describe()
 
-    def list_map_runs(self, executionArn: str, maxResults: int | None = None,
-                      nextToken: str | None = None) -> dict[str, Any]:
+    def list_map_runs(
+        self, executionArn: str, maxResults: int | None = None, nextToken: str | None = None
+    ) -> dict[str, Any]:
         self._execution(executionArn)
         runs = [m.list_item() for m in list(self.engine.map_runs.values()) if m.execution_arn == executionArn]
         runs.reverse()
         page, token = _page(runs, maxResults, nextToken)
         return {"mapRuns": page, **({"nextToken": token} if token else {})}
 
-    def update_map_run(self, mapRunArn: str, maxConcurrency: int | None = None,
-                       toleratedFailurePercentage: float | None = None,
-                       toleratedFailureCount: int | None = None) -> dict[str, Any]:
+    def update_map_run(
+        self,
+        mapRunArn: str,
+        maxConcurrency: int | None = None,
+        toleratedFailurePercentage: float | None = None,
+        toleratedFailureCount: int | None = None,
+    ) -> dict[str, Any]:
         map_run = self._map_run(mapRunArn)
         with map_run.lock:
             if maxConcurrency is not None:
@@ -505,8 +633,9 @@ class StepFunctions:
         self.engine.tokens.complete(taskToken, ("success", value, None))
         return {}
 
-    def send_task_failure(self, taskToken: str, error: str | None = None,
-                          cause: str | None = None) -> dict[str, Any]:
+    def send_task_failure(
+        self, taskToken: str, error: str | None = None, cause: str | None = None
+    ) -> dict[str, Any]:
         self.engine.tokens.complete(taskToken, ("failure", error or "", cause or ""))
         return {}
 
@@ -516,13 +645,27 @@ class StepFunctions:
 
     # --------------------------------------------------------------------------------------- TestState
 
-    def test_state(self, definition: str, roleArn: str | None = None, input: str | None = None,
-                   inspectionLevel: str | None = None, revealSecrets: bool = False,
-                   variables: str | None = None, **extra: Any) -> dict[str, Any]:
+    def test_state(
+        self,
+        definition: str,
+        roleArn: str | None = None,
+        input: str | None = None,
+        inspectionLevel: str | None = None,
+        revealSecrets: bool = False,
+        variables: str | None = None,
+        **extra: Any,
+    ) -> dict[str, Any]:
         from workflow.engine.test_state import run_test_state
 
-        return run_test_state(self.engine, definition=definition, role_arn=roleArn, input_text=input,
-                              inspection_level=inspectionLevel or "INFO", variables_text=variables, **extra)
+        return run_test_state(
+            self.engine,
+            definition=definition,
+            role_arn=roleArn,
+            input_text=input,
+            inspection_level=inspectionLevel or "INFO",
+            variables_text=variables,
+            **extra,
+        )
 
     # --------------------------------------------------------------------------------------- tags
 

@@ -16,8 +16,14 @@ from workflow.engine.intrinsics import evaluate_intrinsic, is_intrinsic
 from workflow.engine.paths import PathNotFound, PathSyntaxError, copy_json, dumps, evaluate_path, parse_path
 
 
-def evaluate_template(template: Any, data: Any, *, context: Any = None,
-                      variables: Mapping[str, Any] | None = None, error: str = errors.RUNTIME) -> Any:
+def evaluate_template(
+    template: Any,
+    data: Any,
+    *,
+    context: Any = None,
+    variables: Mapping[str, Any] | None = None,
+    error: str = errors.RUNTIME,
+) -> Any:
     """Build the payload a template describes.
 
     `error` names the error a path that selects nothing raises (callers pass
@@ -33,23 +39,31 @@ def evaluate_template(template: Any, data: Any, *, context: Any = None,
                 out[key] = evaluate_template(value, data, context=context, variables=variables, error=error)
         return out
     if isinstance(template, list):
-        return [evaluate_template(item, data, context=context, variables=variables, error=error)
-                for item in template]
+        return [
+            evaluate_template(item, data, context=context, variables=variables, error=error)
+            for item in template
+        ]
     return copy_json(template)
 
 
-def _dynamic(key: str, expr: Any, data: Any, context: Any, variables: Mapping[str, Any] | None,
-             error: str) -> Any:
+def _dynamic(
+    key: str, expr: Any, data: Any, context: Any, variables: Mapping[str, Any] | None, error: str
+) -> Any:
     if not isinstance(expr, str):
-        raise StatesError(error, f"The value for the field '{key}' must be a valid JSONPath or a valid "
-                                 f"intrinsic function call")
+        raise StatesError(
+            error,
+            f"The value for the field '{key}' must be a valid JSONPath or a valid intrinsic function call",
+        )
     if is_intrinsic(expr):
         return evaluate_intrinsic(expr, data, context=context, variables=variables)
     try:
         parsed = parse_path(expr)
     except PathSyntaxError as exc:
-        raise StatesError(error, f"The value for the field '{key}' must be a valid JSONPath or a valid "
-                                 f"intrinsic function call: {exc}") from None
+        raise StatesError(
+            error,
+            f"The value for the field '{key}' must be a valid JSONPath or a valid "
+            f"intrinsic function call: {exc}",
+        ) from None
     try:
         value = evaluate_path(expr, data, context=context, variables=variables)
     except PathNotFound:
@@ -57,11 +71,15 @@ def _dynamic(key: str, expr: Any, data: Any, context: Any, variables: Mapping[st
             where = f"the context object '{dumps(context)}'"
         elif parsed.variable is not None:
             if variables is None or parsed.variable not in variables:
-                raise StatesError(error, f"The variable '{parsed.root}' referenced by the JSONPath '{expr}' "
-                                         f"specified for the field '{key}' is not defined") from None
+                raise StatesError(
+                    error,
+                    f"The variable '{parsed.root}' referenced by the JSONPath '{expr}' "
+                    f"specified for the field '{key}' is not defined",
+                ) from None
             where = f"the variable '{parsed.root}' with value '{dumps(variables[parsed.variable])}'"
         else:
             where = f"the input '{dumps(data)}'"
-        raise StatesError(error, f"The JSONPath '{expr}' specified for the field '{key}' could not be "
-                                 f"found in {where}") from None
+        raise StatesError(
+            error, f"The JSONPath '{expr}' specified for the field '{key}' could not be found in {where}"
+        ) from None
     return copy_json(value)

@@ -36,8 +36,9 @@ def _load_state(definition: Any) -> dict[str, Any]:
     return spec
 
 
-def _inspection(state: StateDef, raw_input: Any, ctx: dict[str, Any], variables: dict[str, Any],
-                result: Any) -> dict[str, Any]:
+def _inspection(
+    state: StateDef, raw_input: Any, ctx: dict[str, Any], variables: dict[str, Any], result: Any
+) -> dict[str, Any]:
     """Data after each JSONPath step, recomputed from the state's input and its raw result."""
     data: dict[str, Any] = {"input": json.dumps(raw_input)}
     if state.jsonata:
@@ -45,13 +46,15 @@ def _inspection(state: StateDef, raw_input: Any, ctx: dict[str, Any], variables:
         if result is not MISSING:
             data["result"] = json.dumps(result)
         return data
-    after_input = apply_input_path(raw_input, state.spec.get("InputPath", MISSING), context=ctx,
-                                   variables=variables)
+    after_input = apply_input_path(
+        raw_input, state.spec.get("InputPath", MISSING), context=ctx, variables=variables
+    )
     data["afterInputPath"] = json.dumps(after_input)
     parameters = after_input
     if "Parameters" in state.spec:
-        parameters = evaluate_template(state.spec["Parameters"], after_input, context=ctx,
-                                       variables=variables)
+        parameters = evaluate_template(
+            state.spec["Parameters"], after_input, context=ctx, variables=variables
+        )
         data["afterParameters"] = json.dumps(parameters)
     if result is MISSING and state.type == "Pass":  # a Pass state's result is its effective input
         result = parameters
@@ -59,16 +62,24 @@ def _inspection(state: StateDef, raw_input: Any, ctx: dict[str, Any], variables:
         data["result"] = json.dumps(result)
         selected = io.select_result(state, result, ctx, variables)
         data["afterResultSelector"] = json.dumps(selected)
-        data["afterResultPath"] = json.dumps(apply_result_path(raw_input, selected,
-                                                               state.spec.get("ResultPath", MISSING)))
+        data["afterResultPath"] = json.dumps(
+            apply_result_path(raw_input, selected, state.spec.get("ResultPath", MISSING))
+        )
     if variables:
         data["variables"] = json.dumps(variables)
     return data
 
 
-def run_test_state(engine: Any, *, definition: Any, role_arn: str | None, input_text: str | None,
-                   inspection_level: str = "INFO", variables_text: str | None = None,
-                   **_: Any) -> dict[str, Any]:
+def run_test_state(
+    engine: Any,
+    *,
+    definition: Any,
+    role_arn: str | None,
+    input_text: str | None,
+    inspection_level: str = "INFO",
+    variables_text: str | None = None,
+    **_: Any,
+) -> dict[str, Any]:
     spec = _load_state(definition)
     try:
         raw_input = json.loads(input_text) if input_text else {}
@@ -76,18 +87,29 @@ def run_test_state(engine: Any, *, definition: Any, role_arn: str | None, input_
     except ValueError as exc:
         raise ServiceError("InvalidExecutionInput", f"Invalid input: '{exc}'") from exc
     language = spec.get("QueryLanguage", JSONPATH)
-    state = StateDef(TEST_STATE_NAME, spec["Type"], spec, language if language in (JSONPATH, JSONATA)
-                     else JSONPATH)
+    state = StateDef(
+        TEST_STATE_NAME, spec["Type"], spec, language if language in (JSONPATH, JSONATA) else JSONPATH
+    )
     machine = Machine(TEST_STATE_NAME, {TEST_STATE_NAME: state}, state.query_language)
     # A Wait state does not wait in TestState; other states keep the engine's clock (Task timeouts hold).
     clock = ManualClock(engine.clock.now()) if state.type == "Wait" else engine.clock
     sandbox = _Sandbox(engine, clock)
     arn = engine.arn("execution", f"TestState:{uuid.uuid4()}")
     record = ExecutionRecord(
-        arn=arn, name=arn.rsplit(":", 1)[1], state_machine_arn=engine.arn("stateMachine", "TestState"),
-        state_machine_name="TestState", machine=machine, definition_text=json.dumps(spec), input=raw_input,
-        input_text=json.dumps(raw_input), role_arn=role_arn or "", type="STANDARD", start_date=clock.now(),
-        history=History(arn, clock.now), variables=Variables(values=variables))
+        arn=arn,
+        name=arn.rsplit(":", 1)[1],
+        state_machine_arn=engine.arn("stateMachine", "TestState"),
+        state_machine_name="TestState",
+        machine=machine,
+        definition_text=json.dumps(spec),
+        input=raw_input,
+        input_text=json.dumps(raw_input),
+        role_arn=role_arn or "",
+        type="STANDARD",
+        start_date=clock.now(),
+        history=History(arn, clock.now),
+        variables=Variables(values=variables),
+    )
     scope = Scope(sandbox, record, record.variables, CancelToken())  # type: ignore[arg-type]
     run = StateRun(state, clock.now())
     ctx = run.context(scope)
@@ -108,8 +130,9 @@ def run_test_state(engine: Any, *, definition: Any, role_arn: str | None, input_
         elif caught is not None:
             out["status"] = "CAUGHT_ERROR"
             out["nextState"] = caught[1]["Next"]
-            out["output"] = json.dumps(apply_result_path(raw_input, err.to_output(),
-                                                         caught[1].get("ResultPath", MISSING)))
+            out["output"] = json.dumps(
+                apply_result_path(raw_input, err.to_output(), caught[1].get("ResultPath", MISSING))
+            )
         else:
             out["status"] = "FAILED"
     except Aborted:

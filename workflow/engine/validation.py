@@ -39,57 +39,159 @@ FIELDS: dict[str, dict[str, set[str]]] = {
         JSONATA: {"Output", "Assign", *_FLOW},
     },
     "Task": {
-        JSONPATH: {"Resource", "InputPath", "OutputPath", "Parameters", *_RESULT_JSONPATH, "Retry", "Catch",
-                   "TimeoutSeconds", "TimeoutSecondsPath", "HeartbeatSeconds", "HeartbeatSecondsPath",
-                   "Credentials", "Assign", *_FLOW},
-        JSONATA: {"Resource", "Arguments", "Output", "Retry", "Catch", "TimeoutSeconds", "HeartbeatSeconds",
-                  "Credentials", "Assign", *_FLOW},
+        JSONPATH: {
+            "Resource",
+            "InputPath",
+            "OutputPath",
+            "Parameters",
+            *_RESULT_JSONPATH,
+            "Retry",
+            "Catch",
+            "TimeoutSeconds",
+            "TimeoutSecondsPath",
+            "HeartbeatSeconds",
+            "HeartbeatSecondsPath",
+            "Credentials",
+            "Assign",
+            *_FLOW,
+        },
+        JSONATA: {
+            "Resource",
+            "Arguments",
+            "Output",
+            "Retry",
+            "Catch",
+            "TimeoutSeconds",
+            "HeartbeatSeconds",
+            "Credentials",
+            "Assign",
+            *_FLOW,
+        },
     },
     "Choice": {
         JSONPATH: {"Choices", "Default", "InputPath", "OutputPath", "Assign"},
         JSONATA: {"Choices", "Default", "Output", "Assign"},
     },
     "Wait": {
-        JSONPATH: {"Seconds", "SecondsPath", "Timestamp", "TimestampPath", "InputPath", "OutputPath",
-                   "Assign", *_FLOW},
+        JSONPATH: {
+            "Seconds",
+            "SecondsPath",
+            "Timestamp",
+            "TimestampPath",
+            "InputPath",
+            "OutputPath",
+            "Assign",
+            *_FLOW,
+        },
         JSONATA: {"Seconds", "Timestamp", "Output", "Assign", *_FLOW},
     },
     "Succeed": {JSONPATH: {"InputPath", "OutputPath"}, JSONATA: {"Output"}},
     "Fail": {JSONPATH: {"Error", "ErrorPath", "Cause", "CausePath"}, JSONATA: {"Error", "Cause"}},
     "Parallel": {
-        JSONPATH: {"Branches", "InputPath", "OutputPath", "Parameters", *_RESULT_JSONPATH, "Retry", "Catch",
-                   "Assign", *_FLOW},
+        JSONPATH: {
+            "Branches",
+            "InputPath",
+            "OutputPath",
+            "Parameters",
+            *_RESULT_JSONPATH,
+            "Retry",
+            "Catch",
+            "Assign",
+            *_FLOW,
+        },
         JSONATA: {"Branches", "Arguments", "Output", "Retry", "Catch", "Assign", *_FLOW},
     },
     "Map": {
-        JSONPATH: {"ItemProcessor", "Iterator", "ItemsPath", "ItemSelector", "Parameters", "ItemReader",
-                   "ItemBatcher", "ResultWriter", "MaxConcurrency", "MaxConcurrencyPath",
-                   "ToleratedFailurePercentage", "ToleratedFailurePercentagePath", "ToleratedFailureCount",
-                   "ToleratedFailureCountPath", "Label", "InputPath", "OutputPath", *_RESULT_JSONPATH,
-                   "Retry", "Catch", "Assign", *_FLOW},
-        JSONATA: {"ItemProcessor", "Items", "ItemSelector", "ItemReader", "ItemBatcher", "ResultWriter",
-                  "MaxConcurrency", "ToleratedFailurePercentage", "ToleratedFailureCount", "Label", "Output",
-                  "Retry", "Catch", "Assign", *_FLOW},
+        JSONPATH: {
+            "ItemProcessor",
+            "Iterator",
+            "ItemsPath",
+            "ItemSelector",
+            "Parameters",
+            "ItemReader",
+            "ItemBatcher",
+            "ResultWriter",
+            "MaxConcurrency",
+            "MaxConcurrencyPath",
+            "ToleratedFailurePercentage",
+            "ToleratedFailurePercentagePath",
+            "ToleratedFailureCount",
+            "ToleratedFailureCountPath",
+            "Label",
+            "InputPath",
+            "OutputPath",
+            *_RESULT_JSONPATH,
+            "Retry",
+            "Catch",
+            "Assign",
+            *_FLOW,
+        },
+        JSONATA: {
+            "ItemProcessor",
+            "Items",
+            "ItemSelector",
+            "ItemReader",
+            "ItemBatcher",
+            "ResultWriter",
+            "MaxConcurrency",
+            "ToleratedFailurePercentage",
+            "ToleratedFailureCount",
+            "Label",
+            "Output",
+            "Retry",
+            "Catch",
+            "Assign",
+            *_FLOW,
+        },
     },
 }
 # Fields that hold a Path (may be null where noted) or a ReferencePath, in JSONPath states.
 _NULLABLE_PATHS = ("InputPath", "OutputPath")
-_REFERENCE_PATHS = ("ResultPath", "ItemsPath", "TimeoutSecondsPath", "HeartbeatSecondsPath", "SecondsPath",
-                    "TimestampPath", "MaxConcurrencyPath", "ToleratedFailurePercentagePath",
-                    "ToleratedFailureCountPath")
+_REFERENCE_PATHS = (
+    "ResultPath",
+    "ItemsPath",
+    "TimeoutSecondsPath",
+    "HeartbeatSecondsPath",
+    "SecondsPath",
+    "TimestampPath",
+    "MaxConcurrencyPath",
+    "ToleratedFailurePercentagePath",
+    "ToleratedFailureCountPath",
+)
 _TEMPLATES = ("Parameters", "ResultSelector", "ItemSelector", "Credentials")
-_EXCLUSIVE = (("TimeoutSeconds", "TimeoutSecondsPath"), ("HeartbeatSeconds", "HeartbeatSecondsPath"),
-              ("MaxConcurrency", "MaxConcurrencyPath"),
-              ("ToleratedFailurePercentage", "ToleratedFailurePercentagePath"),
-              ("ToleratedFailureCount", "ToleratedFailureCountPath"), ("Error", "ErrorPath"),
-              ("Cause", "CausePath"), ("Result", "Parameters"))
-RETRIER_FIELDS = {"ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate", "MaxDelaySeconds",
-                  "JitterStrategy", "Comment"}
-CATCHER_FIELDS = {JSONPATH: {"ErrorEquals", "Next", "ResultPath", "Assign", "Comment"},
-                  JSONATA: {"ErrorEquals", "Next", "Output", "Assign", "Comment"}}
-_DISTRIBUTED_ONLY = ("ItemReader", "ItemBatcher", "ResultWriter", "ToleratedFailurePercentage",
-                     "ToleratedFailurePercentagePath", "ToleratedFailureCount", "ToleratedFailureCountPath",
-                     "Label")
+_EXCLUSIVE = (
+    ("TimeoutSeconds", "TimeoutSecondsPath"),
+    ("HeartbeatSeconds", "HeartbeatSecondsPath"),
+    ("MaxConcurrency", "MaxConcurrencyPath"),
+    ("ToleratedFailurePercentage", "ToleratedFailurePercentagePath"),
+    ("ToleratedFailureCount", "ToleratedFailureCountPath"),
+    ("Error", "ErrorPath"),
+    ("Cause", "CausePath"),
+    ("Result", "Parameters"),
+)
+RETRIER_FIELDS = {
+    "ErrorEquals",
+    "IntervalSeconds",
+    "MaxAttempts",
+    "BackoffRate",
+    "MaxDelaySeconds",
+    "JitterStrategy",
+    "Comment",
+}
+CATCHER_FIELDS = {
+    JSONPATH: {"ErrorEquals", "Next", "ResultPath", "Assign", "Comment"},
+    JSONATA: {"ErrorEquals", "Next", "Output", "Assign", "Comment"},
+}
+_DISTRIBUTED_ONLY = (
+    "ItemReader",
+    "ItemBatcher",
+    "ResultWriter",
+    "ToleratedFailurePercentage",
+    "ToleratedFailurePercentagePath",
+    "ToleratedFailureCount",
+    "ToleratedFailureCountPath",
+    "Label",
+)
 _READER_INPUT_TYPES = {"CSV", "JSON", "JSONL", "MANIFEST", "PARQUET"}
 _VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -126,8 +228,9 @@ class _Validator:
         self.state_names: dict[str, str] = {}  # name -> location of first definition
 
     def add(self, code: str, message: str, location: str, severity: str = ERROR) -> None:
-        self.diagnostics.append({"severity": severity, "code": code, "message": message,
-                                 "location": location})
+        self.diagnostics.append(
+            {"severity": severity, "code": code, "message": message, "location": location}
+        )
 
     def schema(self, message: str, location: str) -> None:
         self.add("SCHEMA_VALIDATION_FAILED", message, location)
@@ -135,15 +238,17 @@ class _Validator:
     # ------------------------------------------------------------------------------ machine
 
     def machine(self, doc: Mapping[str, Any], where: Where, inherited: str, top: bool) -> None:
-        allowed = TOP_LEVEL_FIELDS if top else {"Comment", "StartAt", "States", "ProcessorConfig",
-                                                "QueryLanguage"}
+        allowed = (
+            TOP_LEVEL_FIELDS if top else {"Comment", "StartAt", "States", "ProcessorConfig", "QueryLanguage"}
+        )
         for key in doc:
             if key not in allowed:
                 self.schema(f"The field '{key}' is not supported by Step Functions", _loc(*where, key))
         language = doc.get("QueryLanguage", inherited)
         if "QueryLanguage" in doc and language not in (JSONPATH, JSONATA):
-            self.schema(f"QueryLanguage must be JSONPath or JSONata, not {language!r}",
-                        _loc(*where, "QueryLanguage"))
+            self.schema(
+                f"QueryLanguage must be JSONPath or JSONata, not {language!r}", _loc(*where, "QueryLanguage")
+            )
             language = inherited
         if top and "TimeoutSeconds" in doc and not _positive_int(doc["TimeoutSeconds"]):
             self.schema("TimeoutSeconds must be a positive integer", _loc(*where, "TimeoutSeconds"))
@@ -159,8 +264,9 @@ class _Validator:
         if not isinstance(start_at, str):
             self.schema("These fields are required: [StartAt] (a string)", _loc(*where, "StartAt"))
         elif start_at not in states:
-            self.add("MISSING_TRANSITION_TARGET", f"Missing 'Next' target: {start_at}",
-                     _loc(*where, "StartAt"))
+            self.add(
+                "MISSING_TRANSITION_TARGET", f"Missing 'Next' target: {start_at}", _loc(*where, "StartAt")
+            )
         names = list(states)
         for name in names:
             self.state(name, states[name], (*where, "States", name), language, names)
@@ -169,8 +275,12 @@ class _Validator:
     def graph(self, doc: Mapping[str, Any], names: list[str], where: Where) -> None:
         """Terminal state present; every state reachable from StartAt."""
         states = doc["States"]
-        terminal = [n for n in names if isinstance(states[n], Mapping) and (
-            states[n].get("End") is True or states[n].get("Type") in ("Succeed", "Fail"))]
+        terminal = [
+            n
+            for n in names
+            if isinstance(states[n], Mapping)
+            and (states[n].get("End") is True or states[n].get("Type") in ("Succeed", "Fail"))
+        ]
         if not terminal:
             self.add("MISSING_END_STATE", "Workflow has no terminal state", _loc(*where) if where else "/")
         start = doc.get("StartAt")
@@ -184,8 +294,11 @@ class _Validator:
                     todo.append(target)
         for name in names:
             if name not in seen:  # AWS reports these with the same code as a missing target
-                self.add("MISSING_TRANSITION_TARGET", f'State "{name}" is not reachable.',
-                         _loc(*where, "States", name))
+                self.add(
+                    "MISSING_TRANSITION_TARGET",
+                    f'State "{name}" is not reachable.',
+                    _loc(*where, "States", name),
+                )
 
     # -------------------------------------------------------------------------------- states
 
@@ -207,12 +320,16 @@ class _Validator:
         language = spec.get("QueryLanguage", inherited)
         if "QueryLanguage" in spec:
             if language not in (JSONPATH, JSONATA):
-                self.schema(f"QueryLanguage must be JSONPath or JSONata, not {language!r}",
-                            _loc(*where, "QueryLanguage"))
+                self.schema(
+                    f"QueryLanguage must be JSONPath or JSONata, not {language!r}",
+                    _loc(*where, "QueryLanguage"),
+                )
                 language = inherited
             elif inherited == JSONATA and language == JSONPATH:
-                self.schema("A state cannot use JSONPath when the state machine uses JSONata",
-                            _loc(*where, "QueryLanguage"))
+                self.schema(
+                    "A state cannot use JSONPath when the state machine uses JSONata",
+                    _loc(*where, "QueryLanguage"),
+                )
         fields = FIELDS[kind]
         other = JSONATA if language == JSONPATH else JSONPATH
         for key in spec:
@@ -221,8 +338,10 @@ class _Validator:
             if key in fields[other]:
                 self.schema(f"The field '{key}' is not supported in {language} states", _loc(*where, key))
             else:
-                self.schema(f"The field '{key}' is not supported by Step Functions for {kind} states",
-                            _loc(*where, key))
+                self.schema(
+                    f"The field '{key}' is not supported by Step Functions for {kind} states",
+                    _loc(*where, key),
+                )
         self.flow(kind, spec, where, siblings)
         for a, b in _EXCLUSIVE:
             if a in spec and b in spec:
@@ -270,21 +389,35 @@ class _Validator:
                     continue
                 valid = _state_reference_path(value) if key == "ResultPath" else is_reference_path(value)
                 if not valid:
-                    self.schema(f"The value for the field '{key}' must be a valid ReferencePath",
-                                _loc(*where, key))
+                    self.schema(
+                        f"The value for the field '{key}' must be a valid ReferencePath", _loc(*where, key)
+                    )
         for key in _TEMPLATES:
             if key in spec:
                 self.template(spec[key], (*where, key))
         if kind == "Pass" and isinstance(spec.get("Result"), Mapping):
             for key in spec["Result"]:
                 if isinstance(key, str) and key.endswith(".$"):
-                    self.add("PASS_RESULT_IS_STATIC", "The Result of a Pass state is static; paths in it "
-                             "are not evaluated", _loc(*where, "Result", key), WARNING)
+                    self.add(
+                        "PASS_RESULT_IS_STATIC",
+                        "The Result of a Pass state is static; paths in it are not evaluated",
+                        _loc(*where, "Result", key),
+                        WARNING,
+                    )
         for key, value in spec.items():
-            if (key not in ("Comment", "Next", "Default", "Type", "Resource") and not key.endswith("Path")
-                    and isinstance(value, str) and value.startswith("$.") and is_valid_path(value)):
-                self.add("NO_PATH", f"The field '{key}' looks like a path but its name does not end with "
-                         "'Path'", _loc(*where, key), WARNING)
+            if (
+                key not in ("Comment", "Next", "Default", "Type", "Resource")
+                and not key.endswith("Path")
+                and isinstance(value, str)
+                and value.startswith("$.")
+                and is_valid_path(value)
+            ):
+                self.add(
+                    "NO_PATH",
+                    f"The field '{key}' looks like a path but its name does not end with 'Path'",
+                    _loc(*where, key),
+                    WARNING,
+                )
 
     def template(self, template: Any, where: Where) -> None:
         """Payload template: values of '.$' keys are paths or intrinsic functions."""
@@ -294,9 +427,15 @@ class _Validator:
                     self.dynamic_value(value, (*where, key))
                 else:
                     if isinstance(value, str) and (
-                            is_intrinsic(value) or (value.startswith("$.") and is_valid_path(value))):
-                        self.add("NO_DOLLAR", f"The field '{key}' looks like a JSONPath or an intrinsic "
-                                 "function but its name does not end with '.$'", _loc(*where, key), WARNING)
+                        is_intrinsic(value) or (value.startswith("$.") and is_valid_path(value))
+                    ):
+                        self.add(
+                            "NO_DOLLAR",
+                            f"The field '{key}' looks like a JSONPath or an intrinsic "
+                            "function but its name does not end with '.$'",
+                            _loc(*where, key),
+                            WARNING,
+                        )
                     self.template(value, (*where, key))
         elif isinstance(template, list):
             for i, item in enumerate(template):
@@ -306,16 +445,31 @@ class _Validator:
         if isinstance(value, str) and intrinsics and is_intrinsic(value):
             problem = validate_intrinsic(value)
             if problem:
-                self.schema(f"The value for the field '{where[-1]}' is not a valid intrinsic function: "
-                            f"{problem}", _loc(*where))
+                self.schema(
+                    f"The value for the field '{where[-1]}' is not a valid intrinsic function: {problem}",
+                    _loc(*where),
+                )
         elif not isinstance(value, str) or not is_valid_path(value):
             what = "a valid JSONPath or a valid intrinsic function call" if intrinsics else "a valid JSONPath"
             self.schema(f"The value for the field '{where[-1]}' must be {what}", _loc(*where))
 
     def jsonata_fields(self, kind: str, spec: Mapping[str, Any], where: Where) -> None:
         for key, value in spec.items():
-            if key in ("Type", "Comment", "QueryLanguage", "Next", "End", "Resource", "Choices", "Branches",
-                       "ItemProcessor", "Retry", "Catch", "Default", "Assign"):
+            if key in (
+                "Type",
+                "Comment",
+                "QueryLanguage",
+                "Next",
+                "End",
+                "Resource",
+                "Choices",
+                "Branches",
+                "ItemProcessor",
+                "Retry",
+                "Catch",
+                "Default",
+                "Assign",
+            ):
                 continue
             self.jsonata_strings(value, (*where, key))
 
@@ -348,16 +502,29 @@ class _Validator:
         else:
             self.jsonata_strings(assign, where)
 
-    def number_field(self, spec: Mapping[str, Any], key: str, where: Where, language: str, *,
-                     minimum: float = 0, integer: bool = True, maximum: float | None = None) -> None:
+    def number_field(
+        self,
+        spec: Mapping[str, Any],
+        key: str,
+        where: Where,
+        language: str,
+        *,
+        minimum: float = 0,
+        integer: bool = True,
+        maximum: float | None = None,
+    ) -> None:
         if key not in spec:
             return
         value = spec[key]
         if language == JSONATA and is_jsonata_expression(value):
             return
-        ok = (isinstance(value, int | float) and not isinstance(value, bool)
-              and (not integer or float(value).is_integer()) and value >= minimum
-              and (maximum is None or value <= maximum))
+        ok = (
+            isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and (not integer or float(value).is_integer())
+            and value >= minimum
+            and (maximum is None or value <= maximum)
+        )
         if not ok:
             kind = "an integer" if integer else "a number"
             bound = f" between {minimum} and {maximum}" if maximum is not None else f" >= {minimum}"
@@ -368,8 +535,7 @@ class _Validator:
     def state_pass(self, spec: Spec, where: Where, language: str, names: list[str]) -> None:
         pass
 
-    def state_succeed(self, spec: Mapping[str, Any], where: Where, language: str,
-                      names: list[str]) -> None:
+    def state_succeed(self, spec: Mapping[str, Any], where: Where, language: str, names: list[str]) -> None:
         pass
 
     def state_task(self, spec: Spec, where: Where, language: str, names: list[str]) -> None:
@@ -377,18 +543,21 @@ class _Validator:
         if "Resource" not in spec:
             self.schema("These fields are required: [Resource]", _loc(*where))
         elif not isinstance(resource, str) or not resource.startswith("arn:"):
-            self.add("INVALID_RESOURCE", f"Invalid resource: {resource!r} (expected an ARN)",
-                     _loc(*where, "Resource"))
+            self.add(
+                "INVALID_RESOURCE",
+                f"Invalid resource: {resource!r} (expected an ARN)",
+                _loc(*where, "Resource"),
+            )
         self.number_field(spec, "TimeoutSeconds", where, language, minimum=1)
         self.number_field(spec, "HeartbeatSeconds", where, language, minimum=1)
         timeout, heartbeat = spec.get("TimeoutSeconds"), spec.get("HeartbeatSeconds")
         if _positive_int(timeout) and _positive_int(heartbeat) and heartbeat >= timeout:
-            self.schema("HeartbeatSeconds must be smaller than TimeoutSeconds",
-                        _loc(*where, "HeartbeatSeconds"))
+            self.schema(
+                "HeartbeatSeconds must be smaller than TimeoutSeconds", _loc(*where, "HeartbeatSeconds")
+            )
         self.retry_catch(spec, where, language, names)
 
-    def state_parallel(self, spec: Mapping[str, Any], where: Where, language: str,
-                       names: list[str]) -> None:
+    def state_parallel(self, spec: Mapping[str, Any], where: Where, language: str, names: list[str]) -> None:
         branches = spec.get("Branches")
         if not isinstance(branches, list) or not branches:
             self.schema("These fields are required: [Branches] (a non-empty array)", _loc(*where, "Branches"))
@@ -403,8 +572,9 @@ class _Validator:
     def state_map(self, spec: Spec, where: Where, language: str, names: list[str]) -> None:
         processor_key = "ItemProcessor" if "ItemProcessor" in spec else "Iterator"
         if "ItemProcessor" in spec and "Iterator" in spec:
-            self.schema("The fields 'ItemProcessor' and 'Iterator' cannot be used together",
-                        _loc(*where, "Iterator"))
+            self.schema(
+                "The fields 'ItemProcessor' and 'Iterator' cannot be used together", _loc(*where, "Iterator")
+            )
         processor = spec.get(processor_key)
         mode = "INLINE"
         if not isinstance(processor, Mapping):
@@ -412,46 +582,64 @@ class _Validator:
         else:
             config = processor.get("ProcessorConfig", {})
             if processor_key == "Iterator" and "ProcessorConfig" in processor:
-                self.schema("ProcessorConfig is only supported in ItemProcessor",
-                            _loc(*where, processor_key, "ProcessorConfig"))
+                self.schema(
+                    "ProcessorConfig is only supported in ItemProcessor",
+                    _loc(*where, processor_key, "ProcessorConfig"),
+                )
             if not isinstance(config, Mapping):
-                self.schema("ProcessorConfig must be an object",
-                            _loc(*where, processor_key, "ProcessorConfig"))
+                self.schema(
+                    "ProcessorConfig must be an object", _loc(*where, processor_key, "ProcessorConfig")
+                )
             else:
                 mode = config.get("Mode", "INLINE")
                 for key in config:
                     if key not in ("Mode", "ExecutionType"):
-                        self.schema(f"The field '{key}' is not supported in ProcessorConfig",
-                                    _loc(*where, processor_key, "ProcessorConfig", key))
+                        self.schema(
+                            f"The field '{key}' is not supported in ProcessorConfig",
+                            _loc(*where, processor_key, "ProcessorConfig", key),
+                        )
                 if mode not in ("INLINE", "DISTRIBUTED"):
-                    self.schema("ProcessorConfig.Mode must be INLINE or DISTRIBUTED",
-                                _loc(*where, processor_key, "ProcessorConfig", "Mode"))
+                    self.schema(
+                        "ProcessorConfig.Mode must be INLINE or DISTRIBUTED",
+                        _loc(*where, processor_key, "ProcessorConfig", "Mode"),
+                    )
                 execution_type = config.get("ExecutionType")
                 if mode == "DISTRIBUTED" and execution_type not in ("STANDARD", "EXPRESS"):
-                    self.schema("A DISTRIBUTED Map needs ProcessorConfig.ExecutionType STANDARD or EXPRESS",
-                                _loc(*where, processor_key, "ProcessorConfig", "ExecutionType"))
+                    self.schema(
+                        "A DISTRIBUTED Map needs ProcessorConfig.ExecutionType STANDARD or EXPRESS",
+                        _loc(*where, processor_key, "ProcessorConfig", "ExecutionType"),
+                    )
                 elif mode == "INLINE" and "ExecutionType" in config:
-                    self.schema("ExecutionType is only supported for DISTRIBUTED Maps",
-                                _loc(*where, processor_key, "ProcessorConfig", "ExecutionType"))
+                    self.schema(
+                        "ExecutionType is only supported for DISTRIBUTED Maps",
+                        _loc(*where, processor_key, "ProcessorConfig", "ExecutionType"),
+                    )
             self.machine(processor, (*where, processor_key), language, top=False)
         if mode != "DISTRIBUTED":
             for key in _DISTRIBUTED_ONLY:
                 if key in spec:
-                    self.schema(f"The field '{key}' is only supported by DISTRIBUTED Map states",
-                                _loc(*where, key))
+                    self.schema(
+                        f"The field '{key}' is only supported by DISTRIBUTED Map states", _loc(*where, key)
+                    )
         if "ItemSelector" in spec and "Parameters" in spec:
-            self.schema("The fields 'ItemSelector' and 'Parameters' cannot be used together",
-                        _loc(*where, "Parameters"))
+            self.schema(
+                "The fields 'ItemSelector' and 'Parameters' cannot be used together",
+                _loc(*where, "Parameters"),
+            )
         if "ItemReader" in spec and ("ItemsPath" in spec or "Items" in spec):
             self.schema("ItemsPath/Items cannot be used with ItemReader", _loc(*where, "ItemReader"))
         self.number_field(spec, "MaxConcurrency", where, language)
         self.number_field(spec, "ToleratedFailurePercentage", where, language, integer=False, maximum=100)
         self.number_field(spec, "ToleratedFailureCount", where, language)
-        if "Label" in spec and (not isinstance(spec["Label"], str) or len(spec["Label"]) > 40
-                                or re.search(r"[\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]",
-                                             spec["Label"])):
-            self.schema("Label must be at most 40 characters without whitespace or special characters",
-                        _loc(*where, "Label"))
+        if "Label" in spec and (
+            not isinstance(spec["Label"], str)
+            or len(spec["Label"]) > 40
+            or re.search(r"[\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]", spec["Label"])
+        ):
+            self.schema(
+                "Label must be at most 40 characters without whitespace or special characters",
+                _loc(*where, "Label"),
+            )
         if "ItemReader" in spec:
             self.item_reader(spec["ItemReader"], (*where, "ItemReader"), language)
         if "ItemBatcher" in spec:
@@ -474,29 +662,50 @@ class _Validator:
         if not isinstance(config, Mapping):
             self.schema("ReaderConfig must be an object", _loc(*where, "ReaderConfig"))
             return
-        allowed = {"InputType", "CSVHeaderLocation", "CSVHeaders", "CSVDelimiter", "MaxItems", "MaxItemsPath",
-                   "ManifestType", "Transformation"}
+        allowed = {
+            "InputType",
+            "CSVHeaderLocation",
+            "CSVHeaders",
+            "CSVDelimiter",
+            "MaxItems",
+            "MaxItemsPath",
+            "ManifestType",
+            "Transformation",
+        }
         for key in config:
             if key not in allowed:
-                self.schema(f"The field '{key}' is not supported in ReaderConfig",
-                            _loc(*where, "ReaderConfig", key))
+                self.schema(
+                    f"The field '{key}' is not supported in ReaderConfig", _loc(*where, "ReaderConfig", key)
+                )
         if "InputType" in config and config["InputType"] not in _READER_INPUT_TYPES:
-            self.schema(f"InputType must be one of {', '.join(sorted(_READER_INPUT_TYPES))}",
-                        _loc(*where, "ReaderConfig", "InputType"))
+            self.schema(
+                f"InputType must be one of {', '.join(sorted(_READER_INPUT_TYPES))}",
+                _loc(*where, "ReaderConfig", "InputType"),
+            )
         location = config.get("CSVHeaderLocation")
         if location is not None and location not in ("FIRST_ROW", "GIVEN"):
-            self.schema("CSVHeaderLocation must be FIRST_ROW or GIVEN", _loc(*where, "ReaderConfig",
-                                                                              "CSVHeaderLocation"))
+            self.schema(
+                "CSVHeaderLocation must be FIRST_ROW or GIVEN",
+                _loc(*where, "ReaderConfig", "CSVHeaderLocation"),
+            )
         if location == "GIVEN" and not isinstance(config.get("CSVHeaders"), list):
             self.schema("CSVHeaderLocation GIVEN needs CSVHeaders", _loc(*where, "ReaderConfig"))
-        if "CSVDelimiter" in config and config["CSVDelimiter"] not in ("COMMA", "PIPE", "SEMICOLON", "SPACE",
-                                                                         "TAB"):
-            self.schema("CSVDelimiter must be COMMA, PIPE, SEMICOLON, SPACE or TAB",
-                        _loc(*where, "ReaderConfig", "CSVDelimiter"))
+        if "CSVDelimiter" in config and config["CSVDelimiter"] not in (
+            "COMMA",
+            "PIPE",
+            "SEMICOLON",
+            "SPACE",
+            "TAB",
+        ):
+            self.schema(
+                "CSVDelimiter must be COMMA, PIPE, SEMICOLON, SPACE or TAB",
+                _loc(*where, "ReaderConfig", "CSVDelimiter"),
+            )
         self.number_field(config, "MaxItems", (*where, "ReaderConfig"), language)
         if "MaxItemsPath" in config and not is_reference_path(config["MaxItemsPath"]):
-            self.schema("MaxItemsPath must be a valid ReferencePath",
-                        _loc(*where, "ReaderConfig", "MaxItemsPath"))
+            self.schema(
+                "MaxItemsPath must be a valid ReferencePath", _loc(*where, "ReaderConfig", "MaxItemsPath")
+            )
         if language == JSONPATH and args in reader:
             self.template(reader[args], (*where, args))
 
@@ -516,10 +725,18 @@ class _Validator:
                 self.schema(f"The fields '{key}' and '{key}Path' cannot be used together", _loc(*where, key))
             if key + "Path" in batcher and not is_reference_path(batcher[key + "Path"]):
                 self.schema(f"{key}Path must be a valid ReferencePath", _loc(*where, key + "Path"))
-        if not any(k in batcher for k in ("MaxItemsPerBatch", "MaxInputBytesPerBatch", "MaxItemsPerBatchPath",
-                                          "MaxInputBytesPerBatchPath")):
-            self.schema("ItemBatcher needs MaxItemsPerBatch or MaxInputBytesPerBatch (or their Path)",
-                        _loc(*where))
+        if not any(
+            k in batcher
+            for k in (
+                "MaxItemsPerBatch",
+                "MaxInputBytesPerBatch",
+                "MaxItemsPerBatchPath",
+                "MaxInputBytesPerBatchPath",
+            )
+        ):
+            self.schema(
+                "ItemBatcher needs MaxItemsPerBatch or MaxInputBytesPerBatch (or their Path)", _loc(*where)
+            )
         if language == JSONPATH and "BatchInput" in batcher:
             self.template(batcher["BatchInput"], (*where, "BatchInput"))
 
@@ -533,8 +750,9 @@ class _Validator:
                 self.schema(f"The field '{key}' is not supported in ResultWriter", _loc(*where, key))
         if "Resource" not in writer and "WriterConfig" not in writer:
             self.schema("ResultWriter needs a Resource or a WriterConfig", _loc(*where))
-        if "Resource" in writer and (not isinstance(writer["Resource"], str)
-                                     or not writer["Resource"].startswith("arn:")):
+        if "Resource" in writer and (
+            not isinstance(writer["Resource"], str) or not writer["Resource"].startswith("arn:")
+        ):
             self.add("INVALID_RESOURCE", "ResultWriter needs a Resource ARN", _loc(*where, "Resource"))
         if language == JSONPATH and args in writer:
             self.template(writer[args], (*where, args))
@@ -542,14 +760,18 @@ class _Validator:
     def state_wait(self, spec: Spec, where: Where, language: str, names: list[str]) -> None:
         given = [k for k in ("Seconds", "SecondsPath", "Timestamp", "TimestampPath") if k in spec]
         if len(given) != 1:
-            self.schema("A Wait state needs exactly one of Seconds, SecondsPath, Timestamp, TimestampPath",
-                        _loc(*where))
+            self.schema(
+                "A Wait state needs exactly one of Seconds, SecondsPath, Timestamp, TimestampPath",
+                _loc(*where),
+            )
         self.number_field(spec, "Seconds", where, language)
         timestamp = spec.get("Timestamp")
         dynamic = language == JSONATA and is_jsonata_expression(timestamp)
         if "Timestamp" in spec and not dynamic and not is_timestamp(timestamp):
-            self.schema("Timestamp must be an RFC 3339 timestamp such as 2016-03-14T01:59:00Z",
-                        _loc(*where, "Timestamp"))
+            self.schema(
+                "Timestamp must be an RFC 3339 timestamp such as 2016-03-14T01:59:00Z",
+                _loc(*where, "Timestamp"),
+            )
 
     def state_fail(self, spec: Spec, where: Where, language: str, names: list[str]) -> None:
         for key in ("Error", "Cause"):
@@ -559,8 +781,7 @@ class _Validator:
             if language == JSONPATH and key + "Path" in spec:
                 self.dynamic_value(spec[key + "Path"], (*where, key + "Path"))
 
-    def state_choice(self, spec: Mapping[str, Any], where: Where, language: str,
-                     names: list[str]) -> None:
+    def state_choice(self, spec: Mapping[str, Any], where: Where, language: str, names: list[str]) -> None:
         choices = spec.get("Choices")
         if not isinstance(choices, list) or not choices:
             self.schema("These fields are required: [Choices] (a non-empty array)", _loc(*where, "Choices"))
@@ -605,8 +826,9 @@ class _Validator:
             if key not in extra and key not in ("And", "Or", "Not", "Variable") and key not in ALL_OPERATORS:
                 self.schema(f"The field '{key}' is not supported in Choice rules", _loc(*where, key))
         if len(boolean) + len(operators) != 1:
-            self.schema("A Choice rule needs exactly one comparison operator or one of And, Or, Not",
-                        _loc(*where))
+            self.schema(
+                "A Choice rule needs exactly one comparison operator or one of And, Or, Not", _loc(*where)
+            )
             return
         if boolean:
             op = boolean[0]
@@ -631,8 +853,9 @@ class _Validator:
         if "Variable" not in rule:
             self.schema("These fields are required: [Variable]", _loc(*where))
         elif not is_valid_path(rule["Variable"]):
-            self.schema("The value for the field 'Variable' must be a valid JSONPath",
-                        _loc(*where, "Variable"))
+            self.schema(
+                "The value for the field 'Variable' must be a valid JSONPath", _loc(*where, "Variable")
+            )
         self.operand(op, rule[op], (*where, op))
 
     def operand(self, op: str, value: Any, where: Where) -> None:
@@ -649,8 +872,7 @@ class _Validator:
         if not ok:
             self.schema(f"The value for the field '{op}' must be {what}", _loc(*where))
 
-    def retry_catch(self, spec: Mapping[str, Any], where: Where, language: str,
-                    names: list[str]) -> None:
+    def retry_catch(self, spec: Mapping[str, Any], where: Where, language: str, names: list[str]) -> None:
         for field in ("Retry", "Catch"):
             if field not in spec:
                 continue
@@ -672,12 +894,15 @@ class _Validator:
     def error_equals(self, entry: Mapping[str, Any], where: Where, *, last: bool) -> None:
         names = entry.get("ErrorEquals")
         if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
-            self.schema("These fields are required: [ErrorEquals] (a non-empty array of error names)",
-                        _loc(*where, "ErrorEquals"))
+            self.schema(
+                "These fields are required: [ErrorEquals] (a non-empty array of error names)",
+                _loc(*where, "ErrorEquals"),
+            )
             return
         if "States.ALL" in names and (len(names) > 1 or not last):
-            self.schema("States.ALL must appear alone, in the last Retrier or Catcher",
-                        _loc(*where, "ErrorEquals"))
+            self.schema(
+                "States.ALL must appear alone, in the last Retrier or Catcher", _loc(*where, "ErrorEquals")
+            )
 
     def retrier(self, entry: Mapping[str, Any], where: Where) -> None:
         for key in entry:
@@ -702,8 +927,10 @@ class _Validator:
         if language == JSONPATH and "ResultPath" in entry and entry["ResultPath"] is not None:
             value = entry["ResultPath"]
             if not _state_reference_path(value):
-                self.schema("The value for the field 'ResultPath' must be a valid ReferencePath",
-                            _loc(*where, "ResultPath"))
+                self.schema(
+                    "The value for the field 'ResultPath' must be a valid ReferencePath",
+                    _loc(*where, "ResultPath"),
+                )
         if "Assign" in entry:
             self.assign(entry["Assign"], (*where, "Assign"), language)
         if language == JSONATA and "Output" in entry:

@@ -16,10 +16,15 @@ DUMMY_KEY = "test"
 
 def endpoint_client(service: str, endpoint_url: str, region: str, *, pool: int = 50) -> Any:
     """A boto3 client for the twin: its own session (never the user's profile or keys), dummy keys."""
-    session = boto3.session.Session(aws_access_key_id=DUMMY_KEY, aws_secret_access_key=DUMMY_KEY,
-                                    region_name=region)
-    config = Config(max_pool_connections=pool, retries={"max_attempts": 3, "mode": "standard"},
-                    connect_timeout=5, read_timeout=70)
+    session = boto3.session.Session(
+        aws_access_key_id=DUMMY_KEY, aws_secret_access_key=DUMMY_KEY, region_name=region
+    )
+    config = Config(
+        max_pool_connections=pool,
+        retries={"max_attempts": 3, "mode": "standard"},
+        connect_timeout=5,
+        read_timeout=70,
+    )
     return session.client(service, endpoint_url=endpoint_url, config=config)  # type: ignore[call-overload]
 
 
@@ -40,6 +45,11 @@ class TwinBackend:
                 self._clients[service] = endpoint_client(service, self.endpoint_url, self.region)
             return self._clients[service]
 
-    def invoke_lambda(self, function_name: str, payload: bytes, invocation_type: str = "RequestResponse",
-                      client_context: str | None = None) -> LambdaResult:
+    def invoke_lambda(
+        self,
+        function_name: str,
+        payload: bytes,
+        invocation_type: str = "RequestResponse",
+        client_context: str | None = None,
+    ) -> LambdaResult:
         return self.runtime.invoke(function_name, payload, invocation_type, client_context)

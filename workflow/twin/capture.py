@@ -84,8 +84,9 @@ class _RuntimeLogHandler(logging.Handler):
         try:
             stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
             millis = int(record.msecs)
-            capture.write(f"[{record.levelname}]\t{stamp}.{millis:03d}Z\t{capture.request_id}\t"
-                          f"{record.getMessage()}\n")
+            capture.write(
+                f"[{record.levelname}]\t{stamp}.{millis:03d}Z\t{capture.request_id}\t{record.getMessage()}\n"
+            )
         except Exception:  # pragma: no cover - logging must never break the handler
             self.handleError(record)
 

@@ -17,10 +17,12 @@ from werkzeug.wrappers import Request, Response
 
 from workflow.engine.errors import ServiceError
 
-STYLE = ("body{font-family:system-ui,sans-serif;margin:2rem}table{border-collapse:collapse}"
-         "td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}"
-         ".SUCCEEDED{color:#137333}.FAILED,.TIMED_OUT,.ABORTED{color:#b3261e}.RUNNING{color:#1a73e8}"
-         "pre{background:#f6f8fa;padding:1rem;overflow:auto}")
+STYLE = (
+    "body{font-family:system-ui,sans-serif;margin:2rem}table{border-collapse:collapse}"
+    "td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}"
+    ".SUCCEEDED{color:#137333}.FAILED,.TIMED_OUT,.ABORTED{color:#b3261e}.RUNNING{color:#1a73e8}"
+    "pre{background:#f6f8fa;padding:1rem;overflow:auto}"
+)
 
 
 def _jsonable(value: Any) -> Any:
@@ -36,8 +38,12 @@ def _jsonable(value: Any) -> Any:
 class ConsolePage:
     """WSGI app over the engine service (`list_executions`, `describe_execution`, `get_execution_history`)."""
 
-    def __init__(self, service: Any, state_machine_arn: Callable[[], str | None],
-                 records: Callable[..., list[Any]] | None = None) -> None:
+    def __init__(
+        self,
+        service: Any,
+        state_machine_arn: Callable[[], str | None],
+        records: Callable[..., list[Any]] | None = None,
+    ) -> None:
         self.service = service
         self.state_machine_arn = state_machine_arn
         self.records = records
@@ -47,8 +53,11 @@ class ConsolePage:
         try:
             response = self.dispatch(request)
         except ServiceError as exc:
-            response = Response(json.dumps({"error": exc.code, "message": exc.message}), status=exc.status,
-                                content_type="application/json")
+            response = Response(
+                json.dumps({"error": exc.code, "message": exc.message}),
+                status=exc.status,
+                content_type="application/json",
+            )
         return response(environ, start_response)
 
     def executions(self) -> list[dict[str, Any]]:
@@ -73,14 +82,19 @@ class ConsolePage:
         if path == "/health":
             return _json({"status": "ok", "service": "console"})
         if path == "/api/invocations":
-            return _json({"invocations": self.invocations(request.args.get("request_id"),
-                                                          request.args.get("function"))})
+            return _json(
+                {
+                    "invocations": self.invocations(
+                        request.args.get("request_id"), request.args.get("function")
+                    )
+                }
+            )
         if path == "/api/executions":
             return _json({"executions": self.executions()})
         if path.startswith("/api/executions/"):
-            return _json(self.execution(unquote(path[len("/api/executions/"):])))
+            return _json(self.execution(unquote(path[len("/api/executions/") :])))
         if path.startswith("/executions/"):
-            return self.execution_page(unquote(path[len("/executions/"):]))
+            return self.execution_page(unquote(path[len("/executions/") :]))
         if path in ("/", "/executions"):
             return self.list_page()
         return Response("not found", status=404)
@@ -89,12 +103,18 @@ class ConsolePage:
         rows = []
         for e in self.executions():
             link = "/executions/" + quote(e["executionArn"], safe="")
-            rows.append(f"<tr><td><a href='{link}'>{html.escape(e['name'])}</a></td>"
-                        f"<td class='{e['status']}'>{e['status']}</td><td>{e.get('startDate', '')}</td>"
-                        f"<td>{e.get('stopDate') or ''}</td><td>{e.get('redriveCount', 0)}</td></tr>")
-        body = ("<h1>csv-etl executions</h1><table><tr><th>name</th><th>status</th><th>started</th>"
-                "<th>stopped</th><th>redrives</th></tr>" + "".join(rows) + "</table>"
-                + ("" if rows else "<p>No executions yet: drop a CSV with <code>etl drop FILE</code>.</p>"))
+            rows.append(
+                f"<tr><td><a href='{link}'>{html.escape(e['name'])}</a></td>"
+                f"<td class='{e['status']}'>{e['status']}</td><td>{e.get('startDate', '')}</td>"
+                f"<td>{e.get('stopDate') or ''}</td><td>{e.get('redriveCount', 0)}</td></tr>"
+            )
+        body = (
+            "<h1>csv-etl executions</h1><table><tr><th>name</th><th>status</th><th>started</th>"
+            "<th>stopped</th><th>redrives</th></tr>"
+            + "".join(rows)
+            + "</table>"
+            + ("" if rows else "<p>No executions yet: drop a CSV with <code>etl drop FILE</code>.</p>")
+        )
         return _html("csv-etl console", body)
 
     def execution_page(self, arn: str) -> Response:
@@ -103,13 +123,17 @@ class ConsolePage:
         result = _pretty(described.get("output") or described.get("cause"))
         events = "".join(
             f"<tr><td>{ev['id']}</td><td>{ev['timestamp']}</td><td>{html.escape(ev['type'])}</td>"
-            f"<td>{html.escape(_state_of(ev))}</td></tr>" for ev in data["events"])
-        body = (f"<p><a href='/'>&larr; executions</a></p><h1>{html.escape(described['name'])}</h1>"
-                f"<p class='{described['status']}'>{described['status']}</p>"
-                f"<h2>Input</h2><pre>{html.escape(_pretty(described.get('input')))}</pre>"
-                f"<h2>Output</h2><pre>{html.escape(result)}"
-                f"</pre><h2>History</h2><table><tr><th>#</th><th>time</th><th>type</th><th>state</th></tr>"
-                f"{events}</table>")
+            f"<td>{html.escape(_state_of(ev))}</td></tr>"
+            for ev in data["events"]
+        )
+        body = (
+            f"<p><a href='/'>&larr; executions</a></p><h1>{html.escape(described['name'])}</h1>"
+            f"<p class='{described['status']}'>{described['status']}</p>"
+            f"<h2>Input</h2><pre>{html.escape(_pretty(described.get('input')))}</pre>"
+            f"<h2>Output</h2><pre>{html.escape(result)}"
+            f"</pre><h2>History</h2><table><tr><th>#</th><th>time</th><th>type</th><th>state</th></tr>"
+            f"{events}</table>"
+        )
         return _html(described["name"], body)
 
 
@@ -134,6 +158,8 @@ def _json(body: Any) -> Response:
 
 
 def _html(title: str, body: str) -> Response:
-    page = (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-            f"<style>{STYLE}</style></head><body>{body}</body></html>")
+    page = (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        f"<style>{STYLE}</style></head><body>{body}</body></html>"
+    )
     return Response(page, content_type="text/html; charset=utf-8")

@@ -34,8 +34,13 @@ def signing_service(environ: dict[str, Any]) -> str | None:
 class Endpoint:
     """The dispatching WSGI app."""
 
-    def __init__(self, stepfunctions_app: WSGIApp, lambda_app: WSGIApp, account: str,
-                 health: Callable[[], dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self,
+        stepfunctions_app: WSGIApp,
+        lambda_app: WSGIApp,
+        account: str,
+        health: Callable[[], dict[str, Any]] | None = None,
+    ) -> None:
         self.stepfunctions_app = stepfunctions_app
         self.lambda_app = lambda_app
         self.account = account
@@ -77,22 +82,33 @@ class QuietRequestHandler(MotoRequestHandler):
 class ServerThread:
     """A werkzeug threaded server for a WSGI app on a background thread (port 0 picks a free port)."""
 
-    def __init__(self, app: WSGIApp, host: str = "127.0.0.1", port: int = 4566, name: str = "endpoint",
-                 request_handler: Any = QuietRequestHandler) -> None:
+    def __init__(
+        self,
+        app: WSGIApp,
+        host: str = "127.0.0.1",
+        port: int = 4566,
+        name: str = "endpoint",
+        request_handler: Any = QuietRequestHandler,
+    ) -> None:
         self.app = app
         self.host = host
         self.name = name
         if port and not port_free(host, port):
             raise PortInUse(host, port, name)
         try:
-            self.server: BaseWSGIServer = make_server(host, port, app, threaded=True,
-                                                      request_handler=request_handler)
+            self.server: BaseWSGIServer = make_server(
+                host, port, app, threaded=True, request_handler=request_handler
+            )
         except (OSError, SystemExit) as exc:  # werkzeug reports a taken port with SystemExit
             raise PortInUse(host, port, name) from exc
         self.server.daemon_threads = True  # type: ignore[attr-defined]
         self.port = self.server.server_port
-        self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.1},
-                                        name=f"{name}-server", daemon=True)
+        self._thread = threading.Thread(
+            target=self.server.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name=f"{name}-server",
+            daemon=True,
+        )
 
     @property
     def url(self) -> str:
@@ -113,8 +129,10 @@ class PortInUse(RuntimeError):
     """A port the twin needs is taken (another `etl up`, LocalStack, ...)."""
 
     def __init__(self, host: str, port: int, name: str) -> None:
-        super().__init__(f"cannot start the {name} on {host}:{port}: the port is already in use "
-                         f"(stop what is using it, or choose another port)")
+        super().__init__(
+            f"cannot start the {name} on {host}:{port}: the port is already in use "
+            f"(stop what is using it, or choose another port)"
+        )
         self.host = host
         self.port = port
         self.service_name = name

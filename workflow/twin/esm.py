@@ -101,10 +101,21 @@ class EsmStats:
 class SqsEventSourceMapping:
     """Pollers feeding one function from one queue."""
 
-    def __init__(self, *, sqs: Any, queue_url: str, queue_arn: str, function_name: str,
-                 invoke: Callable[[str, bytes], LambdaResult], region: str, batch_size: int = 10,
-                 batching_window_s: float = 0.0, report_batch_item_failures: bool = True,
-                 poll_wait_s: int = 1, pollers: int = 2) -> None:
+    def __init__(
+        self,
+        *,
+        sqs: Any,
+        queue_url: str,
+        queue_arn: str,
+        function_name: str,
+        invoke: Callable[[str, bytes], LambdaResult],
+        region: str,
+        batch_size: int = 10,
+        batching_window_s: float = 0.0,
+        report_batch_item_failures: bool = True,
+        poll_wait_s: int = 1,
+        pollers: int = 2,
+    ) -> None:
         self.sqs = sqs
         self.queue_url = queue_url
         self.queue_arn = queue_arn
@@ -117,8 +128,10 @@ class SqsEventSourceMapping:
         self.poll_wait_s = poll_wait_s
         self.stats = EsmStats()
         self._stop = threading.Event()
-        self._threads = [threading.Thread(target=self._loop, name=f"esm-{function_name}-{i}", daemon=True)
-                         for i in range(max(1, pollers))]
+        self._threads = [
+            threading.Thread(target=self._loop, name=f"esm-{function_name}-{i}", daemon=True)
+            for i in range(max(1, pollers))
+        ]
 
     def start(self) -> SqsEventSourceMapping:
         for thread in self._threads:
@@ -132,8 +145,12 @@ class SqsEventSourceMapping:
 
     def _receive(self, count: int, wait_s: int) -> list[dict[str, Any]]:
         response = self.sqs.receive_message(
-            QueueUrl=self.queue_url, MaxNumberOfMessages=min(MAX_RECEIVE, count), WaitTimeSeconds=wait_s,
-            AttributeNames=["All"], MessageAttributeNames=["All"])
+            QueueUrl=self.queue_url,
+            MaxNumberOfMessages=min(MAX_RECEIVE, count),
+            WaitTimeSeconds=wait_s,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        )
         self.stats.polls += 1
         return list(response.get("Messages", []))
 
@@ -161,9 +178,11 @@ class SqsEventSourceMapping:
         kept = failed_message_ids(result, ids, self.report_batch_item_failures)
         to_delete = [m for m in batch if m["MessageId"] not in kept]
         for start in range(0, len(to_delete), MAX_RECEIVE):
-            chunk = to_delete[start:start + MAX_RECEIVE]
-            self.sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=[
-                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(chunk)])
+            chunk = to_delete[start : start + MAX_RECEIVE]
+            self.sqs.delete_message_batch(
+                QueueUrl=self.queue_url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(chunk)],
+            )
         self.stats.deleted += len(to_delete)
         self.stats.kept += len(kept)
         return len(batch)

@@ -50,9 +50,13 @@ class ObjectCreatedRule:
     def matches(self, event: dict[str, Any]) -> bool:
         detail = event.get("detail", {})
         key = detail.get("object", {}).get("key", "")
-        return (event.get("source") == "aws.s3" and event.get("detail-type") == "Object Created"
-                and detail.get("bucket", {}).get("name") == self.bucket
-                and key.startswith(self.prefix) and key.endswith(self.suffix))
+        return (
+            event.get("source") == "aws.s3"
+            and event.get("detail-type") == "Object Created"
+            and detail.get("bucket", {}).get("name") == self.bucket
+            and key.startswith(self.prefix)
+            and key.endswith(self.suffix)
+        )
 
 
 @dataclass
@@ -70,9 +74,20 @@ def _request_id() -> str:
     return "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(16))
 
 
-def object_created_event(*, account: str, region: str, bucket: str, key: str, size: int, etag: str,
-                         reason: str, version_id: str | None = None, requester: str | None = None,
-                         source_ip: str = "127.0.0.1", when: datetime | None = None) -> dict[str, Any]:
+def object_created_event(
+    *,
+    account: str,
+    region: str,
+    bucket: str,
+    key: str,
+    size: int,
+    etag: str,
+    reason: str,
+    version_id: str | None = None,
+    requester: str | None = None,
+    source_ip: str = "127.0.0.1",
+    when: datetime | None = None,
+) -> dict[str, Any]:
     """The "Object Created" event exactly as S3 delivers it to EventBridge (key not URL-encoded)."""
     obj: dict[str, Any] = {"key": key, "size": size, "etag": etag}
     if version_id:
@@ -124,8 +139,15 @@ def _install_hook() -> None:
 class S3EventBridge:
     """Turns moto S3 object creations into EventBridge events and delivers the matching ones to `target`."""
 
-    def __init__(self, *, account: str, region: str, rule: ObjectCreatedRule,
-                 target: Callable[[dict[str, Any]], Any], retry_delay_s: float = 0.5) -> None:
+    def __init__(
+        self,
+        *,
+        account: str,
+        region: str,
+        rule: ObjectCreatedRule,
+        target: Callable[[dict[str, Any]], Any],
+        retry_delay_s: float = 0.5,
+    ) -> None:
         self.account = account
         self.region = region
         self.rule = rule
@@ -154,9 +176,15 @@ class S3EventBridge:
         if config is None or getattr(config, "event_bridge", None) is None:
             return  # like AWS: no events unless the bucket sends them to EventBridge
         event = object_created_event(
-            account=self.account, region=self.region, bucket=bucket.name, key=key.name, size=int(key.size),
-            etag=str(key.etag).strip('"'), reason=REASONS[event_name],
-            version_id=key.version_id if getattr(bucket, "is_versioned", False) else None)
+            account=self.account,
+            region=self.region,
+            bucket=bucket.name,
+            key=key.name,
+            size=int(key.size),
+            etag=str(key.etag).strip('"'),
+            reason=REASONS[event_name],
+            version_id=key.version_id if getattr(bucket, "is_versioned", False) else None,
+        )
         if self.rule.matches(event):
             delivery = Delivery(event=event)
             self.deliveries.append(delivery)
@@ -175,7 +203,11 @@ class S3EventBridge:
                     break
                 except Exception as exc:  # EventBridge retries a failed target with back-off
                     delivery.error = f"{type(exc).__name__}: {exc}"
-                    log.warning("delivering %s failed (attempt %d): %s", delivery.event["id"],
-                                delivery.attempts, delivery.error)
+                    log.warning(
+                        "delivering %s failed (attempt %d): %s",
+                        delivery.event["id"],
+                        delivery.attempts,
+                        delivery.error,
+                    )
                     time.sleep(self.retry_delay_s * delivery.attempts)
             delivery.done.set()

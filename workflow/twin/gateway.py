@@ -41,12 +41,16 @@ HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 # The body template the OpenAPI document sets (x-amazon-apigateway-gateway-responses) on DEFAULT_4XX and
 # DEFAULT_5XX, so the deployed API's own errors have the API's error shape; the local gateway renders it.
 GATEWAY_RESPONSE_TEMPLATE = (
-    '{"error": {"code": "$context.error.responseType", "message": $context.error.messageString}}')
+    '{"error": {"code": "$context.error.responseType", "message": $context.error.messageString}}'
+)
 # Gateway response types the local gateway produces: (status, API Gateway's default message,
 # x-amzn-ErrorType header).
 GATEWAY_ERRORS: dict[str, tuple[int, str, str]] = {
-    "MISSING_AUTHENTICATION_TOKEN": (403, "Missing Authentication Token",
-                                     "MissingAuthenticationTokenException"),
+    "MISSING_AUTHENTICATION_TOKEN": (
+        403,
+        "Missing Authentication Token",
+        "MissingAuthenticationTokenException",
+    ),
     "INVALID_API_KEY": (403, "Forbidden", "ForbiddenException"),
     "REQUEST_TOO_LARGE": (413, "Request Too Long", "RequestTooLongException"),
     "THROTTLED": (429, "Too Many Requests", "TooManyRequestsException"),
@@ -93,11 +97,22 @@ def load_routes(document: dict[str, Any]) -> list[Route]:
             function = operation.get("x-function")
             if not function:
                 raise ValueError(f"{method.upper()} {resource}: no x-function in the OpenAPI document")
-            parameters = [resolve_ref(document, p) for p in [*item.get("parameters", []),
-                                                          *operation.get("parameters", [])]]
+            parameters = [
+                resolve_ref(document, p)
+                for p in [*item.get("parameters", []), *operation.get("parameters", [])]
+            ]
             required = tuple(p["name"] for p in parameters if p.get("in") == "query" and p.get("required"))
-            routes.append(Route(resource, method.upper(), function, operation.get("operationId", ""),
-                                re.compile(regex), required, "requestBody" in operation))
+            routes.append(
+                Route(
+                    resource,
+                    method.upper(),
+                    function,
+                    operation.get("operationId", ""),
+                    re.compile(regex),
+                    required,
+                    "requestBody" in operation,
+                )
+            )
     return sorted(routes, key=lambda r: (r.resource.count("{"), r.resource))
 
 
@@ -161,10 +176,19 @@ class RestGateway:
     `/openapi.json` and `/health` are served without a key.
     """
 
-    def __init__(self, invoke: Invoke, api_key: str | None = None, *, openapi_path: Path = OPENAPI_PATH,
-                 config: PipelineConfig | None = None, max_payload_bytes: int = API_GATEWAY_MAX_PAYLOAD,
-                 throttle: tuple[float, int] | None = None, validate_requests: bool = True,
-                 account: str = LOCAL_ACCOUNT, api_id: str = "local") -> None:
+    def __init__(
+        self,
+        invoke: Invoke,
+        api_key: str | None = None,
+        *,
+        openapi_path: Path = OPENAPI_PATH,
+        config: PipelineConfig | None = None,
+        max_payload_bytes: int = API_GATEWAY_MAX_PAYLOAD,
+        throttle: tuple[float, int] | None = None,
+        validate_requests: bool = True,
+        account: str = LOCAL_ACCOUNT,
+        api_id: str = "local",
+    ) -> None:
         self.invoke = invoke
         self.api_key = api_key
         self.config = config or PipelineConfig()
@@ -195,11 +219,25 @@ class RestGateway:
             log.exception("gateway error for %s %s", request.method, request.path)
             response = self._gateway_error("DEFAULT_5XX", request_id=request_id)
         duration = (time.monotonic() - started) * 1000
-        self.records.append(GatewayRecord(request_id, request.method, request.full_path.rstrip("?"),
-                                          response.status_code, function, round(duration, 3),
-                                          datetime.now(UTC).isoformat()))
-        log.info("%s %s -> %s (%s, %.1f ms)", request.method, request.path, response.status_code,
-                 function or "gateway", duration)
+        self.records.append(
+            GatewayRecord(
+                request_id,
+                request.method,
+                request.full_path.rstrip("?"),
+                response.status_code,
+                function,
+                round(duration, 3),
+                datetime.now(UTC).isoformat(),
+            )
+        )
+        log.info(
+            "%s %s -> %s (%s, %.1f ms)",
+            request.method,
+            request.path,
+            response.status_code,
+            function or "gateway",
+            duration,
+        )
         return response(environ, start_response)
 
     def _openapi(self, request: Request) -> Response:
@@ -246,8 +284,7 @@ class RestGateway:
                     return route, params
         return None, {}
 
-    def _gateway_error(self, response_type: str, message: str | None = None, *,
-                       request_id: str) -> Response:
+    def _gateway_error(self, response_type: str, message: str | None = None, *, request_id: str) -> Response:
         """API Gateway's own error: the document's gateway response for the type (or DEFAULT_4XX/5XX), or
         API Gateway's default `{"message": ...}` body when the document configures none."""
         status, default_message, error_type = GATEWAY_ERRORS[response_type]
@@ -266,8 +303,15 @@ class RestGateway:
         return response
 
     # ---- the proxy event --------------------------------------------------------------------------------
-    def proxy_event(self, request: Request, route: Route, path_params: dict[str, str], raw_path: str,
-                    body: bytes, request_id: str) -> dict[str, Any]:
+    def proxy_event(
+        self,
+        request: Request,
+        route: Route,
+        path_params: dict[str, str],
+        raw_path: str,
+        body: bytes,
+        request_id: str,
+    ) -> dict[str, Any]:
         """The REST API proxy event (payload 1.0). `path` and `pathParameters` are as the client sent them
         (API Gateway does not URL-decode them); query string values are decoded. Locally the API sits at the
         root (like a custom domain with an empty base path), so `requestContext.path` equals `path`."""
@@ -277,8 +321,11 @@ class RestGateway:
             multi_headers.setdefault(name, []).append(value)
             headers[name] = value
         client_ip = request.remote_addr or "127.0.0.1"
-        extra = {"X-Forwarded-For": client_ip, "X-Forwarded-Proto": request.scheme,
-                 "X-Forwarded-Port": str(request.environ.get("SERVER_PORT", ""))}
+        extra = {
+            "X-Forwarded-For": client_ip,
+            "X-Forwarded-Proto": request.scheme,
+            "X-Forwarded-Port": str(request.environ.get("SERVER_PORT", "")),
+        }
         for name, value in extra.items():
             headers.setdefault(name, value)
             multi_headers.setdefault(name, [value])
@@ -321,11 +368,20 @@ class RestGateway:
                 "requestTimeEpoch": int(now.timestamp() * 1000),
                 "requestId": request_id,
                 "identity": {
-                    "cognitoIdentityPoolId": None, "accountId": None, "cognitoIdentityId": None,
-                    "caller": None, "sourceIp": client_ip, "principalOrgId": None, "accessKey": None,
-                    "cognitoAuthenticationType": None, "cognitoAuthenticationProvider": None,
-                    "userArn": None, "userAgent": request.headers.get("User-Agent"), "user": None,
-                    "apiKey": self.api_key, "apiKeyId": self.api_key_id if self.api_key else None,
+                    "cognitoIdentityPoolId": None,
+                    "accountId": None,
+                    "cognitoIdentityId": None,
+                    "caller": None,
+                    "sourceIp": client_ip,
+                    "principalOrgId": None,
+                    "accessKey": None,
+                    "cognitoAuthenticationType": None,
+                    "cognitoAuthenticationProvider": None,
+                    "userArn": None,
+                    "userAgent": request.headers.get("User-Agent"),
+                    "user": None,
+                    "apiKey": self.api_key,
+                    "apiKeyId": self.api_key_id if self.api_key else None,
                 },
                 "domainName": host,
                 "apiId": self.api_id,
@@ -337,9 +393,11 @@ class RestGateway:
 
 def render_gateway_template(template: str, response_type: str, message: str) -> str:
     """The $context.error variables a gateway response template may use (messageString is quoted JSON)."""
-    return (template.replace("$context.error.messageString", json.dumps(message))
-            .replace("$context.error.message", message)
-            .replace("$context.error.responseType", response_type))
+    return (
+        template.replace("$context.error.messageString", json.dumps(message))
+        .replace("$context.error.message", message)
+        .replace("$context.error.responseType", response_type)
+    )
 
 
 def proxy_response(result: Any) -> Response | None:

@@ -31,8 +31,9 @@ _FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "t
 class _Runtime(LambdaRuntime):
     """The Lambda runtime with `--env` overrides applied last, as `sam local invoke --env-vars` does."""
 
-    def __init__(self, config: PipelineConfig, base_env: dict[str, str],
-                 overrides: Mapping[str, str]) -> None:
+    def __init__(
+        self, config: PipelineConfig, base_env: dict[str, str], overrides: Mapping[str, str]
+    ) -> None:
         super().__init__(config, base_env)
         self.overrides_env = dict(overrides)
 
@@ -62,8 +63,14 @@ def base_environment(target: Target, env: Mapping[str, str]) -> dict[str, str]:
     base = {"AWS_REGION": LOCAL_REGION, "AWS_DEFAULT_REGION": LOCAL_REGION}
     if target == "ephemeral":
         return {**base, **_FAKE_CREDENTIALS}
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION",
-                 "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL"):
+    for name in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "AWS_ENDPOINT_URL",
+    ):
         if os.environ.get(name):
             base[name] = os.environ[name]
     if target == "endpoint":
@@ -91,11 +98,16 @@ def ephemeral_aws(config: PipelineConfig) -> Iterator[None]:
             session.client("s3").create_bucket(Bucket=config.data_bucket)
             session.client("dynamodb").create_table(
                 TableName=config.table_name,
-                AttributeDefinitions=[{"AttributeName": "date", "AttributeType": "S"},
-                                      {"AttributeName": "time", "AttributeType": "S"}],
-                KeySchema=[{"AttributeName": "date", "KeyType": "HASH"},
-                           {"AttributeName": "time", "KeyType": "RANGE"}],
-                BillingMode="PAY_PER_REQUEST")
+                AttributeDefinitions=[
+                    {"AttributeName": "date", "AttributeType": "S"},
+                    {"AttributeName": "time", "AttributeType": "S"},
+                ],
+                KeySchema=[
+                    {"AttributeName": "date", "KeyType": "HASH"},
+                    {"AttributeName": "time", "KeyType": "RANGE"},
+                ],
+                BillingMode="PAY_PER_REQUEST",
+            )
             yield
     finally:
         for name, value in saved.items():
@@ -122,8 +134,14 @@ def load_event(event_path: Path) -> Any:
         raise ValueError(f"{event_path}: not JSON ({exc})") from exc
 
 
-def run_file(function: str, event_path: Path, *, env: Mapping[str, str] | None = None,
-             target: Target = "auto", config: PipelineConfig | None = None) -> tuple[Any, InvocationRecord]:
+def run_file(
+    function: str,
+    event_path: Path,
+    *,
+    env: Mapping[str, str] | None = None,
+    target: Target = "auto",
+    config: PipelineConfig | None = None,
+) -> tuple[Any, InvocationRecord]:
     """Invoke `function` (config key like `api_post`, or function name) on the event in `event_path`;
     returns the function's result (Lambda's error payload if it failed) and the invocation record."""
     config = config or PipelineConfig()
@@ -138,23 +156,40 @@ def run_file(function: str, event_path: Path, *, env: Mapping[str, str] | None =
     return runtime.invoke_event(function, event)
 
 
-def invoke_file(function: str, event_path: Path, *, env: Mapping[str, str] | None = None,
-                target: Target = "auto", config: PipelineConfig | None = None) -> dict[str, Any]:
+def invoke_file(
+    function: str,
+    event_path: Path,
+    *,
+    env: Mapping[str, str] | None = None,
+    target: Target = "auto",
+    config: PipelineConfig | None = None,
+) -> dict[str, Any]:
     """The function's result for one event file (see `run_file`)."""
     result, _record = run_file(function, event_path, env=env, target=target, config=config)
     return result
 
 
 def invoke_command(
-    function: Annotated[str, typer.Argument(
-        help="function key (api_post), name (csv-etl-api-post-message) or handler module (post_message)")],
-    event: Annotated[Path, typer.Option("--event", "-e", exists=True, dir_okay=False, readable=True,
-                                        help="JSON event file")],
-    env: Annotated[list[str] | None, typer.Option(
-        "--env", help="NAME=value for the function's environment; repeatable")] = None,
-    target: Annotated[str, typer.Option(
-        help="auto: the running twin if AWS_ENDPOINT_URL is set, else a throwaway in-process moto; "
-             "or endpoint / ephemeral")] = "auto",
+    function: Annotated[
+        str,
+        typer.Argument(
+            help="function key (api_post), name (csv-etl-api-post-message) or handler module (post_message)"
+        ),
+    ],
+    event: Annotated[
+        Path,
+        typer.Option("--event", "-e", exists=True, dir_okay=False, readable=True, help="JSON event file"),
+    ],
+    env: Annotated[
+        list[str] | None, typer.Option("--env", help="NAME=value for the function's environment; repeatable")
+    ] = None,
+    target: Annotated[
+        str,
+        typer.Option(
+            help="auto: the running twin if AWS_ENDPOINT_URL is set, else a throwaway in-process moto; "
+            "or endpoint / ephemeral"
+        ),
+    ] = "auto",
 ) -> None:
     """Run one Lambda handler on an event file, like `sam local invoke`: logs to stderr, result to stdout."""
     if target not in ("auto", "endpoint", "ephemeral"):

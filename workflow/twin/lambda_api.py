@@ -67,36 +67,41 @@ class LambdaApi:
         path = unquote(request.path)
         if not path.startswith(PREFIX):
             raise ServiceError("ResourceNotFoundException", f"Unknown path {path}", 404)
-        parts = [p for p in path[len(PREFIX):].split("/") if p]
+        parts = [p for p in path[len(PREFIX) :].split("/") if p]
         if not parts and request.method == "GET":
             functions = [function_configuration(self.runtime, s) for s in self.runtime.config.functions]
             return _json({"Functions": functions})
         if len(parts) == 1 and request.method == "GET":
             spec = self.runtime.resolve(parts[0])
-            return _json({"Configuration": function_configuration(self.runtime, spec),
-                          "Code": {"RepositoryType": "S3", "Location": f"file://tasks/{spec.folder}"},
-                          "Tags": {}})
+            return _json(
+                {
+                    "Configuration": function_configuration(self.runtime, spec),
+                    "Code": {"RepositoryType": "S3", "Location": f"file://tasks/{spec.folder}"},
+                    "Tags": {},
+                }
+            )
         if len(parts) == 2 and parts[1] == "configuration" and request.method == "GET":
             return _json(function_configuration(self.runtime, self.runtime.resolve(parts[0])))
         if len(parts) == 2 and parts[1] == "invocations" and request.method == "POST":
             return self.invoke(request, parts[0])
-        raise ServiceError("ResourceNotFoundException", f"Unsupported call {request.method} {path}",
-                           404)
+        raise ServiceError("ResourceNotFoundException", f"Unsupported call {request.method} {path}", 404)
 
     def invoke(self, request: Request, name: str) -> Response:
         qualifier = request.args.get("Qualifier")
         if qualifier and qualifier != "$LATEST":
             name = f"{name}:{qualifier}"
         invocation_type = request.headers.get("X-Amz-Invocation-Type", "RequestResponse")
-        result = self.runtime.invoke(name, request.get_data(), invocation_type,
-                                     request.headers.get("X-Amz-Client-Context"))
+        result = self.runtime.invoke(
+            name, request.get_data(), invocation_type, request.headers.get("X-Amz-Client-Context")
+        )
         headers = {"x-amzn-RequestId": result.request_id, "X-Amz-Executed-Version": result.executed_version}
         if result.function_error:
             headers["X-Amz-Function-Error"] = result.function_error
         if request.headers.get("X-Amz-Log-Type") == "Tail" and result.log_result is not None:
             headers["X-Amz-Log-Result"] = result.log_result
-        return Response(result.payload, status=result.status_code, headers=headers,
-                        content_type="application/json")
+        return Response(
+            result.payload, status=result.status_code, headers=headers, content_type="application/json"
+        )
 
 
 def _json(body: Any, status: int = 200) -> Response:

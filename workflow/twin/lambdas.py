@@ -59,8 +59,9 @@ class InvocationRecord:
 class LambdaContext:
     """The `context` object Lambda's Python runtime passes to a handler."""
 
-    def __init__(self, spec: FunctionSpec, request_id: str, arn: str, deadline: float,
-                 client_context: Any = None) -> None:
+    def __init__(
+        self, spec: FunctionSpec, request_id: str, arn: str, deadline: float, client_context: Any = None
+    ) -> None:
         self.aws_request_id = request_id
         self.function_name = spec.name
         self.function_version = "$LATEST"
@@ -79,9 +80,15 @@ class LambdaContext:
 class LambdaRuntime:
     """Loads each configured function's handler from tasks/<folder> and invokes it like Lambda."""
 
-    def __init__(self, config: PipelineConfig, base_env: dict[str, str], region: str = LOCAL_REGION,
-                 account: str = LOCAL_ACCOUNT, tasks_dir: Path = TASKS_DIR,
-                 time_scale: float = 1.0) -> None:
+    def __init__(
+        self,
+        config: PipelineConfig,
+        base_env: dict[str, str],
+        region: str = LOCAL_REGION,
+        account: str = LOCAL_ACCOUNT,
+        tasks_dir: Path = TASKS_DIR,
+        time_scale: float = 1.0,
+    ) -> None:
         self.config = config
         self.base_env = dict(base_env)
         self.region = region
@@ -106,8 +113,7 @@ class LambdaRuntime:
             parts = name.split(":")
             name = parts[6] if len(parts) >= 7 else ""
             if len(parts) == 8 and parts[7] not in ("$LATEST",):
-                raise ServiceError("ResourceNotFoundException",
-                                   f"Function not found: {name_or_arn}", 404)
+                raise ServiceError("ResourceNotFoundException", f"Function not found: {name_or_arn}", 404)
         elif ":function:" in name:
             name = name.split(":function:", 1)[1].split(":")[0]
         elif ":" in name:
@@ -115,9 +121,11 @@ class LambdaRuntime:
         for spec in self.config.functions:
             if name in (spec.name, spec.key):
                 return spec
-        raise ServiceError("ResourceNotFoundException",
-                           f"Function not found: arn:aws:lambda:{self.region}:{self.account}:function:{name}",
-                           404)
+        raise ServiceError(
+            "ResourceNotFoundException",
+            f"Function not found: arn:aws:lambda:{self.region}:{self.account}:function:{name}",
+            404,
+        )
 
     def environment(self, spec: FunctionSpec) -> dict[str, str]:
         """The variables the function sees: Lambda's reserved ones, base_env (endpoint, keys), its own."""
@@ -173,15 +181,21 @@ class LambdaRuntime:
             return fn
 
     # ---- invoking -----------------------------------------------------------------------------------------
-    def invoke(self, function_name_or_arn: str, payload: bytes, invocation_type: str = "RequestResponse",
-               client_context: str | None = None) -> LambdaResult:
+    def invoke(
+        self,
+        function_name_or_arn: str,
+        payload: bytes,
+        invocation_type: str = "RequestResponse",
+        client_context: str | None = None,
+    ) -> LambdaResult:
         """Lambda's Invoke: RequestResponse waits; Event runs it later and answers 202; DryRun 204."""
         spec = self.resolve(function_name_or_arn)
         try:
             event = json.loads(payload.decode("utf-8")) if payload else {}
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ServiceError("InvalidRequestContentException",
-                               f"Could not parse request body into json: {exc}", 400) from exc
+            raise ServiceError(
+                "InvalidRequestContentException", f"Could not parse request body into json: {exc}", 400
+            ) from exc
         context_obj = None
         if client_context:
             try:
@@ -192,19 +206,28 @@ class LambdaRuntime:
         if invocation_type == "DryRun":
             return LambdaResult(status_code=204, payload=b"", request_id=request_id)
         if invocation_type == "Event":
-            thread = threading.Thread(target=self._run, args=(spec, event, request_id, context_obj, "Event"),
-                                      name=f"lambda-event-{spec.name}", daemon=True)
+            thread = threading.Thread(
+                target=self._run,
+                args=(spec, event, request_id, context_obj, "Event"),
+                name=f"lambda-event-{spec.name}",
+                daemon=True,
+            )
             thread.start()
             return LambdaResult(status_code=202, payload=b"", request_id=request_id)
         if invocation_type != "RequestResponse":
-            raise ServiceError("InvalidParameterValueException",
-                               f"Unsupported InvocationType: {invocation_type}", 400)
+            raise ServiceError(
+                "InvalidParameterValueException", f"Unsupported InvocationType: {invocation_type}", 400
+            )
         result, record = self._run(spec, event, request_id, context_obj, "RequestResponse")
         body = json.dumps(result).encode("utf-8")
         tail = "\n".join(record.logs).encode("utf-8")[-4096:]
-        return LambdaResult(status_code=200, payload=body, request_id=request_id,
-                            function_error="Unhandled" if record.error else None,
-                            log_result=base64.b64encode(tail).decode("ascii"))
+        return LambdaResult(
+            status_code=200,
+            payload=body,
+            request_id=request_id,
+            function_error="Unhandled" if record.error else None,
+            log_result=base64.b64encode(tail).decode("ascii"),
+        )
 
     def invoke_event(self, key_or_name: str, event: Any) -> tuple[Any, InvocationRecord]:
         """Invoke with a Python event (JSON round trip kept) and get the result plus its record."""
@@ -219,14 +242,22 @@ class LambdaRuntime:
             spec = self.resolve(function)
             names = {spec.name}
         with self._records_lock:
-            return [r for r in self._records
-                    if (request_id is None or r.request_id == request_id)
-                    and (function is None or r.function in names)]
+            return [
+                r
+                for r in self._records
+                if (request_id is None or r.request_id == request_id)
+                and (function is None or r.function in names)
+            ]
 
-    def _run(self, spec: FunctionSpec, event: Any, request_id: str, client_context: Any,
-             invocation_type: str) -> tuple[Any, InvocationRecord]:
-        record = InvocationRecord(request_id=request_id, function=spec.name, start=datetime.now(UTC),
-                                  invocation_type=invocation_type)
+    def _run(
+        self, spec: FunctionSpec, event: Any, request_id: str, client_context: Any, invocation_type: str
+    ) -> tuple[Any, InvocationRecord]:
+        record = InvocationRecord(
+            request_id=request_id,
+            function=spec.name,
+            start=datetime.now(UTC),
+            invocation_type=invocation_type,
+        )
         with self._records_lock:
             self._records.append(record)
         timeout_s = spec.timeout_s * self.time_scale
@@ -239,8 +270,9 @@ class LambdaRuntime:
                 outcome["capture"] = cap
                 try:
                     fn = self.handler(spec)
-                    context = LambdaContext(spec, request_id, self.arn(spec), started + timeout_s,
-                                            client_context)
+                    context = LambdaContext(
+                        spec, request_id, self.arn(spec), started + timeout_s, client_context
+                    )
                     with threadenv.function_environment(self.environment(spec)):
                         result = fn(event, context)
                 except _InvocationTimeout:
@@ -256,9 +288,12 @@ class LambdaRuntime:
                 try:
                     outcome["result"] = json.loads(json.dumps(result))
                 except (TypeError, ValueError) as exc:
-                    outcome["error"] = {"errorMessage": f"Unable to marshal response: {exc}",
-                                        "errorType": "Runtime.MarshalError", "requestId": request_id,
-                                        "stackTrace": []}
+                    outcome["error"] = {
+                        "errorMessage": f"Unable to marshal response: {exc}",
+                        "errorType": "Runtime.MarshalError",
+                        "requestId": request_id,
+                        "stackTrace": [],
+                    }
                     _log_error(outcome["error"])
 
         thread = threading.Thread(target=target, name=f"lambda-{spec.name}-{request_id[:8]}", daemon=True)
@@ -268,8 +303,10 @@ class LambdaRuntime:
             _raise_in_thread(thread, _InvocationTimeout)
             stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
             message = f"Task timed out after {spec.timeout_s:.2f} seconds"
-            outcome["error"] = {"errorType": "Sandbox.Timedout",
-                                "errorMessage": f"RequestId: {request_id} Error: {message}"}
+            outcome["error"] = {
+                "errorType": "Sandbox.Timedout",
+                "errorMessage": f"RequestId: {request_id} Error: {message}",
+            }
             outcome["timeout_line"] = f"{stamp} {request_id} {message}"
         cap = outcome.get("capture")
         if cap is not None:
@@ -279,8 +316,10 @@ class LambdaRuntime:
         ended = time.monotonic()
         duration = (ended - started) * 1000
         lines.append(f"END RequestId: {request_id}")
-        lines.append(f"REPORT RequestId: {request_id}\tDuration: {duration:.2f} ms\t"
-                     f"Billed Duration: {int(duration) + 1} ms\tMemory Size: {spec.memory_mb} MB")
+        lines.append(
+            f"REPORT RequestId: {request_id}\tDuration: {duration:.2f} ms\t"
+            f"Billed Duration: {int(duration) + 1} ms\tMemory Size: {spec.memory_mb} MB"
+        )
         record.logs = lines
         record.end = datetime.now(UTC)
         record.duration_ms = round(duration, 3)
@@ -298,24 +337,36 @@ class _ImportFailure(Exception):
 
     def error(self) -> dict[str, Any]:
         if isinstance(self.exc, AttributeError):
-            return {"errorMessage": f"Handler '{self.spec.handler.rpartition('.')[2]}' missing on module "
-                                    f"'{self.spec.handler.rpartition('.')[0]}'",
-                    "errorType": "Runtime.HandlerNotFound", "stackTrace": []}
+            return {
+                "errorMessage": f"Handler '{self.spec.handler.rpartition('.')[2]}' missing on module "
+                f"'{self.spec.handler.rpartition('.')[0]}'",
+                "errorType": "Runtime.HandlerNotFound",
+                "stackTrace": [],
+            }
         module = self.spec.handler.rpartition(".")[0]
-        return {"errorMessage": f"Unable to import module '{module}': {self.exc}",
-                "errorType": "Runtime.ImportModuleError", "stackTrace": []}
+        return {
+            "errorMessage": f"Unable to import module '{module}': {self.exc}",
+            "errorType": "Runtime.ImportModuleError",
+            "stackTrace": [],
+        }
 
 
 def _error_of(exc: BaseException, request_id: str) -> dict[str, Any]:
     """Lambda's Python runtime error payload for an unhandled exception."""
     frames = traceback.extract_tb(exc.__traceback__)[1:]  # drop the runtime's own frame
-    return {"errorMessage": str(exc), "errorType": type(exc).__name__, "requestId": request_id,
-            "stackTrace": traceback.format_list(frames)}
+    return {
+        "errorMessage": str(exc),
+        "errorType": type(exc).__name__,
+        "requestId": request_id,
+        "stackTrace": traceback.format_list(frames),
+    }
 
 
 def _log_error(error: dict[str, Any]) -> None:
-    print(f"[ERROR] {error['errorType']}: {error['errorMessage']}\nTraceback (most recent call last):\n"
-          + "".join(error.get("stackTrace", [])))
+    print(
+        f"[ERROR] {error['errorType']}: {error['errorMessage']}\nTraceback (most recent call last):\n"
+        + "".join(error.get("stackTrace", []))
+    )
 
 
 def _raise_in_thread(thread: threading.Thread, exc_type: type[BaseException]) -> None:

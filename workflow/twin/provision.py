@@ -41,44 +41,73 @@ def state_machine_role(config: PipelineConfig, account: str) -> str:
     return f"arn:aws:iam::{account}:role/{config.project}-state-machine"
 
 
-def provision(config: PipelineConfig, client: Callable[[str], Any], *, region: str, account: str,
-              function_arns: dict[str, str]) -> Resources:
+def provision(
+    config: PipelineConfig,
+    client: Callable[[str], Any],
+    *,
+    region: str,
+    account: str,
+    function_arns: dict[str, str],
+) -> Resources:
     """Create everything (the twin starts from an empty moto, so no 'already exists' handling is needed)."""
     s3 = client("s3")
     s3.create_bucket(Bucket=config.data_bucket)
     s3.put_bucket_notification_configuration(
-        Bucket=config.data_bucket, NotificationConfiguration={"EventBridgeConfiguration": {}})
+        Bucket=config.data_bucket, NotificationConfiguration={"EventBridgeConfiguration": {}}
+    )
 
     sqs = client("sqs")
-    dlq_url = sqs.create_queue(QueueName=config.dlq_name,
-                               Attributes={"MessageRetentionPeriod": str(DLQ_RETENTION_S)})["QueueUrl"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url,
-                                       AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    dlq_url = sqs.create_queue(
+        QueueName=config.dlq_name, Attributes={"MessageRetentionPeriod": str(DLQ_RETENTION_S)}
+    )["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
     redrive = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(config.max_receive_count)}
-    queue_url = sqs.create_queue(QueueName=config.queue_name, Attributes={
-        "VisibilityTimeout": str(config.queue_visibility_timeout_s),
-        "RedrivePolicy": json.dumps(redrive),
-    })["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url,
-                                         AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    queue_url = sqs.create_queue(
+        QueueName=config.queue_name,
+        Attributes={
+            "VisibilityTimeout": str(config.queue_visibility_timeout_s),
+            "RedrivePolicy": json.dumps(redrive),
+        },
+    )["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
 
     dynamodb = client("dynamodb")
     dynamodb.create_table(
         TableName=config.table_name,
-        AttributeDefinitions=[{"AttributeName": "date", "AttributeType": "S"},
-                              {"AttributeName": "time", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "date", "KeyType": "HASH"},
-                   {"AttributeName": "time", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "date", "AttributeType": "S"},
+            {"AttributeName": "time", "AttributeType": "S"},
+        ],
+        KeySchema=[
+            {"AttributeName": "date", "KeyType": "HASH"},
+            {"AttributeName": "time", "KeyType": "RANGE"},
+        ],
         BillingMode="PAY_PER_REQUEST",
     )
 
     definition = load_definition(local_substitutions(config, region, account, queue_url=queue_url))
     sfn = client("stepfunctions")
     state_machine_arn = sfn.create_state_machine(
-        name=config.state_machine_name, definition=json.dumps(definition),
-        roleArn=state_machine_role(config, account), type="STANDARD")["stateMachineArn"]
+        name=config.state_machine_name,
+        definition=json.dumps(definition),
+        roleArn=state_machine_role(config, account),
+        type="STANDARD",
+    )["stateMachineArn"]
 
-    return Resources(region=region, account=account, bucket=config.data_bucket,
-                     incoming_prefix=config.incoming_prefix, queue_url=queue_url, queue_arn=queue_arn,
-                     dlq_url=dlq_url, dlq_arn=dlq_arn, table=config.table_name,
-                     state_machine_arn=state_machine_arn, functions=dict(function_arns))
+    return Resources(
+        region=region,
+        account=account,
+        bucket=config.data_bucket,
+        incoming_prefix=config.incoming_prefix,
+        queue_url=queue_url,
+        queue_arn=queue_arn,
+        dlq_url=dlq_url,
+        dlq_arn=dlq_arn,
+        table=config.table_name,
+        state_machine_arn=state_machine_arn,
+        functions=dict(function_arns),
+    )

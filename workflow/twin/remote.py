@@ -21,8 +21,16 @@ from workflow.twin import tracking
 from workflow.twin.backend import endpoint_client
 
 DEFAULT_ENDPOINT = "http://127.0.0.1:4566"
-STACK_OUTPUTS = ("DataBucketName", "IncomingPrefix", "StateMachineArn", "TableName", "ApiUrl", "ApiKeyId",
-                 "QueueUrl", "DlqUrl")
+STACK_OUTPUTS = (
+    "DataBucketName",
+    "IncomingPrefix",
+    "StateMachineArn",
+    "TableName",
+    "ApiUrl",
+    "ApiKeyId",
+    "QueueUrl",
+    "DlqUrl",
+)
 
 
 @dataclass
@@ -69,8 +77,14 @@ class Target:
         return key, since
 
     def execution_for_key(self, key: str, since: datetime, timeout_s: float = 60.0) -> str:
-        return tracking.execution_for_key(self.client("stepfunctions"), self.require_state_machine(),
-                                          self.bucket, key, since=since, timeout_s=timeout_s)
+        return tracking.execution_for_key(
+            self.client("stepfunctions"),
+            self.require_state_machine(),
+            self.bucket,
+            key,
+            since=since,
+            timeout_s=timeout_s,
+        )
 
     def summarize_failure(self, described: dict[str, Any]) -> dict[str, Any] | None:
         return tracking.failure_summary(self.client("stepfunctions"), self.client("lambda"), described)
@@ -79,19 +93,28 @@ class Target:
         """Start a new execution with the same input (a fresh UUID name, as EventBridge would give)."""
         sfn = self.client("stepfunctions")
         described = sfn.describe_execution(executionArn=self.execution_arn(execution))
-        started = sfn.start_execution(stateMachineArn=described["stateMachineArn"], name=str(uuid.uuid4()),
-                                      input=described.get("input") or "{}")
+        started = sfn.start_execution(
+            stateMachineArn=described["stateMachineArn"],
+            name=str(uuid.uuid4()),
+            input=described.get("input") or "{}",
+        )
         return str(started["executionArn"])
 
 
-def twin_target(config: PipelineConfig | None = None, endpoint_url: str | None = None,
-                wait_s: float = 0.0) -> Target:
+def twin_target(
+    config: PipelineConfig | None = None, endpoint_url: str | None = None, wait_s: float = 0.0
+) -> Target:
     """The running twin; the state machine is looked up by the config's name."""
     config = config or PipelineConfig()
     url = endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or DEFAULT_ENDPOINT
-    target = Target(description=f"the local twin at {url}", bucket=config.data_bucket,
-                    incoming_prefix=config.incoming_prefix, state_machine_arn=None, table=config.table_name,
-                    endpoint_url=url)
+    target = Target(
+        description=f"the local twin at {url}",
+        bucket=config.data_bucket,
+        incoming_prefix=config.incoming_prefix,
+        state_machine_arn=None,
+        table=config.table_name,
+        endpoint_url=url,
+    )
     deadline = time.monotonic() + wait_s
     while True:
         try:
@@ -99,8 +122,9 @@ def twin_target(config: PipelineConfig | None = None, endpoint_url: str | None =
             break
         except Exception as exc:
             if time.monotonic() >= deadline:
-                raise ConnectionError(f"cannot reach the twin at {url} ({type(exc).__name__}); "
-                                      f"start it with `etl up`") from exc
+                raise ConnectionError(
+                    f"cannot reach the twin at {url} ({type(exc).__name__}); start it with `etl up`"
+                ) from exc
             time.sleep(0.2)
     for machine in machines:
         if machine["name"] == config.state_machine_name:
@@ -116,14 +140,23 @@ def stack_target(stack: str, session: Any = None) -> Target:
     missing = [name for name in ("DataBucketName", "StateMachineArn") if name not in outputs]
     if missing:
         raise LookupError(f"stack {stack} has no output(s) {', '.join(missing)}")
-    return Target(description=f"stack {stack}", bucket=outputs["DataBucketName"],
-                  incoming_prefix=outputs.get("IncomingPrefix", PipelineConfig().incoming_prefix),
-                  state_machine_arn=outputs["StateMachineArn"], table=outputs.get("TableName"),
-                  outputs=outputs, _session=session)
+    return Target(
+        description=f"stack {stack}",
+        bucket=outputs["DataBucketName"],
+        incoming_prefix=outputs.get("IncomingPrefix", PipelineConfig().incoming_prefix),
+        state_machine_arn=outputs["StateMachineArn"],
+        table=outputs.get("TableName"),
+        outputs=outputs,
+        _session=session,
+    )
 
 
 def bucket_target(bucket: str, config: PipelineConfig | None = None) -> Target:
     """Real AWS, only a bucket known: files can be dropped, executions not followed."""
     config = config or PipelineConfig()
-    return Target(description=f"bucket {bucket}", bucket=bucket, incoming_prefix=config.incoming_prefix,
-                  state_machine_arn=None)
+    return Target(
+        description=f"bucket {bucket}",
+        bucket=bucket,
+        incoming_prefix=config.incoming_prefix,
+        state_machine_arn=None,
+    )

@@ -93,9 +93,15 @@ class FolderWatcher:
 class UpServer:
     """Everything `etl up` runs."""
 
-    def __init__(self, config: PipelineConfig | None = None, host: str = "127.0.0.1",
-                 ports: Ports | None = None, api_key: str | None = None, watch: Path | None = None,
-                 speed: float = 1.0) -> None:
+    def __init__(
+        self,
+        config: PipelineConfig | None = None,
+        host: str = "127.0.0.1",
+        ports: Ports | None = None,
+        api_key: str | None = None,
+        watch: Path | None = None,
+        speed: float = 1.0,
+    ) -> None:
         self.config = config or PipelineConfig()
         self.host = host
         self.ports = ports or Ports()
@@ -107,8 +113,11 @@ class UpServer:
         self.watcher: FolderWatcher | None = None
 
     def check_ports(self) -> None:
-        for name, port in (("AWS endpoint", self.ports.aws), ("REST API", self.ports.api),
-                           ("console", self.ports.console)):
+        for name, port in (
+            ("AWS endpoint", self.ports.aws),
+            ("REST API", self.ports.api),
+            ("console", self.ports.console),
+        ):
             if port and not port_free(self.host, port):
                 raise PortInUse(self.host, port, name)
 
@@ -120,8 +129,12 @@ class UpServer:
         except ImportError:
             return _HealthOnly()
         limits = (self.config.api_rate_limit, self.config.api_burst_limit)
-        return RestGateway(lambda key, event: runtime.invoke_event(key, event)[0], api_key=self.api_key,
-                           config=self.config, throttle=limits)
+        return RestGateway(
+            lambda key, event: runtime.invoke_event(key, event)[0],
+            api_key=self.api_key,
+            config=self.config,
+            throttle=limits,
+        )
 
     def start(self) -> UpServer:
         from workflow.twin.console_page import ConsolePage
@@ -156,9 +169,13 @@ class UpServer:
         return {"aws": self.twin.url, "api": self.api.url, "console": self.console.url}
 
     def env_lines(self) -> list[str]:
-        return [f"export AWS_ENDPOINT_URL={self.twin.url}", "export AWS_ACCESS_KEY_ID=test",
-                "export AWS_SECRET_ACCESS_KEY=test", f"export AWS_DEFAULT_REGION={self.twin.region}",
-                f"export ETL_API_KEY={self.api_key}"]
+        return [
+            f"export AWS_ENDPOINT_URL={self.twin.url}",
+            "export AWS_ACCESS_KEY_ID=test",
+            "export AWS_SECRET_ACCESS_KEY=test",
+            f"export AWS_DEFAULT_REGION={self.twin.region}",
+            f"export ETL_API_KEY={self.api_key}",
+        ]
 
     def serve_forever(self, on_ready: Callable[[UpServer], None] | None = None) -> None:
         """Start, call on_ready (the banner), block until SIGINT/SIGTERM, then stop cleanly."""

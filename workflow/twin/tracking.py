@@ -18,8 +18,16 @@ SKEW = timedelta(seconds=2)  # clocks of the uploader and the service may differ
 TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 
 
-def execution_for_key(sfn: Any, state_machine_arn: str, bucket: str, key: str, *, since: datetime,
-                      timeout_s: float = 60.0, poll_s: float = 0.2) -> str:
+def execution_for_key(
+    sfn: Any,
+    state_machine_arn: str,
+    bucket: str,
+    key: str,
+    *,
+    since: datetime,
+    timeout_s: float = 60.0,
+    poll_s: float = 0.2,
+) -> str:
     """The ARN of the execution started (at or after `since`) for s3://bucket/key; waits for it to appear."""
     seen: set[str] = set()
     deadline = time.monotonic() + timeout_s
@@ -53,14 +61,24 @@ def map_progress(sfn: Any, execution_arn: str) -> tuple[int, int | None]:
         counts = sfn.describe_map_run(mapRunArn=runs[-1]["mapRunArn"]).get("itemCounts", {})
     except Exception:  # progress is best effort; the wait itself does not depend on it
         return 0, None
-    done = int(counts.get("succeeded", 0)) + int(counts.get("failed", 0)) + int(counts.get("timedOut", 0)) \
+    done = (
+        int(counts.get("succeeded", 0))
+        + int(counts.get("failed", 0))
+        + int(counts.get("timedOut", 0))
         + int(counts.get("aborted", 0))
+    )
     total = counts.get("total")
     return done, int(total) if total is not None else None
 
 
-def wait_for_execution(sfn: Any, execution_arn: str, *, timeout_s: float = 600.0, poll_s: float = 0.2,
-                       on_progress: Callable[[int, int | None], None] | None = None) -> dict[str, Any]:
+def wait_for_execution(
+    sfn: Any,
+    execution_arn: str,
+    *,
+    timeout_s: float = 600.0,
+    poll_s: float = 0.2,
+    on_progress: Callable[[int, int | None], None] | None = None,
+) -> dict[str, Any]:
     """Poll DescribeExecution until the execution ends; returns its description."""
     deadline = time.monotonic() + timeout_s
     while True:
@@ -107,9 +125,12 @@ def failure_summary(sfn: Any, lam: Any, described: dict[str, Any]) -> dict[str, 
         function = summarize_function(sfn, described["stateMachineArn"])
         if not function:
             return None
-        payload = {"bucket": detail["bucket"]["name"], "key": detail["object"]["key"],
-                   "execution": described["name"],
-                   "error": {"Error": described.get("error") or "", "Cause": described.get("cause") or ""}}
+        payload = {
+            "bucket": detail["bucket"]["name"],
+            "key": detail["object"]["key"],
+            "execution": described["name"],
+            "error": {"Error": described.get("error") or "", "Cause": described.get("cause") or ""},
+        }
         response = lam.invoke(FunctionName=function, Payload=json.dumps(payload).encode())
         if response.get("FunctionError"):
             return None
@@ -125,15 +146,19 @@ def flat_rejects(summary: dict[str, Any] | None, limit: int = MAX_REJECTS) -> li
     for reject in (summary or {}).get("rejects_sample", []) or []:
         errors = reject.get("errors") or [{"field": reject.get("field"), "reason": reject.get("reason")}]
         for error in errors:
-            flat.append({"row": reject.get("row"), "field": error.get("field"),
-                         "reason": error.get("reason")})
+            flat.append(
+                {"row": reject.get("row"), "field": error.get("field"), "reason": error.get("reason")}
+            )
             if len(flat) >= limit:
                 return flat
     return flat
 
 
-def run_result(described: dict[str, Any], duration_s: float,
-               summarize: Callable[[dict[str, Any]], dict[str, Any] | None] | None = None) -> dict[str, Any]:
+def run_result(
+    described: dict[str, Any],
+    duration_s: float,
+    summarize: Callable[[dict[str, Any]], dict[str, Any] | None] | None = None,
+) -> dict[str, Any]:
     """The flat result of one file's run (what `etl run --json` prints); `summarize` makes the summary of a
     failed execution (see failure_summary)."""
     summary = file_summary(described)

@@ -42,10 +42,20 @@ def reset_moto() -> None:
 class Twin:
     """Everything `etl up` and `etl run` need, started and stopped together."""
 
-    def __init__(self, config: PipelineConfig | None = None, host: str = "127.0.0.1", port: int = 4566, *,
-                 region: str = LOCAL_REGION, account: str = LOCAL_ACCOUNT, speed: float = 1.0,
-                 lambda_time_scale: float = 1.0, tasks_dir: Path = TASKS_DIR, esm_poll_wait_s: int = 1,
-                 esm_pollers: int = 5) -> None:
+    def __init__(
+        self,
+        config: PipelineConfig | None = None,
+        host: str = "127.0.0.1",
+        port: int = 4566,
+        *,
+        region: str = LOCAL_REGION,
+        account: str = LOCAL_ACCOUNT,
+        speed: float = 1.0,
+        lambda_time_scale: float = 1.0,
+        tasks_dir: Path = TASKS_DIR,
+        esm_poll_wait_s: int = 1,
+        esm_pollers: int = 5,
+    ) -> None:
         self.config = config or PipelineConfig()
         self.host = host
         self.port = port
@@ -85,9 +95,14 @@ class Twin:
         return app(environ, start_response)
 
     def health(self) -> dict[str, Any]:
-        return {"status": "ok", "service": "aws-endpoint", "region": self.region, "account": self.account,
-                "services": ["s3", "sqs", "dynamodb", "stepfunctions", "lambda"],
-                "state_machine_arn": self.resources.state_machine_arn if self.resources else None}
+        return {
+            "status": "ok",
+            "service": "aws-endpoint",
+            "region": self.region,
+            "account": self.account,
+            "services": ["s3", "sqs", "dynamodb", "stepfunctions", "lambda"],
+            "state_machine_arn": self.resources.state_machine_arn if self.resources else None,
+        }
 
     def start(self) -> Twin:
         from workflow.engine.clock import RealClock
@@ -102,26 +117,41 @@ class Twin:
             reset_moto()
             self.server = ServerThread(self._dispatch, self.host, self.port, name="AWS endpoint")
             url = self.server.url
-            self.runtime = LambdaRuntime(self.config, self.lambda_env(url), self.region, self.account,
-                                         tasks_dir=self.tasks_dir, time_scale=self.lambda_time_scale)
+            self.runtime = LambdaRuntime(
+                self.config,
+                self.lambda_env(url),
+                self.region,
+                self.account,
+                tasks_dir=self.tasks_dir,
+                time_scale=self.lambda_time_scale,
+            )
             self.backend = TwinBackend(url, self.region, self.account, self.runtime)
-            self.service = StepFunctions(self.backend, clock=RealClock(speed=self.speed), region=self.region,
-                                         account=self.account)
+            self.service = StepFunctions(
+                self.backend, clock=RealClock(speed=self.speed), region=self.region, account=self.account
+            )
             self._app = Endpoint(make_app(self.service), LambdaApi(self.runtime), self.account, self.health)
             self.server.start()
             arns = {spec.key: self.runtime.arn(spec) for spec in self.config.functions}
-            self.resources = provision(self.config, self.backend.client, region=self.region,
-                                       account=self.account, function_arns=arns)
+            self.resources = provision(
+                self.config, self.backend.client, region=self.region, account=self.account, function_arns=arns
+            )
             rule = ObjectCreatedRule(self.config.data_bucket, self.config.incoming_prefix, ".csv")
-            self.events = S3EventBridge(account=self.account, region=self.region, rule=rule,
-                                        target=self.start_execution_for_event).start()
+            self.events = S3EventBridge(
+                account=self.account, region=self.region, rule=rule, target=self.start_execution_for_event
+            ).start()
             writer = self.config.function("writer")
             self.esm = SqsEventSourceMapping(
-                sqs=endpoint_client("sqs", url, self.region), queue_url=self.resources.queue_url,
-                queue_arn=self.resources.queue_arn, function_name=writer.name, invoke=self.runtime.invoke,
-                region=self.region, batch_size=self.config.writer_batch_size,
-                batching_window_s=self.config.writer_batching_window_s, poll_wait_s=self.esm_poll_wait_s,
-                pollers=self.esm_pollers).start()
+                sqs=endpoint_client("sqs", url, self.region),
+                queue_url=self.resources.queue_url,
+                queue_arn=self.resources.queue_arn,
+                function_name=writer.name,
+                invoke=self.runtime.invoke,
+                region=self.region,
+                batch_size=self.config.writer_batch_size,
+                batching_window_s=self.config.writer_batching_window_s,
+                poll_wait_s=self.esm_poll_wait_s,
+                pollers=self.esm_pollers,
+            ).start()
             self.started_at = datetime.now(UTC)
         except BaseException:
             self.stop()
@@ -146,12 +176,16 @@ class Twin:
         if self.service is None or self.resources is None:
             return
         with contextlib.suppress(Exception):  # stopping goes on whatever the engine says
-            running = self.service.list_executions(stateMachineArn=self.resources.state_machine_arn,
-                                                   statusFilter="RUNNING")["executions"]
+            running = self.service.list_executions(
+                stateMachineArn=self.resources.state_machine_arn, statusFilter="RUNNING"
+            )["executions"]
             for execution in running:
                 with contextlib.suppress(Exception):
-                    self.service.stop_execution(executionArn=execution["executionArn"], error="Twin.Stopped",
-                                                cause="the local twin was stopped")
+                    self.service.stop_execution(
+                        executionArn=execution["executionArn"],
+                        error="Twin.Stopped",
+                        cause="the local twin was stopped",
+                    )
 
     def __enter__(self) -> Twin:
         return self.start()
@@ -175,7 +209,8 @@ class Twin:
         """The EventBridge rule's target: StartExecution with the event as input, a UUID as name."""
         assert self.resources is not None
         response = self.client("stepfunctions").start_execution(
-            stateMachineArn=self.resources.state_machine_arn, name=str(uuid.uuid4()), input=json.dumps(event))
+            stateMachineArn=self.resources.state_machine_arn, name=str(uuid.uuid4()), input=json.dumps(event)
+        )
         return str(response["executionArn"])
 
     def client(self, service: str) -> Any:
@@ -205,14 +240,16 @@ class Twin:
             time.sleep(0.05)
         raise TimeoutError(f"no execution started for {key} within {timeout_s:.0f} s")
 
-    def run_file(self, path: Path, key: str | None = None, timeout_s: float = 900.0,
-                 on_progress: Any = None) -> dict[str, Any]:
+    def run_file(
+        self, path: Path, key: str | None = None, timeout_s: float = 900.0, on_progress: Any = None
+    ) -> dict[str, Any]:
         """Upload one file, wait for its execution, return the flat result (see tracking.run_result)."""
         started = time.monotonic()
         key = self.upload(path, key)
         arn = self.execution_for_key(key)
-        described = tracking.wait_for_execution(self.client("stepfunctions"), arn, timeout_s=timeout_s,
-                                                on_progress=on_progress)
+        described = tracking.wait_for_execution(
+            self.client("stepfunctions"), arn, timeout_s=timeout_s, on_progress=on_progress
+        )
         return tracking.run_result(described, time.monotonic() - started, self.summarize_failure)
 
     def summarize_failure(self, described: dict[str, Any]) -> dict[str, Any] | None:

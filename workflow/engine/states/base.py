@@ -49,6 +49,7 @@ def handler(state_type: str) -> Callable[[Handler], Handler]:
     def register(fn: Handler) -> Handler:
         HANDLERS[state_type] = fn
         return fn
+
     return register
 
 
@@ -68,8 +69,14 @@ def wait(scope: Scope, seconds: float | None, event: Any = None) -> bool:
     return woke
 
 
-def run_machine(machine: Machine, state_input: Any, scope: Scope, *, start_at: str | None = None,
-                record_failure: bool = False) -> Any:
+def run_machine(
+    machine: Machine,
+    state_input: Any,
+    scope: Scope,
+    *,
+    start_at: str | None = None,
+    record_failure: bool = False,
+) -> Any:
     """Run states from StartAt (or `start_at`) to an end; returns the output or raises StatesError/Aborted."""
     name = start_at or machine.start_at
     data = state_input
@@ -98,8 +105,13 @@ def _error_of(exc: Exception) -> StatesError:
 
 
 # Errors of the state's own processing (paths, templates, intrinsics, JSONata) carry AWS's location prefix.
-_LOCATED = {errors.RUNTIME, errors.RESULT_PATH_MATCH_FAILURE, errors.PARAMETER_PATH_FAILURE,
-            errors.INTRINSIC_FAILURE, errors.QUERY_EVALUATION_ERROR}
+_LOCATED = {
+    errors.RUNTIME,
+    errors.RESULT_PATH_MATCH_FAILURE,
+    errors.PARAMETER_PATH_FAILURE,
+    errors.INTRINSIC_FAILURE,
+    errors.QUERY_EVALUATION_ERROR,
+}
 _PREFIX = "An error occurred while executing the state"
 
 
@@ -114,8 +126,9 @@ def _located(err: StatesError, state: StateDef, entered_id: int) -> StatesError:
 def run_state(state: StateDef, raw_input: Any, scope: Scope) -> Outcome:
     engine = scope.engine
     run = StateRun(state, engine.clock.now())
-    entered_id = scope.event(f"{state.type}StateEntered", {"name": state.name,
-                                                            **payload_fields("input", raw_input)})
+    entered_id = scope.event(
+        f"{state.type}StateEntered", {"name": state.name, **payload_fields("input", raw_input)}
+    )
     run_fn = HANDLERS[state.type]
     attempts: dict[int, int] = {}
     while True:
@@ -149,8 +162,9 @@ def run_state(state: StateDef, raw_input: Any, scope: Scope) -> Outcome:
     return outcome
 
 
-def _catch(state: StateDef, catcher: dict[str, Any], err: StatesError, raw_input: Any, scope: Scope,
-           run: StateRun) -> Outcome:
+def _catch(
+    state: StateDef, catcher: dict[str, Any], err: StatesError, raw_input: Any, scope: Scope, run: StateRun
+) -> Outcome:
     """A catcher's transition: JSONPath puts the error output at ResultPath; JSONata uses Output/Assign."""
     error_output = err.to_output()
     ctx = run.context(scope)

@@ -24,9 +24,13 @@ class Job:
     index: int
 
 
-def run_jobs(scope: Scope, jobs: list[Job], max_concurrency: int,
-             on_start: Callable[[Scope, Job], None] | None = None,
-             on_end: Callable[[Scope, Job, str], None] | None = None) -> list[Any]:
+def run_jobs(
+    scope: Scope,
+    jobs: list[Job],
+    max_concurrency: int,
+    on_start: Callable[[Scope, Job], None] | None = None,
+    on_end: Callable[[Scope, Job, str], None] | None = None,
+) -> list[Any]:
     """Outputs in job order; raises the first StatesError, or Aborted if the caller was cancelled."""
     from workflow.engine.states.base import run_machine
 

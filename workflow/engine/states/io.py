@@ -24,13 +24,18 @@ from workflow.engine.template import evaluate_template
 MAX_PAYLOAD_BYTES = 262_144
 
 
-def context_object(scope: Scope, state_name: str, entered: datetime, retry_count: int = 0,
-                   token: str | None = None) -> dict[str, Any]:
+def context_object(
+    scope: Scope, state_name: str, entered: datetime, retry_count: int = 0, token: str | None = None
+) -> dict[str, Any]:
     """The context object as AWS documents it ($$.Execution, $$.State, $$.StateMachine, $$.Task, $$.Map)."""
     ex = scope.execution
     execution: dict[str, Any] = {
-        "Id": ex.arn, "Input": ex.input, "Name": ex.name, "RoleArn": ex.role_arn,
-        "StartTime": iso_millis(ex.start_date), "RedriveCount": ex.redrive_count,
+        "Id": ex.arn,
+        "Input": ex.input,
+        "Name": ex.name,
+        "RoleArn": ex.role_arn,
+        "StartTime": iso_millis(ex.start_date),
+        "RedriveCount": ex.redrive_count,
     }
     if ex.redrive_date is not None:
         execution["RedriveTime"] = iso_millis(ex.redrive_date)
@@ -50,12 +55,15 @@ def check_size(value: Any, what: str) -> None:
     """States.DataLimitExceeded for payloads over 256 KiB (state input/output, task results)."""
     text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
     if len(text.encode("utf-8")) > MAX_PAYLOAD_BYTES:
-        raise StatesError(errors.DATA_LIMIT_EXCEEDED,
-                          f"The {what} has a size that exceeds the maximum number of bytes service limit "
-                          f"of {MAX_PAYLOAD_BYTES} bytes.")
+        raise StatesError(
+            errors.DATA_LIMIT_EXCEEDED,
+            f"The {what} has a size that exceeds the maximum number of bytes service limit "
+            f"of {MAX_PAYLOAD_BYTES} bytes.",
+        )
 
 
 # ---------------------------------------------------------------------------------------------- JSONata
+
 
 def states_var(raw_input: Any, ctx: Mapping[str, Any], **extra: Any) -> dict[str, Any]:
     """The `$states` reserved variable: input, context and, when they exist, result / errorOutput."""
@@ -73,36 +81,53 @@ def jsonata(value: Any, states: Mapping[str, Any], variables: Mapping[str, Any])
 
 # ---------------------------------------------------------------------------------------------- JSONPath
 
-def effective_input(state: StateDef, raw_input: Any, ctx: Mapping[str, Any], variables: Mapping[str, Any],
-                    template_field: str = "Parameters") -> Any:
+
+def effective_input(
+    state: StateDef,
+    raw_input: Any,
+    ctx: Mapping[str, Any],
+    variables: Mapping[str, Any],
+    template_field: str = "Parameters",
+) -> Any:
     """InputPath then Parameters (or ItemSelector ...): what the state's work receives."""
     spec = state.spec
     data = apply_input_path(raw_input, spec.get("InputPath", MISSING), context=ctx, variables=variables)
     if template_field in spec:
         # AWS (and Step Functions Local) fail an unresolvable `.$` path with States.Runtime, which States.ALL
         # does not catch, not with the States.ParameterPathFailure the error table lists.
-        data = evaluate_template(spec[template_field], data, context=ctx, variables=variables,
-                                 error=errors.RUNTIME)
+        data = evaluate_template(
+            spec[template_field], data, context=ctx, variables=variables, error=errors.RUNTIME
+        )
     return data
 
 
 def select_result(state: StateDef, result: Any, ctx: Mapping[str, Any], variables: Mapping[str, Any]) -> Any:
     if "ResultSelector" in state.spec:
-        return evaluate_template(state.spec["ResultSelector"], result, context=ctx, variables=variables,
-                                 error=errors.RUNTIME)
+        return evaluate_template(
+            state.spec["ResultSelector"], result, context=ctx, variables=variables, error=errors.RUNTIME
+        )
     return result
 
 
-def place_result(state: StateDef, raw_input: Any, result: Any, ctx: Mapping[str, Any],
-                 variables: Mapping[str, Any]) -> Any:
+def place_result(
+    state: StateDef, raw_input: Any, result: Any, ctx: Mapping[str, Any], variables: Mapping[str, Any]
+) -> Any:
     """ResultPath then OutputPath."""
     combined = apply_result_path(raw_input, result, state.spec.get("ResultPath", MISSING))
     output_path = state.spec.get("OutputPath", MISSING)
     return apply_output_path(combined, output_path, context=ctx, variables=variables)
 
 
-def assign(spec: Mapping[str, Any], scope: Scope, *, jsonata_mode: bool, data: Any, ctx: Mapping[str, Any],
-           variables: Mapping[str, Any], states: Mapping[str, Any] | None = None) -> None:
+def assign(
+    spec: Mapping[str, Any],
+    scope: Scope,
+    *,
+    jsonata_mode: bool,
+    data: Any,
+    ctx: Mapping[str, Any],
+    variables: Mapping[str, Any],
+    states: Mapping[str, Any] | None = None,
+) -> None:
     """Evaluate `Assign` against the variables as they were (all at once) and store the new values."""
     if "Assign" not in spec:
         return
@@ -116,8 +141,16 @@ def assign(spec: Mapping[str, Any], scope: Scope, *, jsonata_mode: bool, data: A
     scope.variables.assign(values)
 
 
-def finish(state: StateDef, scope: Scope, *, raw_input: Any, result: Any, ctx: Mapping[str, Any],
-           variables: Mapping[str, Any], default_output: str = "result") -> Any:
+def finish(
+    state: StateDef,
+    scope: Scope,
+    *,
+    raw_input: Any,
+    result: Any,
+    ctx: Mapping[str, Any],
+    variables: Mapping[str, Any],
+    default_output: str = "result",
+) -> Any:
     """The state's output from its (raw) result, and its Assign, for Task/Map/Parallel/Pass.
 
     JSONPath: ResultSelector -> Assign($ = selected result) -> ResultPath -> OutputPath.
@@ -137,8 +170,9 @@ def finish(state: StateDef, scope: Scope, *, raw_input: Any, result: Any, ctx: M
     return output
 
 
-def passthrough(state: StateDef, scope: Scope, *, raw_input: Any, ctx: Mapping[str, Any],
-                variables: Mapping[str, Any]) -> Any:
+def passthrough(
+    state: StateDef, scope: Scope, *, raw_input: Any, ctx: Mapping[str, Any], variables: Mapping[str, Any]
+) -> Any:
     """Output of Wait/Succeed/Choice: InputPath -> OutputPath, or JSONata Output."""
     if state.jsonata:
         states = states_var(raw_input, ctx)
@@ -150,9 +184,15 @@ def passthrough(state: StateDef, scope: Scope, *, raw_input: Any, ctx: Mapping[s
     return apply_output_path(data, state.spec.get("OutputPath", MISSING), context=ctx, variables=variables)
 
 
-def dynamic_number(state: StateDef, field: str, data: Any, ctx: Mapping[str, Any],
-                   variables: Mapping[str, Any], raw_input: Any = None,
-                   default: float | None = None) -> float | None:
+def dynamic_number(
+    state: StateDef,
+    field: str,
+    data: Any,
+    ctx: Mapping[str, Any],
+    variables: Mapping[str, Any],
+    raw_input: Any = None,
+    default: float | None = None,
+) -> float | None:
     """A number given as `Field` (JSONata expression allowed) or `FieldPath` (JSONPath, incl. variables)."""
     from workflow.engine.paths import evaluate_path
 

@@ -26,22 +26,30 @@ from workflow.engine.template import evaluate_template
 THRESHOLD_CAUSE = "The specified tolerated failure threshold was exceeded"
 
 
-def _evaluated_block(state: StateDef, block: Mapping[str, Any], raw_input: Any, effective: Any,
-                     ctx: Mapping[str, Any], variables: Mapping[str, Any]) -> dict[str, Any]:
+def _evaluated_block(
+    state: StateDef,
+    block: Mapping[str, Any],
+    raw_input: Any,
+    effective: Any,
+    ctx: Mapping[str, Any],
+    variables: Mapping[str, Any],
+) -> dict[str, Any]:
     """ItemReader/ResultWriter with their Parameters (JSONPath) or Arguments (JSONata) evaluated."""
     out = dict(block)
     if state.jsonata and "Arguments" in block:
         out["Arguments"] = io.jsonata(block["Arguments"], io.states_var(raw_input, ctx), variables)
         out["Parameters"] = out["Arguments"]
     elif "Parameters" in block:
-        out["Parameters"] = evaluate_template(block["Parameters"], effective, context=ctx,
-                                              variables=variables, error=errors.RUNTIME)
+        out["Parameters"] = evaluate_template(
+            block["Parameters"], effective, context=ctx, variables=variables, error=errors.RUNTIME
+        )
     config = dict(out.get("ReaderConfig") or {})
     if "MaxItemsPath" in config:
         from workflow.engine.paths import evaluate_path
 
-        config["MaxItems"] = evaluate_path(config.pop("MaxItemsPath"), effective, context=ctx,
-                                           variables=variables)
+        config["MaxItems"] = evaluate_path(
+            config.pop("MaxItemsPath"), effective, context=ctx, variables=variables
+        )
     elif state.jsonata and isinstance(config.get("MaxItems"), str):
         config["MaxItems"] = io.jsonata(config["MaxItems"], io.states_var(raw_input, ctx), variables)
     if config:
@@ -49,8 +57,14 @@ def _evaluated_block(state: StateDef, block: Mapping[str, Any], raw_input: Any, 
     return out
 
 
-def _source_items(state: StateDef, raw_input: Any, effective: Any, scope: Scope, ctx: Mapping[str, Any],
-                  variables: Mapping[str, Any]) -> Iterator[Any]:
+def _source_items(
+    state: StateDef,
+    raw_input: Any,
+    effective: Any,
+    scope: Scope,
+    ctx: Mapping[str, Any],
+    variables: Mapping[str, Any],
+) -> Iterator[Any]:
     if "ItemReader" not in state.spec:
         yield from map_items(state, raw_input, effective, ctx, variables)
         return
@@ -65,8 +79,9 @@ def _source_items(state: StateDef, raw_input: Any, effective: Any, scope: Scope,
         raise StatesError(errors.ITEM_READER_FAILED, f"{type(exc).__name__}: {exc}") from exc
 
 
-def _batcher_settings(state: StateDef, raw_input: Any, effective: Any, ctx: Mapping[str, Any],
-                      variables: Mapping[str, Any]) -> tuple[int | None, int | None, Any]:
+def _batcher_settings(
+    state: StateDef, raw_input: Any, effective: Any, ctx: Mapping[str, Any], variables: Mapping[str, Any]
+) -> tuple[int | None, int | None, Any]:
     batcher = state.spec["ItemBatcher"]
     view = StateDef(state.name, state.type, dict(batcher), state.query_language)
     max_items = io.dynamic_number(view, "MaxItemsPerBatch", effective, ctx, variables, raw_input)
@@ -76,15 +91,24 @@ def _batcher_settings(state: StateDef, raw_input: Any, effective: Any, ctx: Mapp
         if state.jsonata:
             batch_input = io.jsonata(batcher["BatchInput"], io.states_var(raw_input, ctx), variables)
         else:
-            batch_input = evaluate_template(batcher["BatchInput"], effective, context=ctx,
-                                            variables=variables, error=errors.RUNTIME)
+            batch_input = evaluate_template(
+                batcher["BatchInput"], effective, context=ctx, variables=variables, error=errors.RUNTIME
+            )
     return (int(max_items) if max_items else None, int(max_bytes) if max_bytes else None, batch_input)
 
 
-def _slots(state: StateDef, raw_input: Any, effective: Any, scope: Scope, ctx: Mapping[str, Any],
-           variables: Mapping[str, Any]) -> list[ChildSlot]:
-    selected = (select_item(state, raw_input, effective, ctx, variables, i, item)
-                for i, item in enumerate(_source_items(state, raw_input, effective, scope, ctx, variables)))
+def _slots(
+    state: StateDef,
+    raw_input: Any,
+    effective: Any,
+    scope: Scope,
+    ctx: Mapping[str, Any],
+    variables: Mapping[str, Any],
+) -> list[ChildSlot]:
+    selected = (
+        select_item(state, raw_input, effective, ctx, variables, i, item)
+        for i, item in enumerate(_source_items(state, raw_input, effective, scope, ctx, variables))
+    )
     if "ItemBatcher" not in state.spec:
         return [ChildSlot(i, value, 1) for i, value in enumerate(selected)]
     from workflow.engine.batcher import batch_items
@@ -94,8 +118,9 @@ def _slots(state: StateDef, raw_input: Any, effective: Any, scope: Scope, ctx: M
     return [ChildSlot(i, batch, len(batch.get("Items", []))) for i, batch in enumerate(batches)]
 
 
-def _tolerance(state: StateDef, raw_input: Any, effective: Any, ctx: Mapping[str, Any],
-               variables: Mapping[str, Any]) -> tuple[float, int, tuple[bool, bool]]:
+def _tolerance(
+    state: StateDef, raw_input: Any, effective: Any, ctx: Mapping[str, Any], variables: Mapping[str, Any]
+) -> tuple[float, int, tuple[bool, bool]]:
     pct = io.dynamic_number(state, "ToleratedFailurePercentage", effective, ctx, variables, raw_input)
     count = io.dynamic_number(state, "ToleratedFailureCount", effective, ctx, variables, raw_input)
     if pct is not None and not 0 <= pct <= 100:
@@ -108,8 +133,13 @@ def _tolerance(state: StateDef, raw_input: Any, effective: Any, ctx: Mapping[str
 def run_distributed_map(state: StateDef, raw_input: Any, scope: Scope, run: StateRun) -> Outcome:
     engine, ex = scope.engine, scope.execution
     ctx, variables = run.context(scope), scope.variables.snapshot()
-    effective = raw_input if state.jsonata else apply_input_path(
-        raw_input, state.spec.get("InputPath", MISSING), context=ctx, variables=variables)
+    effective = (
+        raw_input
+        if state.jsonata
+        else apply_input_path(
+            raw_input, state.spec.get("InputPath", MISSING), context=ctx, variables=variables
+        )
+    )
     key = f"{scope.path}/{state.name}"
     previous = engine.map_runs.get(ex.map_runs.get(key, ""))
     if ex.redriving and previous is not None and previous.status in ("FAILED", "ABORTED"):
@@ -179,8 +209,15 @@ def _run_children(map_run: MapRun, scope: Scope) -> None:
         raise Aborted()
 
 
-def _write_results(state: StateDef, map_run: MapRun, raw_input: Any, effective: Any, scope: Scope,
-                   ctx: Mapping[str, Any], variables: Mapping[str, Any]) -> Any:
+def _write_results(
+    state: StateDef,
+    map_run: MapRun,
+    raw_input: Any,
+    effective: Any,
+    scope: Scope,
+    ctx: Mapping[str, Any],
+    variables: Mapping[str, Any],
+) -> Any:
     """Export the children's results to S3; with only a WriterConfig (no Resource) the transformed results
     become the state's output instead (ResultWriter doc)."""
     from workflow.engine.result_writer import ChildResult, transform_output, write_results
@@ -192,21 +229,37 @@ def _write_results(state: StateDef, map_run: MapRun, raw_input: Any, effective: 
         record = slot.record
         if record is None:
             continue
-        children.append(ChildResult(
-            execution_arn=record.arn, name=record.name, state_machine_arn=record.state_machine_arn,
-            status=record.status, input=record.input_text,
-            output=None if record.output is None or record.status != "SUCCEEDED" else io_json(record.output),
-            error=record.error, cause=record.cause, start_date=record.start_date, stop_date=record.stop_date,
-            redrive_count=record.redrive_count,
-            redrive_status="REDRIVABLE_BY_MAP_RUN" if record.status in UNSUCCESSFUL else "NOT_REDRIVABLE"))
+        children.append(
+            ChildResult(
+                execution_arn=record.arn,
+                name=record.name,
+                state_machine_arn=record.state_machine_arn,
+                status=record.status,
+                input=record.input_text,
+                output=None
+                if record.output is None or record.status != "SUCCEEDED"
+                else io_json(record.output),
+                error=record.error,
+                cause=record.cause,
+                start_date=record.start_date,
+                stop_date=record.stop_date,
+                redrive_count=record.redrive_count,
+                redrive_status="REDRIVABLE_BY_MAP_RUN" if record.status in UNSUCCESSFUL else "NOT_REDRIVABLE",
+            )
+        )
     config = block.get("WriterConfig") or {}
     if "Resource" not in block:
         transformation = str(config.get("Transformation", "NONE"))
         return [value for child in children for value in transform_output(child, transformation)]
     try:
-        details = write_results(scope.engine.backend, bucket=params.get("Bucket"),
-                                prefix=params.get("Prefix", ""), map_run_arn=map_run.arn, children=children,
-                                writer_config=block.get("WriterConfig"))
+        details = write_results(
+            scope.engine.backend,
+            bucket=params.get("Bucket"),
+            prefix=params.get("Prefix", ""),
+            map_run_arn=map_run.arn,
+            children=children,
+            writer_config=block.get("WriterConfig"),
+        )
     except StatesError:
         raise
     except Exception as exc:

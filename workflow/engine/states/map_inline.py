@@ -16,22 +16,37 @@ from workflow.engine.states.runtime import Scope
 from workflow.engine.template import evaluate_template
 
 
-def map_items(state: StateDef, raw_input: Any, effective: Any, ctx: Mapping[str, Any],
-              variables: Mapping[str, Any]) -> list[Any]:
+def map_items(
+    state: StateDef, raw_input: Any, effective: Any, ctx: Mapping[str, Any], variables: Mapping[str, Any]
+) -> list[Any]:
     """The array to iterate: ItemsPath (JSONPath, default `$`) or Items (JSONata, default the input)."""
     if state.jsonata:
-        items = io.jsonata(state.spec["Items"], io.states_var(raw_input, ctx), variables) \
-            if "Items" in state.spec else raw_input
+        items = (
+            io.jsonata(state.spec["Items"], io.states_var(raw_input, ctx), variables)
+            if "Items" in state.spec
+            else raw_input
+        )
     else:
         items = evaluate_path(state.spec.get("ItemsPath", "$"), effective, context=ctx, variables=variables)
     if not isinstance(items, list):
-        raise StatesError(errors.RUNTIME, f"Map state '{state.name}': the items to process must be a JSON "
-                                          f"array, got {type(items).__name__}")
+        raise StatesError(
+            errors.RUNTIME,
+            f"Map state '{state.name}': the items to process must be a JSON "
+            f"array, got {type(items).__name__}",
+        )
     return items
 
 
-def select_item(state: StateDef, raw_input: Any, effective: Any, ctx: Mapping[str, Any],
-                variables: Mapping[str, Any], index: int, value: Any, key: str | None = None) -> Any:
+def select_item(
+    state: StateDef,
+    raw_input: Any,
+    effective: Any,
+    ctx: Mapping[str, Any],
+    variables: Mapping[str, Any],
+    index: int,
+    value: Any,
+    key: str | None = None,
+) -> Any:
     """ItemSelector (or the legacy Parameters) with `$$.Map.Item.Index/Value` (and Key for object items)."""
     template_field = "ItemSelector" if "ItemSelector" in state.spec else "Parameters"
     if template_field not in state.spec:
@@ -42,14 +57,17 @@ def select_item(state: StateDef, raw_input: Any, effective: Any, ctx: Mapping[st
     item_ctx = {**ctx, "Map": {"Item": item}}
     if state.jsonata:
         return io.jsonata(state.spec[template_field], io.states_var(raw_input, item_ctx), variables)
-    return evaluate_template(state.spec[template_field], effective, context=item_ctx, variables=variables,
-                             error=errors.RUNTIME)
+    return evaluate_template(
+        state.spec[template_field], effective, context=item_ctx, variables=variables, error=errors.RUNTIME
+    )
 
 
-def max_concurrency(state: StateDef, effective: Any, ctx: Mapping[str, Any], variables: Mapping[str, Any],
-                    raw_input: Any) -> int:
-    value = io.dynamic_number(state, "MaxConcurrency", effective, ctx, variables, raw_input=raw_input,
-                              default=0)
+def max_concurrency(
+    state: StateDef, effective: Any, ctx: Mapping[str, Any], variables: Mapping[str, Any], raw_input: Any
+) -> int:
+    value = io.dynamic_number(
+        state, "MaxConcurrency", effective, ctx, variables, raw_input=raw_input, default=0
+    )
     return int(value or 0)
 
 
@@ -60,11 +78,15 @@ def run_map(state: StateDef, raw_input: Any, scope: Scope, run: StateRun) -> Out
 
         return run_distributed_map(state, raw_input, scope, run)
     ctx, variables = run.context(scope), scope.variables.snapshot()
-    effective = raw_input if state.jsonata else io.effective_input(state, raw_input, ctx, variables,
-                                                                   template_field="_none_")
+    effective = (
+        raw_input
+        if state.jsonata
+        else io.effective_input(state, raw_input, ctx, variables, template_field="_none_")
+    )
     items = map_items(state, raw_input, effective, ctx, variables)
-    inputs = [select_item(state, raw_input, effective, ctx, variables, i, item)
-              for i, item in enumerate(items)]
+    inputs = [
+        select_item(state, raw_input, effective, ctx, variables, i, item) for i, item in enumerate(items)
+    ]
     concurrency = max_concurrency(state, effective, ctx, variables, raw_input)
     scope.event("MapStateStarted", {"length": len(inputs)})
     assert state.processor is not None
@@ -75,8 +97,9 @@ def run_map(state: StateDef, raw_input: Any, scope: Scope, run: StateRun) -> Out
     def ended(child: Scope, job: Job, how: str) -> None:
         child.event(f"MapIteration{how}", {"name": state.name, "index": job.index})
 
-    jobs = [Job(f"{scope.path}/{state.name}[{i}]", state.processor, value, i)
-            for i, value in enumerate(inputs)]
+    jobs = [
+        Job(f"{scope.path}/{state.name}[{i}]", state.processor, value, i) for i, value in enumerate(inputs)
+    ]
     try:
         results = run_jobs(scope, jobs, concurrency, started, ended)
     except StatesError:

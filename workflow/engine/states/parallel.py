@@ -17,13 +17,16 @@ def run_parallel(state: StateDef, raw_input: Any, scope: Scope, run: StateRun) -
     ctx, variables = run.context(scope), scope.variables.snapshot()
     if state.jsonata:
         states = io.states_var(raw_input, ctx)
-        branch_input = io.jsonata(state.spec["Arguments"], states, variables) if "Arguments" in state.spec \
-            else raw_input
+        branch_input = (
+            io.jsonata(state.spec["Arguments"], states, variables) if "Arguments" in state.spec else raw_input
+        )
     else:
         branch_input = io.effective_input(state, raw_input, ctx, variables)
     scope.event("ParallelStateStarted")
-    jobs = [Job(f"{scope.path}/{state.name}#{i}", branch, branch_input, i)
-            for i, branch in enumerate(state.branches)]
+    jobs = [
+        Job(f"{scope.path}/{state.name}#{i}", branch, branch_input, i)
+        for i, branch in enumerate(state.branches)
+    ]
     try:
         results = run_jobs(scope, jobs, 0)
     except StatesError:

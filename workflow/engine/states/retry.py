@@ -37,7 +37,7 @@ def delay_seconds(retrier: Mapping[str, Any], attempt: int, rng: random.Random |
     """IntervalSeconds * BackoffRate^attempt, capped by MaxDelaySeconds; FULL jitter picks in [0, delay]."""
     interval = float(retrier.get("IntervalSeconds", 1))
     rate = float(retrier.get("BackoffRate", 2.0))
-    delay = interval * (rate ** attempt)
+    delay = interval * (rate**attempt)
     if "MaxDelaySeconds" in retrier:
         delay = min(delay, float(retrier["MaxDelaySeconds"]))
     if retrier.get("JitterStrategy", "NONE") == "FULL":

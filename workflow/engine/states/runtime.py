@@ -23,8 +23,9 @@ if TYPE_CHECKING:
 MAX_THREADS = 32  # local bound; a MaxConcurrency above it still works, with fewer threads at a time
 
 
-def run_concurrently(work: Callable[[Any], None], jobs: Iterable[Any], max_concurrency: int | None,
-                     name: str) -> None:
+def run_concurrently(
+    work: Callable[[Any], None], jobs: Iterable[Any], max_concurrency: int | None, name: str
+) -> None:
     """Run `work` over `jobs` on at most `max_concurrency` threads (0/None: as many as MAX_THREADS allows);
     inline when one thread would do, so a sequential Map or Parallel costs no pool."""
     jobs = list(jobs)
@@ -182,10 +183,18 @@ class Scope:
     map_item: dict[str, Any] | None = None
     last_event: int | None = None
 
-    def child(self, path: str, *, map_item: dict[str, Any] | None = None,
-              variables: Variables | None = None) -> Scope:
-        return Scope(self.engine, self.execution, variables or self.variables.child(), self.cancel.child(),
-                     path=path, map_item=map_item, last_event=self.last_event)
+    def child(
+        self, path: str, *, map_item: dict[str, Any] | None = None, variables: Variables | None = None
+    ) -> Scope:
+        return Scope(
+            self.engine,
+            self.execution,
+            variables or self.variables.child(),
+            self.cancel.child(),
+            path=path,
+            map_item=map_item,
+            last_event=self.last_event,
+        )
 
     def event(self, event_type: str, details: dict[str, Any] | None = None) -> int:
         """Append to the execution's history, chaining previousEventId along this branch."""
@@ -194,6 +203,7 @@ class Scope:
 
 
 # ---------------------------------------------------------------------------------------------- task tokens
+
 
 @dataclass
 class TokenWaiter:
@@ -259,4 +269,3 @@ class TokenRegistry:
     def close(self, waiter: TokenWaiter) -> None:
         with waiter.lock:
             waiter.closed = True
-

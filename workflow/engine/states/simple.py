@@ -21,8 +21,15 @@ def run_pass(state: StateDef, raw_input: Any, scope: Scope, run: StateRun) -> Ou
     """Pass: Result (or the input after InputPath/Parameters) placed by ResultPath; JSONata: Output."""
     ctx, variables = run.context(scope), scope.variables.snapshot()
     if state.jsonata:
-        output = io.finish(state, scope, raw_input=raw_input, result=raw_input, ctx=ctx, variables=variables,
-                           default_output="input")
+        output = io.finish(
+            state,
+            scope,
+            raw_input=raw_input,
+            result=raw_input,
+            ctx=ctx,
+            variables=variables,
+            default_output="input",
+        )
         return Outcome(output, next_of(state))
     effective = io.effective_input(state, raw_input, ctx, variables)
     result = state.spec.get("Result", effective)
@@ -75,21 +82,25 @@ def run_choice(state: StateDef, raw_input: Any, scope: Scope, run: StateRun) -> 
     ctx, variables = run.context(scope), scope.variables.snapshot()
     if state.jsonata:
         states = io.states_var(raw_input, ctx)
-        next_name, rule = select_choice(state.spec, raw_input, context=ctx, variables=variables,
-                                        query_language=state.query_language)
+        next_name, rule = select_choice(
+            state.spec, raw_input, context=ctx, variables=variables, query_language=state.query_language
+        )
         spec = rule if rule is not None else state.spec
         output = io.jsonata(spec["Output"], states, variables) if "Output" in spec else raw_input
         io.assign(spec, scope, jsonata_mode=True, data=None, ctx=ctx, variables=variables, states=states)
         return Outcome(output, next_name)
     data = apply_input_path(raw_input, state.spec.get("InputPath", MISSING), context=ctx, variables=variables)
-    next_name, rule = select_choice(state.spec, data, context=ctx, variables=variables,
-                                    query_language=state.query_language)
+    next_name, rule = select_choice(
+        state.spec, data, context=ctx, variables=variables, query_language=state.query_language
+    )
     spec = rule if rule is not None else state.spec
     io.assign(spec, scope, jsonata_mode=False, data=data, ctx=ctx, variables=variables)
     from workflow.engine.paths import apply_output_path
 
-    return Outcome(apply_output_path(data, state.spec.get("OutputPath", MISSING), context=ctx,
-                                     variables=variables), next_name)
+    return Outcome(
+        apply_output_path(data, state.spec.get("OutputPath", MISSING), context=ctx, variables=variables),
+        next_name,
+    )
 
 
 @handler("Wait")
@@ -97,15 +108,21 @@ def run_wait(state: StateDef, raw_input: Any, scope: Scope, run: StateRun) -> Ou
     """Wait: Seconds / Timestamp / SecondsPath / TimestampPath (JSONata: Seconds/Timestamp expressions)."""
     ctx, variables = run.context(scope), scope.variables.snapshot()
     spec = state.spec
-    data = raw_input if state.jsonata else apply_input_path(raw_input, spec.get("InputPath", MISSING),
-                                                            context=ctx, variables=variables)
+    data = (
+        raw_input
+        if state.jsonata
+        else apply_input_path(raw_input, spec.get("InputPath", MISSING), context=ctx, variables=variables)
+    )
     seconds: float | None = None
     timestamp: Any = None
     if "Seconds" in spec or "SecondsPath" in spec:
         seconds = io.dynamic_number(state, "Seconds", data, ctx, variables, raw_input=raw_input)
         if seconds is None or seconds < 0 or int(seconds) != seconds:
-            raise StatesError(errors.RUNTIME, f"The Seconds of Wait state '{state.name}' must be a "
-                                              f"non-negative integer, got {json.dumps(seconds)}")
+            raise StatesError(
+                errors.RUNTIME,
+                f"The Seconds of Wait state '{state.name}' must be a "
+                f"non-negative integer, got {json.dumps(seconds)}",
+            )
     elif "Timestamp" in spec:
         timestamp = spec["Timestamp"]
         if state.jsonata:
@@ -116,8 +133,9 @@ def run_wait(state: StateDef, raw_input: Any, scope: Scope, run: StateRun) -> Ou
         seconds = (_parse_timestamp(timestamp, state.name) - scope.engine.clock.now()).total_seconds()
     if seconds and seconds > 0:
         wait(scope, seconds)
-    return Outcome(io.passthrough(state, scope, raw_input=raw_input, ctx=ctx, variables=variables),
-                   next_of(state))
+    return Outcome(
+        io.passthrough(state, scope, raw_input=raw_input, ctx=ctx, variables=variables), next_of(state)
+    )
 
 
 def _parse_timestamp(value: Any, state_name: str) -> datetime:
@@ -128,5 +146,8 @@ def _parse_timestamp(value: Any, state_name: str) -> datetime:
                 return parsed
         except ValueError:
             pass
-    raise StatesError(errors.RUNTIME, f"The Timestamp of Wait state '{state_name}' must be an ISO-8601 "
-                                      f"timestamp with a time zone, got {json.dumps(value)}")
+    raise StatesError(
+        errors.RUNTIME,
+        f"The Timestamp of Wait state '{state_name}' must be an ISO-8601 "
+        f"timestamp with a time zone, got {json.dumps(value)}",
+    )

@@ -131,11 +131,22 @@ def _perform(state: StateDef, params: Any, scope: Scope, timeout: float | None, 
             if mocked.error is not None:
                 raise StatesError(mocked.error, mocked.cause or "")
             return _Mocked(mocked.value)
-    request = TaskRequest(resource=state.spec["Resource"], parameters=params, execution_arn=ex.arn,
-                          state_name=state.name, task_token=None, timeout_s=timeout)
+    request = TaskRequest(
+        resource=state.spec["Resource"],
+        parameters=params,
+        execution_arn=ex.arn,
+        state_name=state.name,
+        task_token=None,
+        timeout_s=timeout,
+    )
     request.task_token = token
-    return run_task(request, engine.backend, sleep=engine.clock.sleep,
-                    cancelled=lambda: scope.cancel.cancelled, wait=engine.clock.wait)
+    return run_task(
+        request,
+        engine.backend,
+        sleep=engine.clock.sleep,
+        cancelled=lambda: scope.cancel.cancelled,
+        wait=engine.clock.wait,
+    )
 
 
 def _await_token(waiter: Any, scope: Scope, timeout: float | None, heartbeat: float | None) -> Any:

@@ -1,0 +1,139 @@
+"""What every `etl` command shares: the consoles, the common options, printing a run, reaching a target."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 250)
+err = Console(stderr=True, soft_wrap=True, width=None if sys.stderr.isatty() else 250)
+
+StackOpt = Annotated[str | None, typer.Option("--stack", help="a deployed stack (CloudFormation outputs)")]
+EndpointOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--endpoint-url",
+        envvar="AWS_ENDPOINT_URL",
+        help="the twin's endpoint (default http://127.0.0.1:4566)",
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON object instead of tables")]
+WaitOpt = Annotated[bool, typer.Option("--wait", help="wait for the execution and print its summary")]
+KeyOpt = Annotated[str | None, typer.Option("--key", help="object key (default incoming/<file name>)")]
+FileArg = Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="a CSV file")]
+TimeoutOpt = Annotated[float, typer.Option("--timeout", help="seconds to wait for the execution")]
+
+
+# ---- output -------------------------------------------------------------------------------------------
+def print_result(result: dict[str, Any], as_json: bool) -> None:
+    """The run summary: one JSON object, or a small table plus the first rejects."""
+    if as_json:
+        print(json.dumps(result, default=str))
+        return
+    colour = "green" if result["status"] == "SUCCEEDED" else "red"
+    table = pairs()
+    table.add_row("status", f"[{colour}]{result['status']}[/]")
+    for field in (
+        "file",
+        "rows_total",
+        "rows_written",
+        "rows_rejected",
+        "rows_failed",
+        "rejects_location",
+        "duration_s",
+        "execution_arn",
+    ):
+        if result.get(field) is not None:
+            table.add_row(field.replace("_", " "), str(result[field]))
+    if result.get("error"):
+        table.add_row("error", str(result["error"]))
+    if result.get("cause"):
+        table.add_row("cause", str(result["cause"])[:500])
+    out.print(table)
+    rejects = result.get("rejects") or []
+    if rejects:
+        shown = Table("row", "field", "reason", title=f"rejected ({len(rejects)} shown)")
+        for reject in rejects[:20]:
+            shown.add_row(str(reject.get("row")), str(reject.get("field")), str(reject.get("reason")))
+        out.print(shown)
+
+
+def pairs() -> Table:
+    """A two-column name/value table whose values wrap instead of being cut (ARNs stay whole)."""
+    table = Table(show_header=False, box=None)
+    table.add_column(no_wrap=True)
+    table.add_column(overflow="fold")
+    return table
+
+
+def exit_for(result: dict[str, Any]) -> None:
+    raise typer.Exit(0 if result["status"] == "SUCCEEDED" else 1)
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    err.print(f"[red]error:[/] {message}")
+    return typer.Exit(code)
+
+
+class ProgressBar:
+    """Rows done from the Map run's item counts, as a rich bar on stderr (silent when not a terminal)."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.progress = Progress(
+            TextColumn("rows"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            disable=not enabled,
+            transient=True,
+        )
+        self.task = self.progress.add_task("rows", total=None)
+
+    def __enter__(self) -> ProgressBar:
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.__exit__(None, None, None)
+
+    def __call__(self, done: int, total: int | None) -> None:
+        self.progress.update(self.task, completed=done, total=total)
+
+
+def target_for(stack: str | None, endpoint_url: str | None, bucket: str | None = None) -> Any:
+    from workflow.twin import remote
+
+    try:
+        if stack:
+            return remote.stack_target(stack)
+        if bucket:
+            return remote.bucket_target(bucket)
+        return remote.twin_target(endpoint_url=endpoint_url)
+    except (ConnectionError, LookupError) as exc:
+        raise fail(str(exc)) from exc
+    except Exception as exc:  # botocore errors: no credentials, stack not found, ...
+        raise fail(f"{type(exc).__name__}: {exc}") from exc
+
+
+def wait_and_report(target: Any, arn: str, started: float, timeout: float, as_json: bool) -> None:
+    from workflow.twin import tracking
+
+    with ProgressBar(enabled=not as_json and err.is_terminal) as bar:
+        try:
+            described = tracking.wait_for_execution(
+                target.client("stepfunctions"), arn, timeout_s=timeout, on_progress=bar
+            )
+        except TimeoutError as exc:
+            raise fail(str(exc)) from exc
+    result = tracking.run_result(described, time.monotonic() - started, target.summarize_failure)
+    print_result(result, as_json)
+    exit_for(result)
