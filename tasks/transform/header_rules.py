@@ -53,7 +53,7 @@ def header_problems(names: list[str]) -> list[str]:
             if char in name:
                 return [
                     f"the column {name[:60]!r} holds a {label}: "
-                    f"the file seems to use {char!r} as delimiter, not ','"
+                    f"the file seems {label}-separated, not comma-separated"
                 ]
     numbers = [name for name in clean if _NUMBER.fullmatch(name)]
     if numbers:

@@ -359,7 +359,7 @@ def test_missing_unknown_and_trimmed_duplicate_columns_are_all_named() -> None:
 @pytest.mark.parametrize(("delimiter", "label"), [(";", "semicolon"), ("\t", "tab"), ("|", "pipe")])
 def test_a_file_with_another_delimiter_is_named_as_such(delimiter: str, label: str) -> None:
     message = header_error([delimiter.join(row_rules.REQUIRED_COLUMNS)])
-    assert f"holds a {label}: the file seems to use {delimiter!r} as delimiter" in message
+    assert f"holds a {label}: the file seems {label}-separated, not comma-separated" in message
 
 
 def test_a_file_without_header_line_is_detected_from_its_first_row() -> None:
