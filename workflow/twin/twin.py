@@ -27,6 +27,7 @@ from workflow.twin.events import ObjectCreatedRule, S3EventBridge
 from workflow.twin.lambda_api import LambdaApi
 from workflow.twin.lambdas import LambdaRuntime
 from workflow.twin.provision import Resources, provision
+from workflow.twin.sqs_move import MessageMoveTasks
 
 _active_lock = threading.Lock()
 _active: list[Twin] = []
@@ -137,7 +138,9 @@ class Twin:
             self.service = StepFunctions(
                 self.backend, clock=RealClock(speed=self.speed), region=self.region, account=self.account
             )
-            self._app = Endpoint(make_app(self.service), LambdaApi(self.runtime), self.account, self.health)
+            endpoint = Endpoint(make_app(self.service), LambdaApi(self.runtime), self.account, self.health)
+            # SQS message move tasks (DLQ redrive), which moto lacks, answered in front of moto.
+            self._app = MessageMoveTasks(endpoint, lambda: endpoint_client("sqs", url, self.region))
             self.server.start()
             arns = {spec.key: self.runtime.arn(spec) for spec in self.config.functions}
             self.resources = provision(
