@@ -87,6 +87,10 @@ def test_bad_input_gives_a_clear_outcome_and_the_good_rows_land(
     if case.status == "FAILED":
         assert case.error is not None
         assert case.error in file_error_text(outcome)
+        # nothing unaccounted: whatever was read is written, rejected or failed, and the table agrees
+        counts = [int(summary.get(name) or 0) for name in ("rows_written", "rows_rejected", "rows_failed")]
+        assert int(summary.get("rows_total") or 0) == sum(counts), summary
+        assert outcome["stored"] == counts[0]
         return
     assert summary["file"] == f"s3://csv-etl-data/{case.object_key}"
     assert (summary["rows_total"], summary["rows_written"], summary["rows_rejected"]) == (
