@@ -22,7 +22,7 @@ _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?
 _OTHER_DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe"}
 # Trimmed from names: white space and a UTF-8 byte-order mark (if the reader keeps it on the first name).
 _TRIM = " \t\r\n\ufeff"
-MAX_HEADER_ECHO = 300
+MAX_HEADER_ECHO = 200  # the summary cuts a failed batch's cause to 500 characters
 
 
 class CsvHeaderError(Exception):
@@ -51,10 +51,7 @@ def header_problems(names: list[str]) -> list[str]:
     for name in clean:
         for char, label in _OTHER_DELIMITERS.items():
             if char in name:
-                return [
-                    f"the column {name[:60]!r} holds a {label}: "
-                    f"the file seems {label}-separated, not comma-separated"
-                ]
+                return [f"the header holds a {label}: the file seems {label}-separated, not comma-separated"]
     numbers = [name for name in clean if _NUMBER.fullmatch(name)]
     if numbers:
         return [f"{numbers[0]!r} is a value, not a column name: the file seems to have no header line"]
@@ -80,8 +77,8 @@ def check_header(names: list[str], source: str) -> dict[str, str]:
         if len(echo) > MAX_HEADER_ECHO:
             echo = echo[:MAX_HEADER_ECHO] + "…"
         raise CsvHeaderError(
-            f"bad CSV header in {source}: {'; '.join(problems)}. Header: {echo!r}. "
-            f"Expected the columns {','.join(REQUIRED_COLUMNS)} (any order) on the first line."
+            f"bad CSV header in {source}: {'; '.join(problems)}. Header: {echo!r}; "
+            f"expected: {','.join(REQUIRED_COLUMNS)} (any order)"
         )
     return {name: trimmed(name) for name in names}
 
