@@ -106,8 +106,9 @@ def test_deeply_nested_json_is_400_from_the_gateways_validator_not_502(api: Serv
 
 
 def test_a_body_that_is_not_json_is_passed_through_and_refused_415_by_the_function(api: Served) -> None:
-    """The validator's model is keyed by application/json, so API Gateway passes other media types to the
-    proxy integration; the function answers 415 instead of reading them as JSON."""
+    """The validator's model is keyed by application/json and "if no matching content type is found,
+    request validation is not performed" (API Gateway developer guide, "Request validation for REST APIs"):
+    other media types reach the proxy integration, and the function answers 415 instead of reading them."""
     for content_type in ("text/plain", "application/xml", "multipart/form-data; boundary=x"):
         headers = {**KEY, "Content-Type": content_type}
         response = requests.post(
