@@ -90,6 +90,21 @@ def test_dlq_list_names_file_rows_execution_and_meaning_without_consuming(dead_l
     assert depth(twin.client("sqs"), twin.resources.dlq_url) == 3  # listing consumed nothing
 
 
+def test_dlq_delete_by_id_and_stale_keeps_what_an_execution_waits_for(dead_lettered: Any) -> None:
+    twin, _ = dead_lettered
+    sqs = twin.client("sqs")
+    extra = sqs.send_message(QueueUrl=twin.resources.dlq_url, MessageBody="{}")["MessageId"]
+    by_id = etl(twin, "dlq", "delete", extra)
+    assert [m["message_id"] for m in by_id["deleted"]] == [extra] and by_id["kept"] == 3
+    stale = etl(twin, "dlq", "delete", "--stale")
+    assert sorted(str(m["file"]) for m in stale["deleted"]) == ["None", "s3://b/incoming/old.csv"]
+    assert stale["kept"] == 1
+    left = etl(twin, "dlq", "list")["messages"]
+    assert [(m["file"], m["execution_status"]) for m in left] == [
+        ("s3://csv-etl-data/incoming/dlq.csv", "RUNNING")
+    ]
+
+
 def test_dlq_redrive_moves_them_back_and_the_waiting_file_completes(dead_lettered: Any) -> None:
     """SQS API reference, StartMessageMoveTask: without DestinationArn the messages go back to the source
     queue; ListMessageMoveTasks reports the task with its counts."""
@@ -97,7 +112,7 @@ def test_dlq_redrive_moves_them_back_and_the_waiting_file_completes(dead_lettere
     restart_writer(twin)
     task = etl(twin, "dlq", "redrive", "--wait")
     assert task["Status"] == "COMPLETED"
-    assert (task["ApproximateNumberOfMessagesMoved"], task["ApproximateNumberOfMessagesToMove"]) == (3, 3)
+    assert (task["ApproximateNumberOfMessagesMoved"], task["ApproximateNumberOfMessagesToMove"]) == (1, 1)
     described = tracking.wait_for_execution(twin.client("stepfunctions"), arn, timeout_s=60)
     result = tracking.run_result(described, 0.0)
     assert (result["status"], result["rows_written"], result["rows_failed"]) == ("SUCCEEDED", 20, 0)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -28,6 +29,14 @@ app = typer.Typer(
 ENDED = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 
 
+def is_stale(described: dict[str, Any]) -> bool:
+    """Nothing can ever take this message: not a pipeline batch, or its execution ended or is gone.
+    (UNKNOWN, when Step Functions could not be asked, is kept.)"""
+    if described["file"] is None:
+        return True
+    return described["execution_status"] in ENDED or described["execution_status"] == "NOT_FOUND"
+
+
 def dlq_of(target: Any) -> tuple[str, str]:
     """(URL, ARN) of the pipeline's DLQ: the stack's DlqUrl output, else the config's queue name."""
     sqs = target.client("sqs")
@@ -36,8 +45,11 @@ def dlq_of(target: Any) -> tuple[str, str]:
     return str(url), str(arn)
 
 
-def peek(sqs: Any, url: str, limit: int) -> list[dict[str, Any]]:
-    """Up to `limit` messages, received (so each is seen once) and then made visible again at once."""
+def peek(
+    sqs: Any, url: str, limit: int, remove: Callable[[dict[str, Any]], bool] | None = None
+) -> list[dict[str, Any]]:
+    """Up to `limit` messages, received (so each is seen once) and then made visible again at once;
+    those `remove` picks are deleted instead (the ones returned are the others)."""
     seen: dict[str, dict[str, Any]] = {}
     handles: list[str] = []
     try:
@@ -53,6 +65,9 @@ def peek(sqs: Any, url: str, limit: int) -> list[dict[str, Any]]:
             if not batch:
                 break
             for message in batch:
+                if remove is not None and remove(message):
+                    sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+                    continue
                 handles.append(message["ReceiptHandle"])
                 seen.setdefault(message["MessageId"], message)
     finally:
@@ -80,7 +95,7 @@ def meaning(status: str | None, execution: str | None) -> str:
     if status is None:
         return (
             "not a batch of the pipeline (no task token): no execution waits for it; read the body, then "
-            "delete it"
+            "`etl dlq delete --stale`"
         )
     if status == "RUNNING":
         return (
@@ -88,13 +103,18 @@ def meaning(status: str | None, execution: str | None) -> str:
             "sends it back to the writer"
         )
     if status == "SUCCEEDED":
-        return "its execution already SUCCEEDED: another delivery of this batch was reported; delete it"
+        return (
+            "its execution already SUCCEEDED: another delivery of this batch was reported; "
+            "`etl dlq delete --stale`"
+        )
     if status in ENDED:
         return (
             f"its execution already ended ({status}): nothing waits for this report, the batch counts as "
-            f"failed; `etl redrive {execution}` reruns the failed batches, then delete this message"
+            f"failed; `etl redrive {execution}` reruns the failed batches, then `etl dlq delete --stale`"
         )
-    return f"its execution cannot be found ({status}): nothing waits for this report; delete it"
+    return (
+        f"its execution cannot be found ({status}): nothing waits for this report; `etl dlq delete --stale`"
+    )
 
 
 def describe_message(target: Any, message: dict[str, Any], statuses: dict[str, str]) -> dict[str, Any]:
@@ -209,3 +229,43 @@ def redrive(
         raise typer.Exit(1)
     if wait and task.get("Status") == "RUNNING":
         raise fail(f"the move task is still running after {timeout:.0f} s")
+
+
+@app.command("delete")
+def delete(
+    message_ids: Annotated[
+        list[str] | None, typer.Argument(help="message ids, as `etl dlq list` shows them")
+    ] = None,
+    stale: Annotated[
+        bool, typer.Option("--stale", help="every message nothing waits for (its execution ended or is gone)")
+    ] = False,
+    stack: StackOpt = None,
+    endpoint_url: EndpointOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Delete dead letters: the ones named, or with --stale all that no running execution waits for."""
+    wanted = set(message_ids or [])
+    if not wanted and not stale:
+        raise fail("name the message ids to delete, or give --stale")
+    target = target_for(stack, endpoint_url)
+    statuses: dict[str, str] = {}
+    deleted: list[dict[str, Any]] = []
+
+    def remove(message: dict[str, Any]) -> bool:
+        described = describe_message(target, message, statuses)
+        if message["MessageId"] in wanted or (stale and is_stale(described)):
+            deleted.append(described)
+            return True
+        return False
+
+    try:
+        url, _ = dlq_of(target)
+        kept = peek(target.client("sqs"), url, 10_000, remove)
+    except Exception as exc:
+        raise fail(f"{type(exc).__name__}: {exc}") from exc
+    if as_json:
+        print(json.dumps({"deleted": deleted, "kept": len(kept)}))
+        return
+    for m in deleted:
+        out.print(f"deleted {m['message_id']} ({m['file'] or 'not a batch'}, {m['execution_status'] or '-'})")
+    out.print(f"{len(deleted)} deleted, {len(kept)} kept")
