@@ -307,12 +307,25 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
+# API Gateway passes a body of any media type to a proxy integration; the API takes JSON only (a missing
+# Content-Type is read as JSON, as the seed's sample events send none).
+_JSON_MEDIA_TYPE = re.compile(r"application/(?:[\w.+-]+\+)?json")
+
+
 def read_json_body(event: APIGatewayProxyEvent, max_bytes: int) -> dict[str, Any]:
-    """The request body as a JSON object with exact Decimal numbers; 400/413 ApiError otherwise.
+    """The request body as a JSON object with exact Decimal numbers; 400/413/415 ApiError otherwise.
 
     A body flagged isBase64Encoded is decoded; the seed's sample events flag plain JSON bodies that way, so
     a flagged body that is not base64 but is a JSON object is read as is.
     """
+    content_type = str(event.headers.get("content-type") or "")  # Powertools' headers: case-insensitive
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    if media_type and not _JSON_MEDIA_TYPE.fullmatch(media_type):
+        raise ApiError(
+            415,
+            "UnsupportedMediaType",
+            f"the body must be JSON sent as Content-Type: application/json, not {content_type[:100]!r}",
+        )
     body = event.body
     if body is None or body == "":
         raise ApiError(400, "MalformedJson", "a JSON object body is required")

@@ -18,7 +18,8 @@ ITEM_FIELDS = ("date", "time", *REQUIRED_COLUMNS, "source_row")
 
 # Plain decimal notation with an optional exponent. Decimal() alone also accepts "NaN", "Infinity",
 # "1_000" and surrounding spaces; we want to name those explicitly instead.
-_NUMBER_SYNTAX = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+# Digits are spelled [0-9]: Python's \d and Decimal() also take full-width and Arabic-Indic digits.
+_NUMBER_SYNTAX = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _NON_FINITE = re.compile(r"[+-]?(?:nan|snan|inf|infinity)", re.IGNORECASE)
 
 # DynamoDB Numbers: up to 38 significant digits, magnitude from 1E-130 to just under 1E+126.
@@ -29,6 +30,16 @@ _DDB_MAX_ADJUSTED_EXP = 125
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MIN_SECONDS = int((datetime(1, 1, 1, tzinfo=UTC) - _EPOCH).total_seconds())
 _MAX_SECONDS = int((datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC) - _EPOCH).total_seconds())
+
+# Control characters: C0 except tab (NUL, line breaks inside a quoted field, ...), DEL and C1. The REST
+# API's model refuses the same characters in text (tasks/api/message_model.py, same wording); a tab is
+# white space and is trimmed or kept like a space.
+_CONTROL = re.compile(r"[\u0000-\u0008\u000a-\u001f\u007f-\u009f]")
+CONTROL_REASON = "must be one line without control characters"
+NON_ASCII_DIGITS = "non-ASCII digits: write numbers with 0-9"
+# Text longer than the REST API accepts (tasks/api/message_model.py MAX_TEXT_CHARS) is a reject: it keeps
+# stored items far below DynamoDB's 400 KB item limit and editable through the API.
+MAX_TEXT_CHARS = 256
 
 # Values echoed in rejects are cut so a pathological cell cannot blow the payload limits.
 MAX_VALUE_CHARS = 200
@@ -66,6 +77,8 @@ def parse_decimal(field: str, raw: Any) -> Decimal:
         raise RowError(field, EMPTY, raw)
     if _NON_FINITE.fullmatch(text):
         raise RowError(field, "not a finite number", raw)
+    if not text.isascii() and any(ch.isdigit() for ch in text):
+        raise RowError(field, NON_ASCII_DIGITS, raw)
     if not _NUMBER_SYNTAX.fullmatch(text):
         raise RowError(field, "not a number", raw)
     try:
@@ -128,6 +141,16 @@ def _cell_text(raw: Any) -> str:
     return raw if isinstance(raw, str) else str(raw)
 
 
+def _control_error(field: str, raw: Any) -> RowError | None:
+    """A RowError naming the first control character of the cell (U+0000 ...), if it holds one."""
+    match = _CONTROL.search(_cell_text(raw))
+    if match is None:
+        return None
+    return RowError(
+        field, f"{CONTROL_REASON} (U+{ord(match.group()):04X} at character {match.start() + 1})", raw
+    )
+
+
 def convert_row(index: int, row: Any) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     """(item, None) for a good row, (None, reject) for a bad one.
 
@@ -141,6 +164,8 @@ def convert_row(index: int, row: Any) -> tuple[dict[str, Any] | None, dict[str, 
 
     if "timestamp" not in row:
         errors.append(RowError("timestamp", "missing column", None))
+    elif (control := _control_error("timestamp", row["timestamp"])) is not None:
+        errors.append(control)
     else:
         try:
             item["date"], item["time"], item["timestamp"] = timestamp_keys(row["timestamp"])
@@ -152,6 +177,10 @@ def convert_row(index: int, row: Any) -> tuple[dict[str, Any] | None, dict[str, 
             errors.append(RowError(field, "missing column", None))
             continue
         raw = row[field]
+        control = _control_error(field, raw)
+        if control is not None:
+            errors.append(control)
+            continue
         if field in NUMBER_FIELDS:
             try:
                 item[field] = canonical_decimal(field, parse_decimal(field, raw), raw)
@@ -161,6 +190,8 @@ def convert_row(index: int, row: Any) -> tuple[dict[str, Any] | None, dict[str, 
             text = _cell_text(raw).strip()
             if text == "":
                 errors.append(RowError(field, EMPTY, raw))
+            elif len(text) > MAX_TEXT_CHARS:
+                errors.append(RowError(field, f"longer than {MAX_TEXT_CHARS} characters ({len(text)})", raw))
             else:
                 item[field] = text
 

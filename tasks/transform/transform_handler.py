@@ -9,15 +9,27 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools import Logger
+from header_rules import CsvHeaderError, check_header, header_names, renamed
 from row_rules import transform_items
+
+__all__ = ["CsvHeaderError", "handler", "transform_batch"]
 
 logger = Logger(service="csv-etl-transform")
 
 
 def transform_batch(event: dict[str, Any]) -> dict[str, Any]:
-    """The batch's items and rejects; items carry only row data, the writer adds the file and execution."""
+    """The batch's items and rejects; items carry only row data, the writer adds the file and execution.
+
+    The header (the rows' keys) is checked first: a bad one raises CsvHeaderError for the whole batch.
+    """
     entries = event.get("Items") or []
     source = event.get("BatchInput") or {}
+    names = header_names(entry.get("row") for entry in entries)
+    if names is not None:
+        where = f"s3://{source.get('bucket')}/{source.get('key')}"
+        columns = check_header(names, where)
+        if any(name != clean for name, clean in columns.items()):
+            entries = [{**entry, "row": renamed(entry.get("row"), columns)} for entry in entries]
     items, rejects = transform_items(entries)
     first_row = min((int(entry["index"]) for entry in entries), default=-2) + 2
     return {

@@ -97,6 +97,34 @@ def test_400_bad_request_body_from_the_gateways_validator_for_malformed_json_or_
         assert error_of(response, 400, "BAD_REQUEST_BODY")["message"] == "Invalid request body"
 
 
+def test_deeply_nested_json_is_400_from_the_gateways_validator_not_502(api: Served) -> None:
+    """100,000 levels of nesting used to crash the validator's parser (RecursionError -> 502): a client's
+    mistake is a 4xx; the body stays far below API Gateway's 10 MB payload limit."""
+    for data in (b"[" * 100_000 + b"]" * 100_000, b'{"a":' * 100_000 + b"1" + b"}" * 100_000):
+        response = requests.post(f"{api.url}/message", data=data, headers=KEY, timeout=30)
+        assert error_of(response, 400, "BAD_REQUEST_BODY")["message"] == "Invalid request body"
+
+
+def test_a_body_that_is_not_json_is_passed_through_and_refused_415_by_the_function(api: Served) -> None:
+    """The validator's model is keyed by application/json and "if no matching content type is found,
+    request validation is not performed" (API Gateway developer guide, "Request validation for REST APIs"):
+    other media types reach the proxy integration, and the function answers 415 instead of reading them."""
+    for content_type in ("text/plain", "application/xml", "multipart/form-data; boundary=x"):
+        headers = {**KEY, "Content-Type": content_type}
+        response = requests.post(
+            f"{api.url}/message", data=json.dumps(new_message()), headers=headers, timeout=10
+        )
+        assert content_type in error_of(response, 415, "UnsupportedMediaType")["message"]
+        response = requests.put(
+            f"{api.url}/message/2019-05-28",
+            params={"time": ONE},
+            data=b"location=x",
+            headers=headers,
+            timeout=10,
+        )
+        error_of(response, 415, "UnsupportedMediaType")
+
+
 def test_400_bad_request_parameters_when_a_required_query_string_is_missing(api: Served) -> None:
     response = requests.delete(f"{api.url}/message/2019-05-28", headers=KEY, timeout=10)
     error = error_of(response, 400, "BAD_REQUEST_PARAMETERS")

@@ -380,3 +380,57 @@ def test_throttling_is_503_with_retry_after(table: Any, monkeypatch: pytest.Monk
     monkeypatch.setattr(message_store, "table", lambda: Throttled())
     status, headers, _ = get_one("2019-05-28", "10:00:00")
     assert status == 503 and headers["Retry-After"] == "1"
+
+
+# ---- never a 5xx for a client's mistake (issue 10, item 10) ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/plain", "application/x-www-form-urlencoded", "text/csv; charset=utf-8", "image/png"],
+)
+def test_a_body_that_is_not_json_is_415_naming_the_content_type(table: Any, content_type: str) -> None:
+    """API Gateway passes a proxy integration any media type; the functions take JSON only."""
+    for handler, path, params in (
+        ("api_post", "/message", None),
+        ("api_put", ITEM_PATH, {"date": "2019-05-28"}),
+    ):
+        event = proxy_event(
+            "POST" if handler == "api_post" else "PUT",
+            path,
+            "/message/2019-05-28" if params else "/message",
+            path_params=params,
+            query={"time": "10:55:09"} if params else None,
+            body=new_message(),
+        )
+        event["headers"] = {"content-type": content_type}
+        error = assert_error(call(handler, event), 415, "UnsupportedMediaType")
+        assert content_type in error["message"] and "application/json" in error["message"]
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "application/json",
+        "application/json; charset=utf-8",
+        "APPLICATION/JSON",
+        "application/merge-patch+json",
+    ],
+)
+def test_json_media_types_and_parameters_are_accepted(table: Any, content_type: str) -> None:
+    event = proxy_event("POST", "/message", "/message", body=new_message())
+    event["headers"] = {"Content-Type": content_type}
+    assert call("api_post", event)[0] == 201
+
+
+def test_no_content_type_is_read_as_json_as_the_seed_events_send_none(table: Any) -> None:
+    event = proxy_event("POST", "/message", "/message", body=new_message())
+    event["headers"] = None
+    assert call("api_post", event)[0] == 201
+
+
+def test_deeply_nested_json_is_a_400_or_413_never_a_500(table: Any) -> None:
+    """Within the body limit, nesting deeper than the parser goes is malformed JSON (400); far deeper is
+    over the limit (413)."""
+    assert_error(post("[" * 5_000 + "]" * 5_000), 400, "MalformedJson")
+    assert_error(post('{"location": ' * 100_000 + "1" + "}" * 100_000), 413, "PayloadTooLarge")

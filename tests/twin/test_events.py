@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -172,3 +176,62 @@ def test_a_failing_target_is_retried(endpoint: ServerThread) -> None:
         assert delivery.result == "arn:ok" and delivery.attempts == 3 and len(set(calls)) == 1
     finally:
         bridge.stop()
+
+
+def events_for(received: list[dict[str, Any]], key: str, settle_s: float = 1.0) -> list[dict[str, Any]]:
+    """The events received for key once deliveries have settled (a duplicate would arrive within ms)."""
+    deadline = threading.Event()
+    for _ in range(600):
+        if any(e["detail"]["object"]["key"] == key for e in received):
+            break
+        deadline.wait(0.1)
+    deadline.wait(settle_s)
+    return [e for e in received if e["detail"]["object"]["key"] == key]
+
+
+def test_one_multipart_upload_is_one_object_created_event_via_boto3_and_the_aws_cli(
+    wired: Any, tmp_path: Path
+) -> None:
+    """S3 sends one "Object Created" per object version, its `reason` naming the API that created it (S3
+    user guide, "Using EventBridge"); moto also notifies a PutObject inside CompleteMultipartUpload."""
+    s3, received, _ = wired
+    big = tmp_path / "big.csv"
+    big.write_bytes(b"h\n" + b"1234567\n" * (9 * 1024 * 1024 // 8))  # > 8 MiB: multipart by default
+    s3.upload_file(str(big), BUCKET, "incoming/boto3.csv")  # boto3's default threshold is 8 MiB
+    aws = shutil.which("aws") or str(Path(sys.executable).with_name("aws"))
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+    endpoint_url = s3.meta.endpoint_url
+    done = subprocess.run(
+        [aws, "--endpoint-url", endpoint_url, "s3", "cp", str(big), f"s3://{BUCKET}/incoming/cli.csv"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    for key in ("incoming/boto3.csv", "incoming/cli.csv"):
+        events = events_for(received, key)
+        assert [e["detail"]["reason"] for e in events] == ["CompleteMultipartUpload"], key
+        assert events[0]["detail"]["object"]["size"] == big.stat().st_size
+        assert events[0]["detail"]["object"]["etag"].endswith("-2")  # a multipart ETag: two parts
+
+
+def test_two_puts_of_the_same_content_are_two_events(wired: Any) -> None:
+    """Only moto's inner notification is dropped: every real PutObject is an object version of its own."""
+    s3, received, _ = wired
+    for _ in range(2):
+        s3.put_object(Bucket=BUCKET, Key="incoming/same.csv", Body=b"h\n1\n")
+    deadline = threading.Event()
+    for _ in range(50):
+        if len([e for e in received if e["detail"]["object"]["key"] == "incoming/same.csv"]) >= 2:
+            break
+        deadline.wait(0.1)
+    assert [e["detail"]["reason"] for e in events_for(received, "incoming/same.csv", 0.3)] == [
+        "PutObject"
+    ] * 2

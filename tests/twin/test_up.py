@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -9,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -271,3 +273,55 @@ def test_sigterm_stops_it_cleanly(tmp_path: Path) -> None:
     assert f"AWS_ENDPOINT_URL=http://127.0.0.1:{ports[0]}" in out, "the banner prints the export lines"
     assert "stopped" in err
     assert all(port_free("127.0.0.1", port) for port in ports), "the ports are free again"
+
+
+def first_200(url: str, timeout_s: float = 60.0) -> float:
+    """Poll url as fast as an impatient script would; the time of its first 200."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return time.monotonic()
+        except OSError:  # refused while the port is not bound yet, 503 while the twin is starting
+            time.sleep(0.005)
+    raise AssertionError(f"{url} never answered 200")
+
+
+def executions_for(sfn: Any, key: str) -> list[str]:
+    """The executions whose input (the S3 event) names key."""
+    arn = sfn.list_state_machines()["stateMachines"][0]["stateMachineArn"]
+    return [
+        e["executionArn"]
+        for e in sfn.list_executions(stateMachineArn=arn)["executions"]
+        if key in (sfn.describe_execution(executionArn=e["executionArn"]).get("input") or "")
+    ]
+
+
+def test_an_upload_at_the_first_200_of_health_always_starts_its_execution() -> None:
+    """`/health` answers 200 only once the bucket, queue, table and state machine exist and S3 -> execution
+    is wired, so an upload made at that instant is never lost (issue 10, item 9). Several starts, in process
+    (the same UpServer `etl up` runs), each raced by an upload at the first 200."""
+    from workflow.twin.server import Ports, UpServer
+
+    body = (SAMPLES / "data.csv").read_bytes()
+    for attempt in range(3):
+        ports = Ports(free_port(), free_port(), free_port())
+        server = UpServer(PipelineConfig(), ports=ports, api_key=API_KEY)
+        starter = threading.Thread(target=server.start, name="up-start")
+        starter.start()
+        try:
+            aws = f"http://127.0.0.1:{ports.aws}"
+            first_200(aws + "/health")
+            key = f"incoming/ready-{attempt}.csv"
+            endpoint_client("s3", aws, "us-east-1").put_object(Bucket="csv-etl-data", Key=key, Body=body)
+            assert get(f"http://127.0.0.1:{ports.api}/health")[0] == 200
+            assert get(f"http://127.0.0.1:{ports.console}/health")[0] == 200
+            sfn = endpoint_client("stepfunctions", aws, "us-east-1")
+
+            assert wait_for(functools.partial(executions_for, sfn, key), 15), (
+                f"attempt {attempt}: the upload at the first 200 started nothing"
+            )
+        finally:
+            starter.join(timeout=60)
+            server.stop()

@@ -318,3 +318,125 @@ def test_canonical_numbers_are_storable_by_boto3(raw: str) -> None:
 
     text = row_rules.canonical_decimal("local_avg", row_rules.parse_decimal("local_avg", raw), raw)
     assert Decimal(TypeSerializer().serialize(Decimal(text))["N"]) == Decimal(raw)
+
+
+# ---- the header, checked once per batch (issue 10, "checks at the door") ---------------------------------
+
+
+def batch_with_header(names: list[str], *rows: list[str]) -> dict[str, Any]:
+    """A batch as the Map hands it over: rows keyed by the file's first line (CSVHeaderLocation FIRST_ROW)."""
+    data = rows or ([GOOD.get(name.strip(" \ufeff"), "") for name in names],)
+    items = [{"index": i, "row": dict(zip(names, values, strict=True))} for i, values in enumerate(data)]
+    return {"Items": items, "BatchInput": BATCH_INPUT}
+
+
+def header_error(names: list[str]) -> str:
+    with pytest.raises(transform_handler.CsvHeaderError) as raised:
+        transform_handler.handler(batch_with_header(names), None)
+    message = str(raised.value)
+    assert message.startswith("bad CSV header in s3://csv-etl-data/incoming/data.csv: "), message
+    return message
+
+
+def test_a_header_with_wrong_columns_fails_the_batch_once_naming_file_and_header() -> None:
+    message = header_error(["a", "b", "c"])
+    assert (
+        "missing columns timestamp, location, source, local_dest, local_avg, remote_dest, remote_avg"
+        in message
+    )
+    assert "unknown columns 'a', 'b', 'c'" in message
+    assert "Header: 'a,b,c'" in message
+
+
+def test_missing_unknown_and_trimmed_duplicate_columns_are_all_named() -> None:
+    names = [*row_rules.REQUIRED_COLUMNS[:-1], "comment", " timestamp"]
+    message = header_error(names)
+    assert "duplicated columns timestamp" in message
+    assert "missing columns remote_avg" in message
+    assert "unknown columns 'comment'" in message
+
+
+@pytest.mark.parametrize(("delimiter", "label"), [(";", "semicolon"), ("\t", "tab"), ("|", "pipe")])
+def test_a_file_with_another_delimiter_is_named_as_such(delimiter: str, label: str) -> None:
+    message = header_error([delimiter.join(row_rules.REQUIRED_COLUMNS)])
+    assert f"holds a {label}: the file seems {label}-separated, not comma-separated" in message
+
+
+def test_a_file_without_header_line_is_detected_from_its_first_row() -> None:
+    message = header_error(list(GOOD.values()))
+    assert (
+        "'1559040909.3853335' is a value, not a column name: the file seems to have no header line" in message
+    )
+
+
+def test_space_padded_reordered_and_bom_header_names_are_accepted_trimmed() -> None:
+    names = [
+        "\ufeff timestamp ",
+        " remote_avg",
+        "location ",
+        "source",
+        "local_dest",
+        "local_avg",
+        "remote_dest",
+    ]
+    result = transform_handler.handler(batch_with_header(names), None)
+    assert (result["valid"], result["rejects"]) == (1, [])
+    assert result["items"][0]["timestamp"] == GOOD["timestamp"]
+    assert result["items"][0]["remote_avg"] == GOOD["remote_avg"]
+
+
+def test_a_trailing_empty_column_is_not_an_unknown_column() -> None:
+    result = transform_handler.handler(batch_with_header([*row_rules.REQUIRED_COLUMNS, ""]), None)
+    assert (result["valid"], result["rejects"]) == (1, [])
+
+
+def test_an_empty_batch_has_no_header_to_check() -> None:
+    result = transform_handler.handler({"Items": [], "BatchInput": BATCH_INPUT}, None)
+    assert (result["rows"], result["valid"], result["items"], result["rejects"]) == (0, 0, [], [])
+
+
+# ---- control characters and non-ASCII digits, per row ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "code"),
+    [
+        ("location", "loc\x00ation", "U+0000 at character 4"),
+        ("source", "wire\nless", "U+000A at character 5"),
+        ("remote_avg", "9\x01.09", "U+0001 at character 2"),
+        ("timestamp", "\x1b1559040909", "U+001B at character 1"),
+        ("local_dest", "router\x7f", "U+007F at character 7"),
+    ],
+)
+def test_control_characters_are_rejected_with_the_rest_apis_rule(field: str, value: str, code: str) -> None:
+    assert fields(reject_of({**GOOD, field: value})) == {
+        field: f"must be one line without control characters ({code})"
+    }
+
+
+def test_a_tab_inside_text_is_white_space_not_a_control_character() -> None:
+    item, reject = row_rules.convert_row(0, {**GOOD, "location": "\tlocation\t03 "})
+    assert reject is None and item is not None
+    assert item["location"] == "location\t03"
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["\uff11\uff12", "١٥٥٩٠٤٠٩٠٩", "1559040909.\uff13", "۱۲", "१२"],
+    ids=["full-width", "arabic-indic", "mixed", "persian", "devanagari"],
+)
+def test_non_ascii_digits_are_rejected_not_read_as_numbers(value: str) -> None:
+    """Decimal("\uff11\uff12") (full-width 12) is 12 in Python; the pipeline refuses it, as a JSON number
+    (the REST API's body) cannot hold it."""
+    for field in ("timestamp", "local_avg"):
+        assert fields(reject_of({**GOOD, field: value})) == {
+            field: "non-ASCII digits: write numbers with 0-9"
+        }
+
+
+def test_text_longer_than_the_rest_apis_limit_is_rejected() -> None:
+    assert fields(reject_of({**GOOD, "location": "x" * 300})) == {
+        "location": "longer than 256 characters (300)"
+    }
+    item, reject = row_rules.convert_row(0, {**GOOD, "location": "x" * 256})
+    assert reject is None and item is not None

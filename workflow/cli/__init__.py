@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from workflow.cli import execution_cmds, twin_cmds
+from workflow.cli import dlq_cmds, execution_cmds, twin_cmds
 from workflow.twin.invoke import invoke_command
 
 app = typer.Typer(
@@ -27,10 +27,14 @@ COMMANDS = {
     "describe": execution_cmds.describe,
     "redrive": execution_cmds.redrive,
     "replay": execution_cmds.replay,
+    "dlq": dlq_cmds.app,  # a group: `etl dlq list`, `etl dlq redrive`
     "invoke": invoke_command,
 }
 for _name, _command in COMMANDS.items():
-    app.command(_name)(_command)
+    if isinstance(_command, typer.Typer):
+        app.add_typer(_command, name=_name)
+    else:
+        app.command(_name)(_command)
 
 
 def main() -> None:

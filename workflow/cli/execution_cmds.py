@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -25,6 +26,30 @@ from workflow.cli.common import (
     target_for,
     wait_and_report,
 )
+from workflow.config import PipelineConfig
+
+CSV_SUFFIX = ".csv"  # the stack's EventBridge rule (and the twin's) match keys ending so, case-sensitive
+
+
+def key_refusal(key: str, incoming_prefix: str) -> str | None:
+    """Why the pipeline would never process an object under `key` (None when it would).
+
+    Only Object Created events for keys under the incoming prefix ending in .csv start an execution, so
+    anything else is refused before the upload instead of waiting for an execution that never comes.
+    """
+    if not key.startswith(incoming_prefix):
+        return (
+            f"the key {key!r} does not start with {incoming_prefix!r}: only keys under it start the pipeline"
+        )
+    if not key.endswith(CSV_SUFFIX):
+        return f"the key {key!r} does not end with {CSV_SUFFIX!r}: only CSV files start the pipeline"
+    return None
+
+
+def refuse_unprocessed(path: Path, key: str | None, incoming_prefix: str) -> None:
+    refusal = key_refusal(key or incoming_prefix + path.name, incoming_prefix)
+    if refusal is not None:
+        raise fail(f"refused: {refusal} (--key sets another key)")
 
 
 def drop(
@@ -38,7 +63,10 @@ def drop(
     timeout: TimeoutOpt = 900.0,
 ) -> None:
     """Upload a CSV to the pipeline's bucket (the twin by default); --wait follows its execution."""
+    if stack is None:  # refused before reaching anything; a stack's prefix is in its outputs
+        refuse_unprocessed(path, key, PipelineConfig().incoming_prefix)
     target = target_for(stack, endpoint_url, bucket)
+    refuse_unprocessed(path, key, target.incoming_prefix)
     started = time.monotonic()
     try:
         object_key, since = target.drop(path, key)

@@ -21,6 +21,7 @@ from workflow.cli.common import (
     out,
     print_result,
 )
+from workflow.cli.execution_cmds import refuse_unprocessed
 from workflow.config import PipelineConfig
 
 
@@ -38,11 +39,7 @@ def run(
     from workflow.twin.twin import Twin
 
     config = PipelineConfig()
-    if key is not None and not (key.startswith(config.incoming_prefix) and key.endswith(".csv")):
-        raise fail(
-            f"--key must start with {config.incoming_prefix!r} and end with '.csv' "
-            f"(only those keys start the pipeline)"
-        )
+    refuse_unprocessed(path, key, config.incoming_prefix)
     if keep_up:
         _run_then_serve(path, key, timeout, as_json)
         return

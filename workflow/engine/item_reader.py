@@ -7,6 +7,7 @@ Step Functions developer guide; every failure is a StatesError("States.ItemReade
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import io
 import json
@@ -88,9 +89,41 @@ def _open_object(
     return stream
 
 
-def _text_lines(stream: io.BufferedIOBase) -> Iterator[str]:
+class _Utf8Checked(io.RawIOBase):
+    """Passes bytes through, checking they are UTF-8 and counting lines, so a bad byte is named by its
+    line (TextIOWrapper only knows its offset inside an 8 KiB chunk)."""
+
+    def __init__(self, stream: io.BufferedIOBase, source: str) -> None:
+        self._stream = stream
+        self._source = source
+        self._decoder = codecs.getincrementaldecoder("utf-8")()
+        self._lines = 1
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._stream.read(len(buffer))
+        try:
+            self._decoder.decode(data, final=not data)
+        except UnicodeDecodeError as exc:
+            pending = len(exc.object) - len(data)  # bytes of a character begun in the previous read
+            before = data[: max(0, exc.start - pending)]
+            bad = exc.object[exc.start : exc.end].hex(" ")
+            line = self._lines + before.count(b"\n")
+            raise _failed(
+                f"{self._source} is not valid UTF-8 text: line {line} "
+                f"holds the byte(s) 0x{bad} ({exc.reason})"
+            ) from exc
+        self._lines += data.count(b"\n")
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _text_lines(stream: io.BufferedIOBase, source: str = "the object") -> Iterator[str]:
     """Lines with their line endings (newline=''), a UTF-8 byte-order mark dropped."""
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    checked = io.BufferedReader(_Utf8Checked(stream, source), buffer_size=_JSON_CHUNK)
+    text = io.TextIOWrapper(checked, encoding="utf-8-sig", newline="")
     try:
         yield from text
     except UnicodeDecodeError as exc:
@@ -364,9 +397,9 @@ def _object_items(
         )
     stream = _open_object(backend, bucket, key, extra)
     if input_type == "CSV":
-        return _csv_items(_text_lines(stream), config, source)
+        return _csv_items(_text_lines(stream, source), config, source)
     if input_type == "JSONL":
-        return _jsonl_items(_text_lines(stream), source)
+        return _jsonl_items(_text_lines(stream, source), source)
     return _json_items(stream, config, source)
 
 

@@ -172,6 +172,12 @@ class S3EventBridge:
     def on_s3_event(self, account_id: str, event_name: str, bucket: Any, key: Any) -> None:
         if account_id != self.account or event_name not in REASONS:
             return
+        if event_name == "s3:ObjectCreated:Put" and getattr(key, "multipart", None) is not None:
+            # moto's CompleteMultipartUpload stores the object with its own put_object, which notifies a
+            # PutObject, then notifies the completion. S3 sends one "Object Created" per object version,
+            # its reason naming the one API that created it (S3 user guide, "Using EventBridge"): keep the
+            # completion only. A CopyObject of a multipart object is stored without that inner notification.
+            return
         config = getattr(bucket, "notification_configuration", None)
         if config is None or getattr(config, "event_bridge", None) is None:
             return  # like AWS: no events unless the bucket sends them to EventBridge

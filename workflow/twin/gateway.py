@@ -447,7 +447,7 @@ def _invalid_request(route: Route, request: Request, body: bytes) -> tuple[str, 
     if route.has_body and content_type == "application/json":  # the model is keyed by this media type
         try:
             parsed = json.loads(body or b"null")
-        except ValueError:
+        except (ValueError, RecursionError):  # too deeply nested for the parser is still the client's body
             parsed = None
         if not isinstance(parsed, dict):
             return "BAD_REQUEST_BODY", "Invalid request body"

@@ -8,7 +8,6 @@ instead of a half-started twin. `--watch DIR` drops CSV files copied into DIR in
 from __future__ import annotations
 
 import os
-import secrets
 import signal
 import threading
 import time
@@ -19,6 +18,7 @@ from typing import Any
 
 from workflow.config import PipelineConfig
 from workflow.twin.endpoint import PortInUse, ServerThread, port_free
+from workflow.twin.gateway import RestGateway, generate_api_key
 from workflow.twin.twin import Twin
 
 
@@ -27,17 +27,6 @@ class Ports:
     aws: int = 4566
     api: int = 3000
     console: int = 8080
-
-
-class _HealthOnly:
-    """Stands in for the REST gateway when workflow.twin.gateway is not available."""
-
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
-        if environ.get("PATH_INFO") == "/health":
-            start_response("200 OK", [("Content-Type", "application/json")])
-            return [b'{"status": "ok", "service": "rest-api"}']
-        start_response("404 Not Found", [("Content-Type", "application/json")])
-        return [b'{"error": {"code": "NOT_AVAILABLE", "message": "the REST gateway is not built yet"}}']
 
 
 class FolderWatcher:
@@ -124,10 +113,6 @@ class UpServer:
     def rest_app(self) -> Any:
         runtime = self.twin.runtime
         assert runtime is not None
-        try:
-            from workflow.twin.gateway import RestGateway
-        except ImportError:
-            return _HealthOnly()
         limits = (self.config.api_rate_limit, self.config.api_burst_limit)
         return RestGateway(
             lambda key, event: runtime.invoke_event(key, event)[0],
@@ -140,7 +125,7 @@ class UpServer:
         from workflow.twin.console_page import ConsolePage
 
         self.check_ports()
-        self.twin.start()
+        self.twin.start(ready=False)
         try:
             self.api = ServerThread(self.rest_app(), self.host, self.ports.api, name="REST API").start()
             resources = self.twin.resources
@@ -151,6 +136,7 @@ class UpServer:
             self.console = ServerThread(page, self.host, self.ports.console, name="console").start()
             if self.watch_dir is not None:
                 self.watcher = FolderWatcher(self.watch_dir, self.twin.upload).start()
+            self.twin.mark_ready()  # the AWS endpoint's /health says 200 only now, before the banner
         except BaseException:
             self.stop()
             raise
@@ -198,11 +184,7 @@ class UpServer:
 
 
 def _new_api_key() -> str:
-    """A key shaped like API Gateway's (the gateway module's generator when it is there)."""
-    try:
-        from workflow.twin.gateway import generate_api_key
-    except ImportError:
-        return secrets.token_urlsafe(30)
+    """A key shaped like API Gateway's."""
     return generate_api_key()
 
 

@@ -27,6 +27,7 @@ from workflow.twin.events import ObjectCreatedRule, S3EventBridge
 from workflow.twin.lambda_api import LambdaApi
 from workflow.twin.lambdas import LambdaRuntime
 from workflow.twin.provision import Resources, provision
+from workflow.twin.sqs_move import MessageMoveTasks
 
 _active_lock = threading.Lock()
 _active: list[Twin] = []
@@ -75,6 +76,7 @@ class Twin:
         self.events: S3EventBridge | None = None
         self.esm: SqsEventSourceMapping | None = None
         self._app: Any = None
+        self.ready = threading.Event()
 
     # ---- lifecycle ----------------------------------------------------------------------------------------
     @property
@@ -89,9 +91,14 @@ class Twin:
 
     def _dispatch(self, environ: dict[str, Any], start_response: Any) -> Any:
         app = self._app
-        if app is None:
-            start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
-            return [b"starting"]
+        starting = app is None or (environ.get("PATH_INFO") == "/health" and not self.ready.is_set())
+        if starting:
+            # The endpoint serves provisioning before it is ready; /health says 200 only once an upload
+            # is sure to start an execution (bucket, queue, table, state machine, S3 -> execution wiring).
+            body = b'{"status": "starting"}'
+            start_response("503 Service Unavailable", [("Content-Type", "application/json")])
+            return [body]
+        assert app is not None
         return app(environ, start_response)
 
     def health(self) -> dict[str, Any]:
@@ -104,7 +111,9 @@ class Twin:
             "state_machine_arn": self.resources.state_machine_arn if self.resources else None,
         }
 
-    def start(self) -> Twin:
+    def start(self, *, ready: bool = True) -> Twin:
+        """Start everything; `/health` answers 200 from the end of this call (`ready=False`: from
+        `mark_ready()`, for a caller with more to start, as `etl up` with its REST API and console)."""
         from workflow.engine.clock import RealClock
         from workflow.engine.http_api import make_app
         from workflow.engine.service import StepFunctions
@@ -129,7 +138,9 @@ class Twin:
             self.service = StepFunctions(
                 self.backend, clock=RealClock(speed=self.speed), region=self.region, account=self.account
             )
-            self._app = Endpoint(make_app(self.service), LambdaApi(self.runtime), self.account, self.health)
+            endpoint = Endpoint(make_app(self.service), LambdaApi(self.runtime), self.account, self.health)
+            # SQS message move tasks (DLQ redrive), which moto lacks, answered in front of moto.
+            self._app = MessageMoveTasks(endpoint, lambda: endpoint_client("sqs", url, self.region))
             self.server.start()
             arns = {spec.key: self.runtime.arn(spec) for spec in self.config.functions}
             self.resources = provision(
@@ -156,10 +167,19 @@ class Twin:
         except BaseException:
             self.stop()
             raise
+        if ready:
+            self.mark_ready()
         return self
+
+    def mark_ready(self) -> None:
+        """From now on `/health` answers 200: every resource exists and the S3 -> execution wiring is live."""
+        if self.events is None or self.esm is None:
+            raise RuntimeError("the twin is not started")
+        self.ready.set()
 
     def stop(self) -> None:
         """Stop pollers, event delivery, running executions (if the engine can), then the server."""
+        self.ready.clear()
         if self.esm is not None:
             self.esm.stop()
         if self.events is not None:
