@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from workflow.cli import execution_cmds, twin_cmds
+from workflow.cli import cost_cmds, execution_cmds, twin_cmds
 from workflow.twin.invoke import invoke_command
 
 app = typer.Typer(
@@ -27,6 +27,7 @@ COMMANDS = {
     "describe": execution_cmds.describe,
     "redrive": execution_cmds.redrive,
     "replay": execution_cmds.replay,
+    "cost": cost_cmds.cost,
     "invoke": invoke_command,
 }
 for _name, _command in COMMANDS.items():

@@ -1,0 +1,83 @@
+"""`etl cost` on a real run: sample_data/data.csv through an ephemeral twin, then the command (CliRunner).
+
+The counts are checked against the histories read independently: Standard workflows are billed "each time
+a step of your workflow is executed ... including retries" (https://aws.amazon.com/step-functions/pricing/),
+i.e. one transition per `*StateEntered` event here (no retries ran), plus one per Distributed Map child
+started (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-transitions.html).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from workflow.cli import app
+from workflow.twin.twin import Twin
+
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_data" / "data.csv"
+
+
+@pytest.fixture(scope="module")
+def run() -> Iterator[tuple[Twin, dict[str, Any]]]:
+    with Twin.ephemeral() as twin:
+        result = twin.run_file(SAMPLE, timeout_s=120)
+        assert result["status"] == "SUCCEEDED"
+        yield twin, result
+
+
+def entered(events: list[dict[str, Any]]) -> int:
+    return sum(event["type"].endswith("StateEntered") for event in events)
+
+
+def test_cost_json_counts_match_the_recorded_histories(run: tuple[Twin, dict[str, Any]]) -> None:
+    twin, result = run
+    sfn = twin.client("stepfunctions")
+    arn = result["execution_arn"]
+    parent = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+    (map_run,) = sfn.list_map_runs(executionArn=arn)["mapRuns"]
+    children = sfn.list_executions(mapRunArn=map_run["mapRunArn"])["executions"]
+    child_events = [sfn.get_execution_history(executionArn=c["executionArn"])["events"] for c in children]
+
+    cli = CliRunner().invoke(app, ["cost", arn, "--endpoint-url", twin.url, "--json"])
+    assert cli.exit_code == 0, cli.output
+    doc = json.loads(cli.output)
+    counts = doc["counts"]
+    assert counts["rows"] == 20 and counts["batches"] == len(children) == 1
+    assert counts["parent_transitions"] == entered(parent) == 3
+    assert counts["child_starts"] == 1
+    assert counts["child_transitions"] == sum(entered(events) for events in child_events) == 4
+    assert counts["transform_requests"] == 1 and counts["summarize_requests"] == 1
+    assert counts["writer_messages"] == 1 and counts["sqs_send_chunks"] == 1
+    assert counts["item_write_units"] == 20  # 20 items of about 250 bytes: one unit each
+    measured = doc["measured"]
+    transitions = sum(line["usd"] for line in measured["lines"] if line["price_key"] == "sfn.transition")
+    assert transitions == pytest.approx((3 + 1 + 4) * 0.000025)
+    assert measured["dynamodb_writes_usd"] == pytest.approx((20 + 2) * 0.625e-6)  # rows + ledger records
+    projected = doc["projected"]
+    assert projected["rows"] == 1_000_000 and doc["rows_per_batch"] == 500
+    by_label = {line["label"]: line for line in projected["lines"]}
+    assert by_label["state transitions: Map child starts"]["quantity"] == 2_000
+    assert by_label["DynamoDB writes: conditional PutItem per item"]["quantity"] == 1_000_000
+
+
+def test_cost_table_prints_the_split_and_the_verdicts(run: tuple[Twin, dict[str, Any]]) -> None:
+    twin, result = run
+    cli = CliRunner().invoke(
+        app, ["cost", result["execution_arn"], "--endpoint-url", twin.url, "--log-level", "OFF", "--check"]
+    )
+    assert "DynamoDB writes" in cli.output and "everything else" in cli.output
+    assert "misses the not-DynamoDB-writes target" in cli.output
+    assert "dominant line: state transitions: steps in Map children" in cli.output
+    assert cli.exit_code == 1  # --check: the projection misses a target
+
+
+def test_cost_of_an_unknown_execution_is_a_clear_error(run: tuple[Twin, dict[str, Any]]) -> None:
+    twin, _ = run
+    cli = CliRunner().invoke(app, ["cost", "no-such-execution", "--endpoint-url", twin.url])
+    assert cli.exit_code == 2
+    assert "ExecutionDoesNotExist" in cli.output
