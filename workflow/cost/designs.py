@@ -1,0 +1,187 @@
+"""The cost model applied to designs on paper: this one with other settings, and the alternatives.
+
+Each design is priced per million rows from the same `Counts` -> `lines()` -> prices path as `etl cost`, with
+the assumptions below in place of a recorded run. Sizes are measured on the twin with sample_data rows; Lambda
+durations are assumptions for AWS (the twin's own durations measure moto and a shared CPU, not AWS).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+from workflow.config import PipelineConfig
+from workflow.cost.item_size import write_units
+from workflow.cost.meter import SQS_CHUNK_BYTES, Counts, Line, MeterSettings, lines
+
+MILLION = 1_000_000
+
+
+@dataclass(frozen=True)
+class Assumptions:
+    """What a row and a call cost; sizes measured with `etl cost --json` on sample_data/data.csv."""
+
+    rows: int = MILLION
+    item_bytes: int = 211  # stored item (names + values), 1 write unit
+    csv_row_bytes: int = 71  # sample_data/data.csv: 1,425 bytes for 20 rows
+    input_row_bytes: int = 193  # one row in a child's input ({"index", "row"} JSON)
+    message_item_bytes: int = 247  # one converted item in the SQS body
+    message_fixed_bytes: int = 366  # task token, source, first_row
+    # Lambda on AWS (assumed): the transform ran 500 rows in 16-27 ms on one local core; a 512 MB function
+    # gets about a third of a vCPU, so 0.2 ms a row plus 10 ms a call.
+    transform_ms_per_row: float = 0.2
+    transform_ms_per_call: float = 10.0
+    put_item_ms: float = 5.0  # one PutItem round trip in the region
+    put_workers: int = 8  # the writer's concurrent PutItems per message
+    writer_ms_per_message: float = 30.0  # ledger record + SendTaskSuccess
+    summarize_ms: float = 2_000.0
+    # State machine logs, calibrated on the twin's 1M-row projection: 355 bytes per event without data;
+    # payloads logged as JSON inside JSON are 1.18x their size (escaped quotes).
+    log_event_bytes: int = 355
+    log_escape: float = 1.18
+
+
+@dataclass(frozen=True)
+class BatchedDesign:
+    """A Distributed Map over batches of rows: Transform, then SQS + writer (task token) or a direct write."""
+
+    name: str
+    rows_per_batch: int
+    # Per child: states entered, history events, and how many times the rows / the items appear in them.
+    states: int = 4
+    events: int = 17
+    input_copies: int = 3
+    item_copies: int = 8
+    extra_transitions_per_row: int = 0  # an inline Map iterating over the rows inside each child
+    log_level: str = "ALL"
+    log_data: bool = True
+
+
+def batched_counts(design: BatchedDesign, a: Assumptions = Assumptions()) -> Counts:
+    """The counts a file of `a.rows` rows would have under this design."""
+    rpb = design.rows_per_batch
+    batches = math.ceil(a.rows / rpb)
+    message = a.message_fixed_bytes + rpb * a.message_item_bytes
+    chunks = math.ceil(message / SQS_CHUNK_BYTES) * batches
+    level = design.log_level.upper()
+    per_child = design.events * a.log_event_bytes if level == "ALL" else 0
+    per_row = 0.0
+    if level == "ALL" and design.log_data:
+        per_row = a.log_escape * (
+            design.input_copies * a.input_row_bytes + design.item_copies * a.message_item_bytes
+        )
+    per_put = a.put_item_ms / a.put_workers
+    return Counts(
+        rows=a.rows,
+        rows_written=a.rows,
+        batches=batches,
+        parent_transitions=3,
+        child_starts=batches,
+        child_transitions=batches * design.states + a.rows * design.extra_transitions_per_row,
+        transform_requests=batches,
+        transform_ms=round(batches * a.transform_ms_per_call + a.rows * a.transform_ms_per_row),
+        summarize_requests=1,
+        summarize_ms=round(a.summarize_ms),
+        writer_messages=batches,
+        writer_wait_ms=round(batches * a.writer_ms_per_message + a.rows * per_put),
+        sqs_send_chunks=chunks,
+        sqs_receive_chunks=chunks,
+        message_bytes=batches * message,
+        message_fixed_bytes=batches * a.message_fixed_bytes,
+        items_enqueued=a.rows,
+        item_write_units=a.rows * write_units(a.item_bytes),
+        new_rows_written=a.rows * write_units(a.item_bytes),
+        ledger_batch_units=batches,
+        ledger_file_units=1,
+        ledger_read_bytes=batches * 430,
+        reader_gets=1,
+        result_puts=2,
+        summarize_gets=2,
+        summarize_lists=1,
+        aws_events=1,
+        parent_log_bytes=12 * a.log_event_bytes if level == "ALL" else 0,
+        child_log_bytes=round(batches * per_child + a.rows * per_row),
+        child_log_fixed_bytes=batches * per_child,
+        batch_input_bytes=a.rows * a.input_row_bytes,
+        executions=1 + batches,
+    )
+
+
+def batched_lines(design: BatchedDesign, a: Assumptions = Assumptions()) -> list[Line]:
+    settings = MeterSettings(
+        config=PipelineConfig(max_items_per_batch=design.rows_per_batch),
+        log_level=design.log_level,
+        log_data=design.log_data,
+    )
+    return lines(batched_counts(design, a), settings)
+
+
+def seed_lines(a: Assumptions = Assumptions()) -> list[Line]:
+    """The seed: one Lambda reads the file and sends one SQS message per row; the writer runs once per row.
+
+    128 MB x86 functions (the seed's template), a SendMessage of 5 ms and a PutItem of 5 ms per row.
+    """
+    reader_s = a.rows * 5 / 1000
+    writer_s = a.rows * (a.put_item_ms + 5) / 1000
+    return [
+        Line("SQS SendMessage, one per row", "sqs.request", a.rows),
+        Line("SQS ReceiveMessage + DeleteMessage, per row", "sqs.request", 2 * a.rows),
+        Line("Lambda requests: writer, one per row", "lambda.request", a.rows),
+        Line("Lambda GB-s: reader + writer (128 MB, x86)", "lambda.gb_s.x86_64", (reader_s + writer_s) / 8),
+        Line("DynamoDB writes: PutItem per row", "ddb.wru", a.rows * write_units(a.item_bytes)),
+        Line(
+            "CloudWatch Logs GB: Lambda, per invocation", "logs.ingest_gb", a.rows * 800 / 1e9, estimate=True
+        ),
+        Line("S3 GetObject + EventBridge", "s3.get", 1),
+    ]
+
+
+def express_per_row_lines(a: Assumptions = Assumptions(), child_ms: float = 150.0) -> list[Line]:
+    """One EXPRESS child per row: Transform (Lambda) then dynamodb:putItem; no task token (EXPRESS has none).
+
+    Step Functions still bills one state transition in the parent per child started; an EXPRESS child is one
+    request plus its duration in 64 MB chunks, rounded up to 100 ms. Logs off.
+    """
+    billed_s = math.ceil(child_ms / 100) * 0.1
+    return [
+        Line("state transitions: Map child starts, one per row", "sfn.transition", a.rows),
+        Line("EXPRESS requests, one per row", "sfn.express.request", a.rows),
+        Line("EXPRESS GB-s (64 MB, 100 ms rounding)", "sfn.express.gb_s", a.rows * billed_s * 64 / 1024),
+        Line("Lambda requests: transform, one per row", "lambda.request", a.rows),
+        Line(
+            "Lambda GB-s: transform (512 MB, arm64)",
+            "lambda.gb_s.arm64",
+            a.rows * (a.transform_ms_per_call + a.transform_ms_per_row) / 1000 / 2,
+        ),
+        Line("DynamoDB writes: PutItem per row", "ddb.wru", a.rows * write_units(a.item_bytes)),
+    ]
+
+
+def import_lines(a: Assumptions = Assumptions()) -> list[Line]:
+    """DynamoDB import from S3: priced on the uncompressed source size; it only creates a new table."""
+    return [
+        Line("DynamoDB import from S3 (GB of CSV)", "ddb.import_gb", a.rows * a.csv_row_bytes / 1e9),
+        Line("S3 GetObject", "s3.get", 1),
+    ]
+
+
+THIS = BatchedDesign("this design: 500-row batches, STANDARD children, task token", 500)
+ALTERNATIVES = (
+    THIS,
+    replace(THIS, name="  ... with state machine logs at ERROR", log_level="ERROR"),
+    replace(THIS, name="  ... logs at ALL without execution data", log_data=False),
+    replace(THIS, name="  ... 800-row batches, logs at ERROR", rows_per_batch=800, log_level="ERROR"),
+    replace(
+        THIS,
+        name="  ... 800-row batches, 2 states a child, logs at ERROR",
+        rows_per_batch=800,
+        states=2,
+        events=13,
+        item_copies=4,
+        log_level="ERROR",
+    ),
+)
+PER_ROW_STANDARD = BatchedDesign("Distributed Map: a STANDARD child per row", 1)
+INLINE_PER_ROW = replace(
+    THIS, name="500-row children with an inline Map step per row", extra_transitions_per_row=1
+)
