@@ -107,13 +107,18 @@ def batched_counts(design: BatchedDesign, a: Assumptions = Assumptions()) -> Cou
     )
 
 
-def batched_lines(design: BatchedDesign, a: Assumptions = Assumptions()) -> list[Line]:
-    settings = MeterSettings(
-        config=PipelineConfig(max_items_per_batch=design.rows_per_batch),
-        log_level=design.log_level,
-        log_data=design.log_data,
-    )
+def batched_lines(
+    design: BatchedDesign, a: Assumptions = Assumptions(), config: PipelineConfig | None = None
+) -> list[Line]:
+    config = config or PipelineConfig(max_items_per_batch=design.rows_per_batch)
+    settings = MeterSettings(config=config, log_level=design.log_level, log_data=design.log_data)
     return lines(batched_counts(design, a), settings)
+
+
+def tuned_lines(config: PipelineConfig, log_level: str = "ALL", a: Assumptions = Assumptions()) -> list[Line]:
+    """This design under the config's tuning: MaxItemsPerBatch rows, unless the bytes limit cuts first."""
+    rows = max(1, min(config.max_items_per_batch, config.max_input_bytes_per_batch // a.input_row_bytes))
+    return batched_lines(replace(THIS, rows_per_batch=rows, log_level=log_level), a, config)
 
 
 def seed_lines(a: Assumptions = Assumptions()) -> list[Line]:
@@ -154,6 +159,32 @@ def express_per_row_lines(a: Assumptions = Assumptions(), child_ms: float = 150.
             a.rows * (a.transform_ms_per_call + a.transform_ms_per_row) / 1000 / 2,
         ),
         Line("DynamoDB writes: PutItem per row", "ddb.wru", a.rows * write_units(a.item_bytes)),
+    ]
+
+
+def express_batched_lines(
+    a: Assumptions = Assumptions(), rows_per_batch: int = 500, child_ms: float = 600.0
+) -> list[Line]:
+    """EXPRESS children over batches: one Lambda transforms and writes (no SQS, no task token).
+
+    The parent pays a transition per child started; each child is one EXPRESS request plus its duration
+    (64 MB, 100 ms rounding); the Lambda does the transform and the conditional PutItems. Logs at ERROR.
+    """
+    batches = math.ceil(a.rows / rows_per_batch)
+    billed_s = math.ceil(child_ms / 100) * 0.1
+    lambda_ms = batches * a.transform_ms_per_call + a.rows * (
+        a.transform_ms_per_row + a.put_item_ms / a.put_workers
+    )
+    return [
+        Line("state transitions: parent (3) + Map child starts", "sfn.transition", 3 + batches),
+        Line("EXPRESS requests, one per batch", "sfn.express.request", batches),
+        Line("EXPRESS GB-s (64 MB, 100 ms rounding)", "sfn.express.gb_s", batches * billed_s * 64 / 1024),
+        Line("Lambda requests: transform + write, summarize", "lambda.request", batches + 1),
+        Line("Lambda GB-s: transform + write (512 MB, arm64)", "lambda.gb_s.arm64", lambda_ms / 1000 / 2),
+        Line("DynamoDB writes: conditional PutItem per item", "ddb.wru", a.rows * write_units(a.item_bytes)),
+        Line("DynamoDB writes: ledger records", "ddb.wru", batches + 1, estimate=True),
+        Line("S3 requests: reader, results, summary", "s3.put", 4),
+        Line("X-Ray traces: one per execution", "xray.trace", 1 + batches, estimate=True),
     ]
 
 
