@@ -175,3 +175,25 @@ def test_every_price_names_its_page_and_every_line_has_a_price() -> None:
 def test_architecture_matches_the_cdk_apps_setting() -> None:
     settings = pytest.importorskip("infra.settings")
     assert settings.DeploySettings().architecture.name == meter.LAMBDA_ARCHITECTURE
+
+
+def test_a_sample_of_children_is_scaled_to_all_of_them() -> None:
+    full = recorded()
+    (run,) = full.map_runs
+    four = meter.MapRunRecord(run.arn, run.description, run.children, total_children=4)
+    sampled = meter.RecordedExecution(full.arn, full.description, full.events, [four])
+    whole, twice = meter.count(full), meter.count(sampled)
+    assert twice.batches == twice.child_starts == 4
+    assert twice.child_transitions == 2 * whole.child_transitions
+    assert twice.item_write_units == 2 * whole.item_write_units
+    assert twice.parent_transitions == whole.parent_transitions  # the parent is read whole
+    assert twice.rows == whole.rows  # from the summary, not from the sample
+
+
+def test_spread_picks_evenly_and_keeps_everything_without_a_sample() -> None:
+    from workflow.cost.collect import spread
+
+    items = list(range(10))
+    assert spread(items, None) == items and spread(items, 20) == items
+    assert spread(items, 5) == [0, 2, 4, 6, 8]
+    assert spread(items, 1) == [0]

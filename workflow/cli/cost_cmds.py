@@ -51,6 +51,12 @@ def cost(
     check: Annotated[
         bool, typer.Option("--check", help="exit 1 when the projection misses a target")
     ] = False,
+    sample: Annotated[
+        int | None,
+        typer.Option(
+            "--sample", min=1, help="read at most N children's histories per Map Run and scale them"
+        ),
+    ] = None,
 ) -> None:
     """Count an execution's billed units (Step Functions API only), price them, scale to a million rows."""
     try:
@@ -61,7 +67,7 @@ def cost(
         raise fail(str(exc)) from exc
     target = target_for(stack, endpoint_url)
     try:
-        recorded = collect.record(target.client("stepfunctions"), target.execution_arn(execution))
+        recorded = collect.record(target.client("stepfunctions"), target.execution_arn(execution), sample)
     except Exception as exc:
         raise fail(f"{type(exc).__name__}: {exc}") from exc
     counts = meter.count(recorded, settings)
@@ -86,6 +92,7 @@ def cost(
             "measured": measured.as_dict(),
             "projected": projected.as_dict() if projected else None,
             "rows_per_batch": meter.rows_per_batch(counts, settings.config),
+            "sampled_children": sum(len(run.children) for run in recorded.map_runs),
         }
         print(json.dumps(doc, default=str))
     else:

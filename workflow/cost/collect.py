@@ -35,8 +35,19 @@ def _paged(call: Any, key: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
         kwargs["nextToken"] = token
 
 
-def record(sfn: Any, arn: str) -> RecordedExecution:
-    """The execution, its Map Runs and every child execution with its full history."""
+def spread(items: list[Any], sample: int | None) -> list[Any]:
+    """At most `sample` items, evenly spread over the list (all of them when `sample` is None)."""
+    if sample is None or sample >= len(items):
+        return items
+    if sample <= 0:
+        return []
+    step = len(items) / sample
+    return [items[int(i * step)] for i in range(sample)]
+
+
+def record(sfn: Any, arn: str, sample: int | None = None) -> RecordedExecution:
+    """The execution, its Map Runs and their children with full histories (`sample`: at most that many
+    children's histories per Map Run, evenly spread; their counts are scaled to all children)."""
     description = dict(sfn.describe_execution(executionArn=arn))
     description.pop("ResponseMetadata", None)
     map_runs = []
@@ -44,6 +55,7 @@ def record(sfn: Any, arn: str) -> RecordedExecution:
         run_arn = run["mapRunArn"]
         described = dict(sfn.describe_map_run(mapRunArn=run_arn))
         described.pop("ResponseMetadata", None)
+        listed = list(_paged(sfn.list_executions, "executions", mapRunArn=run_arn))
         children = [
             ChildRecord(
                 arn=child["executionArn"],
@@ -51,7 +63,8 @@ def record(sfn: Any, arn: str) -> RecordedExecution:
                 events=history(sfn, child["executionArn"]),
                 redrive_count=int(child.get("redriveCount", 0) or 0),
             )
-            for child in _paged(sfn.list_executions, "executions", mapRunArn=run_arn)
+            for child in spread(listed, sample)
         ]
-        map_runs.append(MapRunRecord(run_arn, described, children))
+        total = len(listed) if len(children) < len(listed) else None
+        map_runs.append(MapRunRecord(run_arn, described, children, total))
     return RecordedExecution(arn, description, history(sfn, arn), map_runs)

@@ -42,9 +42,12 @@ class ChildRecord:
 
 @dataclass(frozen=True)
 class MapRunRecord:
+    """A Map Run and the children read; `total_children` > len(children) when only a sample was read."""
+
     arn: str
     description: dict[str, Any]
     children: Sequence[ChildRecord]
+    total_children: int | None = None
 
 
 @dataclass(frozen=True)
@@ -207,8 +210,30 @@ def _result_files(map_run: MapRunRecord) -> int:
     return 1 + sum(1 for n in groups if n)
 
 
+def _count_child(counts: Counts, child: ChildRecord, settings: MeterSettings) -> int:
+    """Adds one child execution's quantities; returns its rows (from BatchDone's output)."""
+    steps = history.steps(child.events)
+    # "you'll be charged one state transition for each child workflow execution that the Distributed
+    # Map state starts" (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-transitions.html)
+    counts.child_starts += 1 + child.redrive_count
+    counts.child_transitions += steps.transitions
+    counts.batches += 1
+    counts.executions += 1
+    counts.batch_input_bytes += len(history.execution_input(child.events).encode())
+    _add_calls(counts, child.events, settings.config)
+    output = history.execution_output(child.events)
+    _add_sends(counts, child, output)
+    if settings.ledger and history.queue_sends(child.events):
+        _ledger(counts, output)
+    counts.child_log_bytes += history.log_bytes(
+        child.events, settings.log_level, settings.log_data, child.arn
+    )
+    counts.child_log_fixed_bytes += history.log_bytes(child.events, settings.log_level, False, child.arn)
+    return int(output.get("rows", 0)) if isinstance(output, dict) else 0
+
+
 def count(recorded: RecordedExecution, settings: MeterSettings | None = None) -> Counts:
-    """The billed quantities of one recorded execution."""
+    """The billed quantities of one recorded execution (children scaled up when only a sample was read)."""
     settings = settings or MeterSettings()
     config = settings.config
     counts = Counts(aws_events=1, executions=1)
@@ -224,28 +249,14 @@ def count(recorded: RecordedExecution, settings: MeterSettings | None = None) ->
         files = _result_files(map_run)
         counts.result_puts += files
         counts.summarize_gets += files
-        for child in map_run.children:
-            steps = history.steps(child.events)
-            # "you'll be charged one state transition for each child workflow execution that the Distributed
-            # Map state starts" (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-transitions.html)
-            counts.child_starts += 1 + child.redrive_count
-            counts.child_transitions += steps.transitions
-            counts.batches += 1
-            counts.executions += 1
-            counts.batch_input_bytes += len(history.execution_input(child.events).encode())
-            _add_calls(counts, child.events, config)
-            output = history.execution_output(child.events)
-            _add_sends(counts, child, output)
-            if isinstance(output, dict):
-                batch_rows += int(output.get("rows", 0))
-            if settings.ledger and history.queue_sends(child.events):
-                _ledger(counts, output)
-            counts.child_log_bytes += history.log_bytes(
-                child.events, settings.log_level, settings.log_data, child.arn
-            )
-            counts.child_log_fixed_bytes += history.log_bytes(
-                child.events, settings.log_level, False, child.arn
-            )
+        run = Counts()
+        run_rows = sum(_count_child(run, child, settings) for child in map_run.children)
+        factor = 1.0
+        if map_run.total_children and map_run.children:
+            factor = map_run.total_children / len(map_run.children)
+        for name, value in run.as_dict().items():
+            setattr(counts, name, getattr(counts, name) + round(value * factor))
+        batch_rows += round(run_rows * factor)
     summary = history._json(recorded.description.get("output")) or history.execution_output(recorded.events)
     summary = summary if isinstance(summary, dict) else {}
     counts.rows = int(summary.get("rows_total", batch_rows))
