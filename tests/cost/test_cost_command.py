@@ -83,3 +83,22 @@ def test_cost_of_an_unknown_execution_is_a_clear_error(run: tuple[Twin, dict[str
     cli = CliRunner().invoke(app, ["cost", "no-such-execution", "--endpoint-url", twin.url])
     assert cli.exit_code == 2
     assert "ExecutionDoesNotExist" in cli.output
+
+
+def test_modelled_durations_make_the_twin_run_agree_with_the_design_model(
+    run: tuple[Twin, dict[str, Any]],
+) -> None:
+    """The meter on a real run and the model on paper give the same bill when both use AWS durations."""
+    from workflow.cost import designs
+    from workflow.cost.report import price_lines
+
+    twin, result = run
+    args = ["cost", result["execution_arn"], "--endpoint-url", twin.url, "--json", "--log-level", "ERROR"]
+    cli = CliRunner().invoke(app, [*args, "--durations", "modelled"])
+    assert cli.exit_code == 0, cli.output
+    projected = json.loads(cli.output)["projected"]
+    by_label = {line["label"]: line for line in projected["lines"]}
+    # 2,000 calls x 10 ms + 1,000,000 rows x 0.2 ms = 220 s at 0.5 GB
+    assert by_label["Lambda GB-s: transform (512 MB, arm64)"]["quantity"] == pytest.approx(110)
+    paper = price_lines(designs.batched_lines(designs.ALTERNATIVES[1]), designs.MILLION)
+    assert projected["per_million_rows"]["total"] == pytest.approx(paper.per_million(paper.total), rel=0.01)

@@ -51,6 +51,13 @@ def cost(
     check: Annotated[
         bool, typer.Option("--check", help="exit 1 when the projection misses a target")
     ] = False,
+    durations: Annotated[
+        str,
+        typer.Option(
+            "--durations",
+            help="Lambda times: measured (from the history) or modelled (workflow/cost/assumptions.py)",
+        ),
+    ] = "measured",
     sample: Annotated[
         int | None,
         typer.Option(
@@ -65,16 +72,22 @@ def cost(
         )
     except ValueError as exc:
         raise fail(str(exc)) from exc
+    if durations not in ("measured", "modelled"):
+        raise fail(f"--durations must be measured or modelled, not {durations!r}")
     target = target_for(stack, endpoint_url)
     try:
         recorded = collect.record(target.client("stepfunctions"), target.execution_arn(execution), sample)
     except Exception as exc:
         raise fail(f"{type(exc).__name__}: {exc}") from exc
     counts = meter.count(recorded, settings)
+    if durations == "modelled":
+        counts = meter.with_modelled_durations(counts)
     measured = report.price_lines(meter.lines(counts, settings), counts.rows)
     projected = None
     if counts.rows and counts.batches:
         scaled = meter.project(counts, rows, settings)
+        if durations == "modelled":
+            scaled = meter.with_modelled_durations(scaled)
         projected = report.price_lines(meter.lines(scaled, settings), scaled.rows)
     if as_json:
         doc: dict[str, Any] = {
@@ -87,6 +100,7 @@ def cost(
                 "log_data": log_data,
                 "tracing": tracing,
                 "architecture": settings.architecture,
+                "durations": durations,
             },
             "counts": counts.as_dict(),
             "measured": measured.as_dict(),
@@ -97,10 +111,10 @@ def cost(
         print(json.dumps(doc, default=str))
     else:
         _print(recorded, measured, projected, rows)
-        if target.endpoint_url:
+        if target.endpoint_url and durations == "measured":
             out.print(
                 "Lambda durations come from the twin's history (moto, a shared CPU): they are the twin's, not"
-                " AWS's; README.md 'What it costs' models AWS durations."
+                " AWS's; --durations modelled uses the AWS durations of workflow/cost/assumptions.py."
             )
     if check and (projected is None or not (projected.meets_all_in and projected.meets_not_writes)):
         raise typer.Exit(1)

@@ -1,8 +1,7 @@
 """The cost model applied to designs on paper: this one with other settings, and the alternatives.
 
 Each design is priced per million rows from the same `Counts` -> `lines()` -> prices path as `etl cost`, with
-the assumptions below in place of a recorded run. Sizes are measured on the twin with sample_data rows; Lambda
-durations are assumptions for AWS (the twin's own durations measure moto and a shared CPU, not AWS).
+the sizes and durations of `assumptions.py` in place of a recorded run.
 """
 
 from __future__ import annotations
@@ -11,34 +10,11 @@ import math
 from dataclasses import dataclass, replace
 
 from workflow.config import PipelineConfig
+from workflow.cost.assumptions import DEFAULT, MILLION, Assumptions, modelled_ms
 from workflow.cost.item_size import write_units
 from workflow.cost.meter import SQS_CHUNK_BYTES, Counts, Line, MeterSettings, lines
 
-MILLION = 1_000_000
-
-
-@dataclass(frozen=True)
-class Assumptions:
-    """What a row and a call cost; sizes measured with `etl cost --json` on sample_data/data.csv."""
-
-    rows: int = MILLION
-    item_bytes: int = 211  # stored item (names + values), 1 write unit
-    csv_row_bytes: int = 71  # sample_data/data.csv: 1,425 bytes for 20 rows
-    input_row_bytes: int = 193  # one row in a child's input ({"index", "row"} JSON)
-    message_item_bytes: int = 247  # one converted item in the SQS body
-    message_fixed_bytes: int = 366  # task token, source, first_row
-    # Lambda on AWS (assumed): the transform ran 500 rows in 16-27 ms on one local core; a 512 MB function
-    # gets about a third of a vCPU, so 0.2 ms a row plus 10 ms a call.
-    transform_ms_per_row: float = 0.2
-    transform_ms_per_call: float = 10.0
-    put_item_ms: float = 5.0  # one PutItem round trip in the region
-    put_workers: int = 8  # the writer's concurrent PutItems per message
-    writer_ms_per_message: float = 30.0  # ledger record + SendTaskSuccess
-    summarize_ms: float = 2_000.0
-    # State machine logs, calibrated on the twin's 1M-row projection: 355 bytes per event without data;
-    # payloads logged as JSON inside JSON are 1.18x their size (escaped quotes).
-    log_event_bytes: int = 355
-    log_escape: float = 1.18
+__all__ = ["MILLION", "Assumptions"]
 
 
 @dataclass(frozen=True)
@@ -57,7 +33,7 @@ class BatchedDesign:
     log_data: bool = True
 
 
-def batched_counts(design: BatchedDesign, a: Assumptions = Assumptions()) -> Counts:
+def batched_counts(design: BatchedDesign, a: Assumptions = DEFAULT) -> Counts:
     """The counts a file of `a.rows` rows would have under this design."""
     rpb = design.rows_per_batch
     batches = math.ceil(a.rows / rpb)
@@ -70,7 +46,7 @@ def batched_counts(design: BatchedDesign, a: Assumptions = Assumptions()) -> Cou
         per_row = a.log_escape * (
             design.input_copies * a.input_row_bytes + design.item_copies * a.message_item_bytes
         )
-    per_put = a.put_item_ms / a.put_workers
+    ms = modelled_ms(batches, a.rows, a)
     return Counts(
         rows=a.rows,
         rows_written=a.rows,
@@ -79,11 +55,11 @@ def batched_counts(design: BatchedDesign, a: Assumptions = Assumptions()) -> Cou
         child_starts=batches,
         child_transitions=batches * design.states + a.rows * design.extra_transitions_per_row,
         transform_requests=batches,
-        transform_ms=round(batches * a.transform_ms_per_call + a.rows * a.transform_ms_per_row),
+        transform_ms=ms["transform"],
         summarize_requests=1,
-        summarize_ms=round(a.summarize_ms),
+        summarize_ms=ms["summarize"],
         writer_messages=batches,
-        writer_wait_ms=round(batches * a.writer_ms_per_message + a.rows * per_put),
+        writer_wait_ms=ms["writer"],
         sqs_send_chunks=chunks,
         sqs_receive_chunks=chunks,
         message_bytes=batches * message,
@@ -108,20 +84,20 @@ def batched_counts(design: BatchedDesign, a: Assumptions = Assumptions()) -> Cou
 
 
 def batched_lines(
-    design: BatchedDesign, a: Assumptions = Assumptions(), config: PipelineConfig | None = None
+    design: BatchedDesign, a: Assumptions = DEFAULT, config: PipelineConfig | None = None
 ) -> list[Line]:
     config = config or PipelineConfig(max_items_per_batch=design.rows_per_batch)
     settings = MeterSettings(config=config, log_level=design.log_level, log_data=design.log_data)
     return lines(batched_counts(design, a), settings)
 
 
-def tuned_lines(config: PipelineConfig, log_level: str = "ALL", a: Assumptions = Assumptions()) -> list[Line]:
+def tuned_lines(config: PipelineConfig, log_level: str = "ALL", a: Assumptions = DEFAULT) -> list[Line]:
     """This design under the config's tuning: MaxItemsPerBatch rows, unless the bytes limit cuts first."""
     rows = max(1, min(config.max_items_per_batch, config.max_input_bytes_per_batch // a.input_row_bytes))
     return batched_lines(replace(THIS, rows_per_batch=rows, log_level=log_level), a, config)
 
 
-def seed_lines(a: Assumptions = Assumptions()) -> list[Line]:
+def seed_lines(a: Assumptions = DEFAULT) -> list[Line]:
     """The seed: one Lambda reads the file and sends one SQS message per row; the writer runs once per row.
 
     128 MB x86 functions (the seed's template), a SendMessage of 5 ms and a PutItem of 5 ms per row.
@@ -141,7 +117,7 @@ def seed_lines(a: Assumptions = Assumptions()) -> list[Line]:
     ]
 
 
-def express_per_row_lines(a: Assumptions = Assumptions(), child_ms: float = 150.0) -> list[Line]:
+def express_per_row_lines(a: Assumptions = DEFAULT, child_ms: float = 150.0) -> list[Line]:
     """One EXPRESS child per row: Transform (Lambda) then dynamodb:putItem; no task token (EXPRESS has none).
 
     Step Functions still bills one state transition in the parent per child started; an EXPRESS child is one
@@ -163,7 +139,7 @@ def express_per_row_lines(a: Assumptions = Assumptions(), child_ms: float = 150.
 
 
 def express_batched_lines(
-    a: Assumptions = Assumptions(), rows_per_batch: int = 500, child_ms: float = 600.0
+    a: Assumptions = DEFAULT, rows_per_batch: int = 500, child_ms: float = 600.0
 ) -> list[Line]:
     """EXPRESS children over batches: one Lambda transforms and writes (no SQS, no task token).
 
@@ -188,7 +164,7 @@ def express_batched_lines(
     ]
 
 
-def import_lines(a: Assumptions = Assumptions()) -> list[Line]:
+def import_lines(a: Assumptions = DEFAULT) -> list[Line]:
     """DynamoDB import from S3: priced on the uncompressed source size; it only creates a new table."""
     return [
         Line("DynamoDB import from S3 (GB of CSV)", "ddb.import_gb", a.rows * a.csv_row_bytes / 1e9),

@@ -18,6 +18,7 @@ from typing import Any
 
 from workflow.config import PipelineConfig
 from workflow.cost import history
+from workflow.cost.assumptions import modelled_ms
 from workflow.cost.item_size import item_size, read_units, stored_item, write_units
 
 # The CDK app deploys every function on Arm (infra/settings.py DeploySettings.architecture = ARM_64).
@@ -331,6 +332,17 @@ def project(counts: Counts, rows: int, settings: MeterSettings | None = None) ->
         child_log_fixed_bytes=by_batch(counts.child_log_fixed_bytes),
         batch_input_bytes=by_row(counts.batch_input_bytes),
         executions=1 + batches,
+    )
+
+
+def with_modelled_durations(counts: Counts) -> Counts:
+    """These counts with the Lambda times of `assumptions.py` (on the twin the recorded ones are moto's)."""
+    ms = modelled_ms(counts.batches, counts.items_enqueued or counts.rows)
+    return replace(
+        counts,
+        transform_ms=ms["transform"] if counts.transform_requests else 0,
+        writer_wait_ms=ms["writer"] if counts.writer_messages else 0,
+        summarize_ms=ms["summarize"] if counts.summarize_requests else 0,
     )
 
 
