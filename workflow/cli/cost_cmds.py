@@ -161,6 +161,11 @@ def _print(
             _usd(projected.per_million(theirs)) if projected and theirs is not None else "-",
         )
     out.print(table)
+    for run in recorded.map_runs:
+        if run.total_children:
+            out.print(
+                f"read {len(run.children):,} of {run.total_children:,} children's histories; counts scaled"
+            )
     if projected is None:
         out.print("no batch of rows ran: nothing to project to a million rows")
         return
