@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from workflow.cli import dlq_cmds, execution_cmds, twin_cmds
+from workflow.cli import cost_cmds, dlq_cmds, execution_cmds, twin_cmds
 from workflow.twin.invoke import invoke_command
 
 app = typer.Typer(
@@ -28,6 +28,7 @@ COMMANDS = {
     "redrive": execution_cmds.redrive,
     "replay": execution_cmds.replay,
     "dlq": dlq_cmds.app,  # a group: `etl dlq list`, `etl dlq redrive`
+    "cost": cost_cmds.cost,
     "invoke": invoke_command,
 }
 for _name, _command in COMMANDS.items():

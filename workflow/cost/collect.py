@@ -1,0 +1,70 @@
+"""Read one execution from the Step Functions API: the same calls on the twin and on AWS.
+
+DescribeExecution, GetExecutionHistory (paged), ListMapRuns, DescribeMapRun, ListExecutions(mapRunArn)
+(paged) and each child's GetExecutionHistory. Nothing else: no CloudWatch, no Cost Explorer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from workflow.cost.meter import ChildRecord, MapRunRecord, RecordedExecution
+
+
+def history(sfn: Any, arn: str) -> list[dict[str, Any]]:
+    """Every event of one execution, following nextToken."""
+    events: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {"executionArn": arn, "maxResults": 1000}
+    while True:
+        page = sfn.get_execution_history(**kwargs)
+        events.extend(page.get("events", []))
+        token = page.get("nextToken")
+        if not token:
+            return events
+        kwargs["nextToken"] = token
+
+
+def _paged(call: Any, key: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
+    while True:
+        page = call(**kwargs)
+        yield from page.get(key, [])
+        token = page.get("nextToken")
+        if not token:
+            return
+        kwargs["nextToken"] = token
+
+
+def spread(items: list[Any], sample: int | None) -> list[Any]:
+    """At most `sample` items, evenly spread over the list (all of them when `sample` is None)."""
+    if sample is None or sample >= len(items):
+        return items
+    if sample <= 0:
+        return []
+    step = len(items) / sample
+    return [items[int(i * step)] for i in range(sample)]
+
+
+def record(sfn: Any, arn: str, sample: int | None = None) -> RecordedExecution:
+    """The execution, its Map Runs and their children with full histories (`sample`: at most that many
+    children's histories per Map Run, evenly spread; their counts are scaled to all children)."""
+    description = dict(sfn.describe_execution(executionArn=arn))
+    description.pop("ResponseMetadata", None)
+    map_runs = []
+    for run in _paged(sfn.list_map_runs, "mapRuns", executionArn=arn):
+        run_arn = run["mapRunArn"]
+        described = dict(sfn.describe_map_run(mapRunArn=run_arn))
+        described.pop("ResponseMetadata", None)
+        listed = list(_paged(sfn.list_executions, "executions", mapRunArn=run_arn))
+        children = [
+            ChildRecord(
+                arn=child["executionArn"],
+                status=child.get("status", ""),
+                events=history(sfn, child["executionArn"]),
+                redrive_count=int(child.get("redriveCount", 0) or 0),
+            )
+            for child in spread(listed, sample)
+        ]
+        total = len(listed) if len(children) < len(listed) else None
+        map_runs.append(MapRunRecord(run_arn, described, children, total))
+    return RecordedExecution(arn, description, history(sfn, arn), map_runs)
