@@ -239,6 +239,12 @@ def test_each_record_is_one_concise_line(record: activity.Activity, line: str) -
     assert format_line(record)  # markup form exists for every type
 
 
+def test_health_polls_are_not_printed() -> None:
+    console = Console(file=io.StringIO(), width=250)
+    ActivityPrinter(console).show(activity.ApiRequest("GET", "/health", 200, 0.1, at=AT))
+    assert console.file.getvalue() == ""  # type: ignore[attr-defined]
+
+
 def test_verbose_adds_the_lambdas_log_lines() -> None:
     console = Console(file=io.StringIO(), width=250)
     record = activity.LambdaInvoked(

@@ -18,6 +18,7 @@ from rich.markup import escape
 from workflow.twin import activity
 
 STATUS_STYLE = {"SUCCEEDED": "green", "RUNNING": "blue"}
+QUIET_PATHS = frozenset({"/health"})  # readiness polls (scripts, tests, `make run`) are not activity
 
 
 def _status(status: str) -> str:
@@ -98,6 +99,8 @@ class ActivityPrinter:
             self.watcher = None
 
     def show(self, record: activity.Activity) -> None:
+        if isinstance(record, activity.ApiRequest) and record.path in QUIET_PATHS:
+            return
         stamp = record.at.astimezone().strftime("%H:%M:%S")
         lines = [f"[dim]{stamp}[/] {format_line(record)}"]
         if self.verbose and isinstance(record, activity.LambdaInvoked):
