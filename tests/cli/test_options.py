@@ -65,6 +65,12 @@ def test_the_servers_tell_a_taken_port_from_an_address_that_is_not_ours() -> Non
         busy.server.server_close()
 
 
+def test_quiet_and_verbose_together_is_one_line() -> None:
+    result = runner.invoke(app, ["up", "--quiet", "--verbose"])
+    assert result.exit_code == 2
+    assert error_line(result) == "error: --quiet and --verbose contradict each other: choose one"
+
+
 def test_settings_have_the_cdk_parameters_names_bounds_and_defaults() -> None:
     """infra/parameters.py declares them; the twin's options must match (name, default, bounds)."""
     import os

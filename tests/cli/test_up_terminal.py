@@ -220,6 +220,37 @@ def test_etl_executions_shows_file_status_duration_and_counts(verbose: Up, dropp
     assert failed.returncode == 0 and json.loads(failed.stdout) == []
 
 
+def test_run_up_takes_the_ports_then_prints_activity_and_stops_on_sigterm() -> None:
+    """`make run` is `etl run sample_data/data.csv --up`: the ports are options too."""
+    ports = [free_port() for _ in range(3)]
+    command = [sys.executable, "-m", "workflow", "run", str(SAMPLES / "data_good_msg.csv"), "--up"]
+    command += ["--port", str(ports[0]), "--api-port", str(ports[1]), "--console-port", str(ports[2])]
+    process = subprocess.Popen(
+        command, cwd=REPO_ROOT, env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    up = Up(process, f"http://127.0.0.1:{ports[0]}", f"http://127.0.0.1:{ports[1]}")
+    threading.Thread(
+        target=lambda: up.lines.extend(line.rstrip("\n") for line in process.stdout), daemon=True
+    ).start()
+    try:
+        deadline = time.monotonic() + 90
+        while not up.activity() and not any("Ctrl-C stops" in line for line in up.lines):
+            assert time.monotonic() < deadline and process.poll() is None, up.lines
+            time.sleep(0.2)
+        assert f"export AWS_ENDPOINT_URL=http://127.0.0.1:{ports[0]}" in up.lines
+        assert any(line.split()[:2] == ["rows", "written"] and line.split()[-1] == "1" for line in up.lines)
+        request = urllib.request.Request(up.api + "/message?limit=1", headers={"x-api-key": "wrong"})
+        try:
+            urllib.request.urlopen(request, timeout=10)
+        except urllib.error.HTTPError as exc:
+            assert exc.code == 403
+        up.wait_for_line("api", "GET /message -> 403")
+    finally:
+        err = stop(up)
+    assert process.returncode == 0, err
+    assert err.strip().splitlines()[-1].startswith("stopped in ")
+
+
 def test_quiet_prints_nothing_after_the_banner() -> None:
     up = start_up("--quiet")
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated, Any
 
 import typer
@@ -86,7 +87,7 @@ def executions(
     except Exception as exc:
         raise fail(f"{type(exc).__name__}: {exc}") from exc
     if as_json:
-        print(json.dumps(rows, default=str))
+        print(json.dumps(rows, default=lambda value: value.isoformat()))
         return
     table = Table("name", "file", "status", "started", "duration", "written", "rejected", "failed")
     for row in rows:
@@ -118,8 +119,13 @@ def list_rows(target: Any, status: str | None, file: str | None, limit: int) -> 
     rows: list[dict[str, Any]] = []
     while len(rows) < limit:
         page = sfn.list_executions(**kwargs)
-        for item in page["executions"]:
-            described = sfn.describe_execution(executionArn=item["executionArn"])
+        with ThreadPoolExecutor(max_workers=8) as pool:  # one DescribeExecution per row: in parallel
+            described_all = list(
+                pool.map(
+                    lambda item: sfn.describe_execution(executionArn=item["executionArn"]), page["executions"]
+                )
+            )
+        for item, described in zip(page["executions"], described_all, strict=True):
             key = _file_key(described)
             if file and (key is None or file not in key):
                 continue

@@ -12,11 +12,12 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
 
-from workflow.cli.common import EndpointOpt, JsonOpt, StackOpt, fail, out
+from workflow.cli.common import EndpointOpt, StackOpt, fail, out
 from workflow.config import FunctionSpec, PipelineConfig
 
 FunctionArg = Annotated[
@@ -28,6 +29,10 @@ ExecutionOpt = Annotated[
 ]
 FollowOpt = Annotated[bool, typer.Option("--follow", "-f", help="keep printing new lines until Ctrl-C")]
 SinceOpt = Annotated[float, typer.Option("--since", help="with --stack: minutes back to start from")]
+JsonLinesOpt = Annotated[
+    bool,
+    typer.Option("--json", help="one JSON object per line: per invocation (twin) or log event (--stack)"),
+]
 
 
 def logs(
@@ -37,7 +42,7 @@ def logs(
     stack: StackOpt = None,
     since: SinceOpt = 60.0,
     endpoint_url: EndpointOpt = None,
-    as_json: JsonOpt = False,
+    as_json: JsonLinesOpt = False,
 ) -> None:
     """Show the Lambda functions' logs: the twin's invocations, or CloudWatch Logs with --stack."""
     spec = _spec(function)
@@ -111,7 +116,8 @@ def _print_record(record: dict[str, Any], as_json: bool) -> None:
         print(json.dumps(record), flush=True)
         return
     error = record.get("error") or {}
-    head = f"{record['start'][11:23]} {record['function']} {record['request_id']}"
+    started = datetime.fromisoformat(record["start"]).astimezone()
+    head = f"{started:%H:%M:%S.%f}"[:-3] + f" {record['function']} {record['request_id']}"
     if record.get("execution"):
         head += f" execution {record['execution']}"
     if error:
@@ -178,5 +184,5 @@ def _print_event(key: str, event: dict[str, Any], as_json: bool) -> None:
     if as_json:
         print(json.dumps({"function": key, **event}), flush=True)
         return
-    stamp = time.strftime("%H:%M:%S", time.gmtime(event["timestamp"] / 1000))
+    stamp = datetime.fromtimestamp(event["timestamp"] / 1000, UTC).astimezone().strftime("%H:%M:%S")
     out.print(f"{stamp} {key} {event['message'].rstrip()}", highlight=False, markup=False)

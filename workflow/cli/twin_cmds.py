@@ -85,6 +85,11 @@ def check_address(host: str, ports: dict[str, int | None]) -> None:
             raise fail(f"--host {host}: not an address of this machine ({exc.strerror})") from exc
 
 
+def _check_loudness(quiet: bool, verbose: bool) -> None:
+    if quiet and verbose:
+        raise fail("--quiet and --verbose contradict each other: choose one")
+
+
 def run(
     path: FileArg,
     as_json: JsonOpt = False,
@@ -129,6 +134,7 @@ def run(
             f"(only those keys start the pipeline)"
         )
     check_address(host, {"--port": port, "--api-port": api_port, "--console-port": console_port})
+    _check_loudness(quiet, verbose)
     if keep_up:
         _run_then_serve(
             path, key, timeout, as_json, config, host, (port, api_port, console_port), quiet, verbose
@@ -224,6 +230,7 @@ def up(
         writer_batching_window_s=writer_batching_window_s,
     )
     check_address(host, {"--port": port, "--api-port": api_port, "--console-port": console_port})
+    _check_loudness(quiet, verbose)
     server = UpServer(config, host, _ports((port, api_port, console_port)), api_key=api_key, watch=watch)
     printer = ActivityPrinter(out, verbose=verbose)
 
