@@ -173,10 +173,25 @@ def test_the_watcher_announces_what_no_upload_started_and_redrives() -> None:
         isinstance(got[1], activity.ExecutionEnded)
         and got[1].error == "States.ExceedToleratedFailureThreshold"
     )
+    assert got[1].rows_written is None, "no summary, no counts"
     service.executions["replayed"].update(status="RUNNING", redriveCount=1)
     watcher.check()
     watcher.check()
     assert isinstance(got[2], activity.ExecutionStarted) and got[2].redrive
+
+
+def test_a_failed_files_counts_come_from_its_cause() -> None:
+    """The architecture's FileFailed: the Fail state's Cause is the Summarize output (JSON)."""
+    service = FakeService()
+    watcher, got = watcher_for(service)
+    service.add("f")
+    watcher._note(activity.ExecutionStarted(ARN + "f", key="incoming/f.csv"))
+    watcher.check()
+    summary = {"rows_written": 500, "rows_rejected": 0, "rows_failed": 1000}
+    service.finish("f", "FAILED", error="FileFailed", cause=json.dumps(summary))
+    watcher.check()
+    (ended,) = got
+    assert (ended.error, ended.rows_written, ended.rows_failed) == ("FileFailed", 500, 1000)
 
 
 def test_the_watcher_publishes_dlq_arrivals() -> None:

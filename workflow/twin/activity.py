@@ -193,9 +193,12 @@ def key_of(described: dict[str, Any]) -> str | None:
 
 def _ended(described: dict[str, Any]) -> ExecutionEnded:
     output: dict[str, Any] = {}
-    with contextlib.suppress(TypeError, ValueError):
-        loaded = json.loads(described.get("output") or "{}")
-        output = loaded if isinstance(loaded, dict) else {}
+    for text in (described.get("output"), described.get("cause")):  # a FileFailed cause is the summary
+        with contextlib.suppress(TypeError, ValueError):
+            loaded = json.loads(text or "{}")
+            if isinstance(loaded, dict) and "rows_written" in loaded:
+                output = loaded
+                break
     start, stop = described.get("startDate"), described.get("stopDate")
     duration = (stop - start).total_seconds() if start and stop else None
     if described.get("redriveDate") and stop:  # a redriven run: time since the redrive
