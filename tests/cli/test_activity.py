@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -268,3 +269,37 @@ def test_verbose_adds_the_lambdas_log_lines() -> None:
     ActivityPrinter(console, verbose=True).show(record)
     lines = console.file.getvalue().splitlines()  # type: ignore[attr-defined]
     assert [line.strip() for line in lines[1:]] == ["| START RequestId: r", "| [x] y"]
+
+
+def test_a_batch_the_writer_keeps_failing_arrives_in_the_dlq_and_is_published(tmp_path: Any) -> None:
+    """SQS redrive policy: after maxReceiveCount receives a message moves to the DLQ (on the next receive).
+    The watcher sees the DLQ's ApproximateNumberOfMessages grow and publishes the arrival."""
+    from workflow.config import REPO_ROOT
+    from workflow.twin.twin import Twin
+
+    config = PipelineConfig().model_copy(update={"queue_visibility_timeout_s": 1, "max_receive_count": 1})
+    got: list[Any] = []
+    with Twin.ephemeral(config) as twin:
+
+        def broken_writer(event: Any, context: Any) -> Any:
+            raise RuntimeError("DynamoDB is down")
+
+        twin.runtime.overrides["writer"] = broken_writer  # type: ignore[union-attr]
+        watcher = activity.TwinWatcher(
+            twin.service,
+            twin.resources.state_machine_arn,  # type: ignore[union-attr]
+            sqs=twin.client("sqs"),
+            dlq_url=twin.resources.dlq_url,  # type: ignore[union-attr]
+            interval_s=0.2,
+            publish=got.append,
+        ).start()
+        try:
+            twin.upload(REPO_ROOT / "sample_data" / "data.csv")
+            for _ in range(150):
+                if any(isinstance(r, activity.DlqArrival) for r in got):
+                    break
+                threading.Event().wait(0.1)
+        finally:
+            watcher.stop()
+    (arrival,) = [r for r in got if isinstance(r, activity.DlqArrival)]
+    assert (arrival.queue, arrival.arrived, arrival.depth) == (config.dlq_name, 1, 1)
