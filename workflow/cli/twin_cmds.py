@@ -36,6 +36,14 @@ PortOpt = Annotated[
 ]
 ApiPortOpt = Annotated[int | None, typer.Option("--api-port", help="REST API port  \\[default: 3000]")]
 ConsolePortOpt = Annotated[int | None, typer.Option("--console-port", help="console port  \\[default: 8080]")]
+RunPortOpt = Annotated[
+    int | None,
+    typer.Option("--port", help="AWS endpoint port  \\[default: a free one; 4566 with --up]"),
+]
+RunApiPortOpt = Annotated[int | None, typer.Option("--api-port", help="with --up: REST API port (3000)")]
+RunConsolePortOpt = Annotated[
+    int | None, typer.Option("--console-port", help="with --up: console port (8080)")
+]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="print nothing after the banner")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="also print each Lambda's log lines")]
 
@@ -99,9 +107,9 @@ def run(
         bool, typer.Option("--up", help="then keep the twin up (as `etl up`) until Ctrl-C or SIGTERM")
     ] = False,
     host: HostOpt = "127.0.0.1",
-    port: PortOpt = None,
-    api_port: ApiPortOpt = None,
-    console_port: ConsolePortOpt = None,
+    port: RunPortOpt = None,
+    api_port: RunApiPortOpt = None,
+    console_port: RunConsolePortOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
     max_items_per_batch: MaxItemsOpt = None,
