@@ -3,7 +3,9 @@ the CDK parameters (options and environment variables), `--stack` always on AWS,
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 from collections.abc import Iterator
 
 import boto3
@@ -71,29 +73,28 @@ def test_quiet_and_verbose_together_is_one_line() -> None:
     assert error_line(result) == "error: --quiet and --verbose contradict each other: choose one"
 
 
+def declared_parameters() -> dict[str, tuple[str, int, int | None]]:
+    """{CDK parameter: (PipelineConfig field, MinValue, MaxValue)} as infra/parameters.py declares them
+    (`_number(scope, "Name", config.field, description, minimum, maximum)`), read from its source so the
+    check needs no CDK import."""
+    tree = ast.parse((REPO_ROOT / "infra" / "parameters.py").read_text(encoding="utf-8"))
+    found = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "_number":
+            args = [*node.args, *(k.value for k in node.keywords)]
+            name, field = ast.literal_eval(args[1]), args[2]
+            assert isinstance(field, ast.Attribute)
+            bounds = [ast.literal_eval(a) for a in args[4:6]]
+            found[name] = (field.attr, bounds[0], bounds[1] if len(bounds) > 1 else None)
+    return found
+
+
 def test_settings_have_the_cdk_parameters_names_bounds_and_defaults() -> None:
-    """infra/parameters.py declares them; the twin's options must match (name, default, bounds)."""
-    import os
-    import re
-    import sys
-
-    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-    pytest.importorskip("aws_cdk")
-    sys.path.insert(0, str(REPO_ROOT))
-    from aws_cdk import App, Stack
-    from aws_cdk.assertions import Template
-
-    from infra.parameters import create_parameters
-    from infra.settings import DeploySettings
-
-    stack = Stack(App(), "params")
-    create_parameters(stack, PipelineConfig(), DeploySettings())
-    declared = Template.from_stack(stack).to_json()["Parameters"]
+    """infra/parameters.py declares the stack's parameters; the twin's options match them."""
+    declared = declared_parameters()
     for setting in settings.SETTINGS:
-        parameter = declared[setting.parameter]
-        assert int(parameter["Default"]) == setting.default, setting
-        assert parameter.get("MinValue") == setting.minimum, setting
-        assert parameter.get("MaxValue") == setting.maximum, setting
+        assert declared[setting.parameter] == (setting.field, setting.minimum, setting.maximum), setting
+        assert setting.default == getattr(PipelineConfig(), setting.field)  # the CDK default is the config's
         words = re.findall("[A-Z][a-z]*", setting.parameter)
         assert setting.option == "--" + "-".join(w.lower() for w in words)
         assert setting.envvar == "ETL_" + "_".join(w.upper() for w in words)
@@ -116,16 +117,30 @@ def test_a_setting_out_of_its_bounds_is_one_line() -> None:
     assert "needs a batching window above 0" in error_line(result)
 
 
-def test_settings_reach_the_twin_from_options_and_environment() -> None:
-    """20 rows in batches of 5 (option) and of 10 (environment variable): 4 and 2 batches."""
+def test_a_setting_reaches_the_twin() -> None:
+    """20 rows in batches of 5: 4 batches."""
     result = runner.invoke(app, ["run", SAMPLE, "--json", "--max-items-per-batch", "5"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["batches_total"] == 4
-    result = runner.invoke(
-        app, ["run", SAMPLE, "--json"], env={"ETL_MAX_ITEMS_PER_BATCH": "10", "ETL_MAX_CONCURRENCY": "1"}
-    )
+
+
+def test_every_setting_is_read_from_its_environment_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What `etl up` builds its twin with, for ETL_<PARAMETER> variables (the twin itself is not started)."""
+    seen: list[PipelineConfig] = []
+
+    class Captured(UpServer):
+        def serve_forever(self, on_ready: object = None, on_stopping: object = None) -> None:
+            seen.append(self.config)
+
+    monkeypatch.setattr("workflow.twin.server.UpServer", Captured)
+    monkeypatch.setattr("workflow.cli.twin_cmds.served", False)  # not a real serve: no fast exit after it
+    values = {s.envvar: str(s.minimum + 1) for s in settings.SETTINGS}
+    values["ETL_WRITER_BATCH_SIZE"] = "3"
+    result = runner.invoke(app, ["up", "--port", "0", "--api-port", "0", "--console-port", "0"], env=values)
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["batches_total"] == 2
+    (config,) = seen
+    for setting in settings.SETTINGS:
+        assert getattr(config, setting.field) == int(values[setting.envvar]), setting
 
 
 def test_pipeline_config_keeps_defaults_and_changed_reports_only_the_changes() -> None:
