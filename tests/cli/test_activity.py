@@ -168,6 +168,7 @@ def test_the_watcher_announces_what_no_upload_started_and_redrives() -> None:
     assert got == [], "one more look first: an upload announces its own execution"
     watcher.check()
     assert isinstance(got[0], activity.ExecutionStarted) and not got[0].redrive
+    assert (got[0].key, got[0].upload) == ("incoming/replayed.csv", False)
     service.finish("replayed", "FAILED", error="States.ExceedToleratedFailureThreshold")
     watcher.check()
     assert (
@@ -215,10 +216,14 @@ AT = datetime(2026, 1, 1, 10, 21, 3, tzinfo=UTC)
     ("record", "line"),
     [
         (
-            activity.ExecutionStarted(ARN + "e1", key="incoming/data.csv", at=AT),
+            activity.ExecutionStarted(ARN + "e1", key="incoming/data.csv", upload=True, at=AT),
             "upload     incoming/data.csv -> execution e1",
         ),
         (activity.ExecutionStarted(ARN + "e1", redrive=True, at=AT), "execution  redriven e1"),
+        (
+            activity.ExecutionStarted(ARN + "e1", key="incoming/data.csv", at=AT),
+            "execution  started e1  incoming/data.csv",
+        ),
         (
             activity.ExecutionEnded(ARN + "e1", "SUCCEEDED", "incoming/data.csv", 2.14, 20, 0, 0, at=AT),
             "execution  SUCCEEDED incoming/data.csv  20 written, 0 rejected, 0 failed  2.1 s  e1",

@@ -32,10 +32,10 @@ def _ms(value: float) -> str:
 def format_line(record: activity.Activity) -> str:
     """The rich-markup line for one activity record (without the time)."""
     if isinstance(record, activity.ExecutionStarted):
-        if record.key:
-            return f"[bold]upload[/]     {escape(record.key)} -> execution {record.name}"
+        if record.upload:
+            return f"[bold]upload[/]     {escape(record.key or '')} -> execution {record.name}"
         what = "redriven" if record.redrive else "started"
-        return f"[bold]execution[/]  {what} {record.name}"
+        return f"[bold]execution[/]  {what} {record.name}" + (f"  {escape(record.key)}" if record.key else "")
     if isinstance(record, activity.ExecutionEnded):
         parts = [_status(record.status), escape(record.key or "")]
         counts = (record.rows_written, record.rows_rejected, record.rows_failed)

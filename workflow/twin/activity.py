@@ -27,12 +27,13 @@ def _now() -> datetime:
 
 @dataclass(frozen=True)
 class ExecutionStarted:
-    """An execution started: by an upload (`key` set) or by a StartExecution/redrive seen by the watcher."""
+    """An execution started: by an upload (`upload`), or by StartExecution or a redrive (the watcher)."""
 
     execution_arn: str
     key: str | None = None
     bucket: str | None = None
     redrive: bool = False
+    upload: bool = False
     at: datetime = field(default_factory=_now)
 
     @property
@@ -182,6 +183,7 @@ def started_by_upload(event: dict[str, Any], execution_arn: Any) -> ExecutionSta
         execution_arn=str(execution_arn),
         key=detail.get("object", {}).get("key"),
         bucket=detail.get("bucket", {}).get("name"),
+        upload=True,
     )
 
 
@@ -284,12 +286,11 @@ class TwinWatcher:
                     if arn not in self._waiting:  # one more look: an upload announces its own start
                         self._waiting[arn] = before
                         continue
-                    self.publish(
-                        ExecutionStarted(execution_arn=arn, redrive=self._waiting.pop(arn) is not None)
-                    )
+                    redriven = self._waiting.pop(arn) is not None
+                    self.publish(self._started(arn, redriven))
             else:
                 if (before is None or arn in self._waiting) and not announced:
-                    self.publish(ExecutionStarted(execution_arn=arn))
+                    self.publish(self._started(arn, self._waiting.get(arn) is not None))
                 self._waiting.pop(arn, None)
                 self.publish(_ended(self.service.describe_execution(executionArn=arn)))
                 with self._lock:
@@ -297,6 +298,10 @@ class TwinWatcher:
             with self._lock:
                 self._status[arn] = state
         self._check_dlq()
+
+    def _started(self, arn: str, redrive: bool) -> ExecutionStarted:
+        key = key_of(self.service.describe_execution(executionArn=arn))
+        return ExecutionStarted(execution_arn=arn, key=key, redrive=redrive)
 
     def _check_dlq(self) -> None:
         if self.sqs is None or not self.dlq_url:
