@@ -143,6 +143,15 @@ def test_an_upload_prints_its_execution_start_and_end_with_counts(
     assert ended.rstrip().endswith(f" s  {name}")
 
 
+def test_a_replay_is_a_started_line_with_its_file(verbose: Up, dropped: dict[str, str]) -> None:
+    replayed = verbose.etl("replay", dropped["name"], "--wait", "--json")
+    assert replayed.returncode == 0, replayed.stderr
+    name = json.loads(replayed.stdout)["execution_arn"].rsplit(":", 1)[1]
+    line = verbose.wait_for_line("execution", "started", name)
+    assert line.split(maxsplit=1)[1] == f"execution  started {name}  incoming/data_bad_msg.csv"
+    verbose.wait_for_line("execution", "SUCCEEDED", name)
+
+
 def test_each_lambda_invocation_is_a_line_and_verbose_adds_its_logs(
     verbose: Up, dropped: dict[str, str]
 ) -> None:
