@@ -12,11 +12,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
+# ARGS: more options, e.g. make run ARGS="--port 4567 --api-port 3001 --console-port 8081 --verbose"
 run: $(STAMP)
-	$(BIN)/etl run sample_data/data.csv --up
+	$(BIN)/etl run sample_data/data.csv --up $(ARGS)
 
 up: $(STAMP)
-	$(BIN)/etl up
+	$(BIN)/etl up $(ARGS)
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,5 +1,5 @@
 """`python -m workflow` is the `etl` command."""
 
-from workflow.cli import app
+from workflow.cli import main
 
-app(prog_name="etl")
+main()

@@ -7,16 +7,71 @@ failed, 2 the command could not do its job (bad arguments, nothing listening, ti
 
 from __future__ import annotations
 
-import typer
+import os
+import sys
+from importlib import metadata
+from typing import Annotated, Any
 
-from workflow.cli import cost_cmds, dlq_cmds, execution_cmds, twin_cmds
+import typer
+from typer.core import TyperCommand, TyperGroup
+
+from workflow.cli import cost_cmds, dlq_cmds, execution_cmds, logs_cmds, twin_cmds
 from workflow.twin.invoke import invoke_command
 
+
+def _flags_without_type(params: list[Any]) -> list[Any]:
+    """typer 0.29's rich help prints a flag's type (`--json <bool>`) as if it took a value: its
+    TyperOption.display_type_rich, unlike the plain help's get_help_record, does not skip flags. An empty
+    metavar makes the type column blank for flags only."""
+    for param in params:
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+    return params
+
+
+class EtlCommand(TyperCommand):
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _flags_without_type(super().get_params(ctx))
+
+
+class EtlGroup(TyperGroup):
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _flags_without_type(super().get_params(ctx))
+
+
 app = typer.Typer(
+    cls=EtlGroup,
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
     help="CSV ETL on Step Functions, with a local twin that needs no AWS account.",
+    epilog="Start with `etl run sample_data/data.csv`, or `etl up` and `etl drop FILE --wait` in another "
+    "terminal. `etl COMMAND -h` shows a command's options and examples.",
 )
+
+
+def version() -> str:
+    try:
+        return metadata.version("csv-etl")
+    except metadata.PackageNotFoundError:  # run from a checkout without installing
+        return "0.1.0+checkout"
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"etl (csv-etl) {version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    show_version: Annotated[
+        bool,
+        typer.Option("--version", callback=_show_version, is_eager=True, help="print the version and exit"),
+    ] = False,
+) -> None:
+    """CSV ETL on Step Functions, with a local twin that needs no AWS account."""
+
 
 # Every command, in the order `etl --help` lists them; each lives in the module named here.
 COMMANDS = {
@@ -27,16 +82,86 @@ COMMANDS = {
     "describe": execution_cmds.describe,
     "redrive": execution_cmds.redrive,
     "replay": execution_cmds.replay,
-    "dlq": dlq_cmds.app,  # a group: `etl dlq list`, `etl dlq redrive`
+    "logs": logs_cmds.logs,
     "cost": cost_cmds.cost,
     "invoke": invoke_command,
+    # groups last: typer lists them after the plain commands
+    "dlq": dlq_cmds.app,  # `etl dlq list`, `etl dlq redrive`, `etl dlq delete`
 }
+
+# Examples shown under each command's help (one paragraph each).
+EXAMPLES = {
+    "run": [
+        "etl run sample_data/data.csv  (a throwaway twin; exit 0 when it succeeded)",
+        "etl run sample_data/data_bad_msg.csv --json",
+        "etl run big.csv --max-items-per-batch 100 --max-concurrency 4",
+        "etl run sample_data/data.csv --up --port 4567  (then the twin stays up: make run)",
+    ],
+    "up": [
+        "etl up  (ports 4566, 3000, 8080; one line per event)",
+        "etl up --port 4567 --api-port 3001 --console-port 8081 --verbose",
+        "etl up --quiet --watch ./inbox  (CSV files copied into ./inbox are dropped)",
+        "ETL_MAX_ITEMS_PER_BATCH=100 etl up  (any pipeline setting from the environment)",
+    ],
+    "drop": [
+        "etl drop sample_data/data_bad_msg.csv --wait",
+        "etl drop data.csv --key incoming/2024/data.csv",
+        "etl drop data.csv --stack csv-etl --wait  (a deployed stack)",
+    ],
+    "executions": [
+        "etl executions",
+        "etl executions --status FAILED --file data_bad",
+        "etl executions --json --limit 5",
+        "etl executions --stack csv-etl",
+    ],
+    "describe": ["etl describe NAME", "etl describe NAME --json"],
+    "redrive": ["etl redrive NAME --wait  (reruns only the failed batches)"],
+    "replay": ["etl replay NAME --wait  (a new execution for the same upload)"],
+    "logs": [
+        "etl logs",
+        "etl logs writer --follow",
+        "etl logs --execution NAME",
+        "etl logs transform --stack csv-etl --since 30  (CloudWatch Logs, last 30 minutes)",
+    ],
+    "dlq": [
+        "etl dlq list  (each dead letter's file, rows, execution, and what it means)",
+        "etl dlq redrive --wait  (back to the writer's queue)",
+        "etl dlq delete --stale  (the ones no running execution waits for)",
+    ],
+    "cost": [
+        "etl cost NAME  (billed units and dollars, projected to a million rows)",
+        "etl cost NAME --rows 5000000 --check  (exit 1 when a target is missed)",
+        "etl cost NAME --stack csv-etl --sample 50",
+    ],
+    "invoke": [
+        "etl invoke api_get_messages --event tests/api/seed_events/event_getMessages.json",
+        "etl invoke transform --event batch.json --env LOG_LEVEL=DEBUG",
+    ],
+}
+
+
+def epilog(name: str) -> str | None:
+    examples = EXAMPLES.get(name)
+    if not examples:
+        return None
+    return "[bold]Examples[/]\n\n" + "\n\n".join(f"  $ {line}" for line in examples)
+
+
 for _name, _command in COMMANDS.items():
     if isinstance(_command, typer.Typer):
-        app.add_typer(_command, name=_name)
+        app.add_typer(_command, name=_name, cls=EtlGroup, epilog=epilog(_name))
     else:
-        app.command(_name)(_command)
+        app.command(_name, cls=EtlCommand, epilog=epilog(_name))(_command)
 
 
 def main() -> None:
-    app()
+    """The console script. After `etl up` was stopped by a signal, end at once: everything is in memory,
+    and the interpreter's teardown (joining the engine's worker pools, unloading moto) only adds seconds."""
+    try:
+        app(prog_name="etl")
+    except SystemExit as exc:
+        if twin_cmds.served:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(exc.code if isinstance(exc.code, int) else 0)
+        raise

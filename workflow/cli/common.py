@@ -109,12 +109,29 @@ class ProgressBar:
         self.progress.update(self.task, completed=done, total=total)
 
 
+def aws_session() -> Any:
+    """A boto3 session for real AWS, ignoring AWS_ENDPOINT_URL (the twin banner exports it), with a note."""
+    import os
+
+    import boto3
+    import botocore.session
+
+    if os.environ.get("AWS_ENDPOINT_URL"):
+        err.print(
+            f"note: --stack targets AWS; AWS_ENDPOINT_URL={os.environ['AWS_ENDPOINT_URL']} is ignored",
+            highlight=False,
+        )
+    core = botocore.session.get_session()
+    core.set_config_variable("ignore_configured_endpoint_urls", True)
+    return boto3.session.Session(botocore_session=core)
+
+
 def target_for(stack: str | None, endpoint_url: str | None, bucket: str | None = None) -> Any:
     from workflow.twin import remote
 
     try:
         if stack:
-            return remote.stack_target(stack)
+            return remote.stack_target(stack, session=aws_session())
         if bucket:
             return remote.bucket_target(bucket)
         return remote.twin_target(endpoint_url=endpoint_url)

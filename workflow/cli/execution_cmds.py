@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -87,35 +88,107 @@ def drop(
     wait_and_report(target, arn, started, timeout, as_json)
 
 
+# ListExecutions' statusFilter values (Step Functions API reference, ListExecutions).
+STATUSES = ("RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE")
+
+
 def executions(
-    status: Annotated[str | None, typer.Option("--status", help="RUNNING, SUCCEEDED, FAILED, ...")] = None,
+    status: Annotated[
+        str | None, typer.Option("--status", help="only this status: " + ", ".join(STATUSES))
+    ] = None,
+    file: Annotated[
+        str | None, typer.Option("--file", help="only files whose key contains this text (data_bad, .csv)")
+    ] = None,
     stack: StackOpt = None,
     endpoint_url: EndpointOpt = None,
     as_json: JsonOpt = False,
-    limit: Annotated[int, typer.Option("--limit")] = 50,
+    limit: Annotated[int, typer.Option("--limit", help="at most this many executions, newest first")] = 50,
 ) -> None:
-    """List the pipeline's executions, newest first."""
+    """List the pipeline's executions, newest first: file, status, start, duration and row counts."""
+    if status is not None and status.upper() not in STATUSES:
+        raise fail(f"--status {status!r} is not a status: use one of {', '.join(STATUSES)}")
+    if not 1 <= limit <= 1000:
+        raise fail(f"--limit must be between 1 and 1000 (got {limit})")
     target = target_for(stack, endpoint_url)
-    kwargs: dict[str, Any] = {"stateMachineArn": target.require_state_machine(), "maxResults": limit}
-    if status:
-        kwargs["statusFilter"] = status.upper()
     try:
-        items = target.client("stepfunctions").list_executions(**kwargs)["executions"]
+        rows = list_rows(target, status.upper() if status else None, file, limit)
     except Exception as exc:
         raise fail(f"{type(exc).__name__}: {exc}") from exc
     if as_json:
-        print(json.dumps(items, default=str))
+        print(json.dumps(rows, default=lambda value: value.isoformat()))
         return
-    table = Table("name", "status", "started", "stopped", "redrives")
-    for item in items:
+    table = Table("name", "file", "status", "started", "duration", "written", "rejected", "failed")
+    for row in rows:
+        colour = {"SUCCEEDED": "green", "RUNNING": "blue"}.get(row["status"], "red")
         table.add_row(
-            item["name"],
-            item["status"],
-            str(item.get("startDate", "")),
-            str(item.get("stopDate") or ""),
-            str(item.get("redriveCount", 0)),
+            row["name"],
+            row["file"] or "",
+            f"[{colour}]{row['status']}[/]",
+            row["started"].astimezone().strftime("%Y-%m-%d %H:%M:%S") if row["started"] else "",
+            "" if row["duration_s"] is None else f"{row['duration_s']:.1f} s",
+            *(
+                "-" if row[k] is None else str(row[k])
+                for k in ("rows_written", "rows_rejected", "rows_failed")
+            ),
         )
     out.print(table)
+    if not rows:
+        err.print("no executions" + (" match" if status or file else " yet (drop a file: etl drop FILE)"))
+
+
+def list_rows(target: Any, status: str | None, file: str | None, limit: int) -> list[dict[str, Any]]:
+    """One flat row per execution (newest first) with the file key and the summary's row counts."""
+    from workflow.twin import tracking
+
+    sfn = target.client("stepfunctions")
+    kwargs: dict[str, Any] = {"stateMachineArn": target.require_state_machine(), "maxResults": limit}
+    if status:
+        kwargs["statusFilter"] = status
+    rows: list[dict[str, Any]] = []
+    while len(rows) < limit:
+        page = sfn.list_executions(**kwargs)
+        with ThreadPoolExecutor(max_workers=8) as pool:  # one DescribeExecution per row: in parallel
+            described_all = list(
+                pool.map(
+                    lambda item: sfn.describe_execution(executionArn=item["executionArn"]), page["executions"]
+                )
+            )
+        for item, described in zip(page["executions"], described_all, strict=True):
+            key = _file_key(described)
+            if file and (key is None or file not in key):
+                continue
+            summary = tracking.file_summary(described) or {}
+            start, stop = item.get("startDate"), item.get("stopDate")
+            rows.append(
+                {
+                    "name": item["name"],
+                    "file": key,
+                    "status": item["status"],
+                    "started": start,
+                    "stopped": stop,
+                    "duration_s": round((stop - start).total_seconds(), 3) if start and stop else None,
+                    "rows_total": summary.get("rows_total"),
+                    "rows_written": summary.get("rows_written"),
+                    "rows_rejected": summary.get("rows_rejected"),
+                    "rows_failed": summary.get("rows_failed"),
+                    "redrive_count": item.get("redriveCount", 0),
+                    "execution_arn": item["executionArn"],
+                }
+            )
+            if len(rows) >= limit:
+                break
+        if not page.get("nextToken"):
+            break
+        kwargs["nextToken"] = page["nextToken"]
+    return rows
+
+
+def _file_key(described: dict[str, Any]) -> str | None:
+    """The S3 key of the upload that started the execution (its "Object Created" event input)."""
+    try:
+        return str(json.loads(described.get("input") or "{}")["detail"]["object"]["key"])
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def describe(

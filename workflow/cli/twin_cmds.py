@@ -1,8 +1,10 @@
-"""`etl run` and `etl up`: the commands that start a local twin."""
+"""`etl run` and `etl up`: the commands that start a local twin, and the activity lines `etl up` prints."""
 
 from __future__ import annotations
 
+import socket
 import sys
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,7 +24,79 @@ from workflow.cli.common import (
     print_result,
 )
 from workflow.cli.execution_cmds import refuse_unprocessed
+from workflow.cli.printer import ActivityPrinter
 from workflow.config import PipelineConfig
+from workflow.twin import settings
+
+# Set by a command that served until a signal: `main()` then ends the process at once (see main).
+served = False
+
+HostOpt = Annotated[str, typer.Option("--host", help="bind address of every service (0.0.0.0: all)")]
+PortOpt = Annotated[
+    int | None, typer.Option("--port", help="AWS endpoint port (0: a free one)  \\[default: 4566]")
+]
+ApiPortOpt = Annotated[int | None, typer.Option("--api-port", help="REST API port  \\[default: 3000]")]
+ConsolePortOpt = Annotated[int | None, typer.Option("--console-port", help="console port  \\[default: 8080]")]
+RunPortOpt = Annotated[
+    int | None,
+    typer.Option("--port", help="AWS endpoint port  \\[default: a free one; 4566 with --up]"),
+]
+RunApiPortOpt = Annotated[int | None, typer.Option("--api-port", help="with --up: REST API port (3000)")]
+RunConsolePortOpt = Annotated[
+    int | None, typer.Option("--console-port", help="with --up: console port (8080)")
+]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="print nothing after the banner")]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="also print each Lambda's log lines")]
+
+
+def _setting(field: str) -> Any:
+    setting = settings.BY_FIELD[field]
+    return Annotated[
+        int | None,
+        typer.Option(
+            setting.option,
+            envvar=setting.envvar,
+            help=f"{setting.help} (CDK {setting.parameter})  \\[default: {setting.default}]",
+            rich_help_panel="Pipeline settings (as the CDK parameters)",
+        ),
+    ]
+
+
+MaxItemsOpt = _setting("max_items_per_batch")
+MaxBytesOpt = _setting("max_input_bytes_per_batch")
+ConcurrencyOpt = _setting("max_concurrency")
+ToleratedOpt = _setting("tolerated_failure_percentage")
+WriterBatchOpt = _setting("writer_batch_size")
+WindowOpt = _setting("writer_batching_window_s")
+
+
+def _config(**values: int | None) -> PipelineConfig:
+    try:
+        return settings.pipeline_config(values)
+    except ValueError as exc:
+        raise fail(str(exc)) from exc
+
+
+def check_address(host: str, ports: dict[str, int | None]) -> None:
+    """One-line errors for a port out of range or a host that is not an address of this machine."""
+    for option, port in ports.items():
+        if port is not None and not 0 <= port <= 65535:
+            raise fail(f"{option} {port} is not a port: use 1-65535, or 0 for a free one")
+    try:
+        infos = socket.getaddrinfo(host, None, socket.AF_INET, socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        raise fail(f"--host {host}: not a known address ({exc})") from exc
+    address = infos[0][4][0]
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((address, 0))
+        except OSError as exc:
+            raise fail(f"--host {host}: not an address of this machine ({exc.strerror})") from exc
+
+
+def _check_loudness(quiet: bool, verbose: bool) -> None:
+    if quiet and verbose:
+        raise fail("--quiet and --verbose contradict each other: choose one")
 
 
 def run(
@@ -31,20 +105,51 @@ def run(
     key: KeyOpt = None,
     timeout: TimeoutOpt = 900.0,
     keep_up: Annotated[
-        bool, typer.Option("--up", help="then keep the twin up (as `etl up`, default ports) until Ctrl-C")
+        bool, typer.Option("--up", help="then keep the twin up (as `etl up`) until Ctrl-C or SIGTERM")
     ] = False,
+    host: HostOpt = "127.0.0.1",
+    port: RunPortOpt = None,
+    api_port: RunApiPortOpt = None,
+    console_port: RunConsolePortOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+    max_items_per_batch: MaxItemsOpt = None,
+    max_input_bytes_per_batch: MaxBytesOpt = None,
+    max_concurrency: ConcurrencyOpt = None,
+    tolerated_failure_percentage: ToleratedOpt = None,
+    writer_batch_size: WriterBatchOpt = None,
+    writer_batching_window_s: WindowOpt = None,
 ) -> None:
-    """Process one CSV end to end on an ephemeral local twin and print its summary."""
+    """Process one CSV end to end on a local twin and print its summary (exit 0 when it succeeded).
+
+    Without --up the twin lasts for this file, on a free port unless --port is given.
+
+    With --up it stays up on 4566/3000/8080 (or the ports given) and prints its activity, like `etl up`.
+    """
     from workflow.twin.endpoint import PortInUse
     from workflow.twin.twin import Twin
 
-    config = PipelineConfig()
+    config = _config(
+        max_items_per_batch=max_items_per_batch,
+        max_input_bytes_per_batch=max_input_bytes_per_batch,
+        max_concurrency=max_concurrency,
+        tolerated_failure_percentage=tolerated_failure_percentage,
+        writer_batch_size=writer_batch_size,
+        writer_batching_window_s=writer_batching_window_s,
+    )
     refuse_unprocessed(path, key, config.incoming_prefix)
+    check_address(host, {"--port": port, "--api-port": api_port, "--console-port": console_port})
+    _check_loudness(quiet, verbose)
     if keep_up:
-        _run_then_serve(path, key, timeout, as_json)
+        _run_then_serve(
+            path, key, timeout, as_json, config, host, (port, api_port, console_port), quiet, verbose
+        )
         return
     try:
-        with Twin.ephemeral(config) as twin, ProgressBar(enabled=not as_json and err.is_terminal) as bar:
+        with (
+            Twin(config, host, port or 0) as twin,
+            ProgressBar(enabled=not as_json and err.is_terminal) as bar,
+        ):
             result = twin.run_file(path, key, timeout_s=timeout, on_progress=bar)
     except (TimeoutError, PortInUse) as exc:
         raise fail(str(exc)) from exc
@@ -52,12 +157,33 @@ def run(
     exit_for(result)
 
 
-def _run_then_serve(path: Path, key: str | None, timeout: float, as_json: bool) -> None:
+def _ports(given: tuple[int | None, int | None, int | None]) -> Any:
+    from workflow.twin.server import Ports
+
+    defaults = Ports()
+    return Ports(
+        defaults.aws if given[0] is None else given[0],
+        defaults.api if given[1] is None else given[1],
+        defaults.console if given[2] is None else given[2],
+    )
+
+
+def _run_then_serve(
+    path: Path,
+    key: str | None,
+    timeout: float,
+    as_json: bool,
+    config: PipelineConfig,
+    host: str,
+    ports: tuple[int | None, int | None, int | None],
+    quiet: bool,
+    verbose: bool,
+) -> None:
     """`etl run --up` (what `make run` does): the file on the full twin, then the twin stays up."""
-    from workflow.twin.endpoint import PortInUse
     from workflow.twin.server import UpServer
 
     results: list[dict[str, Any]] = []
+    printer = ActivityPrinter(out, verbose=verbose)
 
     def on_ready(server: Any) -> None:
         with ProgressBar(enabled=not as_json and err.is_terminal) as bar:
@@ -65,20 +191,19 @@ def _run_then_serve(path: Path, key: str | None, timeout: float, as_json: bool) 
         print_result(results[0], as_json)
         if not as_json:
             _banner(server)
+        if not quiet and not as_json:
+            printer.start(server)
 
-    try:
-        UpServer(PipelineConfig()).serve_forever(on_ready=on_ready)
-    except (TimeoutError, PortInUse) as exc:
-        raise fail(str(exc)) from exc
+    _serve(UpServer(config, host, _ports(ports)), on_ready, printer)
     if results:
         exit_for(results[0])
 
 
 def up(
-    host: Annotated[str, typer.Option(help="bind address")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="AWS endpoint port")] = 4566,
-    api_port: Annotated[int, typer.Option("--api-port", help="REST API port")] = 3000,
-    console_port: Annotated[int, typer.Option("--console-port", help="console port")] = 8080,
+    host: HostOpt = "127.0.0.1",
+    port: PortOpt = None,
+    api_port: ApiPortOpt = None,
+    console_port: ConsolePortOpt = None,
     api_key: Annotated[
         str | None,
         typer.Option("--api-key", envvar="ETL_API_KEY", help="REST API key (default: a random one)"),
@@ -86,18 +211,88 @@ def up(
     watch: Annotated[
         Path | None, typer.Option("--watch", file_okay=False, help="drop CSV files copied into this folder")
     ] = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+    max_items_per_batch: MaxItemsOpt = None,
+    max_input_bytes_per_batch: MaxBytesOpt = None,
+    max_concurrency: ConcurrencyOpt = None,
+    tolerated_failure_percentage: ToleratedOpt = None,
+    writer_batch_size: WriterBatchOpt = None,
+    writer_batching_window_s: WindowOpt = None,
 ) -> None:
-    """Start the local twin: AWS endpoint, REST API and console, until Ctrl-C or SIGTERM."""
-    from workflow.twin.endpoint import PortInUse
-    from workflow.twin.server import Ports, UpServer
+    """Start the local twin (AWS endpoint, REST API, console) and print what it does, until Ctrl-C/SIGTERM.
 
-    ports = Ports(port, api_port, console_port)
-    server = UpServer(PipelineConfig(), host, ports, api_key=api_key, watch=watch)
+    After the banner: one line per upload, execution end, Lambda invocation, REST request, DLQ arrival.
+    """
+    from workflow.twin.server import UpServer
+
+    config = _config(
+        max_items_per_batch=max_items_per_batch,
+        max_input_bytes_per_batch=max_input_bytes_per_batch,
+        max_concurrency=max_concurrency,
+        tolerated_failure_percentage=tolerated_failure_percentage,
+        writer_batch_size=writer_batch_size,
+        writer_batching_window_s=writer_batching_window_s,
+    )
+    check_address(host, {"--port": port, "--api-port": api_port, "--console-port": console_port})
+    _check_loudness(quiet, verbose)
+    server = UpServer(config, host, _ports((port, api_port, console_port)), api_key=api_key, watch=watch)
+    printer = ActivityPrinter(out, verbose=verbose)
+
+    def on_ready(server: UpServer) -> None:
+        _banner(server)
+        if not quiet:
+            printer.start(server)
+
+    _serve(server, on_ready, printer)
+
+
+def _serve(server: Any, on_ready: Any, printer: ActivityPrinter) -> None:
+    """Serve until a signal; then say what was running and how long stopping took."""
+    from workflow.twin.endpoint import PortInUse
+
+    global served
+    running: list[str] = []
+
+    def on_stopping(server: Any) -> None:
+        printer.stopping()
+        running.extend(_running_executions(server))
+
     try:
-        server.serve_forever(on_ready=_banner)
-    except PortInUse as exc:
+        server.serve_forever(on_ready=on_ready, on_stopping=on_stopping)
+    except (TimeoutError, PortInUse) as exc:
+        printer.stop()
         raise fail(str(exc)) from exc
-    err.print("stopped")
+    finally:
+        printer.stop()
+    served = True
+    if running:
+        err.print(
+            f"aborted {len(running)} running execution(s) (in-memory, as StopExecution): "
+            + "; ".join(running),
+            highlight=False,
+        )
+    elapsed = f" in {time.monotonic() - printer.stop_requested:.1f} s" if printer.stop_requested else ""
+    err.print(f"stopped{elapsed}")
+
+
+def _running_executions(server: Any) -> list[str]:
+    """'name (file, rows done/total)' for each execution still running, read before the twin stops them."""
+    from workflow.twin import tracking
+    from workflow.twin.activity import key_of
+
+    resources, service = server.twin.resources, server.twin.service
+    found: list[str] = []
+    try:
+        listed = service.list_executions(stateMachineArn=resources.state_machine_arn, statusFilter="RUNNING")
+        for item in listed["executions"]:
+            described = service.describe_execution(executionArn=item["executionArn"])
+            done, total = tracking.map_progress(server.twin.client("stepfunctions"), item["executionArn"])
+            rows = f", {done}/{total if total is not None else '?'} rows" if done or total else ""
+            found.append(f"{item['name']} ({key_of(described) or '?'}{rows})")
+    except Exception as exc:  # the summary is a courtesy: stopping goes on
+        found.append(f"({type(exc).__name__} while listing them)")
+    return found
 
 
 def _banner(server: Any) -> None:
@@ -111,6 +306,9 @@ def _banner(server: Any) -> None:
     table.add_row("state machine", resources.state_machine_arn, "")
     table.add_row("table", resources.table, "")
     table.add_row("queue / DLQ", resources.queue_url, resources.dlq_url)
+    tuned = settings.changed(server.config)
+    if tuned:
+        table.add_row("settings", ", ".join(f"{k}={v}" for k, v in tuned.items()), "")
     if server.watch_dir is not None:
         table.add_row("watching", str(server.watch_dir), "CSV files copied here are dropped")
     out.print(table)
@@ -127,6 +325,7 @@ def _banner(server: Any) -> None:
                 f"  etl drop sample_data/data_bad_msg.csv --wait    # or: aws s3 cp FILE.csv {bucket_url}",
                 "  etl executions                                  # or: aws stepfunctions list-executions "
                 f"--state-machine-arn {resources.state_machine_arn}",
+                "  etl logs --follow                               # the Lambdas' log lines",
                 f"  aws dynamodb scan --table-name {resources.table}",
                 f'  curl -H "x-api-key: $ETL_API_KEY" {urls["api"]}/message',
                 f"  open {urls['console']} to follow executions",

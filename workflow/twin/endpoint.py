@@ -8,12 +8,14 @@ in-process (S3, SQS, DynamoDB), with moto told the twin's account id so ARNs and
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import re
 import socket
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import parse_qsl
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
@@ -22,6 +24,7 @@ from workflow.engine.http_api import is_stepfunctions_request
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 LAMBDA_PREFIX = "/2015-03-31/functions"
+TWIN_PREFIX = "/_twin/"  # not a bucket name (they cannot start with "_"), so never an S3 path
 _SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
 
 
@@ -40,11 +43,14 @@ class Endpoint:
         lambda_app: WSGIApp,
         account: str,
         health: Callable[[], dict[str, Any]] | None = None,
+        invocations: Callable[..., list[Any]] | None = None,
     ) -> None:
         self.stepfunctions_app = stepfunctions_app
         self.lambda_app = lambda_app
         self.account = account
         self.health = health or (lambda: {"status": "ok"})
+        # The Lambda runtime's invocation records, for `etl logs` (GET /_twin/invocations).
+        self.invocations = invocations or getattr(getattr(lambda_app, "runtime", None), "records", None)
         self.moto_app = DomainDispatcherApplication(create_backend_app)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -55,12 +61,39 @@ class Endpoint:
             headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
             start_response("200 OK", headers)
             return [body]
+        if path.startswith(TWIN_PREFIX) and service is None:
+            return self._twin(environ, start_response)
         if is_stepfunctions_request(environ):
             return self.stepfunctions_app(environ, start_response)
         if path.startswith(LAMBDA_PREFIX) and service in (None, "lambda"):
             return self.lambda_app(environ, start_response)
         environ["HTTP_X_MOTO_ACCOUNT_ID"] = self.account
         return self.moto_app(environ, start_response)
+
+    def _twin(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        """The twin's own JSON (unsigned, so no AWS service answers it): `/_twin/invocations`, completed
+        invocation records oldest first, filtered by `function`, `execution` and `request_id`."""
+        query = dict(parse_qsl(environ.get("QUERY_STRING", "")))
+        status, payload = "404 Not Found", {"error": f"no such twin path {environ.get('PATH_INFO')}"}
+        if environ.get("PATH_INFO") == TWIN_PREFIX + "invocations" and self.invocations is not None:
+            try:
+                records = self.invocations(
+                    request_id=query.get("request_id"), function=query.get("function") or None
+                )
+                execution = query.get("execution")
+                payload = {
+                    "invocations": [
+                        r.to_dict()
+                        for r in records
+                        if r.end is not None and (not execution or r.execution == execution)
+                    ]
+                }
+                status = "200 OK"
+            except Exception as exc:  # an unknown function name
+                status, payload = "400 Bad Request", {"error": str(getattr(exc, "message", exc))}
+        body = json.dumps(payload).encode()
+        start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]
 
 
 class QuietRequestHandler(MotoRequestHandler):
@@ -93,14 +126,14 @@ class ServerThread:
         self.app = app
         self.host = host
         self.name = name
-        if port and not port_free(host, port):
-            raise PortInUse(host, port, name)
+        if port and (problem := bind_error(host, port)) is not None:
+            raise PortInUse(host, port, name, problem)
         try:
             self.server: BaseWSGIServer = make_server(
                 host, port, app, threaded=True, request_handler=request_handler
             )
         except (OSError, SystemExit) as exc:  # werkzeug reports a taken port with SystemExit
-            raise PortInUse(host, port, name) from exc
+            raise PortInUse(host, port, name, exc if isinstance(exc, OSError) else None) from exc
         self.server.daemon_threads = True  # type: ignore[attr-defined]
         self.port = self.server.server_port
         self._thread = threading.Thread(
@@ -126,24 +159,34 @@ class ServerThread:
 
 
 class PortInUse(RuntimeError):
-    """A port the twin needs is taken (another `etl up`, LocalStack, ...)."""
+    """A port the twin needs cannot be bound: taken (another `etl up`, LocalStack, ...) or not ours."""
 
-    def __init__(self, host: str, port: int, name: str) -> None:
-        super().__init__(
-            f"cannot start the {name} on {host}:{port}: the port is already in use "
-            f"(stop what is using it, or choose another port)"
-        )
+    def __init__(self, host: str, port: int, name: str, error: OSError | None = None) -> None:
+        if error is None or error.errno == errno.EADDRINUSE:
+            why = "the port is already in use (stop what is using it, or choose another port)"
+        elif error.errno == errno.EADDRNOTAVAIL:
+            why = f"{host} is not an address of this machine (use 127.0.0.1, or 0.0.0.0 for all)"
+        elif error.errno == errno.EACCES:
+            why = "permission denied (ports below 1024 need privileges; choose another port)"
+        else:
+            why = error.strerror or str(error)
+        super().__init__(f"cannot start the {name} on {host}:{port}: {why}")
         self.host = host
         self.port = port
         self.service_name = name
 
 
-def port_free(host: str, port: int) -> bool:
-    """True when a server could bind host:port now."""
+def bind_error(host: str, port: int) -> OSError | None:
+    """Why a server could not bind host:port now (None: it could)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
-        except OSError:
-            return False
-    return True
+        except OSError as exc:
+            return exc
+    return None
+
+
+def port_free(host: str, port: int) -> bool:
+    """True when a server could bind host:port now."""
+    return bind_error(host, port) is None

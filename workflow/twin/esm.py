@@ -140,8 +140,11 @@ class SqsEventSourceMapping:
 
     def stop(self) -> None:
         self._stop.set()
+        # One shared wait: a poller still in a long poll or an invocation ends on its own (daemon threads,
+        # nothing deleted unless the invocation succeeded): stopping takes a second, not 5 s per poller.
+        deadline = time.monotonic() + self.poll_wait_s + 0.5
         for thread in self._threads:
-            thread.join(timeout=self.poll_wait_s + 5)
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
 
     def _receive(self, count: int, wait_s: int) -> list[dict[str, Any]]:
         response = self.sqs.receive_message(

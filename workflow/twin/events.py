@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from workflow.twin import activity
+
 log = logging.getLogger(__name__)
 
 # EventBridge's `detail.reason` for each S3 event name (S3 user guide, "EventBridge event message structure").
@@ -205,6 +207,7 @@ class S3EventBridge:
                 delivery.attempts += 1
                 try:
                     delivery.result = self.target(delivery.event)
+                    activity.publish(activity.started_by_upload(delivery.event, delivery.result))
                     delivery.error = None
                     break
                 except Exception as exc:  # EventBridge retries a failed target with back-off

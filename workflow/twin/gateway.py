@@ -33,6 +33,7 @@ from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Request, Response
 
 from workflow.config import LOCAL_ACCOUNT, PipelineConfig
+from workflow.twin import activity
 
 OPENAPI_PATH = Path(__file__).resolve().parent.parent / "definition" / "openapi.json"
 # API Gateway's REST API payload limit (10 MB); bigger requests get REQUEST_TOO_LARGE.
@@ -229,6 +230,9 @@ class RestGateway:
                 round(duration, 3),
                 datetime.now(UTC).isoformat(),
             )
+        )
+        activity.publish(
+            activity.ApiRequest(request.method, request.path, response.status_code, duration, function)
         )
         log.info(
             "%s %s -> %s (%s, %.1f ms)",

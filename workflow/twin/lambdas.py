@@ -26,7 +26,7 @@ from typing import Any
 from workflow.config import LOCAL_ACCOUNT, LOCAL_REGION, TASKS_DIR, FunctionSpec, PipelineConfig
 from workflow.engine.backend import LambdaResult
 from workflow.engine.errors import ServiceError
-from workflow.twin import capture, threadenv
+from workflow.twin import activity, capture, threadenv
 
 RUNTIME = "python3.12"
 MAX_RECORDS = 5_000
@@ -48,6 +48,7 @@ class InvocationRecord:
     logs: list[str] = field(default_factory=list)
     error: dict[str, Any] | None = None
     invocation_type: str = "RequestResponse"
+    execution: str | None = None  # the pipeline execution the event names (see activity.execution_of)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -257,6 +258,7 @@ class LambdaRuntime:
             function=spec.name,
             start=datetime.now(UTC),
             invocation_type=invocation_type,
+            execution=activity.execution_of(event),
         )
         with self._records_lock:
             self._records.append(record)
@@ -324,6 +326,7 @@ class LambdaRuntime:
         record.end = datetime.now(UTC)
         record.duration_ms = round(duration, 3)
         record.error = outcome.get("error")
+        activity.publish(activity.LambdaInvoked.of(record))
         if record.error is not None:
             return record.error, record
         return outcome.get("result"), record

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from workflow.config import PipelineConfig
-from workflow.twin.endpoint import PortInUse, ServerThread, port_free
+from workflow.twin.endpoint import PortInUse, ServerThread, bind_error
 from workflow.twin.gateway import RestGateway, generate_api_key
 from workflow.twin.twin import Twin
 
@@ -107,8 +107,8 @@ class UpServer:
             ("REST API", self.ports.api),
             ("console", self.ports.console),
         ):
-            if port and not port_free(self.host, port):
-                raise PortInUse(self.host, port, name)
+            if port and (problem := bind_error(self.host, port)) is not None:
+                raise PortInUse(self.host, port, name, problem)
 
     def rest_app(self) -> Any:
         runtime = self.twin.runtime
@@ -163,8 +163,12 @@ class UpServer:
             f"export ETL_API_KEY={self.api_key}",
         ]
 
-    def serve_forever(self, on_ready: Callable[[UpServer], None] | None = None) -> None:
-        """Start, call on_ready (the banner), block until SIGINT/SIGTERM, then stop cleanly."""
+    def serve_forever(
+        self,
+        on_ready: Callable[[UpServer], None] | None = None,
+        on_stopping: Callable[[UpServer], None] | None = None,
+    ) -> None:
+        """Start, call on_ready (the banner), block until SIGINT/SIGTERM, call on_stopping, stop cleanly."""
         stop = threading.Event()
         previous = {}
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -176,6 +180,8 @@ class UpServer:
                     on_ready(self)
                 while not stop.wait(0.5):
                     pass
+                if on_stopping is not None:
+                    on_stopping(self)
             finally:
                 self.stop()
         finally:
