@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from workflow.cli import execution_cmds, twin_cmds
+from workflow.cli import console_cmds, execution_cmds, twin_cmds
 from workflow.twin.invoke import invoke_command
 
 app = typer.Typer(
@@ -27,6 +27,8 @@ COMMANDS = {
     "describe": execution_cmds.describe,
     "redrive": execution_cmds.redrive,
     "replay": execution_cmds.replay,
+    "trace": console_cmds.trace,
+    "console": console_cmds.console,
     "invoke": invoke_command,
 }
 for _name, _command in COMMANDS.items():
