@@ -175,9 +175,11 @@ class Executions:
         failed: list[dict[str, Any]] = []
         if ledger and ledger.get("failed_batches"):
             failed = ledger["failed_batches"]
-        elif described["status"] != "SUCCEEDED":
+        else:  # a failed Map, or tolerated failures in a succeeded one
             for run in runs:
-                failed.extend(self.failed_batches(run["mapRunArn"]))
+                counts = run.get("executionCounts") or {}
+                if described["status"] != "SUCCEEDED" or counts.get("failed") or counts.get("timedOut"):
+                    failed.extend(self.failed_batches(run["mapRunArn"]))
         failing = trace.failing_state()
         counts = (ledger or {}).get("counts") or {k: summary[k] for k in COUNTS if summary and k in summary}
         header = {
@@ -245,6 +247,12 @@ def next_step(header: dict[str, Any]) -> str:
         if rejected:
             return f"{rejected} row(s) rejected: open the rejects, fix those rows and upload them again."
         return "Nothing to do: every row was written."
+    if header.get("is_child"):
+        parent = header.get("parent") or "its parent"
+        return (
+            "This batch is one child of a Map run: fix the cause, then redrive the parent execution "
+            f"({parent}); its Map runs this batch again (`etl redrive {parent}`)."
+        )
     failed = header.get("failed_batches") or []
     hint = hint_for(header.get("error"), header.get("cause"), *[f.get("cause") for f in failed])
     fix = f"Fix the cause ({hint}), then " if hint else "Fix the cause above, then "
