@@ -34,9 +34,12 @@ CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.server,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (apt-get install chromium)"),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="Debian's chromium is missing (apt-get install chromium)"
+    ),
 ]
 SAMPLES = REPO_ROOT / "sample_data"
+DASH = "\N{EN DASH}"  # the pages write row ranges as 2\N{EN DASH}21
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 WIDTH = 1280
 
@@ -124,7 +127,8 @@ def test_upload_through_files_page_watch_it_succeed_then_the_map_run(
         page.wait_for_selector("#states button[data-node='ProcessRows/Enqueue'][data-status='running']")
         assert page.locator("#exec-status .badge").inner_text() == "RUNNING"
         shots(page, "execution-running")
-        page.wait_for_selector("#states button[data-node='Summarize'][data-status='succeeded']", timeout=30_000)
+        done = "#states button[data-node='Summarize'][data-status='succeeded']"
+        page.wait_for_selector(done, timeout=30_000)
     finally:
         twin.runtime.overrides.clear()  # type: ignore[union-attr]
     assert page.evaluate("() => window.__sameDocument") is True, "the page updated without a reload"
@@ -161,7 +165,7 @@ def test_upload_through_files_page_watch_it_succeed_then_the_map_run(
     assert items.nth(2).inner_text() == "20" and items.nth(6).inner_text() == "20", "20 rows succeeded"
     assert batches.nth(2).inner_text() == "1" and batches.nth(6).inner_text() == "1", "in 1 batch"
     page.wait_for_selector("#children tbody tr .badge.SUCCEEDED")
-    assert "2–21" in page.locator("#children tbody tr").first.inner_text()
+    assert f"2{DASH}21" in page.locator("#children tbody tr").first.inner_text()
     accessible(page)
     shots(page, "map-run")
 
@@ -178,12 +182,13 @@ def test_failed_batch_shows_the_real_cause_then_redrive_succeeds_the_same_execut
         assert page.locator("#failing-state").inner_text() == "ProcessRows"
         problem = page.locator("#problem").inner_text()
         assert "Writer.WriteFailed" in problem and "ResourceNotFoundException" in problem
-        assert "2–21 (20)" in problem
-        assert node_status(page, "ProcessRows") == "failed" and node_status(page, "ProcessRows/Enqueue") == "failed"
+        assert f"2{DASH}21 (20)" in problem
+        assert node_status(page, "ProcessRows") == "failed"
+        assert node_status(page, "ProcessRows/Enqueue") == "failed"
         accessible(page)
         shots(page, "execution-failed")
         page.locator("#problem a").first.click()  # the failed batch: its rows, error and cause
-        page.wait_for_selector("text=Rows this batch carried (2–21, 20 rows)")
+        page.wait_for_selector(f"text=Rows this batch carried (2{DASH}21, 20 rows)")
         assert "redrive the parent execution" in page.locator("#next-step").inner_text()
         shots(page, "batch-failed")
         page.go_back()
@@ -220,7 +225,8 @@ def test_rejects_of_data_bad_msg_show_its_three_reasons(
     page.wait_for_selector("#executions tbody tr")
     page.select_option("#exec-status", "FAILED")
     page.wait_for_function(
-        "() => [...document.querySelectorAll('#executions tbody .badge')].every(b => b.textContent === 'FAILED')"
+        "() => [...document.querySelectorAll('#executions tbody .badge')]"
+        ".every(b => b.textContent === 'FAILED')"
     )
     accessible(page)
     shots(page, "executions")
