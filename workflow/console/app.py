@@ -72,10 +72,10 @@ class ConsoleApp:
             response = _json({"error": "BadUpload", "message": str(exc)}, 400)
         except LookupError as exc:
             response = _json({"error": "NotFound", "message": str(exc)}, 404)
-        except Exception as exc:  # botocore ClientError and the like: the service's own code and message
+        except Exception as exc:  # botocore's ClientError: the service's code and message; else a 500
             error = getattr(exc, "response", {}).get("Error", {})
             code = error.get("Code") or type(exc).__name__
-            status = 404 if code in NOT_FOUND_CODES else 502 if not error else 400
+            status = 404 if code in NOT_FOUND_CODES else 400 if error else 500
             response = _json({"error": code, "message": error.get("Message") or str(exc)}, status)
         return response(environ, start_response)
 

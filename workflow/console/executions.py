@@ -102,6 +102,10 @@ class Executions:
             self._rows.put(key, row)
         return row
 
+    def rows(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """List rows for a page of ListExecutions items, described in parallel."""
+        return list(self.reader.pool.map(self.row, items))
+
     def page(
         self, status: str | None = None, q: str | None = None, token: str | None = None
     ) -> dict[str, Any]:
@@ -117,9 +121,9 @@ class Executions:
             if token:
                 call["nextToken"] = token
             response = self.reader.sfn.list_executions(**call)
-            for item in response.get("executions", []):
-                scanned += 1
-                row = self.row(item)
+            items = response.get("executions", [])
+            scanned += len(items)
+            for row in self.rows(items):
                 if not needle or needle in (row["key"] or "").lower() or needle in row["name"].lower():
                     rows.append(row)
             token = response.get("nextToken")
@@ -135,8 +139,9 @@ class Executions:
             response = self.reader.sfn.list_executions(
                 mapRunArn=map_run_arn, statusFilter=status, maxResults=limit
             )
-            for item in response.get("executions", []):
-                child = self.reader.describe(item["executionArn"])
+            items = response.get("executions", [])[: limit - len(found)]
+            children = self.reader.describe_many([i["executionArn"] for i in items])
+            for item, child in zip(items, children, strict=True):
                 batch = batch_of(child) or {}
                 found.append(
                     {
@@ -150,8 +155,8 @@ class Executions:
                         "cause": (child.get("cause") or "")[:2000],
                     }
                 )
-                if len(found) >= limit:
-                    return found
+            if len(found) >= limit:
+                break
         return found
 
     def map_runs(self, arn: str) -> list[dict[str, Any]]:

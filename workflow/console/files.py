@@ -72,9 +72,9 @@ class Files:
             if token:
                 kwargs["nextToken"] = token
             response = self.reader.sfn.list_executions(**kwargs)
-            for item in response.get("executions", []):
-                seen += 1
-                row = self.executions.row(item)
+            items = response.get("executions", [])
+            seen += len(items)
+            for row in self.executions.rows(items):
                 if row["bucket"] == self.src.bucket and row["key"]:
                     by_key.setdefault(row["key"], []).append(row)
             token = response.get("nextToken")

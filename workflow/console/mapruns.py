@@ -33,9 +33,11 @@ class MapRuns:
         if token:
             kwargs["nextToken"] = token
         response = self.reader.sfn.list_executions(**kwargs)
+        items = response.get("executions", [])
+        running = {i["executionArn"] for i in items if i["status"] == "RUNNING"}
+        described = self.reader.describe_many([i["executionArn"] for i in items], fresh=running)
         rows = []
-        for item in response.get("executions", []):
-            child = self.reader.describe(item["executionArn"], fresh=item["status"] == "RUNNING")
+        for item, child in zip(items, described, strict=True):
             batch = batch_of(child) or {}
             rows.append(
                 {
