@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from boto3.dynamodb.types import TypeSerializer
 from typer.testing import CliRunner
 from werkzeug.test import Client
 
@@ -18,7 +19,7 @@ from workflow.cli import app as etl
 from workflow.config import REPO_ROOT
 from workflow.console import live
 from workflow.console.app import ConsoleApp
-from workflow.console.sources import for_twin
+from workflow.console.sources import for_twin, ledger_table_name
 from workflow.twin.twin import Twin
 
 try:
@@ -293,3 +294,89 @@ def test_trace_follow_runs_until_the_execution_ends(twin: Twin) -> None:
     result = trace(twin, arn, "--follow")
     assert result.exit_code == 0, result.output
     assert "SUCCEEDED" in result.output and "Summarize (Task)  succeeded" in result.output
+
+
+def test_replay_starts_a_new_execution_for_the_same_file_and_stop_aborts_a_running_one(
+    twin: Twin, console: Client, succeeded: str
+) -> None:
+    """StartExecution with the same input (a new name), and StopExecution of a RUNNING execution (ABORTED)."""
+    replayed = console.post(f"/api/executions/{q(succeeded)}/replay", headers=WRITE).get_json()
+    assert replayed["replayOf"] == succeeded and replayed["executionArn"] != succeeded
+    assert wait_done(twin, replayed["executionArn"])["status"] == "SUCCEEDED"
+    real = twin.runtime.handler(twin.config.function("writer"))  # type: ignore[union-attr]
+    release = threading.Event()
+
+    def held(event: Any, context: Any) -> Any:  # the writer waits: the execution stays RUNNING
+        release.wait(20)
+        return real(event, context)
+
+    twin.runtime.overrides["writer"] = held  # type: ignore[union-attr]
+    try:
+        twin.upload(SAMPLES / "data.csv", "incoming/stop-me.csv")
+        arn = twin.execution_for_key("incoming/stop-me.csv")
+        header = console.get(f"/api/executions/{q(arn)}").get_json()
+        assert header["status"] == "RUNNING" and header["actions"]["stop"] is True
+        assert header["actions"]["redrive"] is False and header["actions"]["replay"] is False
+        assert console.post(f"/api/executions/{q(arn)}/stop", headers=WRITE).status_code == 200
+        assert wait_done(twin, arn)["status"] == "ABORTED"
+    finally:
+        release.set()
+        twin.runtime.overrides.clear()  # type: ignore[union-attr]
+
+
+def test_with_the_ledger_table_files_header_and_rejects_read_it(twin: Twin, succeeded: str) -> None:
+    """The ledger contract's OBJECT item (counts, executions, rejects_location) wins over the fallback."""
+    ddb = twin.client("dynamodb")
+    table = ledger_table_name(twin.config)
+    ddb.create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "file", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "file", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    try:
+        rejects_key = "rejects/incoming/data.csv.csv"
+        twin.client("s3").put_object(
+            Bucket="csv-etl-data",
+            Key=rejects_key,
+            Body=b"row,field,reason,value\n7,local_avg,not a number,abc\n",
+        )
+        item = {
+            "file": "s3://csv-etl-data/incoming/data.csv",
+            "sk": "OBJECT#etag1",
+            "bucket": "csv-etl-data",
+            "key": "incoming/data.csv",
+            "etag": "etag1",
+            "size": 1425,
+            "uploaded_at": "2099-01-01T00:00:00Z",
+            "status": "SUCCEEDED",
+            "outcome": "complete",
+            "rows_total": 20,
+            "rows_written": 18,
+            "rows_duplicate": 1,
+            "rows_rejected": 1,
+            "rows_conflict": 0,
+            "rows_failed": 0,
+            "executions": [{"execution_arn": succeeded, "kind": "first", "status": "SUCCEEDED"}],
+            "rejects_location": f"s3://csv-etl-data/{rejects_key}",
+            "next_step": "nothing: the ledger says so",
+        }
+        serializer = TypeSerializer()
+        ddb.put_item(TableName=table, Item={k: serializer.serialize(v) for k, v in item.items()})
+        app = ConsoleApp(for_twin(twin))
+        console = Client(app)
+        files = console.get("/api/files").get_json()
+        assert files["source"] == "ledger" and files["files"][0]["counts"]["rows_duplicate"] == 1
+        header = console.get(f"/api/executions/{q(succeeded)}").get_json()
+        assert header["counts_source"] == "ledger" and header["counts"]["rows_written"] == 18
+        assert header["next_step"] == "nothing: the ledger says so"
+        rejects = console.get("/api/files/incoming/data.csv/rejects").get_json()
+        assert rejects["rejects"] == [
+            {"row": 7, "field": "local_avg", "reason": "not a number", "value": "abc", "stage": None}
+        ]
+        app.close()
+    finally:
+        ddb.delete_table(TableName=table)

@@ -63,7 +63,10 @@ class Rejects:
         lines = codecs.getreader("utf-8")(body)
         if key.endswith(".csv"):
             for record in csv.DictReader(lines):
-                yield {name: record.get(name) for name in FIELDS}
+                row = {name: record.get(name) for name in FIELDS}
+                if str(row["row"] or "").isdigit():
+                    row["row"] = int(str(row["row"]))
+                yield row
             return
         for line in lines:
             if line.strip():
