@@ -4,7 +4,12 @@ rejects."""
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
 import threading
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +25,7 @@ from workflow.config import REPO_ROOT
 from workflow.console import live
 from workflow.console.app import ConsoleApp
 from workflow.console.sources import for_twin, ledger_table_name
+from workflow.twin.server import wait_healthy
 from workflow.twin.twin import Twin
 
 try:
@@ -380,3 +386,28 @@ def test_with_the_ledger_table_files_header_and_rejects_read_it(twin: Twin, succ
         app.close()
     finally:
         ddb.delete_table(TableName=table)
+
+
+def test_etl_console_serves_the_console_for_a_twin_in_another_process(twin: Twin, succeeded: str) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", PYTHONPATH=str(REPO_ROOT))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "workflow", "console", "--endpoint-url", twin.url, "--port", str(port)],
+        env=env,
+        cwd=REPO_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        assert wait_healthy(url, 30)
+        with urllib.request.urlopen(url + "/api/executions", timeout=10) as response:
+            body = response.read().decode()
+        assert succeeded in body
+    finally:
+        process.terminate()
+        process.wait(10)

@@ -7,7 +7,6 @@ they carried), read from ListExecutions(mapRunArn, FAILED) + DescribeExecution, 
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from workflow.console.cache import BoundedCache
@@ -267,9 +266,3 @@ def next_step(header: dict[str, Any]) -> str:
     reason = header.get("redriveStatusReason") or "it cannot be redriven"
     return f"{fix}press Replay to start a new execution for the same file ({reason})."
 
-
-def loads(text: str | None) -> Any:
-    try:
-        return json.loads(text or "null")
-    except json.JSONDecodeError:
-        return text

@@ -1,5 +1,5 @@
 // Executions: file key, status, start, duration, counts, redrives; filter by status and text; paged by token.
-import { api, badge, enc, executionHref, fmtDate, fmtDuration, h, link, live, num, table } from "../lib.js";
+import { api, badge, executionHref, fmtDate, fmtDuration, h, link, live, num, table } from "../lib.js";
 
 const STATUSES = ["", "RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE"];
 
@@ -62,4 +62,3 @@ export async function render(main) {
   return live({}, (topic) => topic === "executions" && index === 0 && refresh());
 }
 
-export const hrefFor = (arn) => `/executions/${enc(arn)}`;
