@@ -116,6 +116,29 @@ def test_an_uncaught_error_fails_the_state_where_it_happened() -> None:
     assert "attempt 1 broke" in str(failing.cause)
 
 
+def test_a_caught_parallel_is_caught_and_its_cancelled_branch_is_stopped() -> None:
+    """Parallel docs: when one branch fails, the others are stopped and the Parallel's Catch applies."""
+    definition = {
+        "StartAt": "Both",
+        "States": {
+            "Both": {
+                "Type": "Parallel",
+                "Branches": [
+                    {"StartAt": "Slow", "States": {"Slow": {"Type": "Wait", "Seconds": 3600, "End": True}}},
+                    {"StartAt": "Broken", "States": {"Broken": {"Type": "Fail", "Error": "Oops"}}},
+                ],
+                "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Recover"}],
+                "End": True,
+            },
+            "Recover": {"Type": "Pass", "End": True},
+        },
+    }
+    described, events = run(definition, Flaky(0))
+    assert described["status"] == "SUCCEEDED"
+    status = analyse(events, described["status"]).state_status()
+    assert status == {"Both": "caught", "Slow": "stopped", "Broken": "failed", "Recover": "succeeded"}
+
+
 def test_graph_nests_the_map_processor_and_parallel_branches_and_labels_choices() -> None:
     definition = json.loads((REPO_ROOT / "workflow/definition/csv_etl.asl.json").read_text())
     definition["States"]["Summarize"]["Next"] = "Both"

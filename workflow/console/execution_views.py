@@ -12,7 +12,7 @@ from typing import Any
 from workflow.console import graph
 from workflow.console.logs import function_name
 from workflow.console.reader import Reader
-from workflow.console.trace import details_of, parse_json, steps, visit_detail
+from workflow.console.trace import STATUSES, details_of, parse_json, steps, visit_detail
 
 HISTORY_PAGE = 100
 MAX_FILTER_SCAN = 5_000
@@ -91,7 +91,7 @@ class ExecutionViews:
             "elements": elements,
             "child": shown_child,
             "steps": steps(trace, now=datetime.now(UTC)),
-            "legend": ["not_run", "running", "succeeded", "retried", "caught", "failed"],
+            "legend": list(STATUSES),
         }
 
     def state(self, arn: str, node: str, child: str | None = None, visit_index: int = -1) -> dict[str, Any]:

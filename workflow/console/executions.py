@@ -247,10 +247,15 @@ def next_step(header: dict[str, Any]) -> str:
     if status == "RUNNING":
         return "Running: this page updates by itself."
     if status == "SUCCEEDED":
-        rejected = (header.get("counts") or {}).get("rows_rejected")
-        if rejected:
+        counts = header.get("counts") or {}
+        if counts.get("rows_rejected"):
+            rejected = counts["rows_rejected"]
             return f"{rejected} row(s) rejected: open the rejects, fix those rows and upload them again."
-        return "Nothing to do: every row was written."
+        if counts.get("rows_failed"):
+            return f"{counts['rows_failed']} row(s) failed (tolerated): see the failed batches, then replay."
+        if counts:
+            return "Nothing to do: every row was written."
+        return "Nothing to do: the execution succeeded."
     if header.get("is_child"):
         parent = header.get("parent") or "its parent"
         return (
@@ -265,4 +270,3 @@ def next_step(header: dict[str, Any]) -> str:
         return f"{fix}press Redrive: only {what} run again (or `etl redrive {name}`)."
     reason = header.get("redriveStatusReason") or "it cannot be redriven"
     return f"{fix}press Replay to start a new execution for the same file ({reason})."
-

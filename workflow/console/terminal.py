@@ -20,6 +20,7 @@ STYLES = {
     "running": "blue",
     "RUNNING": "bold blue",
     "not_run": "dim",
+    "stopped": "magenta",
 }
 
 

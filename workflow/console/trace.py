@@ -6,7 +6,9 @@ event, so branches of a Parallel that interleave in one history are still told a
 
 - `not_run`: never entered; `running`: entered, not exited, the execution still running;
 - `succeeded`: exited with no error; `retried`: an attempt failed, a later one succeeded;
-- `caught`: exited after an error (a Catch moved on); `failed`: the error ended the execution there.
+- `caught`: exited after an error (a Catch moved on); `failed`: the error ended the execution there;
+- `stopped`: entered, never finished, no error of its own (a Parallel branch cancelled by its sibling's
+  failure, or the execution stopped while it ran).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-STATUSES = ("not_run", "running", "succeeded", "retried", "caught", "failed")
+STATUSES = ("not_run", "running", "succeeded", "retried", "caught", "failed", "stopped")
 TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 
 # Events that end one attempt of a state's work with an error (AWS history event types).
@@ -102,11 +104,11 @@ class Visit:
 
     def status(self, execution_status: str) -> str:
         if not self.exited:
-            if self.type == "Fail":
+            if self.type == "Fail" or self.failures:
                 return "failed"
             if execution_status == "RUNNING":
                 return "running"
-            return "failed"
+            return "stopped"
         if self.failures and self.last_failed:
             return "caught"
         if self.failures:
@@ -190,6 +192,14 @@ def analyse(events: list[dict[str, Any]], status: str | None = None) -> Trace:
                 visit.exited, visit.end, visit.output = True, stamp, details.get("output")
         elif kind == "ExecutionRedriven":
             visit = None
+        elif kind.startswith(("ParallelState", "MapState")):
+            # the state's own outcome (ParallelStateFailed, MapStateSucceeded, ...): its chain may come
+            # through a branch's events, so it goes to the open Parallel/Map visit itself
+            own_type = "Parallel" if kind.startswith("Parallel") else "Map"
+            for candidate in reversed(visits):
+                if candidate.type == own_type and not candidate.exited:
+                    visit = candidate
+                    break
         if visit is not None:
             _apply(visit, kind, details, stamp)
         owner[event_id] = visit

@@ -6,6 +6,7 @@ const COLOURS = {
   retried: ["#fff0c2", "#7a5200"],
   caught: ["#ffe0c7", "#9a4500"],
   failed: ["#ffd9d6", "#b3261e"],
+  stopped: ["#ece4f7", "#5b3f8c"],
 };
 
 let registered = false;

@@ -5,7 +5,7 @@ import {
   rejectsHref, table, toast,
 } from "../lib.js";
 
-const LEGEND = ["not_run", "running", "succeeded", "retried", "caught", "failed"];
+const LEGEND = ["not_run", "running", "succeeded", "retried", "caught", "failed", "stopped"];
 const FLOW = ["InputPath", "Parameters", "Arguments", "ItemSelector", "ResultSelector", "ResultPath", "OutputPath", "Output", "Assign"];
 
 export async function render(main, arn) {
@@ -185,7 +185,7 @@ export async function render(main, arn) {
       ["redrives", x.redriveCount],
       ["rows total", c.rows_total], ["written", c.rows_written], ["rejected", c.rows_rejected], ["failed", c.rows_failed],
     ];
-    if (!x.counts_source && !x.is_child) facts.push(["counts", "not known until the file is summarised"]);
+    if (!x.counts_source && !x.is_child && x.file?.key) facts.push(["counts", "not known until the file is summarised"]);
     const parts = [
       h("h1", {}, x.is_child ? "Batch execution " : "Execution ", h("span", { class: "mono" }, x.name)),
       h("dl", { class: "facts" }, facts.filter(([, v]) => v !== undefined && v !== null && v !== "").map(([k, v]) => h("div", {}, h("dt", {}, k), h("dd", {}, v)))),
