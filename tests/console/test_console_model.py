@@ -281,3 +281,40 @@ def test_file_record_of_a_minimal_item_and_low_level_items() -> None:
     )
     assert record["key"] == "incoming/data.csv" and record["etag"] == "e1"
     assert record["counts"] == {} and record["executions"] == [] and record["execution_arn"] is None
+
+
+def test_cloudwatch_logs_give_the_lines_of_one_request_from_its_log_group() -> None:
+    """Lambda writes START/END/REPORT lines with the request id to /aws/lambda/<function> (Lambda docs:
+    "Using CloudWatch Logs with Lambda"); a failed attempt without a request id gets its time window."""
+    from datetime import UTC, datetime, timedelta
+
+    from workflow.console.logs import CloudWatchLogs
+
+    with mock_aws():
+        client = boto3.client("logs", region_name=REGION)
+        client.create_log_group(logGroupName="/aws/lambda/csv-etl-transform")
+        client.create_log_stream(logGroupName="/aws/lambda/csv-etl-transform", logStreamName="s1")
+        now = datetime.now(UTC)
+        stamp = int(now.timestamp() * 1000)
+        lines = [
+            "START RequestId: other Version: $LATEST",
+            "REPORT RequestId: other Duration: 1 ms",
+            "START RequestId: mine Version: $LATEST",
+            "batch transformed",
+            "END RequestId: mine",
+            "REPORT RequestId: mine Duration: 3 ms",
+        ]
+        client.put_log_events(
+            logGroupName="/aws/lambda/csv-etl-transform",
+            logStreamName="s1",
+            logEvents=[{"timestamp": stamp + i, "message": line} for i, line in enumerate(lines)],
+        )
+        logs = CloudWatchLogs(client)
+        found = logs.lines(
+            "csv-etl-transform", "mine", now - timedelta(seconds=1), now + timedelta(seconds=1)
+        )
+        assert found == lines[2:]
+        window = logs.lines("csv-etl-transform", None, now - timedelta(seconds=1), now + timedelta(seconds=1))
+        assert window == lines
+        missing = logs.lines("csv-etl-nothing", "x", now, now)
+        assert missing and missing[0].startswith("(logs unavailable: ResourceNotFoundException")
