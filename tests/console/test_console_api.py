@@ -142,6 +142,17 @@ def test_state_details_give_input_parameters_result_output_and_the_lambda_log(
     (log,) = state["logs"]
     assert log["matched_by"] == "request id" and log["lines"][0].startswith("START RequestId: ")
     assert any("REPORT RequestId" in line for line in log["lines"])
+    flow = {step["step"]: step for step in state["dataflow"]}
+    assert list(flow) == ["Input", "Parameters (effective)", "Result", "ResultSelector", "OutputPath"]
+    assert flow["ResultSelector"]["value"] == {"summary": state["result"]["Payload"]}
+    assert flow["OutputPath"]["value"] == state["output"]
+    assert flow["OutputPath"]["note"] == "matches the recorded output"
+    configure = console.get(f"/api/executions/{q(succeeded)}/states/Configure").get_json()
+    configured = {step["step"]: step for step in configure["dataflow"]}
+    assert configured["Parameters"]["value"]["maxItemsPerBatch"] == 500, (
+        "recomputed with the engine's templates"
+    )
+    assert configured["ResultPath"]["note"] == "matches the recorded output"
     inner = console.get(f"/api/executions/{q(succeeded)}/states/ProcessRows%2FTransform").get_json()
     assert inner["execution_arn"] != succeeded and inner["input"]["Items"][0]["index"] == 0
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from workflow.console import graph
+from workflow.console import dataflow, graph
 from workflow.console.logs import function_name
 from workflow.console.reader import Reader
 from workflow.console.trace import STATUSES, details_of, parse_json, steps, visit_detail
@@ -132,6 +132,7 @@ class ExecutionViews:
         detail = visit_detail(visit, trace.status)
         detail.update(base)
         detail["logs"] = self._logs(visit, detail)
+        detail["dataflow"] = dataflow.steps(state_def, detail)
         return detail
 
     def _logs(self, visit: Any, detail: dict[str, Any]) -> list[dict[str, Any]]:

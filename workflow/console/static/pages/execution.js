@@ -97,7 +97,12 @@ export async function render(main, arn) {
     }
     if (state.map_run_arn) parts.push(h("p", {}, link(mapRunHref(state.map_run_arn), "Open the Map run")));
     const flow = FLOW.filter((k) => state.definition && k in state.definition);
-    if (flow.length) {
+    if (state.dataflow && state.dataflow.length > 1) {
+      parts.push(h("h4", {}, "Data flow, step by step"), h("ol", { class: "dataflow" }, state.dataflow.map((s) => h("li", {},
+        h("strong", {}, s.step), s.expression !== null && s.expression !== undefined ? [" ", h("code", {}, JSON.stringify(s.expression))] : "",
+        s.note ? h("span", { class: "muted" }, ` (${s.note})`) : "",
+        s.value !== null && s.value !== undefined ? h("details", {}, h("summary", {}, "value"), json(s.value)) : ""))));
+    } else if (flow.length) {
       parts.push(h("h4", {}, `Data flow (${state.query_language})`),
         table(["field", "as defined"], flow.map((k) => h("tr", {}, h("th", { scope: "row" }, k), h("td", { class: "mono" }, JSON.stringify(state.definition[k]))))));
     }
