@@ -141,7 +141,10 @@ def test_upload_through_files_page_watch_it_succeed_then_the_map_run(
     path = shots(page, "execution")
     if os.environ.get("CONSOLE_README_SCREENSHOT") == "1":
         page.set_viewport_size({"width": WIDTH, "height": 1200})
-        page.evaluate("() => { window.scrollTo(0, 0); window.consoleGraph.fit(undefined, 20); }")
+        page.evaluate(
+            "() => { window.scrollTo(0, 0); window.consoleGraph.fit(undefined, 20);"
+            " document.getElementById('toast').replaceChildren(); }"
+        )
         page.screenshot(path=str(REPO_ROOT / "docs/images/console-execution.png"))
         page.set_viewport_size({"width": WIDTH, "height": 900})
     assert path.stat().st_size > 10_000
