@@ -59,6 +59,7 @@ class ConsoleApp:
 
     def close(self) -> None:
         self.closing.set()
+        self.reader.pool.shutdown(wait=False)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         request = Request(environ)
@@ -98,7 +99,7 @@ class ConsoleApp:
         if path == "/api/info":
             return _json(self.info())
         if path == "/api/events":
-            return self.events(args.get("execution"), args.get("maprun"))
+            return self.events(args.get("execution"), args.get("maprun"), args.get("lists") == "1")
         if path == "/api/files":
             return _json(self.files.page(int(args.get("page", 0) or 0), args.get("q")))
         if path.startswith("/api/files/"):
@@ -174,8 +175,8 @@ class ConsoleApp:
             headers={"Content-Disposition": f'attachment; filename="{name}-history.json"'},
         )
 
-    def events(self, execution: str | None, map_run: str | None) -> Response:
-        body = live.stream(self.src, execution, map_run, self.closing)
+    def events(self, execution: str | None, map_run: str | None, lists: bool) -> Response:
+        body = live.stream(self.src, execution, map_run, self.closing, lists=lists)
         return Response(
             body,
             content_type="text/event-stream",

@@ -61,14 +61,17 @@ class Files:
         objects.sort(key=lambda o: o["LastModified"], reverse=True)
         return objects
 
-    def _executions_by_key(self) -> dict[str, list[dict[str, Any]]]:
+    def _executions_by_key(self, limit: int = MAX_EXECUTIONS) -> dict[str, list[dict[str, Any]]]:
         by_key: dict[str, list[dict[str, Any]]] = {}
         if not self.src.state_machine_arn:
             return by_key
         token = None
         seen = 0
-        while seen < MAX_EXECUTIONS:
-            kwargs: dict[str, Any] = {"stateMachineArn": self.src.state_machine_arn, "maxResults": 100}
+        while seen < limit:
+            kwargs: dict[str, Any] = {
+                "stateMachineArn": self.src.state_machine_arn,
+                "maxResults": min(100, limit),
+            }
             if token:
                 kwargs["nextToken"] = token
             response = self.reader.sfn.list_executions(**kwargs)
@@ -127,7 +130,7 @@ class Files:
             for record in self.src.ledger.file(self.src.bucket, key):
                 if record.get("execution_arn"):
                     return str(record["execution_arn"])
-        runs = self._executions_by_key().get(key, [])
+        runs = self._executions_by_key(limit=100).get(key, [])  # a new upload's execution is among the newest
         return max(runs, key=lambda r: r["startDate"])["executionArn"] if runs else None
 
     def upload(self, name: str, body: IO[bytes]) -> dict[str, Any]:

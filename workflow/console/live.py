@@ -19,10 +19,13 @@ MAX_STREAM_S = 300.0
 PING_S = 10.0
 
 
-def fingerprints(src: Sources, execution: str | None, map_run: str | None) -> dict[str, Any]:
-    """Small values that change whenever the page would show something new."""
+def fingerprints(
+    src: Sources, execution: str | None, map_run: str | None, lists: bool = True
+) -> dict[str, Any]:
+    """Small values that change whenever the page would show something new (only what the page shows:
+    each poll is API calls, rate-limited on AWS)."""
     found: dict[str, Any] = {}
-    if src.state_machine_arn:
+    if lists and src.state_machine_arn:
         items = src.sfn.list_executions(stateMachineArn=src.state_machine_arn, maxResults=25)["executions"]
         found["executions"] = [(i["executionArn"], i["status"], i.get("redriveCount", 0)) for i in items]
     if execution:
@@ -48,6 +51,7 @@ def stream(
     map_run: str | None,
     closing: threading.Event,
     sleep: Callable[[float], bool] | None = None,
+    lists: bool = True,
 ) -> Iterator[bytes]:
     """The SSE body: `retry`, then a `change` event per moved fingerprint, pings in between."""
     wait = sleep or closing.wait
@@ -56,7 +60,7 @@ def stream(
     started = last_sent = time.monotonic()
     while not closing.is_set() and time.monotonic() - started < MAX_STREAM_S:
         try:
-            current = fingerprints(src, execution, map_run)
+            current = fingerprints(src, execution, map_run, lists)
         except Exception as exc:  # the service blinked: say so, keep the stream
             yield f"event: problem\ndata: {json.dumps(str(exc))}\n\n".encode()
             current = previous or {}

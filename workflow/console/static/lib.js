@@ -17,8 +17,9 @@ export function post(path, body) {
 }
 
 // Calls onChange(topic) when the server says the executions list, an execution or a Map run changed.
-export function live({ execution, maprun } = {}, onChange) {
+export function live({ execution, maprun, lists } = {}, onChange) {
   const params = new URLSearchParams();
+  if (lists) params.set("lists", "1");
   if (execution) params.set("execution", execution);
   if (maprun) params.set("maprun", maprun);
   const source = new EventSource(`/api/events?${params}`);

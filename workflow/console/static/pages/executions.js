@@ -59,6 +59,6 @@ export async function render(main) {
   status.addEventListener("change", restart);
   q.addEventListener("input", restart);
   await refresh();
-  return live({}, (topic) => topic === "executions" && index === 0 && refresh());
+  return live({ lists: true }, (topic) => topic === "executions" && index === 0 && refresh());
 }
 

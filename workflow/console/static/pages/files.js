@@ -101,5 +101,5 @@ export async function render(main) {
   }
   search.addEventListener("input", () => { page = 0; refresh(); });
   await refresh();
-  return live({}, (topic) => topic === "executions" && refresh());
+  return live({ lists: true }, (topic) => topic === "executions" && refresh());
 }
