@@ -318,3 +318,35 @@ def test_cloudwatch_logs_give_the_lines_of_one_request_from_its_log_group() -> N
         assert window == lines
         missing = logs.lines("csv-etl-nothing", "x", now, now)
         assert missing and missing[0].startswith("(logs unavailable: ResourceNotFoundException")
+        # the stack gives each function its own log group (LoggingConfig.LogGroup)
+        client.create_log_group(logGroupName="/stack/TransformLogs")
+        client.create_log_stream(logGroupName="/stack/TransformLogs", logStreamName="s1")
+        client.put_log_events(
+            logGroupName="/stack/TransformLogs",
+            logStreamName="s1",
+            logEvents=[{"timestamp": stamp, "message": "START RequestId: own Version: $LATEST"}],
+        )
+        own = CloudWatchLogs(client, lambda function: "/stack/TransformLogs")
+        assert own.lines("csv-etl-transform", "own", now - timedelta(seconds=1), now) == [
+            "START RequestId: own Version: $LATEST"
+        ]
+
+
+def test_lambda_log_group_comes_from_the_function_configuration_else_the_default() -> None:
+    """GetFunctionConfiguration's LoggingConfig.LogGroup (the stack sets one per function)."""
+    from workflow.console.logs import lambda_log_group
+
+    class FakeLambda:
+        calls = 0
+
+        def get_function_configuration(self, FunctionName: str) -> dict[str, Any]:
+            self.calls += 1
+            if FunctionName == "gone":
+                raise RuntimeError("ResourceNotFoundException")
+            return {"LoggingConfig": {"LogGroup": f"/stack/{FunctionName}", "LogFormat": "Text"}}
+
+    fake = FakeLambda()
+    find = lambda_log_group(fake)
+    assert find("csv-etl-writer") == "/stack/csv-etl-writer"
+    assert find("csv-etl-writer") == "/stack/csv-etl-writer" and fake.calls == 1, "remembered"
+    assert find("gone") == "/aws/lambda/gone"

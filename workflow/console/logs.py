@@ -40,18 +40,37 @@ class NoLogs:
         return []
 
 
-class CloudWatchLogs:
-    """Lambda's log group `/aws/lambda/<function>`: the lines between START and REPORT of the request."""
+def lambda_log_group(lambda_client: Any) -> Callable[[str], str]:
+    """The function's log group from its configuration (`LoggingConfig.LogGroup`: the stack gives each
+    function its own group), else Lambda's default `/aws/lambda/<function>`; remembered per function."""
+    known: dict[str, str] = {}
 
-    def __init__(self, client: Any) -> None:
+    def find(function: str) -> str:
+        if function not in known:
+            try:
+                config = lambda_client.get_function_configuration(FunctionName=function)
+                group = (config.get("LoggingConfig") or {}).get("LogGroup")
+                known[function] = group or f"/aws/lambda/{function}"
+            except Exception:  # no permission or no such function: the default name
+                known[function] = f"/aws/lambda/{function}"
+        return known[function]
+
+    return find
+
+
+class CloudWatchLogs:
+    """The function's CloudWatch log group: the lines between START and REPORT of the request."""
+
+    def __init__(self, client: Any, log_group_for: Callable[[str], str] | None = None) -> None:
         self.client = client
+        self.log_group_for = log_group_for or (lambda function: f"/aws/lambda/{function}")
 
     def lines(
         self, function: str, request_id: str | None, start: datetime, end: datetime | None
     ) -> list[str]:
         stop = (end or datetime.now(start.tzinfo)) + SLACK
         kwargs: dict[str, Any] = {
-            "logGroupName": f"/aws/lambda/{function}",
+            "logGroupName": self.log_group_for(function),
             "startTime": int((start - SLACK).timestamp() * 1000),
             "endTime": int(stop.timestamp() * 1000),
             "limit": 1000,

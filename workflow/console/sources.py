@@ -7,7 +7,7 @@ from typing import Any
 
 from workflow.config import PipelineConfig
 from workflow.console.ledger import Ledger
-from workflow.console.logs import CloudWatchLogs, InvocationRecords, LogSource, NoLogs
+from workflow.console.logs import CloudWatchLogs, InvocationRecords, LogSource, NoLogs, lambda_log_group
 
 DEFAULT_LEDGER_TABLE = "csv-etl-ledger"
 
@@ -56,7 +56,7 @@ def from_target(target: Any, config: PipelineConfig | None = None, records: Any 
     if records is not None:
         logs: LogSource = InvocationRecords(records)
     elif on_aws:
-        logs = CloudWatchLogs(target.client("logs"))
+        logs = CloudWatchLogs(target.client("logs"), lambda_log_group(target.client("lambda")))
     else:
         logs = NoLogs()
     return Sources(
