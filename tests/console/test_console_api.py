@@ -205,6 +205,8 @@ def test_redrive_from_the_console_succeeds_the_same_execution(console: Client, r
         e["data"]["id"]: e["data"].get("status") for e in graph["elements"] if "source" not in e["data"]
     }
     assert status["ProcessRows"] == "succeeded" and status["Summarize"] == "succeeded"
+    assert status["ProcessRows/Enqueue"] == "succeeded", "the Map's states from its (redriven) child"
+    assert graph["child"]["status"] == "SUCCEEDED"
 
 
 def test_rejects_of_data_bad_msg_list_its_three_reasons_and_download_as_csv(

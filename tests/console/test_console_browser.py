@@ -205,6 +205,7 @@ def test_failed_batch_shows_the_real_cause_then_redrive_succeeds_the_same_execut
     page.wait_for_selector("#states button[data-node='Summarize'][data-status='succeeded']")
     assert "redrives" in page.locator("#header").inner_text()
     assert page.locator("#action-redrive").count() == 0, "no Redrive for a SUCCEEDED execution"
+    page.wait_for_selector("#states button[data-node='ProcessRows/Enqueue'][data-status='succeeded']")
     shots(page, "execution-redriven")
 
 
@@ -215,6 +216,10 @@ def test_rejects_of_data_bad_msg_show_its_three_reasons(
     wait_done(twin, twin.execution_for_key("incoming/data_bad_msg.csv"))
     page.goto(console_url + "/files")
     row = page.locator("#files tbody tr", has_text="incoming/data_bad_msg.csv")
+    assert "SUCCEEDED" in row.inner_text()
+    first = row.locator("a", has_text="first")
+    assert first.count() == 1 and "/executions/arn%3Aaws%3Astates" in str(first.get_attribute("href"))
+    shots(page, "files")
     row.locator("a", has_text="rejects").click()
     page.wait_for_selector("#rejects tbody tr")
     text = page.locator("#rejects tbody").inner_text()

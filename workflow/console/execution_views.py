@@ -35,14 +35,20 @@ class ExecutionViews:
         self.reader = reader
 
     def _child_for(self, node: str, trace: Any, child: str | None) -> str | None:
-        """The child execution ARN whose history holds the Map `node`'s inner states."""
+        """The child execution ARN whose history holds the Map `node`'s inner states (described fresh
+        enough: its ListExecutions item refreshes a stale cached copy)."""
         if child:
             return child
-        visit = trace.last_visit(node.split("/")[0])
-        if visit is None or not visit.map_run_arn:
+        name = node.split("/")[0]
+        # a redriven Map is entered again without a new MapRunStarted: its run is the earlier visit's
+        runs = [v.map_run_arn for v in trace.visits if v.name == name and v.map_run_arn]
+        if not runs:
             return None
-        found = representative_child(self.reader, visit.map_run_arn)
-        return found["executionArn"] if found else None
+        found = representative_child(self.reader, runs[-1])
+        if not found:
+            return None
+        self.reader.describe(found["executionArn"], fresh=found["status"] == "RUNNING", listed=found)
+        return str(found["executionArn"])
 
     def graph(self, arn: str, child: str | None = None) -> dict[str, Any]:
         described = self.reader.describe(arn, fresh=True)

@@ -81,7 +81,7 @@ class Executions:
         cached = self._rows.get(key)
         if cached is not None:
             return cached
-        described = self.reader.describe(item["executionArn"], fresh=item["status"] == "RUNNING")
+        described = self.reader.describe(item["executionArn"], fresh=item["status"] == "RUNNING", listed=item)
         file = self.reader.file_of(item["executionArn"])
         summary = summary_of(described) or {}
         row = {
@@ -139,7 +139,7 @@ class Executions:
                 mapRunArn=map_run_arn, statusFilter=status, maxResults=limit
             )
             items = response.get("executions", [])[: limit - len(found)]
-            children = self.reader.describe_many([i["executionArn"] for i in items])
+            children = self.reader.describe_many(items)
             for item, child in zip(items, children, strict=True):
                 batch = batch_of(child) or {}
                 found.append(

@@ -34,8 +34,7 @@ class MapRuns:
             kwargs["nextToken"] = token
         response = self.reader.sfn.list_executions(**kwargs)
         items = response.get("executions", [])
-        running = {i["executionArn"] for i in items if i["status"] == "RUNNING"}
-        described = self.reader.describe_many([i["executionArn"] for i in items], fresh=running)
+        described = self.reader.describe_many(items)
         rows = []
         for item, child in zip(items, described, strict=True):
             batch = batch_of(child) or {}

@@ -38,8 +38,16 @@ class Reader:
         self._files: BoundedCache[str, dict[str, Any]] = BoundedCache(20_000)
         self.pool = ThreadPoolExecutor(DESCRIBE_THREADS, thread_name_prefix="console-describe")
 
-    def describe(self, arn: str, fresh: bool = False) -> dict[str, Any]:
+    def describe(self, arn: str, fresh: bool = False, listed: dict[str, Any] | None = None) -> dict[str, Any]:
+        """DescribeExecution, cached once finished. `listed` (its ListExecutions item) tells a cached copy
+        that went stale: a redriven child changes status and redriveCount under the same ARN."""
         cached = None if fresh else self._described.get(arn)
+        if cached is not None and listed is not None:
+            same = (cached.get("status"), cached.get("redriveCount", 0)) == (
+                listed.get("status"),
+                listed.get("redriveCount", 0),
+            )
+            cached = cached if same else None
         if cached is not None:
             return cached
         described = _strip(self.sfn.describe_execution(executionArn=arn))
@@ -47,10 +55,17 @@ class Reader:
             self._described.put(arn, described)
         return described
 
-    def describe_many(self, arns: list[str], fresh: set[str] | None = None) -> list[dict[str, Any]]:
-        """Several descriptions at once (a page of children): DESCRIBE_THREADS calls in flight, in order."""
-        fresh = fresh or set()
-        return list(self.pool.map(lambda arn: self.describe(arn, fresh=arn in fresh), arns))
+    def describe_many(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Descriptions of ListExecutions items (a page of children), DESCRIBE_THREADS calls in flight, in
+        order; running ones are read fresh, finished ones from the cache unless it is stale."""
+        return list(
+            self.pool.map(
+                lambda item: self.describe(
+                    item["executionArn"], fresh=item.get("status") == "RUNNING", listed=item
+                ),
+                items,
+            )
+        )
 
     def forget(self, arn: str) -> None:
         """After an action (redrive, stop) the execution changes: read it fresh next time."""
