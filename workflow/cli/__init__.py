@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from workflow.cli import cost_cmds, dlq_cmds, execution_cmds, logs_cmds, twin_cmds
+from workflow.cli import console_cmds, cost_cmds, dlq_cmds, execution_cmds, logs_cmds, twin_cmds
 from workflow.twin.invoke import invoke_command
 
 
@@ -84,6 +84,8 @@ COMMANDS = {
     "replay": execution_cmds.replay,
     "logs": logs_cmds.logs,
     "cost": cost_cmds.cost,
+    "trace": console_cmds.trace,
+    "console": console_cmds.console,
     "invoke": invoke_command,
     # groups last: typer lists them after the plain commands
     "dlq": dlq_cmds.app,  # `etl dlq list`, `etl dlq redrive`, `etl dlq delete`
@@ -116,6 +118,15 @@ EXAMPLES = {
     ],
     "describe": ["etl describe NAME", "etl describe NAME --json"],
     "redrive": ["etl redrive NAME --wait  (reruns only the failed batches)"],
+    "trace": [
+        "etl trace NAME  (states with status, duration and retries; the Map's counts and failed batches)",
+        "etl trace NAME --follow  (live until the execution ends)",
+        "etl trace NAME --stack csv-etl --json",
+    ],
+    "console": [
+        "etl console --stack csv-etl  (the console for a deployed stack, on http://127.0.0.1:8080)",
+        "etl console --port 8081",
+    ],
     "replay": ["etl replay NAME --wait  (a new execution for the same upload)"],
     "logs": [
         "etl logs",

@@ -99,6 +99,7 @@ class UpServer:
         self.twin = Twin(self.config, host, self.ports.aws, speed=speed)
         self.api: ServerThread | None = None
         self.console: ServerThread | None = None
+        self.console_app: Any = None
         self.watcher: FolderWatcher | None = None
 
     def check_ports(self) -> None:
@@ -122,18 +123,17 @@ class UpServer:
         )
 
     def start(self) -> UpServer:
-        from workflow.twin.console_page import ConsolePage
+        from workflow.console.app import ConsoleApp
+        from workflow.console.sources import for_twin
 
         self.check_ports()
         self.twin.start(ready=False)
         try:
             self.api = ServerThread(self.rest_app(), self.host, self.ports.api, name="REST API").start()
-            resources = self.twin.resources
-            assert resources is not None
-            runtime = self.twin.runtime
-            assert runtime is not None
-            page = ConsolePage(self.twin.service, lambda: resources.state_machine_arn, runtime.records)
-            self.console = ServerThread(page, self.host, self.ports.console, name="console").start()
+            self.console_app = ConsoleApp(for_twin(self.twin))
+            self.console = ServerThread(
+                self.console_app, self.host, self.ports.console, name="console"
+            ).start()
             if self.watch_dir is not None:
                 self.watcher = FolderWatcher(self.watch_dir, self.twin.upload).start()
             self.twin.mark_ready()  # the AWS endpoint's /health says 200 only now, before the banner
@@ -145,6 +145,8 @@ class UpServer:
     def stop(self) -> None:
         if self.watcher is not None:
             self.watcher.stop()
+        if self.console_app is not None:
+            self.console_app.close()  # ends the open event streams
         for server in (self.console, self.api):
             if server is not None:
                 server.stop()
