@@ -1,7 +1,9 @@
 """Runs one conformance case against the engine, in-process or through boto3 over HTTP.
 
 Case file format (JSON list per file under cases/), one object per case:
-- `id` (unique, lowercase-dashes), `doc` (the AWS documentation page/section the behaviour comes from);
+- `id` (unique, lowercase-dashes), `doc` (the AWS documentation page/section the behaviour comes from) and/or
+  `recorded` (`{"snapshot": <path in localstack/localstack>, "test": "<Class>::<test>"}`: a response recorded
+  on real AWS that the case reproduces; the recording wins over the docs);
 - `speed` (optional): virtual seconds per real second for this case (default SPEED); `clock: "manual"`:
   virtual time advances only when the engine sleeps (exact durations for backoff and Wait checks);
 - `kind`: `execution` (default), `validation`, `test_state` or `api`;
@@ -15,6 +17,8 @@ Case file format (JSON list per file under cases/), one object per case:
   `redrive` (`{"expect": ..., "task_responses": [...]}`: redrive the failed execution, then check again);
   `expect`: `status`, `output` | `error` + `cause`, `history` (exact type list), `history_subsequence`,
   `s3` (bucket -> key -> expected JSON), `sqs_messages`, `result_writer` (manifest and result files),
+  `history_events` (the whole history as recorded: each event matched on `id`, `previousEventId`, `type` and
+  the details given, JSON payload strings compared as JSON, timestamps ignored),
   `describe` (DescribeExecution subset), `elapsed_at_least_s` / `elapsed_below_s` (virtual time),
   `calls` (function entry -> call count).
 - validation: `definition`, `expect`: `result` (OK|FAIL), `codes` (diagnostic codes that must appear).
@@ -45,7 +49,7 @@ from workflow.engine.backend import LambdaResult
 from workflow.engine.errors import ServiceError
 
 from .functions import REGISTRY, FunctionContext, LambdaServiceError
-from .matching import mismatch, subsequence_mismatch
+from .matching import history_events_mismatch, mismatch, subsequence_mismatch
 
 CASES_DIR = Path(__file__).parent / "cases"
 REGION = "us-east-1"
@@ -450,6 +454,9 @@ def check_result(
         assert _elapsed_s(result) < expect["elapsed_below_s"], f"elapsed {_elapsed_s(result)} s (virtual)"
     if history is not None and "history" in expect:
         assert types == expect["history"], f"history {types}\n!= {expect['history']}"
+    if history is not None and "history_events" in expect:
+        problem = history_events_mismatch(expect["history_events"], history)
+        assert problem is None, problem
     if history is not None and "history_subsequence" in expect:
         problem = subsequence_mismatch(expect["history_subsequence"], history)
         assert problem is None, problem

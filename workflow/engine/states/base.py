@@ -35,6 +35,7 @@ class StateRun:
     entered: datetime
     retry_count: int = 0
     token: str | None = None
+    fanout_started: bool = False  # this attempt wrote Map/ParallelStateStarted
 
     def context(self, scope: Scope) -> dict[str, Any]:
         return io.context_object(scope, self.state.name, self.entered, self.retry_count, self.token)
@@ -152,7 +153,12 @@ def run_state(state: StateDef, raw_input: Any, scope: Scope) -> Outcome:
                     attempts[index] = done + 1
                     wait(scope, retry.delay_seconds(retrier, done, engine.rng))
                     run.retry_count += 1
+                    run.fanout_started = False
                     continue
+            if run.fanout_started and state.type in ("Map", "Parallel"):
+                # AWS records Map/ParallelStateFailed after the last attempt only, each attempt having its
+                # own *StateStarted (test_base_scenarios.py::test_map_state_retry)
+                scope.event(f"{state.type}StateFailed")
             caught = retry.find(state.spec.get("Catch"), err.error)
             if caught is None:
                 raise err from exc

@@ -156,6 +156,7 @@ def run_distributed_map(state: StateDef, raw_input: Any, scope: Scope, run: Stat
         ex.map_runs[key] = map_run.arn
         scope.event("MapStateStarted", {"length": len(slots)})
         scope.event("MapRunStarted", {"mapRunArn": map_run.arn})
+    run.fanout_started = True  # run_state writes MapStateFailed after the last attempt
     _run_children(map_run, scope)
     failed = map_run.threshold_exceeded()
     result: Any = None
@@ -173,7 +174,6 @@ def run_distributed_map(state: StateDef, raw_input: Any, scope: Scope, run: Stat
     engine.finish_map_run(map_run, "FAILED" if error else "SUCCEEDED", *(error or (None, None)))
     if error is not None:
         scope.event("MapRunFailed", {"error": error[0], "cause": error[1]})
-        scope.event("MapStateFailed")
         raise StatesError(*error)
     scope.event("MapRunSucceeded")
     scope.event("MapStateSucceeded")

@@ -89,22 +89,20 @@ def run_map(state: StateDef, raw_input: Any, scope: Scope, run: StateRun) -> Out
     ]
     concurrency = max_concurrency(state, effective, ctx, variables, raw_input)
     scope.event("MapStateStarted", {"length": len(inputs)})
+    run.fanout_started = True
     assert state.processor is not None
 
     def started(child: Scope, job: Job) -> None:
         child.event("MapIterationStarted", {"name": state.name, "index": job.index})
 
     def ended(child: Scope, job: Job, how: str) -> None:
-        child.event(f"MapIteration{how}", {"name": state.name, "index": job.index})
+        child.event(f"MapIteration{how}", {"name": state.name, "index": job.index}, side=True)
 
     jobs = [
         Job(f"{scope.path}/{state.name}[{i}]", state.processor, value, i) for i, value in enumerate(inputs)
     ]
-    try:
-        results = run_jobs(scope, jobs, concurrency, started, ended)
-    except StatesError:
-        scope.event("MapStateFailed")
-        raise
-    scope.event("MapStateSucceeded")
+    # MapStateFailed is written by run_state once no Retry applies (AWS: one per failed state, not attempt)
+    results = run_jobs(scope, jobs, concurrency, started, ended, chain_jobs=True)
+    scope.event("MapStateSucceeded", side=True)
     output = io.finish(state, scope, raw_input=raw_input, result=results, ctx=ctx, variables=variables)
     return Outcome(output, next_of(state))

@@ -196,10 +196,25 @@ class Scope:
             last_event=self.last_event,
         )
 
-    def event(self, event_type: str, details: dict[str, Any] | None = None) -> int:
-        """Append to the execution's history, chaining previousEventId along this branch."""
-        self.last_event = self.execution.history.append(event_type, details, previous=self.last_event)
-        return self.last_event
+    def event(
+        self,
+        event_type: str,
+        details: dict[str, Any] | None = None,
+        *,
+        side: bool = False,
+        previous: int | None = None,
+    ) -> int:
+        """Append to the execution's history, chaining previousEventId along this branch.
+
+        `side`: the event points back at the chain but the chain does not move on to it, as AWS records
+        ExecutionStarted (the first state event has previousEventId 0), MapIterationSucceeded/Failed and
+        Map/ParallelStateSucceeded (the next event points past them). `previous` overrides the back pointer.
+        """
+        back = self.last_event if previous is None else previous
+        event_id = self.execution.history.append(event_type, details, previous=back)
+        if not side:
+            self.last_event = event_id
+        return event_id
 
 
 # ---------------------------------------------------------------------------------------------- task tokens
