@@ -118,15 +118,16 @@ _PREFIX = "An error occurred while executing the state"
 
 def _located(err: StatesError, state: StateDef, entered_id: int) -> StatesError:
     """AWS's wording: `An error occurred while executing the state 'X' (entered at the event id #N). ...`"""
-    if err.error not in _LOCATED or err.cause.startswith(_PREFIX) or state.type == "Fail":
+    if err.error not in _LOCATED or err.cause.startswith(_PREFIX) or err.raised_by_fail_state:
         return err
     where = f"{_PREFIX} '{state.name}' (entered at the event id #{entered_id})."
-    return StatesError(err.error, f"{where} {err.cause}")
+    return StatesError(err.error, f"{where} {err.cause}", location=err.location)
 
 
 def run_state(state: StateDef, raw_input: Any, scope: Scope) -> Outcome:
     engine = scope.engine
     run = StateRun(state, engine.clock.now())
+    before_entered = scope.last_event
     entered_id = scope.event(
         f"{state.type}StateEntered", {"name": state.name, **payload_fields("input", raw_input)}
     )
@@ -143,6 +144,16 @@ def run_state(state: StateDef, raw_input: Any, scope: Scope) -> Outcome:
             raise
         except Exception as exc:  # StatesError, or an engine/integration bug surfaced as States.Runtime
             err = _located(_error_of(exc), state, entered_id)
+            if err.error == errors.QUERY_EVALUATION_ERROR and err.location is not None:
+                # AWS records the failed JSONata evaluation, pointing where the state's entry pointed
+                # (test_assign_reference_variables.py::test_undefined_reference)
+                details = {
+                    "error": err.error,
+                    "cause": err.cause,
+                    "location": err.location,
+                    "state": state.name,
+                }
+                scope.event("EvaluationFailed", details, previous=before_entered)
             if state.type not in RETRYABLE:
                 raise err from exc
             found = retry.find(state.spec.get("Retry"), err.error)
@@ -177,7 +188,11 @@ def _catch(
     variables = scope.variables.snapshot()
     if state.jsonata:
         states = io.states_var(raw_input, ctx, errorOutput=error_output)
-        output = io.jsonata(catcher["Output"], states, variables) if "Output" in catcher else error_output
+        output = (
+            io.jsonata(catcher["Output"], states, variables, "Output")
+            if "Output" in catcher
+            else error_output
+        )
         io.assign(catcher, scope, jsonata_mode=True, data=None, ctx=ctx, variables=variables, states=states)
     else:
         output = apply_result_path(raw_input, error_output, catcher.get("ResultPath", MISSING))

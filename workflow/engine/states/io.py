@@ -72,11 +72,12 @@ def states_var(raw_input: Any, ctx: Mapping[str, Any], **extra: Any) -> dict[str
     return out
 
 
-def jsonata(value: Any, states: Mapping[str, Any], variables: Mapping[str, Any]) -> Any:
-    """Evaluate a JSONata field (an expression string `{% ... %}` or a structure containing some)."""
+def jsonata(value: Any, states: Mapping[str, Any], variables: Mapping[str, Any], field: str = "") -> Any:
+    """Evaluate a JSONata field (an expression string `{% ... %}` or a structure containing some);
+    `field` is the ASL field's name, which AWS's causes and EvaluationFailed events name (`Assign/result`)."""
     from workflow.engine.jsonata_eval import evaluate_jsonata_template
 
-    return evaluate_jsonata_template(value, states=dict(states), variables=dict(variables))
+    return evaluate_jsonata_template(value, states=dict(states), variables=dict(variables), field=field)
 
 
 # ---------------------------------------------------------------------------------------------- JSONPath
@@ -133,7 +134,7 @@ def assign(
         return
     template = spec["Assign"]
     if jsonata_mode:
-        values = jsonata(template, states or {}, variables)
+        values = jsonata(template, states or {}, variables, "Assign")
     else:
         values = evaluate_template(template, data, context=ctx, variables=variables, error=errors.RUNTIME)
     if not isinstance(values, Mapping):
@@ -159,7 +160,7 @@ def finish(
     if state.jsonata:
         states = states_var(raw_input, ctx, result=result)
         if "Output" in state.spec:
-            output = jsonata(state.spec["Output"], states, variables)
+            output = jsonata(state.spec["Output"], states, variables, "Output")
         else:
             output = result if default_output == "result" else raw_input
         assign(state.spec, scope, jsonata_mode=True, data=None, ctx=ctx, variables=variables, states=states)
@@ -176,7 +177,11 @@ def passthrough(
     """Output of Wait/Succeed/Choice: InputPath -> OutputPath, or JSONata Output."""
     if state.jsonata:
         states = states_var(raw_input, ctx)
-        output = jsonata(state.spec["Output"], states, variables) if "Output" in state.spec else raw_input
+        output = (
+            jsonata(state.spec["Output"], states, variables, "Output")
+            if "Output" in state.spec
+            else raw_input
+        )
         assign(state.spec, scope, jsonata_mode=True, data=None, ctx=ctx, variables=variables, states=states)
         return output
     data = apply_input_path(raw_input, state.spec.get("InputPath", MISSING), context=ctx, variables=variables)
@@ -201,7 +206,7 @@ def dynamic_number(
     if field in spec:
         value = spec[field]
         if state.jsonata and isinstance(value, str):
-            value = jsonata(value, states_var(raw_input, ctx), variables)
+            value = jsonata(value, states_var(raw_input, ctx), variables, field)
     elif field + "Path" in spec:
         value = evaluate_path(spec[field + "Path"], data, context=ctx, variables=variables)
     else:

@@ -37,7 +37,9 @@ def _evaluated_block(
     """ItemReader/ResultWriter with their Parameters (JSONPath) or Arguments (JSONata) evaluated."""
     out = dict(block)
     if state.jsonata and "Arguments" in block:
-        out["Arguments"] = io.jsonata(block["Arguments"], io.states_var(raw_input, ctx), variables)
+        out["Arguments"] = io.jsonata(
+            block["Arguments"], io.states_var(raw_input, ctx), variables, "Arguments"
+        )
         out["Parameters"] = out["Arguments"]
     elif "Parameters" in block:
         out["Parameters"] = evaluate_template(
@@ -51,7 +53,9 @@ def _evaluated_block(
             config.pop("MaxItemsPath"), effective, context=ctx, variables=variables
         )
     elif state.jsonata and isinstance(config.get("MaxItems"), str):
-        config["MaxItems"] = io.jsonata(config["MaxItems"], io.states_var(raw_input, ctx), variables)
+        config["MaxItems"] = io.jsonata(
+            config["MaxItems"], io.states_var(raw_input, ctx), variables, "MaxItems"
+        )
     if config:
         out["ReaderConfig"] = config
     return out
@@ -89,7 +93,9 @@ def _batcher_settings(
     batch_input: Any = None
     if "BatchInput" in batcher:
         if state.jsonata:
-            batch_input = io.jsonata(batcher["BatchInput"], io.states_var(raw_input, ctx), variables)
+            batch_input = io.jsonata(
+                batcher["BatchInput"], io.states_var(raw_input, ctx), variables, "BatchInput"
+            )
         else:
             batch_input = evaluate_template(
                 batcher["BatchInput"], effective, context=ctx, variables=variables, error=errors.RUNTIME

@@ -22,7 +22,7 @@ def map_items(
     """The array to iterate: ItemsPath (JSONPath, default `$`) or Items (JSONata, default the input)."""
     if state.jsonata:
         items = (
-            io.jsonata(state.spec["Items"], io.states_var(raw_input, ctx), variables)
+            io.jsonata(state.spec["Items"], io.states_var(raw_input, ctx), variables, "Items")
             if "Items" in state.spec
             else raw_input
         )
@@ -56,7 +56,9 @@ def select_item(
         item["Key"] = key
     item_ctx = {**ctx, "Map": {"Item": item}}
     if state.jsonata:
-        return io.jsonata(state.spec[template_field], io.states_var(raw_input, item_ctx), variables)
+        return io.jsonata(
+            state.spec[template_field], io.states_var(raw_input, item_ctx), variables, template_field
+        )
     return evaluate_template(
         state.spec[template_field], effective, context=item_ctx, variables=variables, error=errors.RUNTIME
     )

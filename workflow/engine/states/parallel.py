@@ -17,7 +17,9 @@ def run_parallel(state: StateDef, raw_input: Any, scope: Scope, run: StateRun) -
     if state.jsonata:
         states = io.states_var(raw_input, ctx)
         branch_input = (
-            io.jsonata(state.spec["Arguments"], states, variables) if "Arguments" in state.spec else raw_input
+            io.jsonata(state.spec["Arguments"], states, variables, "Arguments")
+            if "Arguments" in state.spec
+            else raw_input
         )
     else:
         branch_input = io.effective_input(state, raw_input, ctx, variables)

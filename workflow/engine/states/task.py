@@ -79,7 +79,11 @@ def run_task_state(state: StateDef, raw_input: Any, scope: Scope, run: StateRun)
     ctx, variables = run.context(scope), scope.variables.snapshot()
     if state.jsonata:
         states = io.states_var(raw_input, ctx)
-        params = io.jsonata(spec["Arguments"], states, variables) if "Arguments" in spec else raw_input
+        params = (
+            io.jsonata(spec["Arguments"], states, variables, "Arguments")
+            if "Arguments" in spec
+            else raw_input
+        )
         data = raw_input
     else:
         params = io.effective_input(state, raw_input, ctx, variables)
