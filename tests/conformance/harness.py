@@ -124,8 +124,11 @@ class ConformanceBackend:
         client_context: str | None = None,
     ) -> LambdaResult:
         name = function_name.split(":function:")[-1].split(":")[0]
-        if name not in self.functions:
-            raise ServiceError("ResourceNotFoundException", f"Function not found: {function_name}", 404)
+        if name not in self.functions:  # Lambda's own message names the function's ARN
+            arn = function_name
+            if not arn.startswith("arn:"):
+                arn = f"arn:aws:lambda:{self.region}:{self.account}:function:{function_name}"
+            raise ServiceError("ResourceNotFoundException", f"Function not found: {arn}", 404)
         entry = self.functions[name]
         event = json.loads(payload) if payload else None
         self.context.events.append((entry, event))

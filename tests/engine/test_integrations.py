@@ -372,7 +372,8 @@ def test_dynamodb_put_get_update_delete_item_in_dynamodb_json(aws: FakeBackend) 
 
 
 def test_dynamodb_conditional_check_failure_name(aws: FakeBackend) -> None:
-    """DynamoDB errors are DynamoDB.<Exception>, e.g. DynamoDB.ConditionalCheckFailedException."""
+    """DynamoDB errors are DynamoDB.<Exception>, e.g. DynamoDB.ConditionalCheckFailedException; the cause in
+    AWS's wording (error_handling/test_task_service_dynamodb.snapshot.json in localstack/localstack)."""
     table = _table(aws)
     params = {
         "TableName": table,
@@ -383,7 +384,10 @@ def test_dynamodb_conditional_check_failure_name(aws: FakeBackend) -> None:
     with pytest.raises(StatesError) as err:
         run(aws, "arn:aws:states:::dynamodb:putItem", params)
     assert err.value.error == "DynamoDB.ConditionalCheckFailedException"
-    assert "Service: DynamoDb" in err.value.cause
+    assert "(Service: AmazonDynamoDBv2; Status Code: 400; Error Code: ConditionalCheckFailedException;" in (
+        err.value.cause
+    )
+    assert err.value.cause.endswith("; Proxy: null)")
 
 
 def test_dynamodb_missing_table_is_resource_not_found(aws: FakeBackend) -> None:

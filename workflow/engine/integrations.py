@@ -62,13 +62,15 @@ _GENERIC_EXCEPTION = {
     "events": "AmazonEventBridgeException",
     "sns": "AmazonSNSException",
 }
+# The service names optimized integrations put in their causes (AWS SDK for Java v1 style, as recorded:
+# error_handling/test_task_service_{dynamodb,lambda,sqs}.snapshot.json)
 _SERVICE_TITLE = {
-    "lambda": "Lambda",
-    "sqs": "Sqs",
-    "dynamodb": "DynamoDb",
-    "states": "SFN",
-    "events": "EventBridge",
-    "sns": "Sns",
+    "lambda": "AWSLambda",
+    "sqs": "AmazonSQS",
+    "dynamodb": "AmazonDynamoDBv2",
+    "states": "AWSStepFunctions",
+    "events": "AmazonEventBridge",
+    "sns": "AmazonSNS",
 }
 
 # aws-sdk service names (as written in the ARN) whose boto3 client name differs.
@@ -228,7 +230,18 @@ def _as_text(value: Any) -> str:
 
 
 def _cause(service_title: str, status: int, message: str) -> str:
+    """An aws-sdk integration's cause (AWS SDK for Java v2 style)."""
     return f"{message} (Service: {service_title}, Status Code: {status}, Request ID: {_request_id()})"
+
+
+def _optimized_cause(service_title: str, status: int, code: str, message: str) -> str:
+    """An optimized integration's cause as recorded on AWS, e.g. `Requested resource not found
+    (Service: AmazonDynamoDBv2; Status Code: 400; Error Code: ResourceNotFoundException;
+    Request ID: ...; Proxy: null)`."""
+    return (
+        f"{message} (Service: {service_title}; Status Code: {status}; Error Code: {code}; "
+        f"Request ID: {_request_id()}; Proxy: null)"
+    )
 
 
 def _client_error_parts(exc: Exception) -> tuple[str, str, int] | None:
@@ -268,15 +281,18 @@ def _optimized_error(service: str, exc: Exception, client: Any = None) -> States
     if parts is None:
         return StatesError(f"{_OPTIMIZED_ERROR_PREFIX[service]}.SdkClientException", str(exc))
     code, message, status = parts
+    # A code the SDK does not model is reported as the service's generic exception, as recorded
+    # (DynamoDB ValidationException -> DynamoDB.AmazonDynamoDBException; SQS MissingParameter ->
+    # SQS.AmazonSQSException). ServiceErrors (a local backend's) name their code directly.
     modelled = _modelled_exception(exc, client, code)
     if modelled:
         name = modelled
-    elif code and "." not in code:
+    elif code and "." not in code and (client is None or isinstance(exc, ServiceError)):
         name = code
     else:
         name = _GENERIC_EXCEPTION[service]
     error = f"{_OPTIMIZED_ERROR_PREFIX[service]}.{_with_exception_suffix(name)}"
-    return StatesError(error, _cause(_SERVICE_TITLE[service], status, message))
+    return StatesError(error, _optimized_cause(_SERVICE_TITLE[service], status, code, message))
 
 
 # --------------------------------------------------------------------------------------------- lambda
