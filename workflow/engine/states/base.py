@@ -136,7 +136,7 @@ def run_state(state: StateDef, raw_input: Any, scope: Scope) -> Outcome:
     while True:
         try:
             outcome = run_fn(state, raw_input, scope, run)
-            io.check_size(outcome.output, f"state/task '{state.name}' returned a result which")
+            io.check_size(outcome.output, state.name)
             break
         except Aborted:
             if state.type in ("Task", "Map", "Parallel", "Wait"):

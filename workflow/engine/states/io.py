@@ -51,14 +51,14 @@ def context_object(
     return ctx
 
 
-def check_size(value: Any, what: str) -> None:
-    """States.DataLimitExceeded for payloads over 256 KiB (state input/output, task results)."""
+def check_size(value: Any, state_name: str) -> None:
+    """States.DataLimitExceeded for a state/task result over 256 KiB, in AWS's wording."""
     text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
     if len(text.encode("utf-8")) > MAX_PAYLOAD_BYTES:
         raise StatesError(
             errors.DATA_LIMIT_EXCEEDED,
-            f"The {what} has a size that exceeds the maximum number of bytes service limit "
-            f"of {MAX_PAYLOAD_BYTES} bytes.",
+            f"The state/task '{state_name}' returned a result with a size exceeding the maximum number "
+            "of bytes service limit.",
         )
 
 

@@ -100,7 +100,7 @@ def run_task_state(state: StateDef, raw_input: Any, scope: Scope, run: StateRun)
             result = _await_token(waiter, scope, timeout, heartbeat)
         if isinstance(result, _Mocked):
             result = result.value
-        io.check_size(result, f"state/task '{state.name}' returned a result which")
+        io.check_size(result, state.name)
     except (TaskCancelled, Aborted) as exc:
         raise Aborted() from exc
     except StatesError as err:
