@@ -62,12 +62,14 @@ class _Events:
 
     def failed(self, err: StatesError) -> None:
         timed_out = err.error in (errors.TIMEOUT, errors.HEARTBEAT_TIMEOUT)
+        # an empty cause is absent, as recorded (timeouts/test_timeouts: TaskTimedOut has only `error`)
+        details = {"error": err.error, **({"cause": err.cause} if err.cause else {})}
         if self.ref.is_lambda_arn:
             kind = "LambdaFunctionTimedOut" if timed_out else "LambdaFunctionFailed"
-            self.scope.event(kind, {"error": err.error, "cause": err.cause})
+            self.scope.event(kind, details)
         else:
             kind = "TaskTimedOut" if timed_out else "TaskFailed"
-            self.scope.event(kind, {**self._ids(), "error": err.error, "cause": err.cause})
+            self.scope.event(kind, {**self._ids(), **details})
 
 
 @handler("Task")
