@@ -54,6 +54,18 @@ class StateMachineRecord:
     description: str | None = None
 
 
+_EXECUTION_STATUSES = ("RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE")
+
+
+def _check_enum(member: str, value: str | None, allowed: tuple[str, ...]) -> None:
+    """AWS's wording for a value outside a member's enum (a ValidationException)."""
+    if value is not None and value not in allowed:
+        raise _validation(
+            f"1 validation error detected: Value '{value}' at '{member}' failed to satisfy constraint: "
+            f"Member must satisfy enum value set: [{', '.join(allowed)}]"
+        )
+
+
 def _validation(message: str) -> ServiceError:
     return ServiceError("ValidationException", message)
 
@@ -499,6 +511,9 @@ class StepFunctions:
     ) -> dict[str, Any]:
         if (stateMachineArn is None) == (mapRunArn is None):
             raise _validation("You must specify either stateMachineArn or mapRunArn, but not both")
+        # ListExecutions API reference: statusFilter and redriveFilter are enums; AWS rejects other values
+        _check_enum("statusFilter", statusFilter, _EXECUTION_STATUSES)
+        _check_enum("redriveFilter", redriveFilter, ("REDRIVEN", "NOT_REDRIVEN"))
         if mapRunArn is not None:
             self._map_run(mapRunArn)
             matches: Callable[[ExecutionRecord], bool] = lambda r: r.map_run_arn == mapRunArn  # noqa: E731
