@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import email.utils
 import json
 import re
 import threading
@@ -179,6 +180,22 @@ def parse_resource(resource: str) -> ResourceRef:
 
 def _request_id() -> str:
     return str(uuid.uuid4())
+
+
+def _lambda_headers(result: LambdaResult) -> dict[str, str]:
+    """The headers Lambda's Invoke answers with, as recorded in a lambda:invoke result
+    (evaluate_jsonata/test_base_evaluate_expressions.py::test_base_task): JSON body, its length, keep-alive,
+    the date, a trace id, the executed version and the remapped content length."""
+    trace = f"Root=1-{uuid.uuid4().hex[:8]}-{uuid.uuid4().hex[:24]};Sampled=0"
+    return {
+        "Connection": "keep-alive",
+        "Content-Length": str(len(result.payload)),
+        "Content-Type": "application/json",
+        "Date": email.utils.formatdate(usegmt=True),
+        "X-Amz-Executed-Version": result.executed_version,
+        "x-amzn-Remapped-Content-Length": "0",
+        "X-Amzn-Trace-Id": trace,
+    }
 
 
 def _http_metadata(status: int, request_id: str, headers: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -354,11 +371,7 @@ def _run_lambda_invoke(ref: ResourceRef, params: Any, backend: Backend) -> Any:
     }
     if params.get("LogType") == "Tail" and result.log_result is not None:
         output["LogResult"] = result.log_result
-    output.update(
-        _http_metadata(
-            result.status_code, result.request_id, {"X-Amz-Executed-Version": result.executed_version}
-        )
-    )
+    output.update(_http_metadata(result.status_code, result.request_id, _lambda_headers(result)))
     output["StatusCode"] = result.status_code
     return output
 
