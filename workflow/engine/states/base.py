@@ -38,7 +38,8 @@ class StateRun:
     fanout_started: bool = False  # this attempt wrote Map/ParallelStateStarted
 
     def context(self, scope: Scope) -> dict[str, Any]:
-        return io.context_object(scope, self.state.name, self.entered, self.retry_count, self.token)
+        retry_count = self.retry_count if self.state.type in RETRYABLE else None
+        return io.context_object(scope, self.state.name, self.entered, retry_count, self.token)
 
 
 Handler = Callable[[StateDef, Any, Scope, StateRun], Outcome]

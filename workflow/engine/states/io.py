@@ -25,9 +25,16 @@ MAX_PAYLOAD_BYTES = 262_144
 
 
 def context_object(
-    scope: Scope, state_name: str, entered: datetime, retry_count: int = 0, token: str | None = None
+    scope: Scope,
+    state_name: str,
+    entered: datetime,
+    retry_count: int | None = 0,
+    token: str | None = None,
 ) -> dict[str, Any]:
-    """The context object as AWS documents it ($$.Execution, $$.State, $$.StateMachine, $$.Task, $$.Map)."""
+    """The context object as AWS documents it ($$.Execution, $$.State, $$.StateMachine, $$.Task, $$.Map).
+
+    `retry_count` None: the state cannot retry, and `$$.State` has no RetryCount, as recorded for a Pass
+    state (context_object/test_context_object.py::test_input_path[$$])."""
     ex = scope.execution
     execution: dict[str, Any] = {
         "Id": ex.arn,
@@ -41,9 +48,11 @@ def context_object(
         execution["RedriveTime"] = iso_millis(ex.redrive_date)
     ctx: dict[str, Any] = {
         "Execution": execution,
-        "State": {"EnteredTime": iso_millis(entered), "Name": state_name, "RetryCount": retry_count},
+        "State": {"EnteredTime": iso_millis(entered), "Name": state_name},
         "StateMachine": {"Id": ex.state_machine_arn, "Name": ex.state_machine_name},
     }
+    if retry_count is not None:
+        ctx["State"]["RetryCount"] = retry_count
     if token is not None:
         ctx["Task"] = {"Token": token}
     if scope.map_item is not None:
