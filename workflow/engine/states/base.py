@@ -15,7 +15,7 @@ from typing import Any
 from workflow.engine import errors
 from workflow.engine.definition import Machine, StateDef
 from workflow.engine.errors import StatesError
-from workflow.engine.history import payload_fields
+from workflow.engine.history import payload, payload_fields
 from workflow.engine.paths import MISSING, apply_result_path
 from workflow.engine.states import io, retry
 from workflow.engine.states.runtime import Aborted, Scope
@@ -128,6 +128,7 @@ def _located(err: StatesError, state: StateDef, entered_id: int) -> StatesError:
 def run_state(state: StateDef, raw_input: Any, scope: Scope) -> Outcome:
     engine = scope.engine
     run = StateRun(state, engine.clock.now())
+    scope.assigned = None
     before_entered = scope.last_event
     entered_id = scope.event(
         f"{state.type}StateEntered", {"name": state.name, **payload_fields("input", raw_input)}
@@ -176,7 +177,13 @@ def run_state(state: StateDef, raw_input: Any, scope: Scope) -> Outcome:
                 raise err from exc
             outcome = _catch(state, caught[1], err, raw_input, scope, run)
             break
-    scope.event(f"{state.type}StateExited", {"name": state.name, **payload_fields("output", outcome.output)})
+    details = {"name": state.name, **payload_fields("output", outcome.output)}
+    if scope.assigned is not None:
+        # each value as JSON text, as recorded (test_assign_reference_variables.py::test_reference_assign)
+        assigned = {name: payload(value) for name, value in scope.assigned.items()}
+        details.update(payload_fields("assignedVariables", payload(assigned)))
+        details["assignedVariables"] = assigned
+    scope.event(f"{state.type}StateExited", details)
     return outcome
 
 

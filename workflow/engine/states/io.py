@@ -149,6 +149,7 @@ def assign(
     if not isinstance(values, Mapping):
         raise StatesError(errors.RUNTIME, "Assign must evaluate to a JSON object")
     scope.variables.assign(values)
+    scope.assigned = dict(values)
 
 
 def finish(

@@ -182,6 +182,7 @@ class Scope:
     path: str = ""  # position in nested branches/iterations, for redrive bookkeeping
     map_item: dict[str, Any] | None = None
     last_event: int | None = None
+    assigned: dict[str, Any] | None = None  # what the running state's Assign set (its StateExited shows it)
 
     def child(
         self, path: str, *, map_item: dict[str, Any] | None = None, variables: Variables | None = None
