@@ -580,12 +580,9 @@ class _Validator:
         if not isinstance(processor, Mapping):
             self.schema("These fields are required: [ItemProcessor]", _loc(*where))
         else:
+            # AWS accepts ProcessorConfig in the legacy Iterator too (recorded: test_base_scenarios.py::
+            # test_map_state_legacy_config_distributed / _inline)
             config = processor.get("ProcessorConfig", {})
-            if processor_key == "Iterator" and "ProcessorConfig" in processor:
-                self.schema(
-                    "ProcessorConfig is only supported in ItemProcessor",
-                    _loc(*where, processor_key, "ProcessorConfig"),
-                )
             if not isinstance(config, Mapping):
                 self.schema(
                     "ProcessorConfig must be an object", _loc(*where, processor_key, "ProcessorConfig")
