@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -67,6 +68,23 @@ def select_item(
 def max_concurrency(
     state: StateDef, effective: Any, ctx: Mapping[str, Any], variables: Mapping[str, Any], raw_input: Any
 ) -> int:
+    """MaxConcurrency(Path); a MaxConcurrencyPath value that is not a non-negative integer fails the state
+    before any iteration runs (AWS's wording, as LocalStack reproduces it from its recordings)."""
+    if "MaxConcurrencyPath" in state.spec and not state.jsonata:
+        path = state.spec["MaxConcurrencyPath"]
+        found = evaluate_path(path, effective, context=ctx, variables=variables)
+        if isinstance(found, bool) or not isinstance(found, int):
+            shown = found if isinstance(found, str) else json.dumps(found, separators=(",", ":"))
+            raise StatesError(
+                errors.RUNTIME,
+                f'The MaxConcurrencyPath field refers to value "{shown}" which is not a valid integer: '
+                f"{path}",
+            )
+        if found < 0:
+            raise StatesError(
+                errors.RUNTIME, f"Expected non-negative integer for MaxConcurrency, got '{found}' instead."
+            )
+        return found
     value = io.dynamic_number(
         state, "MaxConcurrency", effective, ctx, variables, raw_input=raw_input, default=0
     )
