@@ -29,6 +29,8 @@ def map_items(
         )
     else:
         items = evaluate_path(state.spec.get("ItemsPath", "$"), effective, context=ctx, variables=variables)
+    if state.jsonata and "Items" in state.spec and not isinstance(items, list):
+        raise _items_type_error(state.spec["Items"], items)
     if not isinstance(items, list):
         raise StatesError(
             errors.RUNTIME,
@@ -36,6 +38,29 @@ def map_items(
             f"array, got {type(items).__name__}",
         )
     return items
+
+
+def _items_type_error(expression: Any, items: Any) -> StatesError:
+    """AWS's error for JSONata Items that are not an array: a States.QueryEvaluationError naming the field."""
+    from workflow.engine.jsonata_eval import expression_body, is_jsonata_expression
+
+    if isinstance(items, str):
+        shown, kind = json.dumps(items), "string"
+    elif isinstance(items, bool):
+        shown, kind = json.dumps(items), "boolean"
+    elif isinstance(items, int | float):
+        shown, kind = json.dumps(items), "number"
+    elif isinstance(items, dict):
+        shown, kind = json.dumps(items, separators=(",", ":")), "object"
+    else:
+        shown, kind = "null", "null"
+    expr = expression_body(expression) if is_jsonata_expression(expression) else json.dumps(expression)
+    return StatesError(
+        errors.QUERY_EVALUATION_ERROR,
+        f"The JSONata expression '{expr}' specified for the field 'Items' returned an unexpected result "
+        f"type. Expected 'array', but was '{kind}' for value: {shown}",
+        location="Items",
+    )
 
 
 def select_item(
