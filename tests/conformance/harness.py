@@ -22,7 +22,9 @@ Case file format (JSON list per file under cases/), one object per case:
   `describe` (DescribeExecution subset), `elapsed_at_least_s` / `elapsed_below_s` (virtual time),
   `calls` (function entry -> call count).
 - validation: `definition`, `expect`: `result` (OK|FAIL), `codes` (diagnostic codes that must appear).
-- test_state: `definition` (one state), `input`, `inspectionLevel`, `variables`, `expect` (response subset).
+- test_state: `definition` (one state, or a state machine with `stateName`), `input`, `inspectionLevel`,
+  `variables`, `mock`, `context`, `stateConfiguration`, `revealSecrets`, `no_role` (call without roleArn),
+  `expect` (response subset) or `api_error` (`{"code", "message"}` of the refusal).
 - api: `steps` (`{"op", "args", "expect"|"error", "save": {var: key}}`; `${var}` in args is substituted).
 Strings `${MOTO}`, `${REGION}`, `${ACCOUNT}`, `${SFN_ACCOUNT}` anywhere in a case are replaced before it runs.
 """
@@ -344,11 +346,22 @@ class Runner:
             "roleArn": ROLE_ARN,
             "input": json.dumps(case.get("input", {})),
         }
-        for key in ("inspectionLevel", "revealSecrets"):
+        for key in ("inspectionLevel", "revealSecrets", "stateName", "mock", "stateConfiguration"):
             if key in case:
                 kwargs[key] = case[key]
-        if "variables" in case:
-            kwargs["variables"] = json.dumps(case["variables"])
+        if case.get("no_role"):
+            del kwargs["roleArn"]
+        for key in ("variables", "context"):
+            if key in case:
+                kwargs[key] = json.dumps(case[key])
+        if "api_error" in case:  # the call is refused: {"code", "message"}
+            try:
+                self.api("test_state", **kwargs)
+            except ApiError as exc:
+                problem = mismatch(case["api_error"], {"code": exc.code, "message": exc.message})
+                assert problem is None, f"{problem}: {exc}"
+                return
+            raise AssertionError(f"TestState accepted the call; expected {case['api_error']}")
         result = self.api("test_state", **kwargs)
         problem = mismatch({"$subset": case["expect"]}, result)
         assert problem is None, f"{problem}\nresult: {json.dumps(result, indent=1)[:3000]}"

@@ -129,7 +129,7 @@ def test_cases_are_well_formed_and_cite_aws_docs() -> None:
             )
             assert "::test_" in case["recorded"]["test"], case["id"]
         assert case.get("kind", "execution") in RUNNERS, case["id"]
-        assert "expect" in case or "steps" in case, case["id"]
+        assert "expect" in case or "steps" in case or "api_error" in case, case["id"]
         for entry in case.get("mocks", {}).get("functions", {}).values():
             assert entry in REGISTRY, f"{case['id']}: unknown function {entry}"
     assert set(GAPS) <= set(ids), f"known_gaps.json names unknown cases: {sorted(set(GAPS) - set(ids))}"

@@ -668,6 +668,10 @@ class StepFunctions:
         inspectionLevel: str | None = None,
         revealSecrets: bool = False,
         variables: str | None = None,
+        stateName: str | None = None,
+        mock: Any = None,
+        context: str | None = None,
+        stateConfiguration: dict[str, Any] | None = None,
         **extra: Any,
     ) -> dict[str, Any]:
         from workflow.engine.test_state import run_test_state
@@ -679,6 +683,11 @@ class StepFunctions:
             input_text=input,
             inspection_level=inspectionLevel or "INFO",
             variables_text=variables,
+            state_name=stateName,
+            mock=mock,
+            context_text=context,
+            state_configuration=stateConfiguration,
+            reveal_secrets=bool(revealSecrets),
             **extra,
         )
 
