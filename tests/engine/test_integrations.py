@@ -638,3 +638,26 @@ def test_stopping_the_execution_abandons_a_long_call(aws: FakeBackend) -> None:
     request = TaskRequest(INVOKE, {"FunctionName": "echo"}, "e", "s", timeout_s=10_000)
     with pytest.raises(TaskCancelled):
         run_task(request, aws, sleep=clock.sleep, cancelled=lambda: True)
+
+
+def test_dynamodb_unmodelled_error_code_is_the_generic_exception(aws: FakeBackend) -> None:
+    """An error code the SDK does not model (DynamoDB's ValidationException) is reported as the service's
+    generic exception with the code in the cause, as recorded on AWS (localstack/localstack
+    error_handling/test_task_service_dynamodb.py::test_put_item_invalid_table_name)."""
+    from botocore.stub import Stubber
+
+    message = (
+        "1 validation error detected: Value '/t' at 'tableName' failed to satisfy constraint: "
+        "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"
+    )
+    client = aws.client("dynamodb")
+    with Stubber(client) as stub:
+        stub.add_client_error("put_item", "ValidationException", message, http_status_code=400)
+        with pytest.raises(StatesError) as err:
+            run(aws, "arn:aws:states:::dynamodb:putItem", {"TableName": "/t", "Item": {"pk": {"S": "a"}}})
+    assert err.value.error == "DynamoDB.AmazonDynamoDBException"
+    assert err.value.cause.startswith(
+        f"{message} (Service: AmazonDynamoDBv2; Status Code: 400; Error Code: ValidationException; "
+        "Request ID: "
+    )
+    assert err.value.cause.endswith("; Proxy: null)")

@@ -403,8 +403,19 @@ def _params(params: Any, integration: str) -> dict[str, Any]:
 
 def _run_sqs(ref: ResourceRef, params: Any, backend: Backend) -> Any:
     kwargs = _params(params, "sqs:sendMessage")
-    if "MessageBody" in kwargs:
-        kwargs["MessageBody"] = _as_text(kwargs["MessageBody"])
+    if kwargs.get("MessageBody", None) is None:
+        # a null (or no) body reaches SQS as no body at all: its MissingParameter, as recorded
+        # (error_handling/test_task_service_sqs.py::test_send_message_empty_body)
+        raise StatesError(
+            "SQS.AmazonSQSException",
+            _optimized_cause(
+                _SERVICE_TITLE["sqs"],
+                400,
+                "MissingParameter",
+                "The request must contain the parameter MessageBody.",
+            ),
+        )
+    kwargs["MessageBody"] = _as_text(kwargs["MessageBody"])
     response = _call("sqs", backend, "sqs", "send_message", **kwargs)
     return _with_metadata(response)
 
