@@ -189,6 +189,7 @@ def run_test_state(
     out: dict[str, Any] = {}
     result: Any = MISSING
     retryable = state.type in ("Task", "Map", "Parallel")
+    error_details: dict[str, Any] = {}  # inspectionData.errorDetails: the Retry/Catch that matched
     try:
         if mocked is not None and state.type in ("Map", "Parallel"):
             outcome = _mocked_fanout(state, raw_input, scope, run, mocked)
@@ -206,8 +207,12 @@ def run_test_state(
         caught = retry.find(spec.get("Catch"), err.error) if retryable else None
         if found_retry is not None and retry.max_attempts(found_retry[1]) > retries_made:
             out["status"] = "RETRIABLE"
+            error_details["retryIndex"] = found_retry[0]
+            delay = retry.delay_seconds({**found_retry[1], "JitterStrategy": "NONE"}, retries_made)
+            error_details["retryBackoffIntervalSeconds"] = int(delay)
         elif caught is not None:
             out["status"] = "CAUGHT_ERROR"
+            error_details["catchIndex"] = caught[0]
             out["nextState"] = caught[1]["Next"]
             out["output"] = json.dumps(
                 apply_result_path(raw_input, err.to_output(), caught[1].get("ResultPath", MISSING))
@@ -218,6 +223,8 @@ def run_test_state(
         out.update(status="FAILED", error="States.Runtime", cause="The state was aborted")
     if inspection_level in ("DEBUG", "TRACE"):
         out["inspectionData"] = _inspection(state, raw_input, ctx, variables, result)
+        if error_details:
+            out["inspectionData"]["errorDetails"] = error_details
     return out
 
 
