@@ -422,3 +422,42 @@ def test_runtime_error_cause_names_the_state_and_its_entered_event(runner: Any) 
         "An error occurred while executing the state 'S' (entered at the event id #2)."
     )
     assert "$.missing" in described["cause"]
+
+
+def test_failed_map_iteration_anchors_the_siblings_abort_events(runner: Any) -> None:
+    """When one iteration fails, AWS points the aborted siblings' events (*StateAborted, MapIterationAborted)
+    and MapStateFailed at the failed iteration's last event, without moving the chain (recorded in
+    localstack/localstack timeouts/test_timeouts.snapshot.json, test_service_lambda_map_timeout)."""
+    definition = {
+        "StartAt": "M",
+        "States": {
+            "M": {
+                "Type": "Map",
+                "MaxConcurrency": 2,
+                "ItemProcessor": {
+                    "StartAt": "Which",
+                    "States": {
+                        "Which": {
+                            "Type": "Choice",
+                            "Choices": [{"Variable": "$", "NumericEquals": 0, "Next": "Pause"}],
+                            "Default": "Sleep",
+                        },
+                        "Pause": {"Type": "Wait", "Seconds": 100, "Next": "Boom"},  # the sibling starts
+                        "Boom": {"Type": "Fail", "Error": "E", "Cause": "c"},
+                        "Sleep": {"Type": "Wait", "Seconds": 100000, "End": True},
+                    },
+                },
+                "End": True,
+            }
+        },
+    }
+    described = runner.run(definition, [0, 1])
+    assert described["status"] == "FAILED" and described["error"] == "E"
+    events = runner.events(described["executionArn"])
+    by_type = {e["type"]: e for e in events}
+    boom = next(e for e in events if e["type"] == "FailStateEntered")
+    for kind in ("MapIterationFailed", "WaitStateAborted", "MapIterationAborted", "MapStateFailed"):
+        assert by_type[kind]["previousEventId"] == boom["id"], (kind, events)
+    assert by_type["ExecutionFailed"]["previousEventId"] == by_type["MapStateFailed"]["id"]
+    types = [e["type"] for e in events]
+    assert types.index("MapIterationFailed") < types.index("MapIterationAborted")

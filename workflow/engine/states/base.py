@@ -142,7 +142,8 @@ def run_state(state: StateDef, raw_input: Any, scope: Scope) -> Outcome:
             break
         except Aborted:
             if state.type in ("Task", "Map", "Parallel", "Wait"):
-                scope.event(f"{state.type}StateAborted")
+                anchor = scope.cancel.anchor()  # a failed sibling's last event, or None (StopExecution)
+                scope.event(f"{state.type}StateAborted", side=anchor is not None, previous=anchor)
             raise
         except Exception as exc:  # StatesError, or an engine/integration bug surfaced as States.Runtime
             err = _located(_error_of(exc), state, entered_id)

@@ -72,9 +72,14 @@ def run_jobs(
             with ex.lock:
                 failure.append(err)
                 failed_at.append(child.last_event)
-            group.cancel()
+                first = len(failure) == 1
             if on_end:
                 on_end(child, job, "Failed")
+            if first:
+                # the siblings' abort events point at the failed job's last event, as recorded
+                # (timeouts/test_timeouts.py::test_service_lambda_map_timeout)
+                group.abort_anchor = child.last_event
+            group.cancel()
             return
         except Aborted:
             if on_end:

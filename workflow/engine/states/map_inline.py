@@ -141,7 +141,10 @@ def run_map(state: StateDef, raw_input: Any, scope: Scope, run: StateRun) -> Out
         child.event("MapIterationStarted", {"name": state.name, "index": job.index})
 
     def ended(child: Scope, job: Job, how: str) -> None:
-        child.event(f"MapIteration{how}", {"name": state.name, "index": job.index}, side=True)
+        anchor = child.cancel.anchor() if how == "Aborted" else None
+        child.event(
+            f"MapIteration{how}", {"name": state.name, "index": job.index}, side=True, previous=anchor
+        )
 
     jobs = [
         Job(f"{scope.path}/{state.name}[{i}]", state.processor, value, i) for i, value in enumerate(inputs)

@@ -47,6 +47,9 @@ class CancelToken:
 
     def __init__(self, parent: CancelToken | None = None) -> None:
         self.event = threading.Event()
+        self.parent = parent
+        # the event a failed sibling ended on: AWS points the aborted siblings' events at it
+        self.abort_anchor: int | None = None
         self._children: list[CancelToken] = []
         self._hooks: list[Callable[[], None]] = []
         self._lock = threading.Lock()
@@ -84,6 +87,15 @@ class CancelToken:
     @property
     def cancelled(self) -> bool:
         return self.event.is_set()
+
+    def anchor(self) -> int | None:
+        """The abort anchor of the nearest enclosing Map/Parallel that failed, if any."""
+        token: CancelToken | None = self
+        while token is not None:
+            if token.abort_anchor is not None:
+                return token.abort_anchor
+            token = token.parent
+        return None
 
     def check(self) -> None:
         if self.event.is_set():
