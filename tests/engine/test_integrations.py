@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Any
 
 import pytest
@@ -661,3 +662,38 @@ def test_dynamodb_unmodelled_error_code_is_the_generic_exception(aws: FakeBacken
         "Request ID: "
     )
     assert err.value.cause.endswith("; Proxy: null)")
+
+
+def test_aws_sdk_unmodelled_error_code_is_the_generic_exception(aws: FakeBackend) -> None:
+    """aws-sdk integrations report a code the SDK does not model as `<Service>.<Service>Exception`, as
+    recorded (localstack/localstack error_handling/test_aws_sdk.py::test_dynamodb_invalid_param)."""
+    from botocore.stub import Stubber
+
+    message = (
+        "1 validation error detected: Value null at 'item' failed to satisfy constraint: "
+        "Member must not be null"
+    )
+    client = aws.client("dynamodb")
+    with Stubber(client) as stub:
+        stub.add_client_error("put_item", "ValidationException", message, http_status_code=400)
+        with pytest.raises(StatesError) as err:
+            run(
+                aws,
+                "arn:aws:states:::aws-sdk:dynamodb:putItem",
+                {"TableName": "t", "Item": {"pk": {"S": "a"}}},
+            )
+    assert err.value.error == "DynamoDb.DynamoDbException"
+    assert err.value.cause.startswith(f"{message} (Service: DynamoDb, Status Code: 400, Request ID: ")
+
+
+def test_aws_sdk_s3_cause_has_the_extended_request_id(aws: FakeBackend) -> None:
+    """S3's errors carry an Extended Request ID in the cause (recorded in
+    error_handling/test_aws_sdk.py::test_no_such_bucket)."""
+    with pytest.raises(StatesError) as err:
+        run(aws, "arn:aws:states:::aws-sdk:s3:listObjects", {"Bucket": "someNonexistentBucketName"})
+    assert err.value.error == "S3.NoSuchBucketException"
+    assert re.fullmatch(
+        r"The specified bucket does not exist \(Service: S3, Status Code: 404, Request ID: \S+, "
+        r"Extended Request ID: \S+\)",
+        err.value.cause,
+    ), err.value.cause

@@ -608,11 +608,20 @@ def _run_aws_sdk(ref: ResourceRef, params: Any, backend: Backend) -> Any:
             # Parameter validation happens in the SDK before any request, as AWS's SDK client does.
             raise StatesError(f"{prefix}.SdkClientException", str(exc)) from exc
         code, message, status = parts
-        name = _modelled_exception(exc, client, code) or code.rsplit(".", 1)[-1] or "Unknown"
+        # A code the SDK does not model is the service's generic exception, as recorded in
+        # error_handling/test_aws_sdk.py (DynamoDb ValidationException -> DynamoDb.DynamoDbException,
+        # SecretsManager -> SecretsManager.SecretsManagerException); modelled ones keep their name.
+        modelled = _modelled_exception(exc, client, code)
+        if modelled is None and isinstance(exc, ServiceError):
+            modelled = code.rsplit(".", 1)[-1] or None
+        name = modelled or f"{prefix}Exception"
+        cause = _cause(prefix, status, message)
+        if (
+            sdk_service == "s3"
+        ):  # S3 answers with an extended request id too (test_aws_sdk::test_no_such_bucket)
+            cause = cause[:-1] + f", Extended Request ID: {_request_id()})"
         # "Include the Exception suffix even if it is not part of the service's error name."
-        raise StatesError(
-            f"{prefix}.{_with_exception_suffix(name)}", _cause(prefix, status, message)
-        ) from exc
+        raise StatesError(f"{prefix}.{_with_exception_suffix(name)}", cause) from exc
     return _from_sdk_output(response, operation.output_shape)
 
 
