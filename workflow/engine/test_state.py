@@ -16,6 +16,7 @@ import json
 import uuid
 from typing import Any
 
+from workflow.engine import errors
 from workflow.engine.clock import ManualClock
 from workflow.engine.definition import JSONATA, JSONPATH, STATE_TYPES, Machine, StateDef
 from workflow.engine.errors import ServiceError, StatesError
@@ -192,7 +193,8 @@ def run_test_state(
     error_details: dict[str, Any] = {}  # inspectionData.errorDetails: the Retry/Catch that matched
     try:
         if mocked is not None and state.type in ("Map", "Parallel"):
-            outcome = _mocked_fanout(state, raw_input, scope, run, mocked)
+            failures = int((state_configuration or {}).get("mapIterationFailureCount", 0))
+            outcome = _mocked_fanout(state, raw_input, scope, run, mocked, failures)
             result = mocked.value
         else:
             outcome = HANDLERS[state.type](state, raw_input, scope, run)
@@ -228,14 +230,43 @@ def run_test_state(
     return out
 
 
-def _mocked_fanout(state: StateDef, raw_input: Any, scope: Scope, run: StateRun, mocked: Any) -> Outcome:
-    """A Map or Parallel state tested with a mock: the mocked result (or error) stands for its branches."""
+def _mocked_fanout(
+    state: StateDef, raw_input: Any, scope: Scope, run: StateRun, mocked: Any, failures: int = 0
+) -> Outcome:
+    """A Map or Parallel state tested with a mock: the mocked result (or error) stands for its branches.
+
+    `failures` (stateConfiguration.mapIterationFailureCount) failed iterations of a Map are weighed against
+    its tolerance as a run would: past it, States.ExceedToleratedFailureThreshold (recorded:
+    test_state_configuration.py::test_map_state_failure_count)."""
     from workflow.engine.states.base import next_of
+    from workflow.engine.states.map_distributed import THRESHOLD_CAUSE, _tolerance
 
     value = mocked.raise_if_error()
     ctx, variables = run.context(scope), scope.variables.snapshot()
+    if state.type == "Map" and failures > 0:
+        effective = (
+            raw_input
+            if state.jsonata
+            else apply_input_path(
+                raw_input, state.spec.get("InputPath", MISSING), context=ctx, variables=variables
+            )
+        )
+        pct, count, given = _tolerance(state, raw_input, effective, ctx, variables)
+        total = len(value) if isinstance(value, list) else failures
+        if _exceeded(failures, total, pct, count, given):
+            raise StatesError(errors.EXCEED_TOLERATED_FAILURE_THRESHOLD, THRESHOLD_CAUSE)
     output = io.finish(state, scope, raw_input=raw_input, result=value, ctx=ctx, variables=variables)
     return Outcome(output, next_of(state))
+
+
+def _exceeded(failed: int, total: int, pct: float, count: int, given: tuple[bool, bool]) -> bool:
+    """MapRun.threshold_exceeded's rule for a given number of failed items."""
+    pct_given, count_given = given
+    if not pct_given and not count_given:
+        return True
+    if count_given and failed > count:
+        return True
+    return pct_given and failed * 100.0 / max(total, 1) > pct
 
 
 def _raw_result(record: ExecutionRecord, state: StateDef, raw_input: Any) -> Any:
