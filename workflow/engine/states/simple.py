@@ -157,7 +157,8 @@ def run_wait(state: StateDef, raw_input: Any, scope: Scope, run: StateRun) -> Ou
                 f"format string: {path} == {_show(timestamp)}",
             )
     if timestamp is not None:
-        seconds = (_parse_timestamp(timestamp, state.name) - scope.engine.clock.now()).total_seconds()
+        written = spec.get("Timestamp", spec.get("TimestampPath"))
+        seconds = (_parse_timestamp(timestamp, written) - scope.engine.clock.now()).total_seconds()
     if seconds and seconds > 0:
         wait(scope, seconds)
     return Outcome(
@@ -185,12 +186,14 @@ def _timestamp_or_none(value: Any) -> datetime | None:
         return None
 
 
-def _parse_timestamp(value: Any, state_name: str) -> datetime:
+def _parse_timestamp(value: Any, written: Any) -> datetime:
+    """The Timestamp as a datetime; else States.Runtime in the wording LocalStack reproduces from AWS
+    ("... format string: <the field as written> == <value>"; not checked against a recording of ours)."""
     parsed = _timestamp_or_none(value)
     if parsed is not None:
         return parsed
     raise StatesError(
         errors.RUNTIME,
-        f"The Timestamp of Wait state '{state_name}' must be an ISO-8601 "
-        f"timestamp with a time zone, got {json.dumps(value)}",
+        "The Timestamp parameter does not reference a valid ISO-8601 extended offset date-time format "
+        f"string: {written} == {_show(value)}",
     )
