@@ -1,7 +1,9 @@
 """Runs one conformance case against the engine, in-process or through boto3 over HTTP.
 
 Case file format (JSON list per file under cases/), one object per case:
-- `id` (unique, lowercase-dashes), `doc` (the AWS documentation page/section the behaviour comes from);
+- `id` (unique, lowercase-dashes), `doc` (the AWS documentation page/section the behaviour comes from) and/or
+  `recorded` (`{"snapshot": <path in localstack/localstack>, "test": "<Class>::<test>"}`: a response recorded
+  on real AWS that the case reproduces; the recording wins over the docs);
 - `speed` (optional): virtual seconds per real second for this case (default SPEED); `clock: "manual"`:
   virtual time advances only when the engine sleeps (exact durations for backoff and Wait checks);
 - `kind`: `execution` (default), `validation`, `test_state` or `api`;
@@ -15,10 +17,14 @@ Case file format (JSON list per file under cases/), one object per case:
   `redrive` (`{"expect": ..., "task_responses": [...]}`: redrive the failed execution, then check again);
   `expect`: `status`, `output` | `error` + `cause`, `history` (exact type list), `history_subsequence`,
   `s3` (bucket -> key -> expected JSON), `sqs_messages`, `result_writer` (manifest and result files),
+  `history_events` (the whole history as recorded: each event matched on `id`, `previousEventId`, `type` and
+  the details given, JSON payload strings compared as JSON, timestamps ignored),
   `describe` (DescribeExecution subset), `elapsed_at_least_s` / `elapsed_below_s` (virtual time),
   `calls` (function entry -> call count).
 - validation: `definition`, `expect`: `result` (OK|FAIL), `codes` (diagnostic codes that must appear).
-- test_state: `definition` (one state), `input`, `inspectionLevel`, `variables`, `expect` (response subset).
+- test_state: `definition` (one state, or a state machine with `stateName`), `input`, `inspectionLevel`,
+  `variables`, `mock`, `context`, `stateConfiguration`, `revealSecrets`, `no_role` (call without roleArn),
+  `expect` (response subset) or `api_error` (`{"code", "message"}` of the refusal).
 - api: `steps` (`{"op", "args", "expect"|"error", "save": {var: key}}`; `${var}` in args is substituted).
 Strings `${MOTO}`, `${REGION}`, `${ACCOUNT}`, `${SFN_ACCOUNT}` anywhere in a case are replaced before it runs.
 """
@@ -45,7 +51,7 @@ from workflow.engine.backend import LambdaResult
 from workflow.engine.errors import ServiceError
 
 from .functions import REGISTRY, FunctionContext, LambdaServiceError
-from .matching import mismatch, subsequence_mismatch
+from .matching import history_events_mismatch, mismatch, subsequence_mismatch
 
 CASES_DIR = Path(__file__).parent / "cases"
 REGION = "us-east-1"
@@ -120,8 +126,11 @@ class ConformanceBackend:
         client_context: str | None = None,
     ) -> LambdaResult:
         name = function_name.split(":function:")[-1].split(":")[0]
-        if name not in self.functions:
-            raise ServiceError("ResourceNotFoundException", f"Function not found: {function_name}", 404)
+        if name not in self.functions:  # Lambda's own message names the function's ARN
+            arn = function_name
+            if not arn.startswith("arn:"):
+                arn = f"arn:aws:lambda:{self.region}:{self.account}:function:{function_name}"
+            raise ServiceError("ResourceNotFoundException", f"Function not found: {arn}", 404)
         entry = self.functions[name]
         event = json.loads(payload) if payload else None
         self.context.events.append((entry, event))
@@ -337,11 +346,22 @@ class Runner:
             "roleArn": ROLE_ARN,
             "input": json.dumps(case.get("input", {})),
         }
-        for key in ("inspectionLevel", "revealSecrets"):
+        for key in ("inspectionLevel", "revealSecrets", "stateName", "mock", "stateConfiguration"):
             if key in case:
                 kwargs[key] = case[key]
-        if "variables" in case:
-            kwargs["variables"] = json.dumps(case["variables"])
+        if case.get("no_role"):
+            del kwargs["roleArn"]
+        for key in ("variables", "context"):
+            if key in case:
+                kwargs[key] = json.dumps(case[key])
+        if "api_error" in case:  # the call is refused: {"code", "message"}
+            try:
+                self.api("test_state", **kwargs)
+            except ApiError as exc:
+                problem = mismatch(case["api_error"], {"code": exc.code, "message": exc.message})
+                assert problem is None, f"{problem}: {exc}"
+                return
+            raise AssertionError(f"TestState accepted the call; expected {case['api_error']}")
         result = self.api("test_state", **kwargs)
         problem = mismatch({"$subset": case["expect"]}, result)
         assert problem is None, f"{problem}\nresult: {json.dumps(result, indent=1)[:3000]}"
@@ -450,6 +470,9 @@ def check_result(
         assert _elapsed_s(result) < expect["elapsed_below_s"], f"elapsed {_elapsed_s(result)} s (virtual)"
     if history is not None and "history" in expect:
         assert types == expect["history"], f"history {types}\n!= {expect['history']}"
+    if history is not None and "history_events" in expect:
+        problem = history_events_mismatch(expect["history_events"], history)
+        assert problem is None, problem
     if history is not None and "history_subsequence" in expect:
         problem = subsequence_mismatch(expect["history_subsequence"], history)
         assert problem is None, problem

@@ -111,3 +111,39 @@ def subsequence_mismatch(expected: list[Any], events: list[dict[str, Any]]) -> s
             types = [e.get("type") for e in events]
             return f"history: {want!r:.300} not found in order in {types}"
     return None
+
+
+_PAYLOAD_FIELDS = ("input", "output", "parameters", "result", "assignedVariables")
+
+
+def _payload(value: Any) -> Any:
+    """A history payload as JSON: recorded snapshots keep objects parsed and scalars/arrays as text."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _normalized(event: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in event.items():
+        if key == "timestamp":
+            continue
+        if isinstance(value, dict) and key.endswith("EventDetails"):
+            value = {k: _payload(v) if k in _PAYLOAD_FIELDS else v for k, v in value.items()}
+        out[key] = value
+    return out
+
+
+def history_events_mismatch(expected: list[dict[str, Any]], events: list[dict[str, Any]]) -> str | None:
+    """The history is exactly `expected` (a recorded one): same count, each event's id, previousEventId,
+    type and details equal (payload strings compared as JSON), timestamps ignored; `$` matchers allowed."""
+    summary = [(e.get("id"), e.get("previousEventId"), e.get("type")) for e in events]
+    if len(expected) != len(events):
+        return f"history has {len(events)} events, recorded {len(expected)}: {summary}"
+    for index, (want, got) in enumerate(zip(expected, events, strict=True)):
+        if problem := mismatch(_normalized(want), _normalized(got), f"events[{index}]"):
+            return f"{problem}\nhistory: {summary}"
+    return None

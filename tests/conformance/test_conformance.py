@@ -22,6 +22,7 @@ from workflow.engine.inprocess_client import InProcessStepFunctionsClient
 
 from .functions import REGISTRY
 from .harness import (
+    ROLE_ARN,
     RUNNERS,
     SPEED,
     Api,
@@ -87,6 +88,7 @@ def test_case(case: dict[str, Any], mode: str, moto_url: str, sfn_server: tuple[
         "REGION": "us-east-1",
         "ACCOUNT": "123456789012",
         "SFN_ACCOUNT": "123456789012",
+        "ROLE_ARN": ROLE_ARN,
     }
     case = substitute({k: v for k, v in case.items() if k != "_file"}, variables)
     if "setup" in case:  # a fresh moto for cases that create resources, so names never clash
@@ -111,15 +113,23 @@ def test_case(case: dict[str, Any], mode: str, moto_url: str, sfn_server: tuple[
 
 
 def test_cases_are_well_formed_and_cite_aws_docs() -> None:
-    """At least 150 cases, unique ids, each citing an AWS documentation page, each with an expectation."""
+    """At least 150 cases, unique ids, each citing an AWS documentation page or a recording, each with an
+    expectation."""
     ids = [c["id"] for c in CASES]
     assert len(ids) >= 150, len(ids)
     assert len(set(ids)) == len(ids), sorted({i for i in ids if ids.count(i) > 1})
     for case in CASES:
         assert re.fullmatch(r"[a-z0-9][a-z0-9-]*", case["id"]), case["id"]
-        assert case["doc"].startswith("https://docs.aws.amazon.com/"), case["id"]
+        assert "doc" in case or "recorded" in case, case["id"]
+        if "doc" in case:
+            assert case["doc"].startswith("https://docs.aws.amazon.com/"), case["id"]
+        if "recorded" in case:  # a response recorded on AWS in localstack/localstack's public test suite
+            assert re.fullmatch(
+                r"tests/aws/services/stepfunctions/.+\.snapshot\.json", case["recorded"]["snapshot"]
+            )
+            assert "::test_" in case["recorded"]["test"], case["id"]
         assert case.get("kind", "execution") in RUNNERS, case["id"]
-        assert "expect" in case or "steps" in case, case["id"]
+        assert "expect" in case or "steps" in case or "api_error" in case, case["id"]
         for entry in case.get("mocks", {}).get("functions", {}).values():
             assert entry in REGISTRY, f"{case['id']}: unknown function {entry}"
     assert set(GAPS) <= set(ids), f"known_gaps.json names unknown cases: {sorted(set(GAPS) - set(ids))}"

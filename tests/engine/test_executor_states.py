@@ -275,7 +275,8 @@ def test_loop_of_many_states_is_iterative(runner: Any) -> None:
 
 
 def test_payload_over_256_kib_fails_with_data_limit_exceeded(runner: Any) -> None:
-    """States.DataLimitExceeded for a state output over 256 KiB; States.ALL does not catch it."""
+    """States.DataLimitExceeded for a state output over 256 KiB, in AWS's wording; States.ALL catches it
+    (as recorded on AWS, issue 11 group 6), States.TaskFailed does not."""
     definition = {
         "StartAt": "Big",
         "States": {
@@ -285,14 +286,22 @@ def test_payload_over_256_kib_fails_with_data_limit_exceeded(runner: Any) -> Non
                     "StartAt": "X",
                     "States": {"X": {"Type": "Pass", "Result": "y" * 1000, "End": True}},
                 },
-                "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}],
+                "Catch": [{"ErrorEquals": ["States.TaskFailed"], "Next": "Caught"}],
                 "End": True,
             },
-            "Caught": {"Type": "Succeed"},
+            "Caught": {"Type": "Pass", "End": True},
         },
     }
     described = runner.run(definition, list(range(300)))
     assert described["status"] == "FAILED" and described["error"] == "States.DataLimitExceeded"
+    assert described["cause"] == (
+        "The state/task 'Big' returned a result with a size exceeding the maximum number of bytes "
+        "service limit."
+    )
+    definition["States"]["Big"]["Catch"] = [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}]
+    described = runner.run(definition, list(range(300)))
+    assert described["status"] == "SUCCEEDED"
+    assert json.loads(described["output"])["Error"] == "States.DataLimitExceeded"
 
 
 def test_jsonata_arguments_output_and_assign(runner: Any) -> None:
@@ -384,7 +393,9 @@ def test_jsonpath_assign_and_variable_reference(runner: Any) -> None:
 
 
 def test_history_events_chain_ids_and_carry_io(runner: Any) -> None:
-    """History: ids count from 1, previousEventId links them, state events carry name and input/output."""
+    """History: ids count from 1, previousEventId links them (the first state event points at 0, as every
+    history recorded on AWS shows: localstack tests/aws/services/stepfunctions/v2/base/test_base.snapshot.json
+    TestSnfBase::test_state_pass_result), state events carry name and input/output."""
     described = runner.run(one({"Type": "Pass", "Result": {"r": 1}}), {"i": 1})
     events = runner.events(described["executionArn"])
     assert [e["id"] for e in events] == list(range(1, len(events) + 1))
@@ -394,7 +405,7 @@ def test_history_events_chain_ids_and_carry_io(runner: Any) -> None:
         "PassStateExited",
         "ExecutionSucceeded",
     ]
-    assert all(e["previousEventId"] == e["id"] - 1 for e in events)
+    assert [e["previousEventId"] for e in events] == [0, 0, 2, 3]
     assert events[1]["stateEnteredEventDetails"] == {
         "name": "S",
         "input": '{"i":1}',
@@ -411,3 +422,42 @@ def test_runtime_error_cause_names_the_state_and_its_entered_event(runner: Any) 
         "An error occurred while executing the state 'S' (entered at the event id #2)."
     )
     assert "$.missing" in described["cause"]
+
+
+def test_failed_map_iteration_anchors_the_siblings_abort_events(runner: Any) -> None:
+    """When one iteration fails, AWS points the aborted siblings' events (*StateAborted, MapIterationAborted)
+    and MapStateFailed at the failed iteration's last event, without moving the chain (recorded in
+    localstack/localstack timeouts/test_timeouts.snapshot.json, test_service_lambda_map_timeout)."""
+    definition = {
+        "StartAt": "M",
+        "States": {
+            "M": {
+                "Type": "Map",
+                "MaxConcurrency": 2,
+                "ItemProcessor": {
+                    "StartAt": "Which",
+                    "States": {
+                        "Which": {
+                            "Type": "Choice",
+                            "Choices": [{"Variable": "$", "NumericEquals": 0, "Next": "Pause"}],
+                            "Default": "Sleep",
+                        },
+                        "Pause": {"Type": "Wait", "Seconds": 100, "Next": "Boom"},  # the sibling starts
+                        "Boom": {"Type": "Fail", "Error": "E", "Cause": "c"},
+                        "Sleep": {"Type": "Wait", "Seconds": 100000, "End": True},
+                    },
+                },
+                "End": True,
+            }
+        },
+    }
+    described = runner.run(definition, [0, 1])
+    assert described["status"] == "FAILED" and described["error"] == "E"
+    events = runner.events(described["executionArn"])
+    by_type = {e["type"]: e for e in events}
+    boom = next(e for e in events if e["type"] == "FailStateEntered")
+    for kind in ("MapIterationFailed", "WaitStateAborted", "MapIterationAborted", "MapStateFailed"):
+        assert by_type[kind]["previousEventId"] == boom["id"], (kind, events)
+    assert by_type["ExecutionFailed"]["previousEventId"] == by_type["MapStateFailed"]["id"]
+    types = [e["type"] for e in events]
+    assert types.index("MapIterationFailed") < types.index("MapIterationAborted")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Any
 
 import pytest
@@ -372,7 +373,8 @@ def test_dynamodb_put_get_update_delete_item_in_dynamodb_json(aws: FakeBackend) 
 
 
 def test_dynamodb_conditional_check_failure_name(aws: FakeBackend) -> None:
-    """DynamoDB errors are DynamoDB.<Exception>, e.g. DynamoDB.ConditionalCheckFailedException."""
+    """DynamoDB errors are DynamoDB.<Exception>, e.g. DynamoDB.ConditionalCheckFailedException; the cause in
+    AWS's wording (error_handling/test_task_service_dynamodb.snapshot.json in localstack/localstack)."""
     table = _table(aws)
     params = {
         "TableName": table,
@@ -383,7 +385,10 @@ def test_dynamodb_conditional_check_failure_name(aws: FakeBackend) -> None:
     with pytest.raises(StatesError) as err:
         run(aws, "arn:aws:states:::dynamodb:putItem", params)
     assert err.value.error == "DynamoDB.ConditionalCheckFailedException"
-    assert "Service: DynamoDb" in err.value.cause
+    assert "(Service: AmazonDynamoDBv2; Status Code: 400; Error Code: ConditionalCheckFailedException;" in (
+        err.value.cause
+    )
+    assert err.value.cause.endswith("; Proxy: null)")
 
 
 def test_dynamodb_missing_table_is_resource_not_found(aws: FakeBackend) -> None:
@@ -634,3 +639,61 @@ def test_stopping_the_execution_abandons_a_long_call(aws: FakeBackend) -> None:
     request = TaskRequest(INVOKE, {"FunctionName": "echo"}, "e", "s", timeout_s=10_000)
     with pytest.raises(TaskCancelled):
         run_task(request, aws, sleep=clock.sleep, cancelled=lambda: True)
+
+
+def test_dynamodb_unmodelled_error_code_is_the_generic_exception(aws: FakeBackend) -> None:
+    """An error code the SDK does not model (DynamoDB's ValidationException) is reported as the service's
+    generic exception with the code in the cause, as recorded on AWS (localstack/localstack
+    error_handling/test_task_service_dynamodb.py::test_put_item_invalid_table_name)."""
+    from botocore.stub import Stubber
+
+    message = (
+        "1 validation error detected: Value '/t' at 'tableName' failed to satisfy constraint: "
+        "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"
+    )
+    client = aws.client("dynamodb")
+    with Stubber(client) as stub:
+        stub.add_client_error("put_item", "ValidationException", message, http_status_code=400)
+        with pytest.raises(StatesError) as err:
+            run(aws, "arn:aws:states:::dynamodb:putItem", {"TableName": "/t", "Item": {"pk": {"S": "a"}}})
+    assert err.value.error == "DynamoDB.AmazonDynamoDBException"
+    assert err.value.cause.startswith(
+        f"{message} (Service: AmazonDynamoDBv2; Status Code: 400; Error Code: ValidationException; "
+        "Request ID: "
+    )
+    assert err.value.cause.endswith("; Proxy: null)")
+
+
+def test_aws_sdk_unmodelled_error_code_is_the_generic_exception(aws: FakeBackend) -> None:
+    """aws-sdk integrations report a code the SDK does not model as `<Service>.<Service>Exception`, as
+    recorded (localstack/localstack error_handling/test_aws_sdk.py::test_dynamodb_invalid_param)."""
+    from botocore.stub import Stubber
+
+    message = (
+        "1 validation error detected: Value null at 'item' failed to satisfy constraint: "
+        "Member must not be null"
+    )
+    client = aws.client("dynamodb")
+    with Stubber(client) as stub:
+        stub.add_client_error("put_item", "ValidationException", message, http_status_code=400)
+        with pytest.raises(StatesError) as err:
+            run(
+                aws,
+                "arn:aws:states:::aws-sdk:dynamodb:putItem",
+                {"TableName": "t", "Item": {"pk": {"S": "a"}}},
+            )
+    assert err.value.error == "DynamoDb.DynamoDbException"
+    assert err.value.cause.startswith(f"{message} (Service: DynamoDb, Status Code: 400, Request ID: ")
+
+
+def test_aws_sdk_s3_cause_has_the_extended_request_id(aws: FakeBackend) -> None:
+    """S3's errors carry an Extended Request ID in the cause (recorded in
+    error_handling/test_aws_sdk.py::test_no_such_bucket)."""
+    with pytest.raises(StatesError) as err:
+        run(aws, "arn:aws:states:::aws-sdk:s3:listObjects", {"Bucket": "someNonexistentBucketName"})
+    assert err.value.error == "S3.NoSuchBucketException"
+    assert re.fullmatch(
+        r"The specified bucket does not exist \(Service: S3, Status Code: 404, Request ID: \S+, "
+        r"Extended Request ID: \S+\)",
+        err.value.cause,
+    ), err.value.cause

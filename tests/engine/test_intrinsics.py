@@ -151,7 +151,6 @@ def test_uuid_is_a_version_4_uuid() -> None:
     [
         "States.Format('{} {}', 1)",  # fewer arguments than placeholders
         "States.Format('{}', 1, 2)",  # more arguments than placeholders
-        "States.Format('{}', $.json)",  # objects cannot be formatted
         "States.Format(1)",
         "States.StringToJson('{not json')",
         "States.StringToJson(1)",

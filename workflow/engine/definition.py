@@ -41,14 +41,18 @@ class StateDef:
         return self.query_language == JSONATA
 
     @property
+    def _processor_config(self) -> dict[str, Any]:
+        """ProcessorConfig of ItemProcessor, or of the legacy Iterator (AWS accepts it there too)."""
+        processor = self.spec.get("ItemProcessor") or self.spec.get("Iterator") or {}
+        return processor.get("ProcessorConfig") or {} if isinstance(processor, dict) else {}
+
+    @property
     def distributed(self) -> bool:
-        config = (self.spec.get("ItemProcessor") or {}).get("ProcessorConfig") or {}
-        return self.type == "Map" and config.get("Mode") == "DISTRIBUTED"
+        return self.type == "Map" and self._processor_config.get("Mode") == "DISTRIBUTED"
 
     @property
     def execution_type(self) -> str:
-        config = (self.spec.get("ItemProcessor") or {}).get("ProcessorConfig") or {}
-        return str(config.get("ExecutionType", "STANDARD"))
+        return str(self._processor_config.get("ExecutionType", "STANDARD"))
 
 
 @dataclass

@@ -25,10 +25,14 @@ RUNTIME = "States.Runtime"
 class StatesError(Exception):
     """An error raised while a state runs; Retry and Catch match on `error`."""
 
-    def __init__(self, error: str, cause: str = "") -> None:
+    raised_by_fail_state = False  # a Fail state's own Error/Cause: never reworded
+
+    def __init__(self, error: str, cause: str = "", *, location: str | None = None) -> None:
         super().__init__(f"{error}: {cause}" if cause else error)
         self.error = error
         self.cause = cause
+        # the ASL field a JSONata evaluation failed in (`Assign/result`), named by the EvaluationFailed event
+        self.location = location
 
     def to_output(self) -> dict[str, str]:
         """The error output a Catcher passes on (`{"Error": ..., "Cause": ...}`)."""

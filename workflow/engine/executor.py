@@ -128,7 +128,9 @@ class Engine:
             }
             if record.state_machine_version_arn:
                 details["stateMachineVersionArn"] = record.state_machine_version_arn
-            scope.event("ExecutionStarted", details)
+            # AWS records the first state event with previousEventId 0 (every recorded history does)
+            scope.event("ExecutionStarted", details, side=True, previous=0)
+            scope.last_event = 0
         try:
             output = run_machine(record.machine, state_input, scope, start_at=start_at, record_failure=True)
         except StatesError as err:  # an empty error/cause (a Fail state without them) is absent, as on AWS
@@ -167,6 +169,10 @@ class Engine:
             record.stop_date = self.clock.now()
             record.output = output if status == "SUCCEEDED" else None
             record.error, record.cause = (error, cause) if status != "SUCCEEDED" else (None, None)
+            if (
+                status == "TIMED_OUT"
+            ):  # DescribeExecution shows no error/cause (test_timeouts::test_global_timeout)
+                record.error = record.cause = None
         if status == "SUCCEEDED":
             scope.event("ExecutionSucceeded", payload_fields("output", output))
         else:

@@ -3,6 +3,8 @@
 Each event has AWS's `timestamp`, `type`, `id` (1-based, in order), `previousEventId` and one
 `<detailsKey>` object named as the API names it (e.g. `taskScheduledEventDetails`,
 `stateEnteredEventDetails`). Listeners see every event as it is appended (the console subscribes).
+Which event an event points back at is the caller's choice (Scope.event): it follows AWS's recorded
+chains, e.g. the first state event points at 0, not at ExecutionStarted (docs/engine.md).
 """
 
 from __future__ import annotations

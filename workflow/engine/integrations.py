@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import email.utils
 import json
 import re
 import threading
@@ -62,13 +63,15 @@ _GENERIC_EXCEPTION = {
     "events": "AmazonEventBridgeException",
     "sns": "AmazonSNSException",
 }
+# The service names optimized integrations put in their causes (AWS SDK for Java v1 style, as recorded:
+# error_handling/test_task_service_{dynamodb,lambda,sqs}.snapshot.json)
 _SERVICE_TITLE = {
-    "lambda": "Lambda",
-    "sqs": "Sqs",
-    "dynamodb": "DynamoDb",
-    "states": "SFN",
-    "events": "EventBridge",
-    "sns": "Sns",
+    "lambda": "AWSLambda",
+    "sqs": "AmazonSQS",
+    "dynamodb": "AmazonDynamoDBv2",
+    "states": "AWSStepFunctions",
+    "events": "AmazonEventBridge",
+    "sns": "AmazonSNS",
 }
 
 # aws-sdk service names (as written in the ARN) whose boto3 client name differs.
@@ -179,6 +182,22 @@ def _request_id() -> str:
     return str(uuid.uuid4())
 
 
+def _lambda_headers(result: LambdaResult) -> dict[str, str]:
+    """The headers Lambda's Invoke answers with, as recorded in a lambda:invoke result
+    (evaluate_jsonata/test_base_evaluate_expressions.py::test_base_task): JSON body, its length, keep-alive,
+    the date, a trace id, the executed version and the remapped content length."""
+    trace = f"Root=1-{uuid.uuid4().hex[:8]}-{uuid.uuid4().hex[:24]};Sampled=0"
+    return {
+        "Connection": "keep-alive",
+        "Content-Length": str(len(result.payload)),
+        "Content-Type": "application/json",
+        "Date": email.utils.formatdate(usegmt=True),
+        "X-Amz-Executed-Version": result.executed_version,
+        "x-amzn-Remapped-Content-Length": "0",
+        "X-Amzn-Trace-Id": trace,
+    }
+
+
 def _http_metadata(status: int, request_id: str, headers: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The SdkHttpMetadata/SdkResponseMetadata pair AWS adds to optimized integration results."""
     all_headers = {"Content-Type": ["application/x-amz-json-1.0"], "x-amzn-RequestId": [request_id]}
@@ -228,7 +247,18 @@ def _as_text(value: Any) -> str:
 
 
 def _cause(service_title: str, status: int, message: str) -> str:
+    """An aws-sdk integration's cause (AWS SDK for Java v2 style)."""
     return f"{message} (Service: {service_title}, Status Code: {status}, Request ID: {_request_id()})"
+
+
+def _optimized_cause(service_title: str, status: int, code: str, message: str) -> str:
+    """An optimized integration's cause as recorded on AWS, e.g. `Requested resource not found
+    (Service: AmazonDynamoDBv2; Status Code: 400; Error Code: ResourceNotFoundException;
+    Request ID: ...; Proxy: null)`."""
+    return (
+        f"{message} (Service: {service_title}; Status Code: {status}; Error Code: {code}; "
+        f"Request ID: {_request_id()}; Proxy: null)"
+    )
 
 
 def _client_error_parts(exc: Exception) -> tuple[str, str, int] | None:
@@ -268,15 +298,18 @@ def _optimized_error(service: str, exc: Exception, client: Any = None) -> States
     if parts is None:
         return StatesError(f"{_OPTIMIZED_ERROR_PREFIX[service]}.SdkClientException", str(exc))
     code, message, status = parts
+    # A code the SDK does not model is reported as the service's generic exception, as recorded
+    # (DynamoDB ValidationException -> DynamoDB.AmazonDynamoDBException; SQS MissingParameter ->
+    # SQS.AmazonSQSException). ServiceErrors (a local backend's) name their code directly.
     modelled = _modelled_exception(exc, client, code)
     if modelled:
         name = modelled
-    elif code and "." not in code:
+    elif code and "." not in code and (client is None or isinstance(exc, ServiceError)):
         name = code
     else:
         name = _GENERIC_EXCEPTION[service]
     error = f"{_OPTIMIZED_ERROR_PREFIX[service]}.{_with_exception_suffix(name)}"
-    return StatesError(error, _cause(_SERVICE_TITLE[service], status, message))
+    return StatesError(error, _optimized_cause(_SERVICE_TITLE[service], status, code, message))
 
 
 # --------------------------------------------------------------------------------------------- lambda
@@ -338,11 +371,7 @@ def _run_lambda_invoke(ref: ResourceRef, params: Any, backend: Backend) -> Any:
     }
     if params.get("LogType") == "Tail" and result.log_result is not None:
         output["LogResult"] = result.log_result
-    output.update(
-        _http_metadata(
-            result.status_code, result.request_id, {"X-Amz-Executed-Version": result.executed_version}
-        )
-    )
+    output.update(_http_metadata(result.status_code, result.request_id, _lambda_headers(result)))
     output["StatusCode"] = result.status_code
     return output
 
@@ -374,8 +403,19 @@ def _params(params: Any, integration: str) -> dict[str, Any]:
 
 def _run_sqs(ref: ResourceRef, params: Any, backend: Backend) -> Any:
     kwargs = _params(params, "sqs:sendMessage")
-    if "MessageBody" in kwargs:
-        kwargs["MessageBody"] = _as_text(kwargs["MessageBody"])
+    if kwargs.get("MessageBody", None) is None:
+        # a null (or no) body reaches SQS as no body at all: its MissingParameter, as recorded
+        # (error_handling/test_task_service_sqs.py::test_send_message_empty_body)
+        raise StatesError(
+            "SQS.AmazonSQSException",
+            _optimized_cause(
+                _SERVICE_TITLE["sqs"],
+                400,
+                "MissingParameter",
+                "The request must contain the parameter MessageBody.",
+            ),
+        )
+    kwargs["MessageBody"] = _as_text(kwargs["MessageBody"])
     response = _call("sqs", backend, "sqs", "send_message", **kwargs)
     return _with_metadata(response)
 
@@ -568,11 +608,20 @@ def _run_aws_sdk(ref: ResourceRef, params: Any, backend: Backend) -> Any:
             # Parameter validation happens in the SDK before any request, as AWS's SDK client does.
             raise StatesError(f"{prefix}.SdkClientException", str(exc)) from exc
         code, message, status = parts
-        name = _modelled_exception(exc, client, code) or code.rsplit(".", 1)[-1] or "Unknown"
+        # A code the SDK does not model is the service's generic exception, as recorded in
+        # error_handling/test_aws_sdk.py (DynamoDb ValidationException -> DynamoDb.DynamoDbException,
+        # SecretsManager -> SecretsManager.SecretsManagerException); modelled ones keep their name.
+        modelled = _modelled_exception(exc, client, code)
+        if modelled is None and isinstance(exc, ServiceError):
+            modelled = code.rsplit(".", 1)[-1] or None
+        name = modelled or f"{prefix}Exception"
+        cause = _cause(prefix, status, message)
+        if (
+            sdk_service == "s3"
+        ):  # S3 answers with an extended request id too (test_aws_sdk::test_no_such_bucket)
+            cause = cause[:-1] + f", Extended Request ID: {_request_id()})"
         # "Include the Exception suffix even if it is not part of the service's error name."
-        raise StatesError(
-            f"{prefix}.{_with_exception_suffix(name)}", _cause(prefix, status, message)
-        ) from exc
+        raise StatesError(f"{prefix}.{_with_exception_suffix(name)}", cause) from exc
     return _from_sdk_output(response, operation.output_shape)
 
 

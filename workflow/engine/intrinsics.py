@@ -310,17 +310,18 @@ def _format(args: list[Any], raw: str | None) -> str:
 
 
 def _format_value(value: Any) -> str:
+    """A States.Format argument as text: strings as they are, anything else (objects and arrays too, which
+    AWS accepts: issue 11) as compact JSON."""
     if isinstance(value, str):
         return value
-    _need(
-        "States.Format",
-        not isinstance(value, dict | list),
-        "arguments must be strings, numbers, booleans or null",
-    )
     return dumps(value)
 
 
 def _string_to_json(name: str, args: list[Any]) -> Any:
+    # Recorded on AWS (intrinsic_functions/test_json_manipulation.py::test_string_to_json): null, "" and
+    # blank strings give null
+    if args[0] is None or (isinstance(args[0], str) and not args[0].strip()):
+        return None
     _need(name, isinstance(args[0], str), "the argument must be a string")
     try:
         return json.loads(args[0], parse_constant=_reject_constant)

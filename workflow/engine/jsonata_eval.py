@@ -177,6 +177,7 @@ def evaluate_expression(
     """Evaluate one `{% %}` string; undefined is an error naming the field."""
     body = expression_body(value)
     where = f" specified for the field '{field}'" if field else ""
+    location = field or None
     expr = compile_expression(body)
     bindings: dict[str, Any] = dict(variables or {})
     bindings["states"] = dict(states)
@@ -184,24 +185,31 @@ def evaluate_expression(
         result = expr.evaluate(None, bindings)
     except _FunctionError as exc:
         raise StatesError(
-            errors.QUERY_EVALUATION_ERROR, f"The JSONata expression '{body}'{where} returned an error: {exc}"
+            errors.QUERY_EVALUATION_ERROR,
+            f"The JSONata expression '{body}'{where} returned an error: {exc}",
+            location=location,
         ) from None
     except StatesError:
         raise
     except Exception as exc:  # jsonata-python raises JException and, on bad types, Python errors
         raise StatesError(
-            errors.QUERY_EVALUATION_ERROR, f"The JSONata expression '{body}'{where} returned an error: {exc}"
+            errors.QUERY_EVALUATION_ERROR,
+            f"The JSONata expression '{body}'{where} returned an error: {exc}",
+            location=location,
         ) from None
     if result is None:
         raise StatesError(
             errors.QUERY_EVALUATION_ERROR,
             f"The JSONata expression '{body}'{where} returned nothing (undefined).",
+            location=location,
         )
     try:
         return _to_json(result)
     except _FunctionError as exc:
         raise StatesError(
-            errors.QUERY_EVALUATION_ERROR, f"The JSONata expression '{body}'{where} returned an error: {exc}"
+            errors.QUERY_EVALUATION_ERROR,
+            f"The JSONata expression '{body}'{where} returned an error: {exc}",
+            location=location,
         ) from None
 
 

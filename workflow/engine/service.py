@@ -54,6 +54,18 @@ class StateMachineRecord:
     description: str | None = None
 
 
+_EXECUTION_STATUSES = ("RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE")
+
+
+def _check_enum(member: str, value: str | None, allowed: tuple[str, ...]) -> None:
+    """AWS's wording for a value outside a member's enum (a ValidationException)."""
+    if value is not None and value not in allowed:
+        raise _validation(
+            f"1 validation error detected: Value '{value}' at '{member}' failed to satisfy constraint: "
+            f"Member must satisfy enum value set: [{', '.join(allowed)}]"
+        )
+
+
 def _validation(message: str) -> ServiceError:
     return ServiceError("ValidationException", message)
 
@@ -499,6 +511,9 @@ class StepFunctions:
     ) -> dict[str, Any]:
         if (stateMachineArn is None) == (mapRunArn is None):
             raise _validation("You must specify either stateMachineArn or mapRunArn, but not both")
+        # ListExecutions API reference: statusFilter and redriveFilter are enums; AWS rejects other values
+        _check_enum("statusFilter", statusFilter, _EXECUTION_STATUSES)
+        _check_enum("redriveFilter", redriveFilter, ("REDRIVEN", "NOT_REDRIVEN"))
         if mapRunArn is not None:
             self._map_run(mapRunArn)
             matches: Callable[[ExecutionRecord], bool] = lambda r: r.map_run_arn == mapRunArn  # noqa: E731
@@ -653,6 +668,10 @@ class StepFunctions:
         inspectionLevel: str | None = None,
         revealSecrets: bool = False,
         variables: str | None = None,
+        stateName: str | None = None,
+        mock: Any = None,
+        context: str | None = None,
+        stateConfiguration: dict[str, Any] | None = None,
         **extra: Any,
     ) -> dict[str, Any]:
         from workflow.engine.test_state import run_test_state
@@ -664,6 +683,11 @@ class StepFunctions:
             input_text=input,
             inspection_level=inspectionLevel or "INFO",
             variables_text=variables,
+            state_name=stateName,
+            mock=mock,
+            context_text=context,
+            state_configuration=stateConfiguration,
+            reveal_secrets=bool(revealSecrets),
             **extra,
         )
 

@@ -46,6 +46,13 @@ def evaluate_template(
     return copy_json(template)
 
 
+def evaluate_dynamic(
+    field: str, expr: Any, data: Any, *, context: Any = None, variables: Mapping[str, Any] | None = None
+) -> Any:
+    """One path or intrinsic function given in a field of its own (a Fail state's ErrorPath/CausePath)."""
+    return _dynamic(field, expr, data, context, variables, errors.RUNTIME)
+
+
 def _dynamic(
     key: str, expr: Any, data: Any, context: Any, variables: Mapping[str, Any] | None, error: str
 ) -> Any:

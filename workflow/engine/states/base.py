@@ -15,7 +15,7 @@ from typing import Any
 from workflow.engine import errors
 from workflow.engine.definition import Machine, StateDef
 from workflow.engine.errors import StatesError
-from workflow.engine.history import payload_fields
+from workflow.engine.history import payload, payload_fields
 from workflow.engine.paths import MISSING, apply_result_path
 from workflow.engine.states import io, retry
 from workflow.engine.states.runtime import Aborted, Scope
@@ -35,9 +35,11 @@ class StateRun:
     entered: datetime
     retry_count: int = 0
     token: str | None = None
+    fanout_started: bool = False  # this attempt wrote Map/ParallelStateStarted
 
     def context(self, scope: Scope) -> dict[str, Any]:
-        return io.context_object(scope, self.state.name, self.entered, self.retry_count, self.token)
+        retry_count = self.retry_count if self.state.type in RETRYABLE else None
+        return io.context_object(scope, self.state.name, self.entered, retry_count, self.token)
 
 
 Handler = Callable[[StateDef, Any, Scope, StateRun], Outcome]
@@ -117,15 +119,17 @@ _PREFIX = "An error occurred while executing the state"
 
 def _located(err: StatesError, state: StateDef, entered_id: int) -> StatesError:
     """AWS's wording: `An error occurred while executing the state 'X' (entered at the event id #N). ...`"""
-    if err.error not in _LOCATED or err.cause.startswith(_PREFIX) or state.type == "Fail":
+    if err.error not in _LOCATED or err.cause.startswith(_PREFIX) or err.raised_by_fail_state:
         return err
     where = f"{_PREFIX} '{state.name}' (entered at the event id #{entered_id})."
-    return StatesError(err.error, f"{where} {err.cause}")
+    return StatesError(err.error, f"{where} {err.cause}", location=err.location)
 
 
 def run_state(state: StateDef, raw_input: Any, scope: Scope) -> Outcome:
     engine = scope.engine
     run = StateRun(state, engine.clock.now())
+    scope.assigned = None
+    before_entered = scope.last_event
     entered_id = scope.event(
         f"{state.type}StateEntered", {"name": state.name, **payload_fields("input", raw_input)}
     )
@@ -134,14 +138,25 @@ def run_state(state: StateDef, raw_input: Any, scope: Scope) -> Outcome:
     while True:
         try:
             outcome = run_fn(state, raw_input, scope, run)
-            io.check_size(outcome.output, f"state/task '{state.name}' returned a result which")
+            io.check_size(outcome.output, state.name)
             break
         except Aborted:
             if state.type in ("Task", "Map", "Parallel", "Wait"):
-                scope.event(f"{state.type}StateAborted")
+                anchor = scope.cancel.anchor()  # a failed sibling's last event, or None (StopExecution)
+                scope.event(f"{state.type}StateAborted", side=anchor is not None, previous=anchor)
             raise
         except Exception as exc:  # StatesError, or an engine/integration bug surfaced as States.Runtime
             err = _located(_error_of(exc), state, entered_id)
+            if err.error == errors.QUERY_EVALUATION_ERROR and err.location is not None:
+                # AWS records the failed JSONata evaluation, pointing where the state's entry pointed
+                # (test_assign_reference_variables.py::test_undefined_reference)
+                details = {
+                    "error": err.error,
+                    "cause": err.cause,
+                    "location": err.location,
+                    "state": state.name,
+                }
+                scope.event("EvaluationFailed", details, previous=before_entered)
             if state.type not in RETRYABLE:
                 raise err from exc
             found = retry.find(state.spec.get("Retry"), err.error)
@@ -152,13 +167,24 @@ def run_state(state: StateDef, raw_input: Any, scope: Scope) -> Outcome:
                     attempts[index] = done + 1
                     wait(scope, retry.delay_seconds(retrier, done, engine.rng))
                     run.retry_count += 1
+                    run.fanout_started = False
                     continue
+            if run.fanout_started and state.type in ("Map", "Parallel"):
+                # AWS records Map/ParallelStateFailed after the last attempt only, each attempt having its
+                # own *StateStarted (test_base_scenarios.py::test_map_state_retry)
+                scope.event(f"{state.type}StateFailed")
             caught = retry.find(state.spec.get("Catch"), err.error)
             if caught is None:
                 raise err from exc
             outcome = _catch(state, caught[1], err, raw_input, scope, run)
             break
-    scope.event(f"{state.type}StateExited", {"name": state.name, **payload_fields("output", outcome.output)})
+    details = {"name": state.name, **payload_fields("output", outcome.output)}
+    if scope.assigned is not None:
+        # each value as JSON text, as recorded (test_assign_reference_variables.py::test_reference_assign)
+        assigned = {name: payload(value) for name, value in scope.assigned.items()}
+        details.update(payload_fields("assignedVariables", payload(assigned)))
+        details["assignedVariables"] = assigned
+    scope.event(f"{state.type}StateExited", details)
     return outcome
 
 
@@ -171,7 +197,11 @@ def _catch(
     variables = scope.variables.snapshot()
     if state.jsonata:
         states = io.states_var(raw_input, ctx, errorOutput=error_output)
-        output = io.jsonata(catcher["Output"], states, variables) if "Output" in catcher else error_output
+        output = (
+            io.jsonata(catcher["Output"], states, variables, "Output")
+            if "Output" in catcher
+            else error_output
+        )
         io.assign(catcher, scope, jsonata_mode=True, data=None, ctx=ctx, variables=variables, states=states)
     else:
         output = apply_result_path(raw_input, error_output, catcher.get("ResultPath", MISSING))

@@ -30,8 +30,16 @@ def run_jobs(
     max_concurrency: int,
     on_start: Callable[[Scope, Job], None] | None = None,
     on_end: Callable[[Scope, Job, str], None] | None = None,
+    *,
+    chain_jobs: bool = False,
 ) -> list[Any]:
-    """Outputs in job order; raises the first StatesError, or Aborted if the caller was cancelled."""
+    """Outputs in job order; raises the first StatesError, or Aborted if the caller was cancelled.
+
+    History chain as AWS records it: each job's first event points at the state's last event; with
+    `chain_jobs` (Map iterations) a job started after another ended points at that job's last state event.
+    On success the caller's chain continues from the last event written; on failure from the failed job's
+    last state event (before its MapIterationFailed).
+    """
     from workflow.engine.states.base import run_machine
 
     ex = scope.execution
@@ -42,6 +50,7 @@ def run_jobs(
     group = scope.cancel.child()
     results: list[Any] = [None] * len(jobs)
     failure: list[BaseException] = []
+    failed_at: list[int | None] = []
 
     def one(job: Job) -> None:
         with ex.lock:
@@ -52,7 +61,8 @@ def run_jobs(
             return
         if group.cancelled:
             return
-        child = scope.child(job.key)
+        with ex.lock:
+            child = scope.child(job.key)
         child.cancel = group.child()
         if on_start:
             on_start(child, job)
@@ -61,9 +71,15 @@ def run_jobs(
         except StatesError as err:
             with ex.lock:
                 failure.append(err)
-            group.cancel()
+                failed_at.append(child.last_event)
+                first = len(failure) == 1
             if on_end:
                 on_end(child, job, "Failed")
+            if first:
+                # the siblings' abort events point at the failed job's last event, as recorded
+                # (timeouts/test_timeouts.py::test_service_lambda_map_timeout)
+                group.abort_anchor = child.last_event
+            group.cancel()
             return
         except Aborted:
             if on_end:
@@ -71,13 +87,17 @@ def run_jobs(
             return
         with ex.lock:
             ex.completed_branches[job.key] = results[job.index]
+            if chain_jobs:
+                scope.last_event = child.last_event
         if on_end:
             on_end(child, job, "Succeeded")
 
+    chain_start = scope.last_event
     run_concurrently(one, jobs, max_concurrency, "sfn-fanout")
     scope.last_event = ex.history.last_id
     scope.cancel.check()
     if failure:
+        scope.last_event = failed_at[0] if failed_at[0] is not None else chain_start
         raise failure[0]
     with ex.lock:  # the state completed: a later visit (a loop) must run its branches again
         for job in jobs:

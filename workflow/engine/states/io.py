@@ -25,9 +25,16 @@ MAX_PAYLOAD_BYTES = 262_144
 
 
 def context_object(
-    scope: Scope, state_name: str, entered: datetime, retry_count: int = 0, token: str | None = None
+    scope: Scope,
+    state_name: str,
+    entered: datetime,
+    retry_count: int | None = 0,
+    token: str | None = None,
 ) -> dict[str, Any]:
-    """The context object as AWS documents it ($$.Execution, $$.State, $$.StateMachine, $$.Task, $$.Map)."""
+    """The context object as AWS documents it ($$.Execution, $$.State, $$.StateMachine, $$.Task, $$.Map).
+
+    `retry_count` None: the state cannot retry, and `$$.State` has no RetryCount, as recorded for a Pass
+    state (context_object/test_context_object.py::test_input_path[$$])."""
     ex = scope.execution
     execution: dict[str, Any] = {
         "Id": ex.arn,
@@ -41,9 +48,11 @@ def context_object(
         execution["RedriveTime"] = iso_millis(ex.redrive_date)
     ctx: dict[str, Any] = {
         "Execution": execution,
-        "State": {"EnteredTime": iso_millis(entered), "Name": state_name, "RetryCount": retry_count},
+        "State": {"EnteredTime": iso_millis(entered), "Name": state_name},
         "StateMachine": {"Id": ex.state_machine_arn, "Name": ex.state_machine_name},
     }
+    if retry_count is not None:
+        ctx["State"]["RetryCount"] = retry_count
     if token is not None:
         ctx["Task"] = {"Token": token}
     if scope.map_item is not None:
@@ -51,14 +60,14 @@ def context_object(
     return ctx
 
 
-def check_size(value: Any, what: str) -> None:
-    """States.DataLimitExceeded for payloads over 256 KiB (state input/output, task results)."""
+def check_size(value: Any, state_name: str) -> None:
+    """States.DataLimitExceeded for a state/task result over 256 KiB, in AWS's wording."""
     text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
     if len(text.encode("utf-8")) > MAX_PAYLOAD_BYTES:
         raise StatesError(
             errors.DATA_LIMIT_EXCEEDED,
-            f"The {what} has a size that exceeds the maximum number of bytes service limit "
-            f"of {MAX_PAYLOAD_BYTES} bytes.",
+            f"The state/task '{state_name}' returned a result with a size exceeding the maximum number "
+            "of bytes service limit.",
         )
 
 
@@ -72,11 +81,12 @@ def states_var(raw_input: Any, ctx: Mapping[str, Any], **extra: Any) -> dict[str
     return out
 
 
-def jsonata(value: Any, states: Mapping[str, Any], variables: Mapping[str, Any]) -> Any:
-    """Evaluate a JSONata field (an expression string `{% ... %}` or a structure containing some)."""
+def jsonata(value: Any, states: Mapping[str, Any], variables: Mapping[str, Any], field: str = "") -> Any:
+    """Evaluate a JSONata field (an expression string `{% ... %}` or a structure containing some);
+    `field` is the ASL field's name, which AWS's causes and EvaluationFailed events name (`Assign/result`)."""
     from workflow.engine.jsonata_eval import evaluate_jsonata_template
 
-    return evaluate_jsonata_template(value, states=dict(states), variables=dict(variables))
+    return evaluate_jsonata_template(value, states=dict(states), variables=dict(variables), field=field)
 
 
 # ---------------------------------------------------------------------------------------------- JSONPath
@@ -133,12 +143,13 @@ def assign(
         return
     template = spec["Assign"]
     if jsonata_mode:
-        values = jsonata(template, states or {}, variables)
+        values = jsonata(template, states or {}, variables, "Assign")
     else:
         values = evaluate_template(template, data, context=ctx, variables=variables, error=errors.RUNTIME)
     if not isinstance(values, Mapping):
         raise StatesError(errors.RUNTIME, "Assign must evaluate to a JSON object")
     scope.variables.assign(values)
+    scope.assigned = dict(values)
 
 
 def finish(
@@ -159,7 +170,7 @@ def finish(
     if state.jsonata:
         states = states_var(raw_input, ctx, result=result)
         if "Output" in state.spec:
-            output = jsonata(state.spec["Output"], states, variables)
+            output = jsonata(state.spec["Output"], states, variables, "Output")
         else:
             output = result if default_output == "result" else raw_input
         assign(state.spec, scope, jsonata_mode=True, data=None, ctx=ctx, variables=variables, states=states)
@@ -176,7 +187,11 @@ def passthrough(
     """Output of Wait/Succeed/Choice: InputPath -> OutputPath, or JSONata Output."""
     if state.jsonata:
         states = states_var(raw_input, ctx)
-        output = jsonata(state.spec["Output"], states, variables) if "Output" in state.spec else raw_input
+        output = (
+            jsonata(state.spec["Output"], states, variables, "Output")
+            if "Output" in state.spec
+            else raw_input
+        )
         assign(state.spec, scope, jsonata_mode=True, data=None, ctx=ctx, variables=variables, states=states)
         return output
     data = apply_input_path(raw_input, state.spec.get("InputPath", MISSING), context=ctx, variables=variables)
@@ -201,7 +216,7 @@ def dynamic_number(
     if field in spec:
         value = spec[field]
         if state.jsonata and isinstance(value, str):
-            value = jsonata(value, states_var(raw_input, ctx), variables)
+            value = jsonata(value, states_var(raw_input, ctx), variables, field)
     elif field + "Path" in spec:
         value = evaluate_path(spec[field + "Path"], data, context=ctx, variables=variables)
     else:

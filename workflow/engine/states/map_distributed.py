@@ -37,7 +37,9 @@ def _evaluated_block(
     """ItemReader/ResultWriter with their Parameters (JSONPath) or Arguments (JSONata) evaluated."""
     out = dict(block)
     if state.jsonata and "Arguments" in block:
-        out["Arguments"] = io.jsonata(block["Arguments"], io.states_var(raw_input, ctx), variables)
+        out["Arguments"] = io.jsonata(
+            block["Arguments"], io.states_var(raw_input, ctx), variables, "Arguments"
+        )
         out["Parameters"] = out["Arguments"]
     elif "Parameters" in block:
         out["Parameters"] = evaluate_template(
@@ -51,7 +53,9 @@ def _evaluated_block(
             config.pop("MaxItemsPath"), effective, context=ctx, variables=variables
         )
     elif state.jsonata and isinstance(config.get("MaxItems"), str):
-        config["MaxItems"] = io.jsonata(config["MaxItems"], io.states_var(raw_input, ctx), variables)
+        config["MaxItems"] = io.jsonata(
+            config["MaxItems"], io.states_var(raw_input, ctx), variables, "MaxItems"
+        )
     if config:
         out["ReaderConfig"] = config
     return out
@@ -89,7 +93,9 @@ def _batcher_settings(
     batch_input: Any = None
     if "BatchInput" in batcher:
         if state.jsonata:
-            batch_input = io.jsonata(batcher["BatchInput"], io.states_var(raw_input, ctx), variables)
+            batch_input = io.jsonata(
+                batcher["BatchInput"], io.states_var(raw_input, ctx), variables, "BatchInput"
+            )
         else:
             batch_input = evaluate_template(
                 batcher["BatchInput"], effective, context=ctx, variables=variables, error=errors.RUNTIME
@@ -156,6 +162,7 @@ def run_distributed_map(state: StateDef, raw_input: Any, scope: Scope, run: Stat
         ex.map_runs[key] = map_run.arn
         scope.event("MapStateStarted", {"length": len(slots)})
         scope.event("MapRunStarted", {"mapRunArn": map_run.arn})
+    run.fanout_started = True  # run_state writes MapStateFailed after the last attempt
     _run_children(map_run, scope)
     failed = map_run.threshold_exceeded()
     result: Any = None
@@ -173,7 +180,6 @@ def run_distributed_map(state: StateDef, raw_input: Any, scope: Scope, run: Stat
     engine.finish_map_run(map_run, "FAILED" if error else "SUCCEEDED", *(error or (None, None)))
     if error is not None:
         scope.event("MapRunFailed", {"error": error[0], "cause": error[1]})
-        scope.event("MapStateFailed")
         raise StatesError(*error)
     scope.event("MapRunSucceeded")
     scope.event("MapStateSucceeded")

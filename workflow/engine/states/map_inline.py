@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,12 +23,14 @@ def map_items(
     """The array to iterate: ItemsPath (JSONPath, default `$`) or Items (JSONata, default the input)."""
     if state.jsonata:
         items = (
-            io.jsonata(state.spec["Items"], io.states_var(raw_input, ctx), variables)
+            io.jsonata(state.spec["Items"], io.states_var(raw_input, ctx), variables, "Items")
             if "Items" in state.spec
             else raw_input
         )
     else:
         items = evaluate_path(state.spec.get("ItemsPath", "$"), effective, context=ctx, variables=variables)
+    if state.jsonata and "Items" in state.spec and not isinstance(items, list):
+        raise _items_type_error(state.spec["Items"], items)
     if not isinstance(items, list):
         raise StatesError(
             errors.RUNTIME,
@@ -35,6 +38,29 @@ def map_items(
             f"array, got {type(items).__name__}",
         )
     return items
+
+
+def _items_type_error(expression: Any, items: Any) -> StatesError:
+    """AWS's error for JSONata Items that are not an array: a States.QueryEvaluationError naming the field."""
+    from workflow.engine.jsonata_eval import expression_body, is_jsonata_expression
+
+    if isinstance(items, str):
+        shown, kind = json.dumps(items), "string"
+    elif isinstance(items, bool):
+        shown, kind = json.dumps(items), "boolean"
+    elif isinstance(items, int | float):
+        shown, kind = json.dumps(items), "number"
+    elif isinstance(items, dict):
+        shown, kind = json.dumps(items, separators=(",", ":")), "object"
+    else:
+        shown, kind = "null", "null"
+    expr = expression_body(expression) if is_jsonata_expression(expression) else json.dumps(expression)
+    return StatesError(
+        errors.QUERY_EVALUATION_ERROR,
+        f"The JSONata expression '{expr}' specified for the field 'Items' returned an unexpected result "
+        f"type. Expected 'array', but was '{kind}' for value: {shown}",
+        location="Items",
+    )
 
 
 def select_item(
@@ -56,7 +82,9 @@ def select_item(
         item["Key"] = key
     item_ctx = {**ctx, "Map": {"Item": item}}
     if state.jsonata:
-        return io.jsonata(state.spec[template_field], io.states_var(raw_input, item_ctx), variables)
+        return io.jsonata(
+            state.spec[template_field], io.states_var(raw_input, item_ctx), variables, template_field
+        )
     return evaluate_template(
         state.spec[template_field], effective, context=item_ctx, variables=variables, error=errors.RUNTIME
     )
@@ -65,6 +93,23 @@ def select_item(
 def max_concurrency(
     state: StateDef, effective: Any, ctx: Mapping[str, Any], variables: Mapping[str, Any], raw_input: Any
 ) -> int:
+    """MaxConcurrency(Path); a MaxConcurrencyPath value that is not a non-negative integer fails the state
+    before any iteration runs (AWS's wording, as LocalStack reproduces it from its recordings)."""
+    if "MaxConcurrencyPath" in state.spec and not state.jsonata:
+        path = state.spec["MaxConcurrencyPath"]
+        found = evaluate_path(path, effective, context=ctx, variables=variables)
+        if isinstance(found, bool) or not isinstance(found, int):
+            shown = found if isinstance(found, str) else json.dumps(found, separators=(",", ":"))
+            raise StatesError(
+                errors.RUNTIME,
+                f'The MaxConcurrencyPath field refers to value "{shown}" which is not a valid integer: '
+                f"{path}",
+            )
+        if found < 0:
+            raise StatesError(
+                errors.RUNTIME, f"Expected non-negative integer for MaxConcurrency, got '{found}' instead."
+            )
+        return found
     value = io.dynamic_number(
         state, "MaxConcurrency", effective, ctx, variables, raw_input=raw_input, default=0
     )
@@ -89,22 +134,23 @@ def run_map(state: StateDef, raw_input: Any, scope: Scope, run: StateRun) -> Out
     ]
     concurrency = max_concurrency(state, effective, ctx, variables, raw_input)
     scope.event("MapStateStarted", {"length": len(inputs)})
+    run.fanout_started = True
     assert state.processor is not None
 
     def started(child: Scope, job: Job) -> None:
         child.event("MapIterationStarted", {"name": state.name, "index": job.index})
 
     def ended(child: Scope, job: Job, how: str) -> None:
-        child.event(f"MapIteration{how}", {"name": state.name, "index": job.index})
+        anchor = child.cancel.anchor() if how == "Aborted" else None
+        child.event(
+            f"MapIteration{how}", {"name": state.name, "index": job.index}, side=True, previous=anchor
+        )
 
     jobs = [
         Job(f"{scope.path}/{state.name}[{i}]", state.processor, value, i) for i, value in enumerate(inputs)
     ]
-    try:
-        results = run_jobs(scope, jobs, concurrency, started, ended)
-    except StatesError:
-        scope.event("MapStateFailed")
-        raise
-    scope.event("MapStateSucceeded")
+    # MapStateFailed is written by run_state once no Retry applies (AWS: one per failed state, not attempt)
+    results = run_jobs(scope, jobs, concurrency, started, ended, chain_jobs=True)
+    scope.event("MapStateSucceeded", side=True)
     output = io.finish(state, scope, raw_input=raw_input, result=results, ctx=ctx, variables=variables)
     return Outcome(output, next_of(state))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from workflow.engine.definition import StateDef
-from workflow.engine.errors import StatesError
 from workflow.engine.states import io
 from workflow.engine.states.base import Outcome, StateRun, handler, next_of
 from workflow.engine.states.fanout import Job, run_jobs
@@ -18,21 +17,21 @@ def run_parallel(state: StateDef, raw_input: Any, scope: Scope, run: StateRun) -
     if state.jsonata:
         states = io.states_var(raw_input, ctx)
         branch_input = (
-            io.jsonata(state.spec["Arguments"], states, variables) if "Arguments" in state.spec else raw_input
+            io.jsonata(state.spec["Arguments"], states, variables, "Arguments")
+            if "Arguments" in state.spec
+            else raw_input
         )
     else:
         branch_input = io.effective_input(state, raw_input, ctx, variables)
     scope.event("ParallelStateStarted")
+    run.fanout_started = True
     jobs = [
         Job(f"{scope.path}/{state.name}#{i}", branch, branch_input, i)
         for i, branch in enumerate(state.branches)
     ]
-    try:
-        results = run_jobs(scope, jobs, 0)
-    except StatesError:
-        # "If any branch fails ... the entire Parallel state fails": the branch's error is the state's error.
-        scope.event("ParallelStateFailed")
-        raise
-    scope.event("ParallelStateSucceeded")
+    # "If any branch fails ... the entire Parallel state fails": the branch's error is the state's error;
+    # ParallelStateFailed is written by run_state once no Retry applies (one per failed state on AWS).
+    results = run_jobs(scope, jobs, 0)
+    scope.event("ParallelStateSucceeded", side=True)
     output = io.finish(state, scope, raw_input=raw_input, result=results, ctx=ctx, variables=variables)
     return Outcome(output, next_of(state))

@@ -47,6 +47,9 @@ class CancelToken:
 
     def __init__(self, parent: CancelToken | None = None) -> None:
         self.event = threading.Event()
+        self.parent = parent
+        # the event a failed sibling ended on: AWS points the aborted siblings' events at it
+        self.abort_anchor: int | None = None
         self._children: list[CancelToken] = []
         self._hooks: list[Callable[[], None]] = []
         self._lock = threading.Lock()
@@ -84,6 +87,15 @@ class CancelToken:
     @property
     def cancelled(self) -> bool:
         return self.event.is_set()
+
+    def anchor(self) -> int | None:
+        """The abort anchor of the nearest enclosing Map/Parallel that failed, if any."""
+        token: CancelToken | None = self
+        while token is not None:
+            if token.abort_anchor is not None:
+                return token.abort_anchor
+            token = token.parent
+        return None
 
     def check(self) -> None:
         if self.event.is_set():
@@ -182,6 +194,7 @@ class Scope:
     path: str = ""  # position in nested branches/iterations, for redrive bookkeeping
     map_item: dict[str, Any] | None = None
     last_event: int | None = None
+    assigned: dict[str, Any] | None = None  # what the running state's Assign set (its StateExited shows it)
 
     def child(
         self, path: str, *, map_item: dict[str, Any] | None = None, variables: Variables | None = None
@@ -196,10 +209,25 @@ class Scope:
             last_event=self.last_event,
         )
 
-    def event(self, event_type: str, details: dict[str, Any] | None = None) -> int:
-        """Append to the execution's history, chaining previousEventId along this branch."""
-        self.last_event = self.execution.history.append(event_type, details, previous=self.last_event)
-        return self.last_event
+    def event(
+        self,
+        event_type: str,
+        details: dict[str, Any] | None = None,
+        *,
+        side: bool = False,
+        previous: int | None = None,
+    ) -> int:
+        """Append to the execution's history, chaining previousEventId along this branch.
+
+        `side`: the event points back at the chain but the chain does not move on to it, as AWS records
+        ExecutionStarted (the first state event has previousEventId 0), MapIterationSucceeded/Failed and
+        Map/ParallelStateSucceeded (the next event points past them). `previous` overrides the back pointer.
+        """
+        back = self.last_event if previous is None else previous
+        event_id = self.execution.history.append(event_type, details, previous=back)
+        if not side:
+            self.last_event = event_id
+        return event_id
 
 
 # ---------------------------------------------------------------------------------------------- task tokens

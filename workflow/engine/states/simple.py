@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +14,6 @@ from workflow.engine.paths import MISSING, apply_input_path, evaluate_path
 from workflow.engine.states import io
 from workflow.engine.states.base import Outcome, StateRun, handler, next_of, wait
 from workflow.engine.states.runtime import Scope
-from workflow.engine.template import evaluate_template
 
 
 @handler("Pass")
@@ -53,26 +53,31 @@ def run_fail(state: StateDef, raw_input: Any, scope: Scope, run: StateRun) -> Ou
     cause: Any = spec.get("Cause")
     if state.jsonata:
         states = io.states_var(raw_input, ctx)
-        error = io.jsonata(error, states, variables) if error is not None else None
-        cause = io.jsonata(cause, states, variables) if cause is not None else None
+        error = io.jsonata(error, states, variables, "Error") if error is not None else None
+        cause = io.jsonata(cause, states, variables, "Cause") if cause is not None else None
     else:
         if "ErrorPath" in spec:
-            error = _dynamic(spec["ErrorPath"], raw_input, ctx, variables)
+            error = _dynamic("ErrorPath", spec["ErrorPath"], raw_input, ctx, variables)
         if "CausePath" in spec:
-            cause = _dynamic(spec["CausePath"], raw_input, ctx, variables)
+            cause = _dynamic("CausePath", spec["CausePath"], raw_input, ctx, variables)
     for name, value in (("ErrorPath", error), ("CausePath", cause)):
         if value is not None and not isinstance(value, str):
             raise StatesError(errors.RUNTIME, f"The {name} of state '{state.name}' must resolve to a string")
     raise FailStateError(error or "", cause or "")
 
 
-def _dynamic(expr: str, data: Any, ctx: Any, variables: Any) -> Any:
-    """A path or intrinsic function, evaluated as a `.$` field would be."""
-    return evaluate_template({"v.$": expr}, data, context=ctx, variables=variables)["v"]
+def _dynamic(field: str, expr: str, data: Any, ctx: Any, variables: Any) -> Any:
+    """A path or intrinsic function, evaluated as a `.$` field would be; AWS's causes name the field
+    ("The JSONPath '$.ErrorX' specified for the field 'ErrorPath' could not be found in the input ...")."""
+    from workflow.engine.template import evaluate_dynamic
+
+    return evaluate_dynamic(field, expr, data, context=ctx, variables=variables)
 
 
 class FailStateError(StatesError):
     """The error a Fail state ends its machine with (no Catch applies to a Fail state itself)."""
+
+    raised_by_fail_state = True
 
 
 @handler("Choice")
@@ -86,7 +91,7 @@ def run_choice(state: StateDef, raw_input: Any, scope: Scope, run: StateRun) -> 
             state.spec, raw_input, context=ctx, variables=variables, query_language=state.query_language
         )
         spec = rule if rule is not None else state.spec
-        output = io.jsonata(spec["Output"], states, variables) if "Output" in spec else raw_input
+        output = io.jsonata(spec["Output"], states, variables, "Output") if "Output" in spec else raw_input
         io.assign(spec, scope, jsonata_mode=True, data=None, ctx=ctx, variables=variables, states=states)
         return Outcome(output, next_name)
     data = apply_input_path(raw_input, state.spec.get("InputPath", MISSING), context=ctx, variables=variables)
@@ -115,7 +120,22 @@ def run_wait(state: StateDef, raw_input: Any, scope: Scope, run: StateRun) -> Ou
     )
     seconds: float | None = None
     timestamp: Any = None
-    if "Seconds" in spec or "SecondsPath" in spec:
+    if "SecondsPath" in spec and not state.jsonata:
+        # AWS's causes (test_base_scenarios / wait: "The SecondsPath parameter references a negative value:
+        # $.x == -1", "... cannot be parsed as a long value: $.x == 1.5")
+        path = spec["SecondsPath"]
+        value = evaluate_path(path, data, context=ctx, variables=variables)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise StatesError(
+                errors.RUNTIME,
+                f"The SecondsPath parameter cannot be parsed as a long value: {path} == {_show(value)}",
+            )
+        if value < 0:
+            raise StatesError(
+                errors.RUNTIME, f"The SecondsPath parameter references a negative value: {path} == {value}"
+            )
+        seconds = value
+    elif "Seconds" in spec:
         seconds = io.dynamic_number(state, "Seconds", data, ctx, variables, raw_input=raw_input)
         if seconds is None or seconds < 0 or int(seconds) != seconds:
             raise StatesError(
@@ -126,11 +146,19 @@ def run_wait(state: StateDef, raw_input: Any, scope: Scope, run: StateRun) -> Ou
     elif "Timestamp" in spec:
         timestamp = spec["Timestamp"]
         if state.jsonata:
-            timestamp = io.jsonata(timestamp, io.states_var(raw_input, ctx), variables)
+            timestamp = io.jsonata(timestamp, io.states_var(raw_input, ctx), variables, "Timestamp")
     elif "TimestampPath" in spec:
-        timestamp = evaluate_path(spec["TimestampPath"], data, context=ctx, variables=variables)
+        path = spec["TimestampPath"]
+        timestamp = evaluate_path(path, data, context=ctx, variables=variables)
+        if _timestamp_or_none(timestamp) is None:  # test_wait.py::test_wait_timestamppath
+            raise StatesError(
+                errors.RUNTIME,
+                "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time "
+                f"format string: {path} == {_show(timestamp)}",
+            )
     if timestamp is not None:
-        seconds = (_parse_timestamp(timestamp, state.name) - scope.engine.clock.now()).total_seconds()
+        written = spec.get("Timestamp", spec.get("TimestampPath"))
+        seconds = (_parse_timestamp(timestamp, written) - scope.engine.clock.now()).total_seconds()
     if seconds and seconds > 0:
         wait(scope, seconds)
     return Outcome(
@@ -138,16 +166,34 @@ def run_wait(state: StateDef, raw_input: Any, scope: Scope, run: StateRun) -> Ou
     )
 
 
-def _parse_timestamp(value: Any, state_name: str) -> datetime:
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value)
-            if parsed.tzinfo is not None:
-                return parsed
-        except ValueError:
-            pass
+def _show(value: Any) -> str:
+    """A value as AWS's causes print it after `path ==`: strings bare, the rest as JSON."""
+    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+
+
+_ISO_OFFSET = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})")
+
+
+def _timestamp_or_none(value: Any) -> datetime | None:
+    """An ISO-8601 extended offset date-time (`T` and a zone required, as AWS's recordings show: a timestamp
+    without `Z` or without `T` fails); fractions of up to 9 digits are accepted and cut to microseconds."""
+    if not isinstance(value, str) or not _ISO_OFFSET.fullmatch(value):
+        return None
+    text = re.sub(r"\.(\d{6})\d+", r".\1", value)
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _parse_timestamp(value: Any, written: Any) -> datetime:
+    """The Timestamp as a datetime; else States.Runtime in the wording LocalStack reproduces from AWS
+    ("... format string: <the field as written> == <value>"; not checked against a recording of ours)."""
+    parsed = _timestamp_or_none(value)
+    if parsed is not None:
+        return parsed
     raise StatesError(
         errors.RUNTIME,
-        f"The Timestamp of Wait state '{state_name}' must be an ISO-8601 "
-        f"timestamp with a time zone, got {json.dumps(value)}",
+        "The Timestamp parameter does not reference a valid ISO-8601 extended offset date-time format "
+        f"string: {written} == {_show(value)}",
     )

@@ -62,12 +62,14 @@ class _Events:
 
     def failed(self, err: StatesError) -> None:
         timed_out = err.error in (errors.TIMEOUT, errors.HEARTBEAT_TIMEOUT)
+        # an empty cause is absent, as recorded (timeouts/test_timeouts: TaskTimedOut has only `error`)
+        details = {"error": err.error, **({"cause": err.cause} if err.cause else {})}
         if self.ref.is_lambda_arn:
             kind = "LambdaFunctionTimedOut" if timed_out else "LambdaFunctionFailed"
-            self.scope.event(kind, {"error": err.error, "cause": err.cause})
+            self.scope.event(kind, details)
         else:
             kind = "TaskTimedOut" if timed_out else "TaskFailed"
-            self.scope.event(kind, {**self._ids(), "error": err.error, "cause": err.cause})
+            self.scope.event(kind, {**self._ids(), **details})
 
 
 @handler("Task")
@@ -79,7 +81,11 @@ def run_task_state(state: StateDef, raw_input: Any, scope: Scope, run: StateRun)
     ctx, variables = run.context(scope), scope.variables.snapshot()
     if state.jsonata:
         states = io.states_var(raw_input, ctx)
-        params = io.jsonata(spec["Arguments"], states, variables) if "Arguments" in spec else raw_input
+        params = (
+            io.jsonata(spec["Arguments"], states, variables, "Arguments")
+            if "Arguments" in spec
+            else raw_input
+        )
         data = raw_input
     else:
         params = io.effective_input(state, raw_input, ctx, variables)
@@ -96,7 +102,7 @@ def run_task_state(state: StateDef, raw_input: Any, scope: Scope, run: StateRun)
             result = _await_token(waiter, scope, timeout, heartbeat)
         if isinstance(result, _Mocked):
             result = result.value
-        io.check_size(result, f"state/task '{state.name}' returned a result which")
+        io.check_size(result, state.name)
     except (TaskCancelled, Aborted) as exc:
         raise Aborted() from exc
     except StatesError as err:
