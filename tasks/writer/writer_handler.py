@@ -5,7 +5,12 @@ Choices (docs/architecture.md, Writer):
   (Writer.BadMessage): the execution learns at once instead of waiting for its timeout.
 - A body with no readable token goes to batchItemFailures: redelivered, then parked in the DLQ.
 - If SendTask* cannot reach Step Functions, the message goes to batchItemFailures; its redelivery
-  finds the rows already stored (already_written) and reports again.
+  finds the rows already stored by this execution (counted as written again) and reports again.
+- After its item writes and before reporting, the writer puts the batch's record in the ledger table
+  (`BATCH#<execution>#<first_row>`, an idempotent overwrite): the counts survive a crash between the
+  writes and the report, and a redelivery rewrites the same record.
+- A batch that takes long (throttling backoff) sends task heartbeats, so Enqueue's HeartbeatSeconds can be
+  short enough to notice a lost message within minutes.
 - If Step Functions says the token is finished (TaskTimedOut, TaskDoesNotExist, InvalidToken), the
   message is dropped: its execution has already failed that batch, a retry could never report.
 """
@@ -14,6 +19,10 @@ from __future__ import annotations
 
 import json
 import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -23,12 +32,14 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from batch_store import BatchStore, StoreOutcome, WriteFailed, WriteThrottled, table_item
 from botocore.exceptions import ClientError
-from writer_message import BadMessage, parse_message, read_task_token
+from writer_message import BadMessage, WriterMessage, parse_message, read_task_token
 
 logger = Logger(service="csv-etl-writer")
 
 FINISHED_TOKEN_CODES = frozenset({"TaskTimedOut", "TaskDoesNotExist", "InvalidToken"})
 MAX_CAUSE_CHARS = 32_000  # SendTaskFailure's cause limit is 32,768 characters
+HEARTBEAT_S = 30.0  # well below the Enqueue state's HeartbeatSeconds
+MAX_DETAILS_CHARS = 300_000  # a batch record's rejects/conflicts JSON; DynamoDB items stop at 400 KB
 
 
 class UnreportableMessage(Exception):
@@ -49,15 +60,75 @@ def batch_store() -> BatchStore:
     return BatchStore(dynamodb_client(), os.environ["TABLE_NAME"])
 
 
-def deliver(body: str, store: BatchStore, sfn: Any) -> str:
-    """Write one message's items and report on its token; returns what happened (for the log)."""
+def ledger_store() -> BatchStore | None:
+    """The ledger table (per-batch records); None when the function has no LEDGER_TABLE setting."""
+    name = os.environ.get("LEDGER_TABLE")
+    return BatchStore(dynamodb_client(), name) if name else None
+
+
+def batch_record(message: WriterMessage, outcome: StoreOutcome) -> dict[str, Any]:
+    """The ledger's record of one batch: what happened to each of its rows, keyed so a rerun overwrites it."""
+    execution = message.source["execution"]
+    details = json.dumps({"rejects": message.rejects, "conflicts": outcome.conflicts}, ensure_ascii=False)
+    record: dict[str, Any] = {
+        "file": message.source_file,
+        "sk": f"BATCH#{execution}#{message.first_row:010d}",
+        "execution": execution,
+        "first_row": message.first_row,
+        "last_row": message.first_row + message.rows - 1,
+        "rows": message.rows,
+        "written": outcome.written,
+        "duplicate": outcome.duplicate,
+        "conflict": len(outcome.conflicts),
+        "rejected": len(message.rejects),
+        "duplicate_origins": outcome.duplicate_origins,
+        "updated_at": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+    }
+    if len(details) <= MAX_DETAILS_CHARS:
+        record["details"] = details
+    else:  # Summarize then takes the rejects from the Map's results instead
+        record["details_truncated"] = True
+    if message.etag:
+        record["etag"] = message.etag
+    return record
+
+
+@contextmanager
+def heartbeats(sfn: Any, token: str, every_s: float = HEARTBEAT_S) -> Iterator[None]:
+    """SendTaskHeartbeat every `every_s` while the block runs (only a slow batch ever sends one)."""
+    done = threading.Event()
+
+    def beat() -> None:
+        while not done.wait(every_s):
+            try:
+                sfn.send_task_heartbeat(taskToken=token)
+            except Exception as exc:  # a heartbeat is best effort; the report decides
+                logger.warning("heartbeat not sent", extra={"error": str(exc)})
+                return
+
+    thread = threading.Thread(target=beat, name="writer-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+
+
+def deliver(body: str, store: BatchStore, sfn: Any, ledger: BatchStore | None = None) -> str:
+    """Write one message's items, record the batch in the ledger, report on its token; says what happened."""
     token = read_task_token(body)
     if token is None:
         raise UnreportableMessage("message body has no readable taskToken")
     try:
         message = parse_message(body)
-        items = [table_item(item, message.source_file, message.source["execution"]) for item in message.items]
-        outcome = store.store(items)
+        items = [
+            table_item(item, message.source_file, message.source["execution"], message.etag)
+            for item in message.items
+        ]
+        with heartbeats(sfn, token):
+            outcome = store.store(items)
+            if ledger is not None:
+                ledger.put_record(batch_record(message, outcome))
     except BadMessage as exc:
         return _report_failure(sfn, token, "Writer.BadMessage", str(exc))
     except WriteThrottled as exc:
@@ -90,7 +161,7 @@ def _send(call: Any, **kwargs: Any) -> None:
 
 
 def record_handler(record: SQSRecord) -> None:
-    outcome = deliver(record.body, batch_store(), stepfunctions_client())
+    outcome = deliver(record.body, batch_store(), stepfunctions_client(), ledger_store())
     logger.info("message handled", extra={"message_id": record.message_id, "outcome": outcome})
 
 

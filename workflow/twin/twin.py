@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from workflow.config import LOCAL_ACCOUNT, LOCAL_REGION, TASKS_DIR, PipelineConfig
-from workflow.twin import tracking
+from workflow.twin import moto_atomic, tracking
 from workflow.twin.backend import DUMMY_KEY, TwinBackend, endpoint_client
 from workflow.twin.endpoint import Endpoint, ServerThread
 from workflow.twin.esm import SqsEventSourceMapping
@@ -115,6 +115,7 @@ class Twin:
             _active.append(self)
         try:
             reset_moto()
+            moto_atomic.install()
             self.server = ServerThread(self._dispatch, self.host, self.port, name="AWS endpoint")
             url = self.server.url
             self.runtime = LambdaRuntime(
