@@ -43,6 +43,8 @@ class PipelineConfig(BaseModel):
     queue_name: str = "csv-etl-batches"
     dlq_name: str = "csv-etl-batches-dlq"
     table_name: str = "csv-etl-messages"
+    # The per-file ledger (docs/architecture.md, Ledger): OBJECT#<etag> per object version, BATCH#... records.
+    ledger_table_name: str = "csv-etl-ledger"
     state_machine_name: str = "csv-etl"
 
     # Distributed Map tuning (ASL placeholders).
@@ -78,7 +80,7 @@ class PipelineConfig(BaseModel):
                 folder="writer",
                 handler="writer_handler.handler",
                 timeout_s=120,
-                env={"TABLE_NAME": "table_name"},
+                env={"TABLE_NAME": "table_name", "LEDGER_TABLE": "ledger_table_name"},
             ),
             FunctionSpec(
                 key="summarize",
@@ -90,6 +92,7 @@ class PipelineConfig(BaseModel):
                     "DATA_BUCKET": "data_bucket",
                     "REJECTS_PREFIX": "rejects_prefix",
                     "RESULTS_PREFIX": "results_prefix",
+                    "LEDGER_TABLE": "ledger_table_name",
                 },
             ),
             FunctionSpec(
@@ -188,6 +191,7 @@ def local_substitutions(
         "SummarizeFunctionArn": fn_arn + config.function("summarize").name,
         "QueueUrl": queue_url or f"https://sqs.{region}.amazonaws.com/{account}/{config.queue_name}",
         "DataBucket": config.data_bucket,
+        "LedgerTable": config.ledger_table_name,
     }
 
 
