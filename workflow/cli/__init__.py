@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from workflow.cli import execution_cmds, twin_cmds
+from workflow.cli import execution_cmds, ledger_cmds, twin_cmds
 from workflow.twin.invoke import invoke_command
 
 app = typer.Typer(
@@ -27,6 +27,9 @@ COMMANDS = {
     "describe": execution_cmds.describe,
     "redrive": execution_cmds.redrive,
     "replay": execution_cmds.replay,
+    "files": ledger_cmds.files,
+    "file": ledger_cmds.file,
+    "rejects": ledger_cmds.rejects,
     "invoke": invoke_command,
 }
 for _name, _command in COMMANDS.items():

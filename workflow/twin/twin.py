@@ -27,6 +27,7 @@ from workflow.twin.events import ObjectCreatedRule, S3EventBridge
 from workflow.twin.lambda_api import LambdaApi
 from workflow.twin.lambdas import LambdaRuntime
 from workflow.twin.provision import Resources, provision
+from workflow.twin.status_events import ExecutionStatusRule
 
 _active_lock = threading.Lock()
 _active: list[Twin] = []
@@ -74,6 +75,7 @@ class Twin:
         self.resources: Resources | None = None
         self.events: S3EventBridge | None = None
         self.esm: SqsEventSourceMapping | None = None
+        self.status_rule: ExecutionStatusRule | None = None
         self._app: Any = None
 
     # ---- lifecycle ----------------------------------------------------------------------------------------
@@ -140,6 +142,14 @@ class Twin:
             self.events = S3EventBridge(
                 account=self.account, region=self.region, rule=rule, target=self.start_execution_for_event
             ).start()
+            self.status_rule = ExecutionStatusRule(
+                self.service,
+                self.resources.state_machine_arn,
+                self.runtime.invoke,
+                self.config.function("summarize").name,
+                region=self.region,
+                account=self.account,
+            ).start()
             writer = self.config.function("writer")
             self.esm = SqsEventSourceMapping(
                 sqs=endpoint_client("sqs", url, self.region),
@@ -165,6 +175,8 @@ class Twin:
             self.esm.stop()
         if self.events is not None:
             self.events.stop()
+        if self.status_rule is not None:  # executions stopped by the twin's own shutdown are not summarised
+            self.status_rule.stop()
         self._stop_running_executions()
         if self.server is not None:
             self.server.stop()
@@ -255,4 +267,10 @@ class Twin:
 
     def summarize_failure(self, described: dict[str, Any]) -> dict[str, Any] | None:
         """The summary of a failed execution (Summarize invoked with its error)."""
-        return tracking.failure_summary(self.client("stepfunctions"), self.client("lambda"), described)
+        return tracking.failure_summary(
+            self.client("stepfunctions"),
+            self.client("lambda"),
+            described,
+            self.client("dynamodb"),
+            self.config.ledger_table_name,
+        )
