@@ -45,6 +45,9 @@ class PipelineConfig(BaseModel):
     table_name: str = "csv-etl-messages"
     # The per-file ledger (docs/architecture.md, Ledger): OBJECT#<etag> per object version, BATCH#... records.
     ledger_table_name: str = "csv-etl-ledger"
+    # Summarize waits this long after an execution ended early before finalising its ledger item, so a
+    # batch the writer was storing at that moment is counted (the writer checks its token before writing).
+    ledger_settle_s: int = 5
     state_machine_name: str = "csv-etl"
 
     # Distributed Map tuning (ASL placeholders).
@@ -93,6 +96,7 @@ class PipelineConfig(BaseModel):
                     "REJECTS_PREFIX": "rejects_prefix",
                     "RESULTS_PREFIX": "results_prefix",
                     "LEDGER_TABLE": "ledger_table_name",
+                    "SETTLE_SECONDS": "ledger_settle_s",
                 },
             ),
             FunctionSpec(

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -174,9 +175,16 @@ def summarize(
     data_bucket: str,
     results_prefix: str,
     rejects_prefix: str,
+    settle_s: float = 0.0,
 ) -> tuple[dict[str, Any], list[str]]:
-    """(the summary, the balance problems: empty when every row is accounted for)."""
+    """(the summary, the balance problems: empty when every row is accounted for).
+
+    An execution that ended early may leave a writer storing one last batch (it checked its token just
+    before): on the status-change path Summarize waits `settle_s` first, so that batch's record counts.
+    """
     run = run_of(event)
+    if run.mode == "status-change" and settle_s > 0:
+        time.sleep(settle_s)
     results = run.results or {}
     results_bucket = results.get("Bucket") or data_bucket
     keys = manifest_keys(s3, results_bucket, f"{results_prefix}{run.execution}/", results.get("Key"))
@@ -296,6 +304,7 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
         os.environ["DATA_BUCKET"],
         os.environ.get("RESULTS_PREFIX", "results/"),
         os.environ.get("REJECTS_PREFIX", "rejects/"),
+        float(os.environ.get("SETTLE_SECONDS", "0")),
     )
     logger.info(
         "file summarized",

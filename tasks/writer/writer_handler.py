@@ -12,7 +12,8 @@ Choices (docs/architecture.md, Writer):
 - A batch that takes long (throttling backoff) sends task heartbeats, so Enqueue's HeartbeatSeconds can be
   short enough to notice a lost message within minutes.
 - If Step Functions says the token is finished (TaskTimedOut, TaskDoesNotExist, InvalidToken), the
-  message is dropped: its execution has already failed that batch, a retry could never report.
+  message is dropped: its execution has already failed that batch, a retry could never report. A heartbeat
+  before writing asks exactly that, so a batch of an execution that already ended writes nothing.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from batch_store import BatchStore, StoreOutcome, WriteFailed, WriteThrottled, table_item
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 from writer_message import BadMessage, WriterMessage, parse_message, read_task_token
 
 logger = Logger(service="csv-etl-writer")
@@ -119,6 +120,8 @@ def deliver(body: str, store: BatchStore, sfn: Any, ledger: BatchStore | None = 
     token = read_task_token(body)
     if token is None:
         raise UnreportableMessage("message body has no readable taskToken")
+    if not _token_alive(sfn, token):
+        return "token finished: batch dropped"
     try:
         message = parse_message(body)
         items = [
@@ -136,6 +139,21 @@ def deliver(body: str, store: BatchStore, sfn: Any, ledger: BatchStore | None = 
     except WriteFailed as exc:
         return _report_failure(sfn, token, "Writer.WriteFailed", str(exc))
     return _report_success(sfn, token, outcome)
+
+
+def _token_alive(sfn: Any, token: str) -> bool:
+    """A heartbeat before writing: a batch whose execution already ended (stopped, failed, timed out) is not
+    written, so rows are not stored behind a run the ledger has already closed."""
+    try:
+        sfn.send_task_heartbeat(taskToken=token)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code", "") in FINISHED_TOKEN_CODES:
+            logger.warning("task token already finished; batch not written")
+            return False
+        logger.warning("heartbeat failed; writing anyway", extra={"error": str(exc)})
+    except BotoCoreError as exc:  # the report will meet the same trouble and be redelivered if it persists
+        logger.warning("heartbeat failed; writing anyway", extra={"error": str(exc)})
+    return True
 
 
 def _report_success(sfn: Any, token: str, outcome: StoreOutcome) -> str:

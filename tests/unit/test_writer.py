@@ -76,6 +76,7 @@ class FakeStepFunctions:
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.heartbeats: list[str] = []
         self.fail_with: Exception | None = None
 
     def _record(self, name: str, kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -89,6 +90,12 @@ class FakeStepFunctions:
 
     def send_task_failure(self, **kwargs: Any) -> dict[str, Any]:
         return self._record("failure", kwargs)
+
+    def send_task_heartbeat(self, **kwargs: Any) -> dict[str, Any]:
+        if self.fail_with is not None:
+            raise self.fail_with
+        self.heartbeats.append(kwargs["taskToken"])
+        return {}
 
     def outputs(self) -> list[dict[str, Any]]:
         return [json.loads(kw["output"]) for name, kw in self.calls if name == "success"]
@@ -382,6 +389,18 @@ def test_batch_record_holds_the_counts_and_a_redelivery_rewrites_the_same_record
     assert counts == {"first_row": 2, "last_row": 7, "rows": 6, "written": 5, "duplicate": 0, "rejected": 1}
     assert int(record["conflict"]) == 0 and record["etag"] == "e1"
     assert json.loads(record["details"]) == {"rejects": rejects, "conflicts": []}
+
+
+def test_a_batch_whose_execution_already_ended_is_not_written(
+    dynamodb: Any, wired: FakeStepFunctions
+) -> None:
+    """A heartbeat before writing: TaskDoesNotExist / TaskTimedOut means the execution closed this batch
+    (stopped, failed): writing would store rows behind a ledger that is already final."""
+    wired.fail_with = ClientError(
+        {"Error": {"Code": "TaskDoesNotExist", "Message": "gone"}}, "SendTaskHeartbeat"
+    )
+    assert writer_handler.handler(sqs_event(body([make_item(2)])), None) == {"batchItemFailures": []}
+    assert stored(dynamodb) == {} and batch_records() == []
 
 
 def test_a_slow_batch_sends_task_heartbeats(wired: FakeStepFunctions) -> None:

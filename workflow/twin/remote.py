@@ -96,6 +96,7 @@ class Target:
             described,
             self.client("dynamodb"),
             self.ledger_table,
+            wait_s=PipelineConfig().ledger_settle_s + 10.0,
         )
 
     def replay(self, execution: str) -> str:

@@ -306,7 +306,7 @@ def run_result(
     ]
     next_step = summary.get("next_step")
     if next_step is None and described["status"] in ("FAILED", "TIMED_OUT", "ABORTED"):
-        next_step = f"etl redrive {described['name']}"
+        next_step = f"etl redrive {described.get('name') or described['executionArn'].rsplit(':', 1)[-1]}"
     return {
         "execution_arn": described["executionArn"],
         "status": described["status"],

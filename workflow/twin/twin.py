@@ -273,4 +273,5 @@ class Twin:
             described,
             self.client("dynamodb"),
             self.config.ledger_table_name,
+            wait_s=self.config.ledger_settle_s + 10.0,
         )
