@@ -48,6 +48,9 @@ class PipelineConfig(BaseModel):
     # Summarize waits this long after an execution ended early before finalising its ledger item, so a
     # batch the writer was storing at that moment is counted (the writer checks its token before writing).
     ledger_settle_s: int = 5
+    # A writer busy with one batch longer than this sends a task heartbeat (the definition's Enqueue
+    # HeartbeatSeconds is 300: a lost message is noticed within 5 minutes).
+    writer_heartbeat_s: int = 30
     state_machine_name: str = "csv-etl"
 
     # Distributed Map tuning (ASL placeholders).
@@ -83,7 +86,11 @@ class PipelineConfig(BaseModel):
                 folder="writer",
                 handler="writer_handler.handler",
                 timeout_s=120,
-                env={"TABLE_NAME": "table_name", "LEDGER_TABLE": "ledger_table_name"},
+                env={
+                    "TABLE_NAME": "table_name",
+                    "LEDGER_TABLE": "ledger_table_name",
+                    "HEARTBEAT_SECONDS": "writer_heartbeat_s",
+                },
             ),
             FunctionSpec(
                 key="summarize",

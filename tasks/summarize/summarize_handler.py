@@ -284,6 +284,7 @@ def ledger_item(item: dict[str, Any], run: Run, summary: dict[str, Any]) -> dict
             "first_row": batch.get("first_row"),
             "last_row": batch.get("last_row"),
             "rows": batch.get("rows"),
+            "status": batch.get("status"),
             "error": batch.get("error"),
             "cause": cut(batch.get("cause"), 500),
             "execution_arn": batch.get("execution_arn"),

@@ -17,6 +17,7 @@ connection errors are retried with exponential backoff and full jitter, then the
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -177,11 +178,16 @@ class BatchStore:
             else:
                 seen[key] = item["source_row"]
                 unique.append(item)
+        gave_up = threading.Event()  # one put out of retries: the others stop retrying, the batch fails fast
+
+        def put(item: dict[str, Any]) -> dict[str, Any] | None:
+            return self.put_new(item, gave_up)
+
         if len(unique) <= 1 or self.workers <= 1:
-            results = [self.put_new(item) for item in unique]
+            results = [put(item) for item in unique]
         else:
             with ThreadPoolExecutor(max_workers=min(self.workers, len(unique))) as pool:
-                results = list(pool.map(self.put_new, unique))
+                results = list(pool.map(put, unique))
         for item, stored in zip(unique, results, strict=True):
             kind = "written" if stored is None else classify(item, stored)
             if kind == "written":
@@ -195,7 +201,7 @@ class BatchStore:
         outcome.conflicts.sort(key=lambda reject: reject["row"])
         return outcome
 
-    def put_new(self, item: dict[str, Any]) -> dict[str, Any] | None:
+    def put_new(self, item: dict[str, Any], gave_up: threading.Event | None = None) -> dict[str, Any] | None:
         """Conditional PutItem: None when stored now, else the item already stored under the key."""
         request = {
             "TableName": self.table_name,
@@ -205,7 +211,7 @@ class BatchStore:
             "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
         }
         try:
-            self.call("put_item", **request)
+            self.call("put_item", gave_up=gave_up, **request)
         except ClientError as exc:  # only the condition failure comes back as a ClientError
             stored = exc.response.get("Item") or {}
             return {name: _deserializer.deserialize(value) for name, value in stored.items()}
@@ -223,9 +229,12 @@ class BatchStore:
         """Full jitter: sleep a random time up to base * 2**attempt, capped."""
         self.sleep(min(self.max_delay_s, self.base_delay_s * 2**attempt) * self.jitter())
 
-    def call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
+    def call(self, operation: str, gave_up: threading.Event | None = None, **kwargs: Any) -> dict[str, Any]:
         """One DynamoDB call; transient errors retried; a failed condition re-raised as the ClientError."""
+        problem: Exception | None = None
         for attempt in range(self.max_attempts):
+            if gave_up is not None and gave_up.is_set() and problem is not None:
+                break
             try:
                 return getattr(self.client, operation)(**kwargs)
             except ClientError as exc:
@@ -240,4 +249,6 @@ class BatchStore:
                 problem = exc
             if attempt + 1 < self.max_attempts:
                 self._backoff(attempt)
+        if gave_up is not None:
+            gave_up.set()
         raise WriteThrottled(f"{operation} still failing after {self.max_attempts} attempts: {problem}")

@@ -31,7 +31,8 @@ import boto3
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from batch_store import BatchStore, StoreOutcome, WriteFailed, WriteThrottled, table_item
+from batch_store import PUT_WORKERS, BatchStore, StoreOutcome, WriteFailed, WriteThrottled, table_item
+from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from writer_message import BadMessage, WriterMessage, parse_message, read_task_token
 
@@ -39,7 +40,7 @@ logger = Logger(service="csv-etl-writer")
 
 FINISHED_TOKEN_CODES = frozenset({"TaskTimedOut", "TaskDoesNotExist", "InvalidToken"})
 MAX_CAUSE_CHARS = 32_000  # SendTaskFailure's cause limit is 32,768 characters
-HEARTBEAT_S = 30.0  # well below the Enqueue state's HeartbeatSeconds
+HEARTBEAT_S = 30.0  # well below the Enqueue state's HeartbeatSeconds (300); HEARTBEAT_SECONDS overrides
 MAX_DETAILS_CHARS = 300_000  # a batch record's rejects/conflicts JSON; DynamoDB items stop at 400 KB
 
 
@@ -49,7 +50,8 @@ class UnreportableMessage(Exception):
 
 @cache
 def dynamodb_client() -> Any:
-    return boto3.client("dynamodb")
+    """One client for the concurrent puts (thread-safe); its pool covers PUT_WORKERS with room to spare."""
+    return boto3.client("dynamodb", config=Config(max_pool_connections=PUT_WORKERS * 4))
 
 
 @cache
@@ -95,8 +97,10 @@ def batch_record(message: WriterMessage, outcome: StoreOutcome) -> dict[str, Any
 
 
 @contextmanager
-def heartbeats(sfn: Any, token: str, every_s: float = HEARTBEAT_S) -> Iterator[None]:
+def heartbeats(sfn: Any, token: str, every_s: float | None = None) -> Iterator[None]:
     """SendTaskHeartbeat every `every_s` while the block runs (only a slow batch ever sends one)."""
+    if every_s is None:
+        every_s = float(os.environ.get("HEARTBEAT_SECONDS") or HEARTBEAT_S)
     done = threading.Event()
 
     def beat() -> None:
