@@ -19,10 +19,10 @@ TABLE_ACTIONS: dict[str, list[str]] = {
     "api_put": ["dynamodb:UpdateItem"],
     "api_delete": ["dynamodb:DeleteItem"],
 }
-# DynamoDB actions on the ledger table, per function: the writer puts its batch records; Summarize reads them
-# and rewrites the object version's item.
+# DynamoDB actions on the ledger table, per function: the writer puts its batch records (and adds a batch it
+# stored after its run ended to the object's counts); Summarize reads them and rewrites the object's item.
 LEDGER_ACTIONS: dict[str, list[str]] = {
-    "writer": ["dynamodb:PutItem"],
+    "writer": ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:GetItem"],
     "summarize": ["dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem"],
 }
 

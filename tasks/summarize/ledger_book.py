@@ -27,7 +27,9 @@ def _plain(value: Any) -> Any:
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | set):
+    if isinstance(value, set):
+        return sorted(_plain(v) for v in value)
+    if isinstance(value, list):
         return [_plain(v) for v in value]
     return value
 
@@ -46,7 +48,12 @@ def _dynamo(item: dict[str, Any]) -> dict[str, Any]:
             return [fix(v) for v in value]
         return value
 
-    return {name: _serializer.serialize(fix(value)) for name, value in item.items() if value is not None}
+    sets = {"counted_batches"}  # a number set, so a late writer can ADD to it (see tasks/writer)
+    return {
+        name: _serializer.serialize({int(v) for v in value} if name in sets else fix(value))
+        for name, value in item.items()
+        if value is not None and not (name in sets and not value)
+    }
 
 
 def object_sk(etag: str) -> str:

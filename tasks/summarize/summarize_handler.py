@@ -236,9 +236,13 @@ def summarize(
         "error": error,
         "warnings": warnings,
         "next_step": next_step(run, books.failed_batches, totals["rows_failed"]),
+        "_counted_batches": [b.first_row for b in batches if b.recorded and b.first_row is not None],
     }
+    counted = summary.pop("_counted_batches")
     if ledger is not None and run.etag and run.mode != "on-demand":
-        ledger.update_object(run.file, run.etag, lambda item: ledger_item(item, run, summary))
+        ledger.update_object(
+            run.file, run.etag, lambda item: ledger_item(item, run, {**summary, "_counted_batches": counted})
+        )
     return summary, books.problems
 
 
@@ -293,6 +297,10 @@ def ledger_item(item: dict[str, Any], run: Run, summary: dict[str, Any]) -> dict
     ] or None
     item["warnings"] = summary["warnings"] or None
     item["duplicates_of"] = summary["duplicates_of"] or None
+    # Which batches these counts include from the writer's records: a batch stored after this (its writer
+    # was mid-write when the run ended) adds itself exactly once (tasks/writer, late batches).
+    item["latest_execution"] = run.execution
+    item["counted_batches"] = set(summary.pop("_counted_batches", [])) or None
     return {name: value for name, value in item.items() if value is not None}
 
 

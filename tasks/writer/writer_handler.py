@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -142,7 +143,13 @@ def deliver(body: str, store: BatchStore, sfn: Any, ledger: BatchStore | None = 
         return _report_failure(sfn, token, "Writer.Throttled", str(exc))
     except WriteFailed as exc:
         return _report_failure(sfn, token, "Writer.WriteFailed", str(exc))
-    return _report_success(sfn, token, outcome)
+    reported = _report_success(sfn, token, outcome)
+    if reported == "late" and ledger is not None:
+        try:
+            late_batch(ledger, message, outcome)
+        except Exception as exc:  # the batch record stands; `etl file --verify` would show the difference
+            logger.error("late batch not added to the ledger", extra={"error": str(exc)})
+    return reported
 
 
 def _token_alive(sfn: Any, token: str) -> bool:
@@ -161,8 +168,8 @@ def _token_alive(sfn: Any, token: str) -> bool:
 
 
 def _report_success(sfn: Any, token: str, outcome: StoreOutcome) -> str:
-    _send(sfn.send_task_success, taskToken=token, output=json.dumps(outcome.as_output()))
-    return "success"
+    sent = _send(sfn.send_task_success, taskToken=token, output=json.dumps(outcome.as_output()))
+    return "success" if sent else "late"
 
 
 def _report_failure(sfn: Any, token: str, error: str, cause: str) -> str:
@@ -171,8 +178,8 @@ def _report_failure(sfn: Any, token: str, error: str, cause: str) -> str:
     return error
 
 
-def _send(call: Any, **kwargs: Any) -> None:
-    """Send a task report; a finished token is logged and dropped, any other failure propagates."""
+def _send(call: Any, **kwargs: Any) -> bool:
+    """Send a task report; a finished token is logged and dropped (False), any other failure propagates."""
     try:
         call(**kwargs)
     except ClientError as exc:
@@ -180,6 +187,73 @@ def _send(call: Any, **kwargs: Any) -> None:
         if code not in FINISHED_TOKEN_CODES:
             raise
         logger.error("task token already finished; report dropped", extra={"code": code})
+        return False
+    return True
+
+
+def late_batch(
+    ledger: BatchStore, message: WriterMessage, outcome: StoreOutcome, wait_s: float = 30.0
+) -> bool:
+    """The run ended while this batch was being stored: add it to the object's ledger counts, once.
+
+    Summarize counted it as failed unless it read this batch's record (its first row is then in
+    `counted_batches`). The update moves the batch's rows from failed to their outcomes, on the condition
+    that the object's counts are final, belong to this execution and do not include the batch yet. While
+    the item is still RUNNING (Summarize settling), it waits and tries again.
+    """
+    if not message.etag:
+        return False
+    execution = message.source["execution"]
+    key = {"file": {"S": message.source_file}, "sk": {"S": f"OBJECT#{message.etag}"}}
+    numbers = {
+        ":w": outcome.written,
+        ":d": outcome.duplicate,
+        ":c": len(outcome.conflicts),
+        ":r": len(message.rejects),
+        ":f": -message.rows,
+    }
+    values: dict[str, Any] = {name: {"N": str(value)} for name, value in numbers.items()}
+    values |= {
+        ":e": {"S": execution},
+        ":run": {"S": "RUNNING"},
+        ":row": {"N": str(message.first_row)},
+        ":rows": {"NS": [str(message.first_row)]},
+    }
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            ledger.call(
+                "update_item",
+                TableName=ledger.table_name,
+                Key=key,
+                UpdateExpression=(
+                    "ADD rows_written :w, rows_duplicate :d, rows_conflict :c, rows_rejected :r, "
+                    "rows_failed :f, counted_batches :rows"
+                ),
+                ConditionExpression=(
+                    "latest_execution = :e AND #s <> :run AND NOT contains(counted_batches, :row)"
+                ),
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues=values,
+            )
+            logger.warning("late batch added to the ledger", extra={"first_row": message.first_row})
+            return True
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+        current = ledger.client.get_item(TableName=ledger.table_name, Key=key, ConsistentRead=True).get(
+            "Item", {}
+        )
+        finalising = current.get("status", {}).get("S") == "RUNNING" and (
+            current.get("executions", {})
+            .get("L", [{}])[-1]
+            .get("M", {})
+            .get("execution_arn", {})
+            .get("S", "")
+        ).endswith(":" + execution)
+        if not finalising or time.monotonic() > deadline:
+            return False  # counted already, or a newer run owns the counts
+        time.sleep(1.0)
 
 
 def record_handler(record: SQSRecord) -> None:

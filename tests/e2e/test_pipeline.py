@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import time
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -95,15 +96,35 @@ def failing_writer(twin: Twin, fail_first_row: int) -> Callable[[dict[str, Any],
     return handler
 
 
+def writers_idle(twin: Twin, timeout_s: float = 60.0) -> None:
+    """Wait until the queue is empty and no writer invocation runs: batches of a failed run that were being
+    stored when it ended have landed (and joined the ledger as late batches)."""
+    sqs = twin.client("sqs")
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        attrs = sqs.get_queue_attributes(
+            QueueUrl=twin.resources.queue_url,  # type: ignore[union-attr]
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        running = [r for r in twin.runtime.records(function="writer") if r.end is None]  # type: ignore[union-attr]
+        if not running and all(v == "0" for v in attrs.values()):
+            return
+        time.sleep(0.2)
+    raise TimeoutError("writers still busy")
+
+
 def fail_one_batch(twin: Twin, path: Path, key: str) -> dict[str, Any]:
-    """Run a 1,500-row file (3 batches) whose second batch the writer fails."""
+    """Run a 1,500-row file (3 batches) whose second batch the writer fails; return its result once the
+    batches that were in flight when it failed have landed."""
     generate(path, rows=1_500, bad_share=0.0, seed=11)
     twin.runtime.overrides["writer"] = failing_writer(twin, fail_first_row=502)  # type: ignore[union-attr]
     try:
         failed = twin.run_file(path, key, timeout_s=180)
+        writers_idle(twin)
     finally:
         twin.runtime.overrides.clear()  # type: ignore[union-attr]
-    return failed
+    described = twin.client("stepfunctions").describe_execution(executionArn=failed["execution_arn"])
+    return tracking.run_result(described, failed["duration_s"], twin.summarize_failure)
 
 
 def test_failing_writer_fails_the_file_then_replay_after_the_fix_completes_it_without_duplicates(

@@ -238,6 +238,8 @@ def test_function_roles_have_exactly_their_needs(synth: Synth) -> None:
         "writer": {
             ("dynamodb:PutItem", table),  # conditional puts: never an overwrite, no read before
             ("dynamodb:PutItem", ledger),  # the batch record
+            ("dynamodb:UpdateItem", ledger),  # a batch stored after its run ended joins the counts
+            ("dynamodb:GetItem", ledger),
             ("states:SendTaskHeartbeat", sm),
             ("states:SendTaskSuccess", sm),
             ("states:SendTaskFailure", sm),

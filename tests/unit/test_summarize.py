@@ -320,6 +320,9 @@ def test_batch_records_win_over_child_results(s3: Any) -> None:
         (6, "States.Timeout", True)
     ]
     assert "rows 6-9 are stored" in summary["warnings"][0]
+    item = ledger().get_object(FILE, ETAG)
+    # the batches counted from records: a writer finishing a batch later adds only one not listed here
+    assert (item["counted_batches"], item["latest_execution"]) == ([2, 6], EXECUTION)
 
 
 def test_failed_map_counts_failed_batch_rows_with_their_real_causes(s3: Any) -> None:

@@ -487,3 +487,37 @@ def test_batch_where_every_message_fails_lists_them_all_instead_of_raising(wired
     wired.fail_with = EndpointConnectionError(endpoint_url="https://states.us-east-1.amazonaws.com")
     response = writer_handler.handler(sqs_event(body([make_item(2)], token="a"), "garbage"), None)
     assert response == {"batchItemFailures": [{"itemIdentifier": "m0"}, {"itemIdentifier": "m1"}]}
+
+
+def test_a_batch_stored_after_its_run_ended_joins_the_ledger_counts_once(
+    dynamodb: Any, wired: FakeStepFunctions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run ended (Summarize counted this batch as failed) while the writer was storing it: the report
+    is refused, so the writer moves its rows from failed to written in the object's item, exactly once."""
+    key = {"file": {"S": SOURCE_FILE}, "sk": {"S": "OBJECT#e1"}}
+    dynamodb.put_item(
+        TableName=LEDGER,
+        Item={
+            **key,
+            "status": {"S": "ABORTED"},
+            "latest_execution": {"S": "exec-1"},
+            "rows_total": {"N": "5"},
+            "rows_written": {"N": "0"},
+            "rows_duplicate": {"N": "0"},
+            "rows_rejected": {"N": "0"},
+            "rows_conflict": {"N": "0"},
+            "rows_failed": {"N": "5"},
+        },
+    )
+
+    def finished(**_: Any) -> None:
+        raise ClientError({"Error": {"Code": "TaskTimedOut", "Message": "over"}}, "SendTaskSuccess")
+
+    monkeypatch.setattr(wired, "send_task_success", finished)
+    text = body([make_item(r) for r in range(2, 7)], rows=5, etag="e1")
+    writer_handler.handler(sqs_event(text), None)
+    writer_handler.handler(sqs_event(text), None)  # a redelivery adds nothing more
+    item = dynamodb.get_item(TableName=LEDGER, Key=key)["Item"]
+    assert (item["rows_written"]["N"], item["rows_failed"]["N"]) == ("5", "0")
+    assert item["counted_batches"] == {"NS": ["2"]}
+    assert len(stored(dynamodb)) == 5
