@@ -98,3 +98,21 @@ def test_replay_runs_again_and_stores_nothing_twice(twin: Twin, runs: dict[str, 
     report = json.loads(etl(twin, "file", "incoming/ledger/data.csv", "--verify", "--json").stdout)
     assert [e["kind"] for e in report["versions"][0]["executions"]] == ["first", "replay"]
     assert report["ok"] and report["verify"]["held"] == 20
+
+
+def test_verify_fails_when_the_table_lost_a_row_the_ledger_counts(
+    twin: Twin, runs: dict[str, dict[str, Any]]
+) -> None:
+    ddb = twin.client("dynamodb")
+    items = ddb.scan(
+        TableName=twin.config.table_name,
+        FilterExpression="source_file = :f",
+        ExpressionAttributeValues={":f": {"S": runs["good"]["file"]}},
+    )["Items"]
+    ddb.delete_item(
+        TableName=twin.config.table_name, Key={"date": items[0]["date"], "time": items[0]["time"]}
+    )
+    done = etl(twin, "file", "incoming/ledger/data.csv", "--verify")
+    assert done.exit_code == 1
+    assert "the table does not hold what the batch records say was written" in done.output
+    assert "│ 19 " in done.output  # items held, against 20 in the ledger

@@ -138,9 +138,19 @@ def file(
     report: dict[str, Any] = {"file": uri, "versions": objects}
     problems = [f"{o['etag']}: counts do not add up" for o in objects if not balanced(o)]
     if verify:
-        report["verify"] = _verify(target, uri, batches)
-        if not report["verify"]["ok"]:
+        report["verify"] = check = _verify(target, uri, batches)
+        if not check["ok"]:
             problems.append("the table does not hold what the batch records say was written")
+        held = {row["execution"]: row["held"] for row in check["executions"]}
+        latest = objects[0]
+        runs = latest.get("executions") or []
+        name = str(runs[-1].get("execution_arn", "")).rsplit(":", 1)[-1] if runs else ""
+        if latest.get("status") != "RUNNING" and int(latest.get("rows_written") or 0) != held.get(name, 0):
+            check["ok"] = False
+            problems.append(
+                f"the ledger says {latest.get('rows_written')} rows written by {name}, "
+                f"the table holds {held.get(name, 0)}"
+            )
     report["ok"] = not problems
     if as_json:
         print(json.dumps(report, default=str))
