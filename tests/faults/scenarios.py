@@ -210,7 +210,25 @@ def finish(twin: Twin, arn: str, timeout_s: float = 120.0) -> dict[str, Any]:
     )
     if described["status"] != "SUCCEEDED":
         _wait_status_delivery(twin, arn)
+        writers_idle(twin)  # a batch being stored when the run ended lands, and joins the ledger late
     return tracking.run_result(described, 0.0, twin.summarize_failure)
+
+
+def writers_idle(twin: Twin, timeout_s: float = 60.0) -> None:
+    """Until the queue is empty and no writer invocation runs (nor a second delivery's thread)."""
+    sqs = twin.client("sqs")
+    assert twin.resources is not None and twin.runtime is not None
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        attrs = sqs.get_queue_attributes(
+            QueueUrl=twin.resources.queue_url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        running = [r for r in twin.runtime.records(function="writer") if r.end is None]
+        if not running and all(v == "0" for v in attrs.values()):
+            return
+        time.sleep(0.2)
+    raise TimeoutError("writers still busy")
 
 
 def _wait_status_delivery(twin: Twin, arn: str, timeout_s: float = 60.0) -> None:
