@@ -44,15 +44,19 @@ def suppress(stack: CsvEtlStack) -> None:
     _ack(
         summarize_policy,
         f"AwsSolutions-IAM5[Resource::{bucket}/{config.rejects_prefix}*]",
-        "Summarize writes rejects/<execution>.jsonl, one object per execution:",
+        "Summarize writes rejects/<original key>, one CSV per file a user can fix:",
         "scoped to the rejects prefix.",
     )
-    _ack(
-        sm_policy,
-        f"AwsSolutions-IAM5[Resource::{bucket}/{config.incoming_prefix}*]",
-        "The ItemReader reads the CSV the S3 event names; any key under the incoming prefix can be",
-        "uploaded, and the EventBridge rule only starts executions for that prefix.",
-    )
+    for policy, who in (
+        (sm_policy, "The ItemReader reads"),
+        (summarize_policy, "Summarize counts the rows of"),
+    ):
+        _ack(
+            policy,
+            f"AwsSolutions-IAM5[Resource::{bucket}/{config.incoming_prefix}*]",
+            f"{who} the CSV the S3 event names; any key under the incoming prefix can be",
+            "uploaded, and the EventBridge rule only starts executions for that prefix.",
+        )
     _ack(
         sm_policy,
         "AwsSolutions-IAM5[Resource::*]",

@@ -12,12 +12,18 @@ from workflow.config import PipelineConfig
 # DynamoDB actions on the messages table, per function (config key). The API handlers' calls are checked
 # against this table by tests/infra (every boto3 call in a folder must be allowed here).
 TABLE_ACTIONS: dict[str, list[str]] = {
-    "writer": ["dynamodb:BatchWriteItem", "dynamodb:BatchGetItem"],
+    "writer": ["dynamodb:PutItem"],
     "api_list": ["dynamodb:Scan", "dynamodb:Query"],
     "api_get": ["dynamodb:GetItem", "dynamodb:Query"],
     "api_post": ["dynamodb:PutItem"],
     "api_put": ["dynamodb:UpdateItem"],
     "api_delete": ["dynamodb:DeleteItem"],
+}
+# DynamoDB actions on the ledger table, per function: the writer puts its batch records (and adds a batch it
+# stored after its run ended to the object's counts); Summarize reads them and rewrites the object's item.
+LEDGER_ACTIONS: dict[str, list[str]] = {
+    "writer": ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:GetItem"],
+    "summarize": ["dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem"],
 }
 
 
@@ -31,6 +37,10 @@ def grant_function_needs(
     for key, actions in TABLE_ACTIONS.items():
         functions[key].add_to_role_policy(
             iam.PolicyStatement(sid="MessagesTable", actions=actions, resources=[store.table.table_arn])
+        )
+    for key, actions in LEDGER_ACTIONS.items():
+        functions[key].add_to_role_policy(
+            iam.PolicyStatement(sid="LedgerTable", actions=actions, resources=[store.ledger.table_arn])
         )
     # The writer reports each batch back to the execution that is waiting on the task token.
     state_machine.grant_task_response(functions["writer"])
@@ -47,6 +57,14 @@ def grant_function_needs(
             actions=["s3:ListBucket"],
             resources=[store.bucket.bucket_arn],
             conditions={"StringLike": {"s3:prefix": [results]}},
+        )
+    )
+    # A run that ended early: Summarize counts the file's rows to name the ones no batch reached.
+    summarize.add_to_role_policy(
+        iam.PolicyStatement(
+            sid="CountIncomingRows",
+            actions=["s3:GetObject"],
+            resources=[store.bucket.arn_for_objects(f"{config.incoming_prefix}*")],
         )
     )
     summarize.add_to_role_policy(

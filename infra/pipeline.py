@@ -57,6 +57,7 @@ class Pipeline(Construct):
             "SummarizeFunctionArn": summarize.function_arn,
             "QueueUrl": store.queue.queue_url,
             "DataBucket": store.bucket.bucket_name,
+            "LedgerTable": store.ledger.table_name,
             "MaxItemsPerBatch": params.text("max_items_per_batch"),
             "MaxInputBytesPerBatch": params.text("max_input_bytes_per_batch"),
             "MaxConcurrency": params.text("max_concurrency"),
@@ -91,6 +92,7 @@ class Pipeline(Construct):
         self._grant_definition_needs(config, store, transform, summarize)
         self.map_run_policy = self._grant_map_run(stack)
         self.rule = self._start_rule(config, store)
+        self.ended_rule = self._ended_rule(summarize)
 
     def _flag(self, cid: str, param: CfnParameter) -> IResolvable:
         """A real boolean from a "true"/"false" parameter (Boolean properties reject the string)."""
@@ -111,6 +113,13 @@ class Pipeline(Construct):
                 sid="InvokeTaskFunctions",
                 actions=["lambda:InvokeFunction"],
                 resources=[transform.function_arn, summarize.function_arn],
+            )
+        )
+        sm.add_to_role_policy(
+            iam.PolicyStatement(
+                sid="RegisterObjectInLedger",
+                actions=["dynamodb:UpdateItem"],
+                resources=[store.ledger.table_arn],
             )
         )
         sm.add_to_role_policy(
@@ -177,6 +186,26 @@ class Pipeline(Construct):
         )
         policy.attach_to_role(sm.role)
         return policy
+
+    def _ended_rule(self, summarize: lambda_.IFunction) -> events.Rule:
+        """An execution that ends FAILED, ABORTED or TIMED_OUT (the Map is uncaught on purpose) still gets its
+        ledger item finalised: Summarize runs on the status-change event (AWS: Step Functions events in
+        EventBridge). EventBridge retries the asynchronous invocation, then drops; the failure stays visible
+        in the execution itself."""
+        return events.Rule(
+            self,
+            "ExecutionEnded",
+            description="A csv-etl execution ended without succeeding: Summarize finalises its ledger item",
+            event_pattern=events.EventPattern(
+                source=["aws.states"],
+                detail_type=["Step Functions Execution Status Change"],
+                detail={
+                    "stateMachineArn": [self.state_machine.state_machine_arn],
+                    "status": ["FAILED", "ABORTED", "TIMED_OUT"],
+                },
+            ),
+            targets=[targets.LambdaFunction(summarize, retry_attempts=4, max_event_age=Duration.hours(6))],
+        )
 
     def _start_rule(self, config: PipelineConfig, store: DataStore) -> events.Rule:
         """S3 Object Created (EventBridge notifications) for `<incoming>*.csv` → StartExecution(event)."""

@@ -24,6 +24,7 @@ OUTPUT_KEYS = (
     "QueueUrl",
     "DlqUrl",
     "TableName",
+    "LedgerTableName",
     "ApiUrl",
     "ApiKeyId",
 )
@@ -48,6 +49,7 @@ class CsvEtlStack(Stack):
         self.store = store = DataStore(self, "Store", config=config, settings=settings, params=params)
         deployed = {
             "table_name": store.table.table_name,
+            "ledger_table_name": store.ledger.table_name,
             "data_bucket": store.bucket.bucket_name,
             "queue_name": store.queue.queue_name,
             "dlq_name": store.dlq.queue_name,
@@ -93,6 +95,7 @@ class CsvEtlStack(Stack):
             "QueueUrl": (store.queue.queue_url, "Batches waiting for the writer"),
             "DlqUrl": (store.dlq.queue_url, "Batches the writer could not store"),
             "TableName": (store.table.table_name, "The messages table"),
+            "LedgerTableName": (store.ledger.table_name, "The per-file ledger (etl files, etl file KEY)"),
             "ApiUrl": (self.api.api.url, "REST API base URL (stage included)"),
             "ApiKeyId": (
                 self.api.api_key.key_id,

@@ -1,4 +1,4 @@
-"""Where data rests: the data bucket (and its access-log bucket), the batch queue with its DLQ, the table."""
+"""Where data rests: the data bucket (and its access-log bucket), the batch queue with its DLQ, the tables."""
 
 from __future__ import annotations
 
@@ -64,6 +64,19 @@ class DataStore(Construct):
                 point_in_time_recovery_enabled=True
             ),
             # The stored messages outlive the stack: `cdk destroy` leaves the table in place.
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        # The per-file ledger (docs/architecture.md, Ledger): what happened to every row of every file is
+        # evidence, kept like the data (retained, point-in-time recovery).
+        self.ledger = dynamodb.Table(
+            self,
+            "LedgerTable",
+            partition_key=dynamodb.Attribute(name="file", type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name="sk", type=dynamodb.AttributeType.STRING),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
             removal_policy=RemovalPolicy.RETAIN,
         )
 

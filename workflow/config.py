@@ -43,6 +43,14 @@ class PipelineConfig(BaseModel):
     queue_name: str = "csv-etl-batches"
     dlq_name: str = "csv-etl-batches-dlq"
     table_name: str = "csv-etl-messages"
+    # The per-file ledger (docs/architecture.md, Ledger): OBJECT#<etag> per object version, BATCH#... records.
+    ledger_table_name: str = "csv-etl-ledger"
+    # Summarize waits this long after an execution ended early before finalising its ledger item, so a
+    # batch the writer was storing at that moment is counted (the writer checks its token before writing).
+    ledger_settle_s: int = 5
+    # A writer busy with one batch longer than this sends a task heartbeat (the definition's Enqueue
+    # HeartbeatSeconds is 300: a lost message is noticed within 5 minutes).
+    writer_heartbeat_s: int = 30
     state_machine_name: str = "csv-etl"
 
     # Distributed Map tuning (ASL placeholders).
@@ -78,7 +86,11 @@ class PipelineConfig(BaseModel):
                 folder="writer",
                 handler="writer_handler.handler",
                 timeout_s=120,
-                env={"TABLE_NAME": "table_name"},
+                env={
+                    "TABLE_NAME": "table_name",
+                    "LEDGER_TABLE": "ledger_table_name",
+                    "HEARTBEAT_SECONDS": "writer_heartbeat_s",
+                },
             ),
             FunctionSpec(
                 key="summarize",
@@ -90,6 +102,8 @@ class PipelineConfig(BaseModel):
                     "DATA_BUCKET": "data_bucket",
                     "REJECTS_PREFIX": "rejects_prefix",
                     "RESULTS_PREFIX": "results_prefix",
+                    "LEDGER_TABLE": "ledger_table_name",
+                    "SETTLE_SECONDS": "ledger_settle_s",
                 },
             ),
             FunctionSpec(
@@ -188,6 +202,7 @@ def local_substitutions(
         "SummarizeFunctionArn": fn_arn + config.function("summarize").name,
         "QueueUrl": queue_url or f"https://sqs.{region}.amazonaws.com/{account}/{config.queue_name}",
         "DataBucket": config.data_bucket,
+        "LedgerTable": config.ledger_table_name,
     }
 
 

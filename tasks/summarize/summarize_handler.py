@@ -1,32 +1,157 @@
-"""Summarize Lambda: the file's outcome from the Map's ResultWriter output, plus every reject in S3.
+"""Summarize Lambda: the file's accounting, its rejects a user can fix, and its ledger item.
 
-Input {"bucket", "key", "execution", "results": {"Bucket", "Key"}} after the Map succeeded, or
-{..., "error": {"Error", "Cause"}} after it failed (then the newest manifests are found by listing).
-All manifests under the execution's results prefix are merged, so after a redrive each batch is
-counted once, by its latest run.
+Two entry points, one function:
+- the definition's last state, after the Map succeeded: {"bucket", "key", "etag", "detail", "time",
+  "execution", "execution_arn", "started_at", "redrive_count", "status": "SUCCEEDED", "results"};
+- an EventBridge "Step Functions Execution Status Change" event (source aws.states) for an execution of the
+  pipeline that ended FAILED, ABORTED or TIMED_OUT: the Map is uncaught on purpose (a redrive reruns only
+  the failed batches), so this is how a failed run still gets its ledger item finalised.
+An on-demand call {"bucket", "key", "execution", "error"} (older CLIs) summarises without a ledger item.
+
+The counts come from the writer's batch records in the ledger (exact across crashes and redeliveries) and
+the Map's ResultWriter output (transform rejects, failed batches with their real causes); rows of the file
+that no batch covers (an execution stopped early) count as failed. When total = written + duplicate +
+rejected + conflict + failed does not hold, the end-of-run call fails with Summary.Unbalanced.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import tempfile
-from collections.abc import Iterable
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
 import boto3
 from aws_lambda_powertools import Logger
+from ledger_book import Ledger
+from rejects_csv import count_data_rows, rejects_key, write_rejects_csv
 from results_reader import find_manifests, latest_children
-from run_summary import REJECTS_SAMPLE_MAX, build_summary, digest_child, iter_rejects, rejects_sample
+from run_summary import (
+    FAILED_BATCHES_MAX,
+    BatchDigest,
+    account,
+    cut,
+    digest_child,
+    digest_record,
+    merge_batches,
+    ordered_rejects,
+    rejects_sample,
+)
 
 logger = Logger(service="csv-etl-summarize")
-SPOOL_BYTES = 8 * 1024 * 1024
+STATUS_CHANGE = "Step Functions Execution Status Change"
+NO_DATA_WARNING = "the file has no data rows (empty or header only)"
+DETERMINISTIC_ERRORS = frozenset({"CsvHeaderError"})
+
+# Lambda reports an unhandled exception's class name as the error type; a dotted name gives the state
+# machine (and a Retry/Catch) the error "Summary.Unbalanced", in the style of AWS's own error names.
+SummaryUnbalanced = type(
+    "Summary.Unbalanced",
+    (Exception,),
+    {"__doc__": "total != written + duplicate + rejected + conflict + failed: the run is not trusted."},
+)
 
 
 @cache
 def s3_client() -> Any:
     return boto3.client("s3")
+
+
+@cache
+def dynamodb_client() -> Any:
+    return boto3.client("dynamodb")
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _iso(value: Any) -> str | None:
+    """ISO 8601 UTC from an ISO string or epoch milliseconds (the status-change event's dates)."""
+    if value is None:
+        return None
+    if isinstance(value, int | float):
+        return (
+            datetime.fromtimestamp(value / 1000, UTC)
+            .isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z")
+        )
+    return str(value)
+
+
+@dataclass
+class Run:
+    """One execution of the pipeline for one object version, whichever entry point told us about it."""
+
+    bucket: str
+    key: str
+    execution: str
+    status: str
+    mode: str  # "end" (the definition's last state), "status-change" (EventBridge), "on-demand"
+    etag: str | None = None
+    detail: dict[str, Any] | None = None
+    time: str | None = None
+    execution_arn: str | None = None
+    started_at: str | None = None
+    stopped_at: str | None = None
+    redrive_count: int = 0
+    replay: bool = False
+    error: dict[str, Any] | None = None
+    results: dict[str, Any] | None = None
+
+    @property
+    def file(self) -> str:
+        return f"s3://{self.bucket}/{self.key}"
+
+
+def run_of(event: dict[str, Any]) -> Run:
+    """The run an event describes (the three entry points above)."""
+    if event.get("source") == "aws.states" and event.get("detail-type") == STATUS_CHANGE:
+        detail = event["detail"]
+        started = json.loads(detail.get("input") or "{}")
+        s3_detail = started.get("detail") or {}
+        error = None
+        if detail.get("error") or detail.get("cause") or detail.get("status") != "SUCCEEDED":
+            error = {
+                "Error": detail.get("error") or f"States.{detail.get('status')}",
+                "Cause": detail.get("cause"),
+            }
+        return Run(
+            bucket=s3_detail["bucket"]["name"],
+            key=s3_detail["object"]["key"],
+            execution=detail["name"],
+            status=detail["status"],
+            mode="status-change",
+            etag=s3_detail["object"].get("etag"),
+            detail=s3_detail,
+            time=started.get("time"),
+            execution_arn=detail.get("executionArn"),
+            started_at=_iso(detail.get("startDate")),
+            stopped_at=_iso(detail.get("stopDate")) or now_iso(),
+            redrive_count=int(detail.get("redriveCount") or 0),
+            replay=started.get("replay") is True,
+            error=error,
+        )
+    error = event.get("error")
+    return Run(
+        bucket=event["bucket"],
+        key=event["key"],
+        execution=event["execution"],
+        status=event.get("status") or ("FAILED" if error else "SUCCEEDED"),
+        mode="end" if event.get("etag") and not error else "on-demand",
+        etag=event.get("etag"),
+        detail=event.get("detail"),
+        time=event.get("time"),
+        execution_arn=event.get("execution_arn"),
+        started_at=event.get("started_at"),
+        stopped_at=now_iso(),
+        redrive_count=int(event.get("redrive_count") or 0),
+        error=error,
+        results=event.get("results"),
+    )
 
 
 def manifest_keys(s3: Any, bucket: str, prefix: str, given: str | None) -> list[str]:
@@ -35,56 +160,165 @@ def manifest_keys(s3: Any, bucket: str, prefix: str, given: str | None) -> list[
     return [*keys, given] if given else keys
 
 
+def next_step(run: Run, failed_batches: list[dict[str, Any]], rows_failed: int) -> str | None:
+    if run.status == "SUCCEEDED" and rows_failed == 0:
+        return None
+    if any(batch.get("error") in DETERMINISTIC_ERRORS for batch in failed_batches):
+        return f"fix the file (see the error) and drop it again; redriving {run.execution} fails the same way"
+    return f"etl redrive {run.execution}"
+
+
 def summarize(
-    event: dict[str, Any], s3: Any, data_bucket: str, results_prefix: str, rejects_prefix: str
-) -> dict[str, Any]:
-    execution = event["execution"]
-    file = f"s3://{event['bucket']}/{event['key']}"
-    results = event.get("results") or {}
-    results_bucket = results.get("Bucket") or data_bucket
-    keys = manifest_keys(s3, results_bucket, f"{results_prefix}{execution}/", results.get("Key"))
-    children = latest_children(s3, results_bucket, keys, compact=digest_child)
-    batches = [digest for _, digest in children.values()]
-    rejects_key = f"{rejects_prefix}{execution}.jsonl"
-    first_rejects = write_rejects(s3, data_bucket, rejects_key, iter_rejects(file, batches))
-    return build_summary(
-        file=file,
-        execution=execution,
-        batches=batches,
-        error=event.get("error"),
-        results_location=f"s3://{results_bucket}/{keys[-1]}" if keys else None,
-        rejects_location=f"s3://{data_bucket}/{rejects_key}" if first_rejects else None,
-        sample=rejects_sample(first_rejects),
-    )
+    event: dict[str, Any],
+    s3: Any,
+    ledger: Ledger | None,
+    data_bucket: str,
+    results_prefix: str,
+    rejects_prefix: str,
+    settle_s: float = 0.0,
+) -> tuple[dict[str, Any], list[str]]:
+    """(the summary, the balance problems: empty when every row is accounted for).
 
-
-def write_rejects(s3: Any, bucket: str, key: str, rejects: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Stream the rejects as JSON lines to S3 (only if there are any); return the first ones for the sample.
-
-    Lines go to a spooled temp file (memory up to 8 MB, then Lambda's /tmp), not one big string.
+    An execution that ended early may leave a writer storing one last batch (it checked its token just
+    before): on the status-change path Summarize waits `settle_s` first, so that batch's record counts.
     """
-    first: list[dict[str, Any]] = []
-    with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
-        for reject in rejects:
-            if len(first) < REJECTS_SAMPLE_MAX:
-                first.append(reject)
-            spool.write(json.dumps(reject, ensure_ascii=False).encode() + b"\n")
-        if first:
-            spool.seek(0)
-            s3.put_object(Bucket=bucket, Key=key, ContentType="application/x-ndjson", Body=spool)
-    return first
+    run = run_of(event)
+    if run.mode == "status-change" and settle_s > 0:
+        time.sleep(settle_s)
+    results = run.results or {}
+    results_bucket = results.get("Bucket") or data_bucket
+    keys = manifest_keys(s3, results_bucket, f"{results_prefix}{run.execution}/", results.get("Key"))
+    children = [
+        digest for _, digest in latest_children(s3, results_bucket, keys, compact=digest_child).values()
+    ]
+    records: list[BatchDigest] = []
+    if ledger is not None:
+        records = [digest_record(r) for r in ledger.batch_records(run.file, run.execution)]
+    batches, stored_failures = merge_batches(records, children)
+    # The Map did not finish: rows no batch covers are failed, so the file's own row count is needed.
+    rows_in_file = None if run.status == "SUCCEEDED" else count_data_rows(s3, run.bucket, run.key)
+    books = account(batches, rows_in_file=rows_in_file, stored_failures=stored_failures, error=run.error)
+    totals = books.totals
+    rejects = ordered_rejects(batches)
+    location = None
+    if rejects:
+        key = rejects_key(rejects_prefix, run.key)
+        write_rejects_csv(s3, data_bucket, key, rejects)
+        location = f"s3://{data_bucket}/{key}"
+    warnings: list[str] = []
+    if run.status == "SUCCEEDED" and totals["rows_total"] == 0:
+        warnings.append(NO_DATA_WARNING)
+    for failure in stored_failures:
+        warnings.append(
+            f"rows {failure['first_row']}-{failure['last_row']} are stored, but their batch failed to report "
+            f"({failure.get('error')}); a redrive confirms them"
+        )
+    warnings += [f"unbalanced: {problem}" for problem in books.problems]
+    error = None
+    if run.error is not None:
+        error = {"Error": run.error.get("Error"), "Cause": cut(run.error.get("Cause"), 2_000)}
+    elif books.problems:
+        error = {"Error": "Summary.Unbalanced", "Cause": "; ".join(books.problems)[:2_000]}
+    summary: dict[str, Any] = {
+        "file": run.file,
+        "etag": run.etag,
+        "execution": run.execution,
+        "status": run.status,
+        "outcome": "complete" if totals["rows_failed"] == 0 else "partial",
+        **totals,
+        "rows_unaccounted": 0 if not books.problems else None,
+        "duplicates_of": books.duplicates_of,
+        "rejects_location": location,
+        "results_location": f"s3://{results_bucket}/{keys[-1]}" if keys else None,
+        "rejects_sample": rejects_sample(run.file, [reject for reject, _ in rejects]),
+        "failed_batches": books.failed_batches,
+        "failed_batches_sample": books.failed_batches,
+        "error": error,
+        "warnings": warnings,
+        "next_step": next_step(run, books.failed_batches, totals["rows_failed"]),
+        "_counted_batches": [b.first_row for b in batches if b.recorded and b.first_row is not None],
+    }
+    counted = summary.pop("_counted_batches")
+    if ledger is not None and run.etag and run.mode != "on-demand":
+        ledger.update_object(
+            run.file, run.etag, lambda item: ledger_item(item, run, {**summary, "_counted_batches": counted})
+        )
+    return summary, books.problems
+
+
+def ledger_item(item: dict[str, Any], run: Run, summary: dict[str, Any]) -> dict[str, Any]:
+    """The OBJECT#<etag> item after this run (ledger contract: docs/architecture.md, Ledger)."""
+    obj = (run.detail or {}).get("object") or {}
+    item.update({"bucket": run.bucket, "key": run.key, "etag": run.etag, "updated_at": now_iso()})
+    if obj.get("version-id"):
+        item["version_id"] = obj["version-id"]
+    if isinstance(obj.get("size"), int):
+        item["size"] = obj["size"]
+    if run.time and not item.get("uploaded_at"):
+        item["uploaded_at"] = run.time
+    entries = list(item.get("executions") or [])
+    mine = [entry for entry in entries if entry.get("execution_arn") == run.execution_arn]
+    if not mine:
+        entry = {"execution_arn": run.execution_arn, "kind": "replay" if run.replay else "first"}
+        entries.append({**entry, "status": "RUNNING", "started_at": run.started_at})
+    for _ in range(run.redrive_count - sum(1 for e in mine if e.get("kind") == "redrive")):
+        entries.append({"execution_arn": run.execution_arn, "kind": "redrive", "status": "RUNNING"})
+    latest = [entry for entry in entries if entry.get("execution_arn") == run.execution_arn][-1]
+    latest["status"] = run.status
+    latest["stopped_at"] = run.stopped_at
+    item["executions"] = entries
+    if entries[-1] is not latest:  # a newer run of this object owns the counts
+        return item
+    item["status"] = run.status
+    item["outcome"] = summary["outcome"]
+    for name in (
+        "rows_total",
+        "rows_written",
+        "rows_duplicate",
+        "rows_rejected",
+        "rows_conflict",
+        "rows_failed",
+        "rejects_location",
+        "error",
+        "next_step",
+    ):
+        item[name] = summary[name]
+    item["failed_batches"] = [
+        {
+            "first_row": batch.get("first_row"),
+            "last_row": batch.get("last_row"),
+            "rows": batch.get("rows"),
+            "status": batch.get("status"),
+            "error": batch.get("error"),
+            "cause": cut(batch.get("cause"), 500),
+            "execution_arn": batch.get("execution_arn"),
+        }
+        for batch in summary["failed_batches"][:FAILED_BATCHES_MAX]
+    ] or None
+    item["warnings"] = summary["warnings"] or None
+    item["duplicates_of"] = summary["duplicates_of"] or None
+    # Which batches these counts include from the writer's records: a batch stored after this (its writer
+    # was mid-write when the run ended) adds itself exactly once (tasks/writer, late batches).
+    item["latest_execution"] = run.execution
+    item["counted_batches"] = set(summary.pop("_counted_batches", [])) or None
+    return {name: value for name, value in item.items() if value is not None}
 
 
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-    summary = summarize(
+    table = os.environ.get("LEDGER_TABLE")
+    summary, problems = summarize(
         event,
         s3_client(),
+        Ledger(dynamodb_client(), table) if table else None,
         os.environ["DATA_BUCKET"],
         os.environ.get("RESULTS_PREFIX", "results/"),
         os.environ.get("REJECTS_PREFIX", "rejects/"),
+        float(os.environ.get("SETTLE_SECONDS", "0")),
     )
     logger.info(
         "file summarized",
         extra={k: v for k, v in summary.items() if k not in {"rejects_sample", "failed_batches_sample"}},
     )
+    if problems and event.get("source") != "aws.states":
+        raise SummaryUnbalanced(f"{summary['file']} ({summary['execution']}): " + "; ".join(problems))
     return summary

@@ -1,20 +1,26 @@
-"""Idempotent, non-overwriting storage of one batch of items in DynamoDB.
+"""Storing one batch of items in DynamoDB without ever overwriting a stored item.
 
-BatchWriteItem cannot be conditional, so the keys are read first (BatchGetItem): a key already stored
-from the same file row with the same values is a redelivery (counted, not rewritten); a key stored from
-anywhere else is a conflict (rejected with the stored item's origin). Only the rest is written.
-Unprocessed keys/items are retried with exponential backoff and full jitter, a bounded number of times.
-
-Known window: two writers racing for the same new key between the read and the write can still
-overwrite each other; the transform removes collisions inside a batch, so this needs two batches with
-the same timestamp written in the same instant.
+Each item is written with a conditional PutItem (`attribute_not_exists(date)`): the write itself decides,
+so two writers racing for the same key can never replace each other's rows. When the condition fails,
+DynamoDB returns the stored item (`ReturnValuesOnConditionCheckFailure=ALL_OLD`), so no read is needed
+before the write, and the row is classified against it:
+- `written`: stored now, or already stored by this same execution from the same file row (a redelivery
+  or a redrive of the batch);
+- `duplicate`: the same values already stored from another origin (an earlier execution of this file,
+  or another file): counted and named, not a reject;
+- `conflict`: different values under the stored key: rejected with both origins, never overwritten.
+Puts run concurrently on a small thread pool (boto3 clients are thread-safe). Throttling, 5xx and
+connection errors are retried with exponential backoff and full jitter, then the batch fails as
+`WriteThrottled` so the state machine retries it later (docs/architecture.md, Writer).
 """
 
 from __future__ import annotations
 
 import random
+import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -35,8 +41,7 @@ DATA_FIELDS = (
     "remote_avg",
 )
 KEY_FIELDS = ("date", "time")
-GET_CHUNK = 100  # BatchGetItem: at most 100 keys per call
-WRITE_CHUNK = 25  # BatchWriteItem: at most 25 put requests per call
+PUT_WORKERS = 8  # concurrent PutItem calls per message: enough to hide latency, small for Lambda
 
 # Errors that say "try again later"; anything else from DynamoDB will not get better by retrying.
 TRANSIENT_CODES = frozenset(
@@ -47,6 +52,7 @@ TRANSIENT_CODES = frozenset(
         "InternalServerError",
         "ServiceUnavailable",
         "LimitExceededException",
+        "TransactionConflictException",
     }
 )
 
@@ -57,7 +63,7 @@ Key = tuple[str, str]
 
 
 class WriteThrottled(Exception):
-    """DynamoDB kept refusing part of the batch: the state machine retries (Writer.Throttled)."""
+    """DynamoDB kept refusing (throttling, 5xx, connection): the state machine retries (Writer.Throttled)."""
 
 
 class WriteFailed(Exception):
@@ -66,17 +72,25 @@ class WriteFailed(Exception):
 
 @dataclass
 class StoreOutcome:
-    """written counts every row of the batch now stored from this file, including already_written."""
+    """Rows of one message by outcome; written + duplicate + len(conflicts) = the message's items."""
 
     written: int = 0
-    already_written: int = 0
+    duplicate: int = 0
+    duplicate_origins: dict[str, int] = field(default_factory=dict)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
 
     def as_output(self) -> dict[str, Any]:
-        return {"written": self.written, "already_written": self.already_written, "conflicts": self.conflicts}
+        return {
+            "written": self.written,
+            "duplicate": self.duplicate,
+            "duplicate_origins": self.duplicate_origins,
+            "conflicts": self.conflicts,
+        }
 
 
-def table_item(item: dict[str, Any], source_file: str, execution: str) -> dict[str, Any]:
+def table_item(
+    item: dict[str, Any], source_file: str, execution: str, etag: str | None = None
+) -> dict[str, Any]:
     """The stored item: the row's fields, numbers as Decimal (exact DynamoDB Numbers), and its origin."""
     stored: dict[str, Any] = {name: item[name] for name in DATA_FIELDS}
     for name in NUMBER_FIELDS:
@@ -84,6 +98,8 @@ def table_item(item: dict[str, Any], source_file: str, execution: str) -> dict[s
     stored["source_file"] = source_file
     stored["source_row"] = int(item["source_row"])
     stored["execution"] = execution
+    if etag:
+        stored["source_etag"] = etag
     return stored
 
 
@@ -91,71 +107,51 @@ def key_of(item: dict[str, Any]) -> Key:
     return item["date"], item["time"]
 
 
-def classify(
-    items: Sequence[dict[str, Any]], existing: dict[Key, dict[str, Any]]
-) -> tuple[list[dict[str, Any]], int, list[dict[str, Any]]]:
-    """(items to write, number already written, conflict rejects) for items not yet known to be stored."""
-    to_write: list[dict[str, Any]] = []
-    already = 0
-    conflicts: list[dict[str, Any]] = []
-    taken: dict[Key, int] = {}
-    for item in items:
-        key = key_of(item)
-        stored = existing.get(key)
-        if stored is None:
-            if key in taken:  # the transform prevents this; never let BatchWriteItem see a duplicate key
-                conflicts.append(_conflict(item, f"same date and time as row {taken[key]} in this batch"))
-            else:
-                taken[key] = item["source_row"]
-                to_write.append(item)
-            continue
-        same_row = (
-            stored.get("source_file") == item["source_file"]
-            and stored.get("source_row") == item["source_row"]
-        )
-        if same_row and all(stored.get(name) == item[name] for name in DATA_FIELDS):
-            already += 1
-        elif same_row:
-            conflicts.append(
-                _conflict(
-                    item,
-                    f"this row is already stored with different values (execution {stored.get('execution')})",
-                )
-            )
-        else:
-            conflicts.append(
-                _conflict(
-                    item,
-                    f"date and time already stored from {stored.get('source_file')} "
-                    f"row {stored.get('source_row')}",
-                )
-            )
-    return to_write, already, conflicts
+def origin_of(stored: dict[str, Any]) -> str:
+    """Where a stored item came from, in words: file, row and execution."""
+    return f"{stored.get('source_file')} row {stored.get('source_row')} (execution {stored.get('execution')})"
 
 
-def _conflict(item: dict[str, Any], reason: str) -> dict[str, Any]:
-    return {
+def classify(item: dict[str, Any], stored: dict[str, Any]) -> str:
+    """`written`, `duplicate` or `conflict` for an item whose key is already stored as `stored`."""
+    same_values = all(stored.get(name) == item[name] for name in DATA_FIELDS)
+    same_origin = all(stored.get(name) == item[name] for name in ("source_file", "source_row", "execution"))
+    if same_values and same_origin:
+        return "written"
+    return "duplicate" if same_values else "conflict"
+
+
+def conflict_reject(
+    item: dict[str, Any], stored: dict[str, Any] | None, reason: str | None = None
+) -> dict[str, Any]:
+    """A reject for a row that was not stored because another item holds its key; names both origins."""
+    if reason is None:
+        reason = f"date and time already stored with different values from {origin_of(stored or {})}"
+    reject: dict[str, Any] = {
         "row": item["source_row"],
         "errors": [{"field": "timestamp", "reason": reason, "value": str(item["timestamp"])}],
     }
-
-
-def _chunks(seq: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(seq), size):
-        yield seq[start : start + size]
+    if stored is not None:
+        reject["stored"] = {
+            "file": stored.get("source_file"),
+            "row": int(stored["source_row"]) if stored.get("source_row") is not None else None,
+            "execution": stored.get("execution"),
+        }
+    return reject
 
 
 class BatchStore:
-    """Reads and writes one table with bounded, jittered retries of the unprocessed part."""
+    """Conditional puts to one table, concurrently, with bounded jittered retries of transient errors."""
 
     def __init__(
         self,
         client: Any,
         table_name: str,
         *,
-        max_attempts: int = 8,
+        max_attempts: int = 6,
         base_delay_s: float = 0.05,
         max_delay_s: float = 2.0,
+        workers: int = PUT_WORKERS,
         sleep: Callable[[float], None] = time.sleep,
         jitter: Callable[[], float] = random.random,
     ) -> None:
@@ -164,71 +160,95 @@ class BatchStore:
         self.max_attempts = max_attempts
         self.base_delay_s = base_delay_s
         self.max_delay_s = max_delay_s
+        self.workers = workers
         self.sleep = sleep
         self.jitter = jitter
 
     def store(self, items: Sequence[dict[str, Any]]) -> StoreOutcome:
-        """Write the table items that are new; count redeliveries; reject conflicts."""
-        existing = self.existing({key_of(item) for item in items})
-        to_write, already, conflicts = classify(items, existing)
-        self.put_all(to_write)
-        return StoreOutcome(written=len(to_write) + already, already_written=already, conflicts=conflicts)
+        """Put every item that is new; classify the others against what is stored."""
+        outcome = StoreOutcome()
+        seen: dict[Key, int] = {}
+        unique: list[dict[str, Any]] = []
+        for item in items:  # the transform prevents this; a duplicate key inside a batch is a conflict
+            key = key_of(item)
+            if key in seen:
+                outcome.conflicts.append(
+                    conflict_reject(item, None, f"same date and time as row {seen[key]} in this batch")
+                )
+            else:
+                seen[key] = item["source_row"]
+                unique.append(item)
+        gave_up = threading.Event()  # one put out of retries: the others stop retrying, the batch fails fast
+
+        def put(item: dict[str, Any]) -> dict[str, Any] | None:
+            return self.put_new(item, gave_up)
+
+        if len(unique) <= 1 or self.workers <= 1:
+            results = [put(item) for item in unique]
+        else:
+            with ThreadPoolExecutor(max_workers=min(self.workers, len(unique))) as pool:
+                results = list(pool.map(put, unique))
+        for item, stored in zip(unique, results, strict=True):
+            kind = "written" if stored is None else classify(item, stored)
+            if kind == "written":
+                outcome.written += 1
+            elif kind == "duplicate":
+                outcome.duplicate += 1
+                origin = f"{stored.get('source_file')} (execution {stored.get('execution')})"  # type: ignore[union-attr]
+                outcome.duplicate_origins[origin] = outcome.duplicate_origins.get(origin, 0) + 1
+            else:
+                outcome.conflicts.append(conflict_reject(item, stored))
+        outcome.conflicts.sort(key=lambda reject: reject["row"])
+        return outcome
+
+    def put_new(self, item: dict[str, Any], gave_up: threading.Event | None = None) -> dict[str, Any] | None:
+        """Conditional PutItem: None when stored now, else the item already stored under the key."""
+        request = {
+            "TableName": self.table_name,
+            "Item": {name: _serializer.serialize(value) for name, value in item.items()},
+            "ConditionExpression": "attribute_not_exists(#d)",
+            "ExpressionAttributeNames": {"#d": "date"},
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+        try:
+            self.call("put_item", gave_up=gave_up, **request)
+        except ClientError as exc:  # only the condition failure comes back as a ClientError
+            stored = exc.response.get("Item") or {}
+            return {name: _deserializer.deserialize(value) for name, value in stored.items()}
+        return None
+
+    def put_record(self, item: dict[str, Any]) -> None:
+        """Unconditional PutItem (an idempotent record: the same key always gets the same content)."""
+        self.call(
+            "put_item",
+            TableName=self.table_name,
+            Item={name: _serializer.serialize(value) for name, value in item.items()},
+        )
 
     def _backoff(self, attempt: int) -> None:
         """Full jitter: sleep a random time up to base * 2**attempt, capped."""
         self.sleep(min(self.max_delay_s, self.base_delay_s * 2**attempt) * self.jitter())
 
-    def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
-        try:
-            return getattr(self.client, operation)(**kwargs)
-        except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "")
-            if code in TRANSIENT_CODES:
-                raise WriteThrottled(f"{operation}: {code}: {exc}") from exc
-            raise WriteFailed(f"{operation}: {code}: {exc}") from exc
-        except BotoCoreError as exc:  # connection trouble: transient as far as the state machine knows
-            raise WriteThrottled(f"{operation}: {exc}") from exc
-
-    def existing(self, keys: set[Key]) -> dict[Key, dict[str, Any]]:
-        """The stored items for these keys (BatchGetItem, 100 keys a call, unprocessed keys retried)."""
-        found: dict[Key, dict[str, Any]] = {}
-        for chunk in _chunks(sorted(keys), GET_CHUNK):
-            request: dict[str, Any] = {
-                self.table_name: {
-                    "Keys": [{"date": {"S": d}, "time": {"S": t}} for d, t in chunk],
-                    "ConsistentRead": True,
-                }
-            }
-            for attempt in range(self.max_attempts):
-                response = self._call("batch_get_item", RequestItems=request)
-                for raw in response.get("Responses", {}).get(self.table_name, []):
-                    item = {name: _deserializer.deserialize(value) for name, value in raw.items()}
-                    found[key_of(item)] = item
-                request = response.get("UnprocessedKeys") or {}
-                if not request:
-                    break
-                if attempt + 1 < self.max_attempts:
-                    self._backoff(attempt)
-            if request:
-                raise WriteThrottled(f"BatchGetItem left keys unprocessed after {self.max_attempts} attempts")
-        return found
-
-    def put_all(self, items: Sequence[dict[str, Any]]) -> None:
-        """BatchWriteItem, 25 a call; unprocessed items retried; WriteThrottled if some never go through."""
-        for chunk in _chunks(items, WRITE_CHUNK):
-            pending: list[dict[str, Any]] = [
-                {"PutRequest": {"Item": {name: _serializer.serialize(value) for name, value in item.items()}}}
-                for item in chunk
-            ]
-            for attempt in range(self.max_attempts):
-                response = self._call("batch_write_item", RequestItems={self.table_name: pending})
-                pending = (response.get("UnprocessedItems") or {}).get(self.table_name, [])
-                if not pending:
-                    break
-                if attempt + 1 < self.max_attempts:
-                    self._backoff(attempt)
-            if pending:
-                raise WriteThrottled(
-                    f"{len(pending)} items still unprocessed after "
-                    f"{self.max_attempts} BatchWriteItem attempts"
-                )
+    def call(self, operation: str, gave_up: threading.Event | None = None, **kwargs: Any) -> dict[str, Any]:
+        """One DynamoDB call; transient errors retried; a failed condition re-raised as the ClientError."""
+        problem: Exception | None = None
+        for attempt in range(self.max_attempts):
+            if gave_up is not None and gave_up.is_set() and problem is not None:
+                break
+            try:
+                return getattr(self.client, operation)(**kwargs)
+            except ClientError as exc:
+                code = exc.response.get("Error", {}).get("Code", "")
+                status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 400)
+                if code == "ConditionalCheckFailedException":
+                    raise
+                if code not in TRANSIENT_CODES and status < 500:
+                    raise WriteFailed(f"{operation}: {code}: {exc}") from exc
+                problem: Exception = exc
+            except BotoCoreError as exc:  # connection trouble: transient as far as the state machine knows
+                problem = exc
+            if attempt + 1 < self.max_attempts:
+                self._backoff(attempt)
+        if gave_up is not None:
+            gave_up.set()
+        raise WriteThrottled(f"{operation} still failing after {self.max_attempts} attempts: {problem}")

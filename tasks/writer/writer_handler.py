@@ -5,15 +5,26 @@ Choices (docs/architecture.md, Writer):
   (Writer.BadMessage): the execution learns at once instead of waiting for its timeout.
 - A body with no readable token goes to batchItemFailures: redelivered, then parked in the DLQ.
 - If SendTask* cannot reach Step Functions, the message goes to batchItemFailures; its redelivery
-  finds the rows already stored (already_written) and reports again.
+  finds the rows already stored by this execution (counted as written again) and reports again.
+- After its item writes and before reporting, the writer puts the batch's record in the ledger table
+  (`BATCH#<execution>#<first_row>`, an idempotent overwrite): the counts survive a crash between the
+  writes and the report, and a redelivery rewrites the same record.
+- A batch that takes long (throttling backoff) sends task heartbeats, so Enqueue's HeartbeatSeconds can be
+  short enough to notice a lost message within minutes.
 - If Step Functions says the token is finished (TaskTimedOut, TaskDoesNotExist, InvalidToken), the
-  message is dropped: its execution has already failed that batch, a retry could never report.
+  message is dropped: its execution has already failed that batch, a retry could never report. A heartbeat
+  before writing asks exactly that, so a batch of an execution that already ended writes nothing.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -21,14 +32,17 @@ import boto3
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from batch_store import BatchStore, StoreOutcome, WriteFailed, WriteThrottled, table_item
-from botocore.exceptions import ClientError
-from writer_message import BadMessage, parse_message, read_task_token
+from batch_store import PUT_WORKERS, BatchStore, StoreOutcome, WriteFailed, WriteThrottled, table_item
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+from writer_message import BadMessage, WriterMessage, parse_message, read_task_token
 
 logger = Logger(service="csv-etl-writer")
 
 FINISHED_TOKEN_CODES = frozenset({"TaskTimedOut", "TaskDoesNotExist", "InvalidToken"})
 MAX_CAUSE_CHARS = 32_000  # SendTaskFailure's cause limit is 32,768 characters
+HEARTBEAT_S = 30.0  # well below the Enqueue state's HeartbeatSeconds (300); HEARTBEAT_SECONDS overrides
+MAX_DETAILS_CHARS = 300_000  # a batch record's rejects/conflicts JSON; DynamoDB items stop at 400 KB
 
 
 class UnreportableMessage(Exception):
@@ -37,7 +51,8 @@ class UnreportableMessage(Exception):
 
 @cache
 def dynamodb_client() -> Any:
-    return boto3.client("dynamodb")
+    """One client for the concurrent puts (thread-safe); its pool covers PUT_WORKERS with room to spare."""
+    return boto3.client("dynamodb", config=Config(max_pool_connections=PUT_WORKERS * 4))
 
 
 @cache
@@ -49,27 +64,112 @@ def batch_store() -> BatchStore:
     return BatchStore(dynamodb_client(), os.environ["TABLE_NAME"])
 
 
-def deliver(body: str, store: BatchStore, sfn: Any) -> str:
-    """Write one message's items and report on its token; returns what happened (for the log)."""
+def ledger_store() -> BatchStore | None:
+    """The ledger table (per-batch records); None when the function has no LEDGER_TABLE setting."""
+    name = os.environ.get("LEDGER_TABLE")
+    return BatchStore(dynamodb_client(), name) if name else None
+
+
+def batch_record(message: WriterMessage, outcome: StoreOutcome) -> dict[str, Any]:
+    """The ledger's record of one batch: what happened to each of its rows, keyed so a rerun overwrites it."""
+    execution = message.source["execution"]
+    details = json.dumps({"rejects": message.rejects, "conflicts": outcome.conflicts}, ensure_ascii=False)
+    record: dict[str, Any] = {
+        "file": message.source_file,
+        "sk": f"BATCH#{execution}#{message.first_row:010d}",
+        "execution": execution,
+        "first_row": message.first_row,
+        "last_row": message.first_row + message.rows - 1,
+        "rows": message.rows,
+        "written": outcome.written,
+        "duplicate": outcome.duplicate,
+        "conflict": len(outcome.conflicts),
+        "rejected": len(message.rejects),
+        "duplicate_origins": outcome.duplicate_origins,
+        "updated_at": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+    }
+    if len(details) <= MAX_DETAILS_CHARS:
+        record["details"] = details
+    else:  # Summarize then takes the rejects from the Map's results instead
+        record["details_truncated"] = True
+    if message.etag:
+        record["etag"] = message.etag
+    return record
+
+
+@contextmanager
+def heartbeats(sfn: Any, token: str, every_s: float | None = None) -> Iterator[None]:
+    """SendTaskHeartbeat every `every_s` while the block runs (only a slow batch ever sends one)."""
+    if every_s is None:
+        every_s = float(os.environ.get("HEARTBEAT_SECONDS") or HEARTBEAT_S)
+    done = threading.Event()
+
+    def beat() -> None:
+        while not done.wait(every_s):
+            try:
+                sfn.send_task_heartbeat(taskToken=token)
+            except Exception as exc:  # a heartbeat is best effort; the report decides
+                logger.warning("heartbeat not sent", extra={"error": str(exc)})
+                return
+
+    thread = threading.Thread(target=beat, name="writer-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+
+
+def deliver(body: str, store: BatchStore, sfn: Any, ledger: BatchStore | None = None) -> str:
+    """Write one message's items, record the batch in the ledger, report on its token; says what happened."""
     token = read_task_token(body)
     if token is None:
         raise UnreportableMessage("message body has no readable taskToken")
+    if not _token_alive(sfn, token):
+        return "token finished: batch dropped"
     try:
         message = parse_message(body)
-        items = [table_item(item, message.source_file, message.source["execution"]) for item in message.items]
-        outcome = store.store(items)
+        items = [
+            table_item(item, message.source_file, message.source["execution"], message.etag)
+            for item in message.items
+        ]
+        with heartbeats(sfn, token):
+            outcome = store.store(items)
+            if ledger is not None:
+                ledger.put_record(batch_record(message, outcome))
     except BadMessage as exc:
         return _report_failure(sfn, token, "Writer.BadMessage", str(exc))
     except WriteThrottled as exc:
         return _report_failure(sfn, token, "Writer.Throttled", str(exc))
     except WriteFailed as exc:
         return _report_failure(sfn, token, "Writer.WriteFailed", str(exc))
-    return _report_success(sfn, token, outcome)
+    reported = _report_success(sfn, token, outcome)
+    if reported == "late" and ledger is not None:
+        try:
+            late_batch(ledger, message, outcome)
+        except Exception as exc:  # the batch record stands; `etl file --verify` would show the difference
+            logger.error("late batch not added to the ledger", extra={"error": str(exc)})
+    return reported
+
+
+def _token_alive(sfn: Any, token: str) -> bool:
+    """A heartbeat before writing: a batch whose execution already ended (stopped, failed, timed out) is not
+    written, so rows are not stored behind a run the ledger has already closed."""
+    try:
+        sfn.send_task_heartbeat(taskToken=token)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code", "") in FINISHED_TOKEN_CODES:
+            logger.warning("task token already finished; batch not written")
+            return False
+        logger.warning("heartbeat failed; writing anyway", extra={"error": str(exc)})
+    except BotoCoreError as exc:  # the report will meet the same trouble and be redelivered if it persists
+        logger.warning("heartbeat failed; writing anyway", extra={"error": str(exc)})
+    return True
 
 
 def _report_success(sfn: Any, token: str, outcome: StoreOutcome) -> str:
-    _send(sfn.send_task_success, taskToken=token, output=json.dumps(outcome.as_output()))
-    return "success"
+    sent = _send(sfn.send_task_success, taskToken=token, output=json.dumps(outcome.as_output()))
+    return "success" if sent else "late"
 
 
 def _report_failure(sfn: Any, token: str, error: str, cause: str) -> str:
@@ -78,8 +178,8 @@ def _report_failure(sfn: Any, token: str, error: str, cause: str) -> str:
     return error
 
 
-def _send(call: Any, **kwargs: Any) -> None:
-    """Send a task report; a finished token is logged and dropped, any other failure propagates."""
+def _send(call: Any, **kwargs: Any) -> bool:
+    """Send a task report; a finished token is logged and dropped (False), any other failure propagates."""
     try:
         call(**kwargs)
     except ClientError as exc:
@@ -87,10 +187,77 @@ def _send(call: Any, **kwargs: Any) -> None:
         if code not in FINISHED_TOKEN_CODES:
             raise
         logger.error("task token already finished; report dropped", extra={"code": code})
+        return False
+    return True
+
+
+def late_batch(
+    ledger: BatchStore, message: WriterMessage, outcome: StoreOutcome, wait_s: float = 30.0
+) -> bool:
+    """The run ended while this batch was being stored: add it to the object's ledger counts, once.
+
+    Summarize counted it as failed unless it read this batch's record (its first row is then in
+    `counted_batches`). The update moves the batch's rows from failed to their outcomes, on the condition
+    that the object's counts are final, belong to this execution and do not include the batch yet. While
+    the item is still RUNNING (Summarize settling), it waits and tries again.
+    """
+    if not message.etag:
+        return False
+    execution = message.source["execution"]
+    key = {"file": {"S": message.source_file}, "sk": {"S": f"OBJECT#{message.etag}"}}
+    numbers = {
+        ":w": outcome.written,
+        ":d": outcome.duplicate,
+        ":c": len(outcome.conflicts),
+        ":r": len(message.rejects),
+        ":f": -message.rows,
+    }
+    values: dict[str, Any] = {name: {"N": str(value)} for name, value in numbers.items()}
+    values |= {
+        ":e": {"S": execution},
+        ":run": {"S": "RUNNING"},
+        ":row": {"N": str(message.first_row)},
+        ":rows": {"NS": [str(message.first_row)]},
+    }
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            ledger.call(
+                "update_item",
+                TableName=ledger.table_name,
+                Key=key,
+                UpdateExpression=(
+                    "ADD rows_written :w, rows_duplicate :d, rows_conflict :c, rows_rejected :r, "
+                    "rows_failed :f, counted_batches :rows"
+                ),
+                ConditionExpression=(
+                    "latest_execution = :e AND #s <> :run AND NOT contains(counted_batches, :row)"
+                ),
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues=values,
+            )
+            logger.warning("late batch added to the ledger", extra={"first_row": message.first_row})
+            return True
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+        current = ledger.client.get_item(TableName=ledger.table_name, Key=key, ConsistentRead=True).get(
+            "Item", {}
+        )
+        finalising = current.get("status", {}).get("S") == "RUNNING" and (
+            current.get("executions", {})
+            .get("L", [{}])[-1]
+            .get("M", {})
+            .get("execution_arn", {})
+            .get("S", "")
+        ).endswith(":" + execution)
+        if not finalising or time.monotonic() > deadline:
+            return False  # counted already, or a newer run owns the counts
+        time.sleep(1.0)
 
 
 def record_handler(record: SQSRecord) -> None:
-    outcome = deliver(record.body, batch_store(), stepfunctions_client())
+    outcome = deliver(record.body, batch_store(), stepfunctions_client(), ledger_store())
     logger.info("message handled", extra={"message_id": record.message_id, "outcome": outcome})
 
 

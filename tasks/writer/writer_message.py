@@ -1,7 +1,8 @@
 """The SQS message the state machine's Enqueue task sends: parsed and checked before anything is written.
 
-Body: {"taskToken", "source": {"bucket", "key", "execution"}, "first_row", "items": [...]}, items as the
-transform returns them (docs/architecture.md, Writer).
+Body: {"taskToken", "source": {"bucket", "key", "execution"}, "first_row", "items": [...], "rows"?,
+"rejects"?, "etag"?}, items and rejects as the transform returns them (docs/architecture.md, Writer).
+`rows` (the batch's rows, valid or not) and `rejects` let the batch record account for the whole batch.
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ class WriterMessage:
     source: dict[str, str]
     first_row: int
     items: list[dict[str, Any]]
+    rows: int
+    rejects: list[dict[str, Any]]
+    etag: str | None = None
 
     @property
     def source_file(self) -> str:
@@ -77,7 +81,22 @@ def parse_message(body: str) -> WriterMessage:
         problem = _item_problem(item)
         if problem:
             raise BadMessage(f"items[{position}]: {problem}")
-    return WriterMessage(task_token=token, source=source, first_row=first_row, items=items)
+    rejects = data.get("rejects") or []
+    if not isinstance(rejects, list):
+        raise BadMessage("rejects must be a list")
+    rows = data.get("rows", len(items) + len(rejects))
+    if not isinstance(rows, int) or isinstance(rows, bool) or rows < len(items):
+        raise BadMessage("rows must be an integer, at least the number of items")
+    etag = data.get("etag")
+    return WriterMessage(
+        task_token=token,
+        source=source,
+        first_row=first_row,
+        items=items,
+        rows=rows,
+        rejects=rejects,
+        etag=etag if isinstance(etag, str) and etag else None,
+    )
 
 
 def _item_problem(item: Any) -> str | None:

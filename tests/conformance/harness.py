@@ -416,11 +416,15 @@ def setup_resources(backend: ConformanceBackend, setup: dict[str, Any]) -> None:
     for queue in setup.get("sqs", []):
         backend.client("sqs").create_queue(QueueName=queue)
     for table in setup.get("dynamodb", []):
+        # a table name (key "pk"), or {"name", "keys": [hash, range?]} (string keys)
+        name, keys = (table, ["pk"]) if isinstance(table, str) else (table["name"], table["keys"])
         backend.client("dynamodb").create_table(
-            TableName=table,
+            TableName=name,
             BillingMode="PAY_PER_REQUEST",
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            KeySchema=[
+                {"AttributeName": k, "KeyType": t} for k, t in zip(keys, ("HASH", "RANGE"), strict=False)
+            ],
+            AttributeDefinitions=[{"AttributeName": k, "AttributeType": "S"} for k in keys],
         )
     for topic in setup.get("sns", []):
         backend.client("sns").create_topic(Name=topic)

@@ -33,7 +33,7 @@ def test_bad_row_is_rejected_with_reasons_naming_each_problem() -> None:
     assert {r["row"] for r in result["rejects"]} == {2}
     assert "timestamp" in fields and "local_avg" in fields
     assert "remote_avg" in fields and "missing" in fields["remote_avg"]
-    assert result["rejects_location"].endswith(".jsonl")
+    assert result["rejects_location"].endswith("/rejects/incoming/data_bad_msg.csv")
 
 
 def test_key_outside_the_rules_pattern_is_refused() -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import re
+import time
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -69,8 +71,8 @@ def test_ten_thousand_rows_with_one_percent_bad_lose_nothing(empty_table: Twin, 
         .get_object(Bucket=twin.config.data_bucket, Key=result["rejects_location"].split("/", 3)[3])["Body"]
         .read()
     )
-    lines = [json.loads(line) for line in rejects.decode().splitlines() if line.strip()]
-    assert len(lines) == bad and all(line.get("row") for line in lines)
+    lines = list(csv.DictReader(rejects.decode().splitlines()))
+    assert len(lines) == bad and all(line["row"] and line["reason"] for line in lines)  # one line per row
 
 
 def failing_writer(twin: Twin, fail_first_row: int) -> Callable[[dict[str, Any], Any], Any]:
@@ -94,22 +96,43 @@ def failing_writer(twin: Twin, fail_first_row: int) -> Callable[[dict[str, Any],
     return handler
 
 
+def writers_idle(twin: Twin, timeout_s: float = 60.0) -> None:
+    """Wait until the queue is empty and no writer invocation runs: batches of a failed run that were being
+    stored when it ended have landed (and joined the ledger as late batches)."""
+    sqs = twin.client("sqs")
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        attrs = sqs.get_queue_attributes(
+            QueueUrl=twin.resources.queue_url,  # type: ignore[union-attr]
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        running = [r for r in twin.runtime.records(function="writer") if r.end is None]  # type: ignore[union-attr]
+        if not running and all(v == "0" for v in attrs.values()):
+            return
+        time.sleep(0.2)
+    raise TimeoutError("writers still busy")
+
+
 def fail_one_batch(twin: Twin, path: Path, key: str) -> dict[str, Any]:
-    """Run a 1,500-row file (3 batches) whose second batch the writer fails."""
+    """Run a 1,500-row file (3 batches) whose second batch the writer fails; return its result once the
+    batches that were in flight when it failed have landed."""
     generate(path, rows=1_500, bad_share=0.0, seed=11)
     twin.runtime.overrides["writer"] = failing_writer(twin, fail_first_row=502)  # type: ignore[union-attr]
     try:
         failed = twin.run_file(path, key, timeout_s=180)
+        writers_idle(twin)
     finally:
         twin.runtime.overrides.clear()  # type: ignore[union-attr]
-    return failed
+    described = twin.client("stepfunctions").describe_execution(executionArn=failed["execution_arn"])
+    return tracking.run_result(described, failed["duration_s"], twin.summarize_failure)
 
 
 def test_failing_writer_fails_the_file_then_replay_after_the_fix_completes_it_without_duplicates(
     empty_table: Twin, tmp_path: Path
 ) -> None:
     """Step Functions docs: a Distributed Map fails when failed items exceed ToleratedFailurePercentage
-    (0 here). The writer is idempotent, so running the same file event again stores only what is missing."""
+    (0 here). The writes are conditional, so replaying the file event stores only what is missing: rows the
+    failed run stored are duplicates named with that run."""
     twin = empty_table
     failed = fail_one_batch(twin, tmp_path / "replay.csv", "incoming/replay.csv")
     assert failed["status"] == "FAILED", failed
@@ -117,14 +140,20 @@ def test_failing_writer_fails_the_file_then_replay_after_the_fix_completes_it_wi
     # the failed batch's rows are failed; batches still running when the Map Run failed are aborted
     assert failed["rows_failed"] >= 500, failed
     assert failed["rows_written"] + failed["rows_failed"] == 1_500
-    assert count_items(twin, failed["file"]) <= 1_000, "the failed batch wrote nothing"
+    assert count_items(twin, failed["file"]) == failed["rows_written"], "the ledger counts what is stored"
+    assert [b["error"] for b in failed["failed_batches"] if b["first_row"] == 502] == ["Writer.WriteFailed"]
+    assert failed["next_step"] == f"etl redrive {execution_name(failed)}"
 
     target = remote.twin_target(endpoint_url=twin.url)
     replayed_arn = target.replay(failed["execution_arn"])
     described = tracking.wait_for_execution(twin.client("stepfunctions"), replayed_arn, timeout_s=180)
     replayed = tracking.run_result(described, 0.0)
     assert replayed["status"] == "SUCCEEDED", replayed
-    assert replayed["rows_written"] == 1_500
+    stored_before = failed["rows_written"]
+    assert replayed["rows_written"] == 1_500 - stored_before
+    assert replayed["rows_duplicate"] == stored_before
+    if stored_before:
+        assert list(replayed["duplicates_of"]) == [f"{failed['file']} (execution {execution_name(failed)})"]
     assert replayed["rows_rejected"] == 0 and replayed["rows_failed"] == 0
     assert count_items(twin, failed["file"]) == 1_500
 

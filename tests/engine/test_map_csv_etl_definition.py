@@ -45,6 +45,7 @@ class Writer:
     def __init__(self, sqs: Any, queue_url: str, sfn: Any) -> None:
         self.sqs, self.queue_url, self.sfn = sqs, queue_url, sfn
         self.written: list[dict[str, Any]] = []
+        self.bodies: list[dict[str, Any]] = []
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self.run, daemon=True)
 
@@ -55,6 +56,7 @@ class Writer:
             ).get("Messages", [])
             for message in messages:
                 body = json.loads(message["Body"])
+                self.bodies.append(body)
                 self.written.extend(body["items"])
                 self.report(body)
                 self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
@@ -65,7 +67,9 @@ class Writer:
         try:
             self.sfn.send_task_success(
                 taskToken=body["taskToken"],
-                output=json.dumps({"written": len(body["items"]), "already_written": 0, "conflicts": []}),
+                output=json.dumps(
+                    {"written": len(body["items"]), "duplicate": 0, "duplicate_origins": {}, "conflicts": []}
+                ),
             )
         except ServiceError as err:  # the batch's child was aborted (its Map Run failed): nothing to report
             assert err.code == "TaskTimedOut", err
@@ -107,6 +111,15 @@ def pipeline(sfn: Any, sfn_backend: Any) -> Any:
     config = PipelineConfig(max_items_per_batch=4)
     s3, sqs = sfn_backend.client("s3"), sfn_backend.client("sqs")
     s3.create_bucket(Bucket=config.data_bucket)
+    sfn_backend.client("dynamodb").create_table(
+        TableName=config.ledger_table_name,
+        AttributeDefinitions=[
+            {"AttributeName": "file", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        KeySchema=[{"AttributeName": "file", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
     queue_url = sqs.create_queue(QueueName=config.queue_name)["QueueUrl"]
     definition = load_definition(local_substitutions(config, account=ACCOUNT, queue_url=queue_url))
     sfn_backend.functions[config.function("transform").name] = transform
@@ -123,12 +136,13 @@ def pipeline(sfn: Any, sfn_backend: Any) -> Any:
     writer.thread.join(5)
 
 
-def s3_event(bucket: str, key: str) -> dict[str, Any]:
+def s3_event(bucket: str, key: str, etag: str = "etag-1") -> dict[str, Any]:
     """The EventBridge 'Object Created' event that starts the state machine."""
     return {
         "detail-type": "Object Created",
         "source": "aws.s3",
-        "detail": {"bucket": {"name": bucket}, "object": {"key": key, "size": 1}},
+        "time": "2026-12-01T09:00:00Z",
+        "detail": {"bucket": {"name": bucket}, "object": {"key": key, "size": 1, "etag": etag}},
     }
 
 
@@ -155,6 +169,10 @@ def test_csv_etl_definition_runs_end_to_end(sfn: Any, pipeline: Any) -> None:
     }
     assert sorted(int(item["id"]) for item in writer.written) == [0, 1, 2, 3, 4, 6, 7, 8, 9]
     assert {item["source_row"] for item in writer.written} == {2, 3, 4, 5, 6, 8, 9, 10, 11}
+    # each message carries the whole batch for the writer's ledger record: rows, rejects, the object's ETag
+    assert {body["etag"] for body in writer.bodies} == {"etag-1"}
+    assert sum(body["rows"] for body in writer.bodies) == 10
+    assert [r["row"] for body in writer.bodies for r in body["rejects"]] == [7]
     map_run = sfn.list_map_runs(executionArn=execution["executionArn"])["mapRuns"][0]
     assert ":mapRun:csv-etl/Rows:" in map_run["mapRunArn"]
     manifest_key = f"{config.results_prefix}file-1/{map_run['mapRunArn'].rsplit(':', 1)[1]}/manifest.json"
@@ -178,7 +196,9 @@ def test_csv_etl_definition_failed_batch_fails_file_then_redrive_completes_it(
     rows = "id,value\n" + "".join(f"{i},{i}\n" for i in range(10))
     s3.put_object(Bucket=config.data_bucket, Key="incoming/f.csv", Body=rows.encode())
     execution = sfn.start_execution(
-        stateMachineArn=arn, name="file-2", input=json.dumps(s3_event(config.data_bucket, "incoming/f.csv"))
+        stateMachineArn=arn,
+        name="file-2",
+        input=json.dumps(s3_event(config.data_bucket, "incoming/f.csv", etag="etag-2")),
     )["executionArn"]
     described = sfn.wait_for_execution(execution, 30)
     assert described["status"] == "FAILED"
@@ -195,3 +215,34 @@ def test_csv_etl_definition_failed_batch_fails_file_then_redrive_completes_it(
     assert {int(item["id"]) for item in writer.written} == set(range(10))
     map_run = sfn.list_map_runs(executionArn=execution)["mapRuns"][0]["mapRunArn"]
     assert sfn.describe_map_run(mapRunArn=map_run)["redriveCount"] == 1
+
+
+def test_a_second_event_for_the_same_object_version_is_a_no_op_and_a_replay_runs(
+    sfn: Any, sfn_backend: Any, pipeline: Any
+) -> None:
+    """Idempotency: the ledger's conditional update in RegisterObject lets one run per (bucket, key, ETag);
+    a duplicate event ends succeeded, saying so, without reading the file; `replay: true` runs again."""
+    config, arn, s3, writer = pipeline
+    s3.put_object(Bucket=config.data_bucket, Key="incoming/d.csv", Body=b"id,value\n1,10\n2,20\n")
+    event = s3_event(config.data_bucket, "incoming/d.csv", etag="etag-d")
+    first = sfn.start_execution(stateMachineArn=arn, name="d-1", input=json.dumps(event))["executionArn"]
+    assert sfn.wait_for_execution(first, 30)["status"] == "SUCCEEDED"
+    again = sfn.start_execution(stateMachineArn=arn, name="d-2", input=json.dumps(event))["executionArn"]
+    described = sfn.wait_for_execution(again, 30)
+    assert described["status"] == "SUCCEEDED"
+    output = json.loads(described["output"])
+    assert output["duplicate_event"] is True and output["message"].startswith("duplicate event:")
+    assert sfn.list_map_runs(executionArn=again)["mapRuns"] == []
+    assert len(writer.written) == 2
+    replay = sfn.start_execution(
+        stateMachineArn=arn, name="d-3", input=json.dumps({**event, "replay": True})
+    )["executionArn"]
+    assert sfn.wait_for_execution(replay, 30)["status"] == "SUCCEEDED"
+    assert len(writer.written) == 4  # the replay ran (the real writer counts those rows as duplicates)
+    item = sfn_backend.client("dynamodb").get_item(
+        TableName=config.ledger_table_name,
+        Key={"file": {"S": "s3://csv-etl-data/incoming/d.csv"}, "sk": {"S": "OBJECT#etag-d"}},
+    )["Item"]
+    kinds = [entry["M"]["kind"]["S"] for entry in item["executions"]["L"]]
+    assert kinds == ["first", "replay"]
+    assert item["status"]["S"] == "RUNNING"  # the fake Summarize does not finalise; the real one does

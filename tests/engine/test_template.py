@@ -162,9 +162,10 @@ def test_project_definition_templates_evaluate() -> None:
         "Prefix": "results/n1",
     }
     batch_input = definition["States"]["ProcessRows"]["ItemBatcher"]["BatchInput"]
-    event = {"detail": {"bucket": {"name": "b"}, "object": {"key": "incoming/x.csv"}}}
+    event = {"detail": {"bucket": {"name": "b"}, "object": {"key": "incoming/x.csv", "etag": "e1"}}}
     assert evaluate_template(batch_input, event, context={"Execution": {"Name": "n1"}}) == {
         "bucket": "b",
         "key": "incoming/x.csv",
         "execution": "n1",
+        "etag": "e1",
     }

@@ -27,6 +27,7 @@ def _expected_substitutions(synth: Synth) -> dict[str, Any]:
         "SummarizeFunctionArn": {"Fn::GetAtt": [synth.logical_id(fns["summarize"]), "Arn"]},
         "QueueUrl": {"Ref": synth.logical_id(stack.store.queue)},
         "DataBucket": {"Ref": synth.logical_id(stack.store.bucket)},
+        "LedgerTable": {"Ref": synth.logical_id(stack.store.ledger)},
         "MaxItemsPerBatch": {"Ref": "MaxItemsPerBatch"},
         "MaxInputBytesPerBatch": {"Ref": "MaxInputBytesPerBatch"},
         "MaxConcurrency": {"Ref": "MaxConcurrency"},
@@ -90,6 +91,10 @@ def test_substituted_definition_equals_render_definition(synth: Synth) -> None:
         states["ProcessRows"]["ResultWriter"]["Parameters"]["Bucket"]
         == f"Ref:{synth.logical_id(synth.stack.store.bucket)}"
     )
+    for register in ("RegisterObject", "RegisterReplay"):
+        assert (
+            states[register]["Parameters"]["TableName"] == f"Ref:{synth.logical_id(synth.stack.store.ledger)}"
+        )
     assert (
         states["Configure"]["Parameters"]["maxItemsPerBatch.$"]
         == "States.StringToJson('Ref:MaxItemsPerBatch')"

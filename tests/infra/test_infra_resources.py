@@ -178,6 +178,19 @@ def test_messages_table_keys_billing_recovery_and_retention(synth: Synth) -> Non
     assert "TableName" not in props
 
 
+def test_ledger_table_keys_billing_recovery_and_retention(synth: Synth) -> None:
+    """The per-file ledger (file / sk keys) is kept like the data: retained, point-in-time recovery."""
+    table = synth.tpl["Resources"][synth.logical_id(synth.stack.store.ledger)]
+    props = table["Properties"]
+    assert props["KeySchema"] == [
+        {"AttributeName": "file", "KeyType": "HASH"},
+        {"AttributeName": "sk", "KeyType": "RANGE"},
+    ]
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert table["DeletionPolicy"] == "Retain" and table["UpdateReplacePolicy"] == "Retain"
+
+
 # --- functions --------------------------------------------------------------------------------------------
 
 
@@ -199,12 +212,14 @@ def test_one_function_per_config_spec_with_its_handler_timeout_and_memory(synth:
 
 def test_function_environment_maps_config_fields_to_deployed_resources(synth: Synth) -> None:
     table = _ref(synth.logical_id(synth.stack.store.table))
+    ledger = _ref(synth.logical_id(synth.stack.store.ledger))
     bucket = _ref(synth.logical_id(synth.stack.store.bucket))
+    deployed = {"table_name": table, "data_bucket": bucket, "ledger_table_name": ledger}
     for spec in CONFIG.functions:
         env = _function(synth, spec.key).get("Environment", {}).get("Variables", {})
         assert set(env) == set(spec.env), spec.key
         for var, field in spec.env.items():
-            expected = {"table_name": table, "data_bucket": bucket}.get(field, str(getattr(CONFIG, field)))
+            expected = deployed.get(field, str(getattr(CONFIG, field)))
             assert env[var] == expected, (spec.key, var)
 
 
@@ -290,7 +305,7 @@ def test_rule_starts_the_state_machine_for_csv_objects_under_the_incoming_prefix
     """AWS: S3 sends `Object Created` events to EventBridge when EventBridge notifications are on; a
     wildcard pattern matches prefix and suffix together."""
     store, pipeline = synth.stack.store, synth.stack.pipeline
-    (rule,) = synth.resources("AWS::Events::Rule").values()
+    rule = synth.tpl["Resources"][synth.logical_id(pipeline.rule)]
     props = rule["Properties"]
     assert props["EventPattern"] == {
         "source": ["aws.s3"],
@@ -305,6 +320,34 @@ def test_rule_starts_the_state_machine_for_csv_objects_under_the_incoming_prefix
     assert "Input" not in target and "InputPath" not in target, "the execution input is the event itself"
     assert target["DeadLetterConfig"] == {"Arn": _arn(synth.logical_id(store.start_failures))}
     assert target["RetryPolicy"]["MaximumEventAgeInSeconds"] == 24 * 3600
+
+
+def test_failed_aborted_and_timed_out_executions_go_to_summarize(synth: Synth) -> None:
+    """AWS, "Step Functions events in EventBridge": an execution's status change is an event of source
+    aws.states, detail-type "Step Functions Execution Status Change"; the rule sends those of this state
+    machine that did not succeed to Summarize, which finalises the ledger (the twin delivers the same)."""
+    pipeline = synth.stack.pipeline
+    assert len(synth.resources("AWS::Events::Rule")) == 2
+    props = synth.tpl["Resources"][synth.logical_id(pipeline.ended_rule)]["Properties"]
+    assert props["EventPattern"] == {
+        "source": ["aws.states"],
+        "detail-type": ["Step Functions Execution Status Change"],
+        "detail": {
+            "stateMachineArn": [_ref(synth.logical_id(pipeline.state_machine))],
+            "status": ["FAILED", "ABORTED", "TIMED_OUT"],
+        },
+    }
+    (target,) = props["Targets"]
+    summarize = synth.logical_id(synth.stack.functions.by_key["summarize"])
+    assert target["Arn"] == _arn(summarize)
+    assert "Input" not in target, "Summarize gets the event itself"
+    permissions = [
+        p["Properties"]
+        for p in synth.resources("AWS::Lambda::Permission").values()
+        if p["Properties"]["Principal"] == "events.amazonaws.com"
+    ]
+    assert [p["FunctionName"] for p in permissions] == [_arn(summarize)]
+    assert permissions[0]["SourceArn"] == _arn(synth.logical_id(pipeline.ended_rule))
 
 
 def test_event_pattern_matches_the_keys_the_twin_reacts_to() -> None:
@@ -435,6 +478,7 @@ def test_outputs_are_exactly_the_keys_the_cli_reads(synth: Synth) -> None:
     assert outputs["QueueUrl"]["Value"] == _ref(synth.logical_id(stack.store.queue))
     assert outputs["DlqUrl"]["Value"] == _ref(synth.logical_id(stack.store.dlq))
     assert outputs["TableName"]["Value"] == _ref(synth.logical_id(stack.store.table))
+    assert outputs["LedgerTableName"]["Value"] == _ref(synth.logical_id(stack.store.ledger))
     assert outputs["ApiKeyId"]["Value"] == _ref(synth.logical_id(stack.api.api_key))
     api_url = json.dumps(outputs["ApiUrl"]["Value"])
     stage = synth.logical_id(stack.api.api.deployment_stage)

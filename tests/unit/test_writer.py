@@ -1,9 +1,13 @@
-"""Writer: DynamoDB writes via moto, unprocessed-item retries, conflicts, redelivery, task-token reports."""
+"""Writer: conditional DynamoDB writes via moto, duplicates, conflicts, redelivery, retries, batch records,
+task-token reports."""
 
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
 
@@ -14,7 +18,10 @@ import writer_handler
 from botocore.exceptions import ClientError, EndpointConnectionError
 from moto import mock_aws
 
+from workflow.twin import moto_atomic
+
 TABLE = "test-messages"
+LEDGER = "test-ledger"
 SOURCE = {"bucket": "csv-etl-data", "key": "incoming/data.csv", "execution": "exec-1"}
 SOURCE_FILE = "s3://csv-etl-data/incoming/data.csv"
 
@@ -35,9 +42,14 @@ def make_item(row: int, second: int | None = None, local_avg: str = "4.39") -> d
     }
 
 
-def body(items: list[dict[str, Any]], token: str = "token-1", source: dict[str, str] = SOURCE) -> str:
+def body(
+    items: list[dict[str, Any]],
+    token: str = "token-1",
+    source: dict[str, str] = SOURCE,
+    **extra: Any,
+) -> str:
     first_row = items[0]["source_row"] if items else 2
-    return json.dumps({"taskToken": token, "source": source, "first_row": first_row, "items": items})
+    return json.dumps({"taskToken": token, "source": source, "first_row": first_row, "items": items, **extra})
 
 
 def sqs_event(*bodies: str) -> dict[str, Any]:
@@ -64,6 +76,7 @@ class FakeStepFunctions:
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.heartbeats: list[str] = []
         self.fail_with: Exception | None = None
 
     def _record(self, name: str, kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -78,64 +91,63 @@ class FakeStepFunctions:
     def send_task_failure(self, **kwargs: Any) -> dict[str, Any]:
         return self._record("failure", kwargs)
 
+    def send_task_heartbeat(self, **kwargs: Any) -> dict[str, Any]:
+        if self.fail_with is not None:
+            raise self.fail_with
+        self.heartbeats.append(kwargs["taskToken"])
+        return {}
+
     def outputs(self) -> list[dict[str, Any]]:
         return [json.loads(kw["output"]) for name, kw in self.calls if name == "success"]
 
 
-class StingyDynamoDB:
-    """Wraps a real (moto) client; leaves part of each batch unprocessed, as DynamoDB does when throttled."""
+class FlakyDynamoDB:
+    """Wraps a real (moto) client; its first `failures` PutItem calls raise `error`, as DynamoDB does when
+    throttled or unreachable."""
 
-    def __init__(self, client: Any, stingy_calls: int, keep: int = 1, stingy_gets: bool = True) -> None:
+    def __init__(self, client: Any, failures: int, error: Exception | None = None) -> None:
         self.client = client
-        self.stingy_calls = stingy_calls  # how many batch calls process only `keep` requests
-        self.keep = keep
-        self.stingy_gets = stingy_gets
-        self.write_calls: list[int] = []
-        self.get_calls: list[int] = []
+        self.failures = failures
+        self.error = error or ClientError(
+            {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}}, "PutItem"
+        )
+        self.put_calls = 0
+        self.lock = threading.Lock()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.client, name)
 
-    def batch_write_item(self, RequestItems: dict[str, Any]) -> dict[str, Any]:
-        [(table, requests)] = RequestItems.items()
-        self.write_calls.append(len(requests))
-        if len(self.write_calls) > self.stingy_calls:
-            return self.client.batch_write_item(RequestItems=RequestItems)
-        done, rest = requests[: self.keep], requests[self.keep :]
-        if done:
-            self.client.batch_write_item(RequestItems={table: done})
-        return {"UnprocessedItems": {table: rest} if rest else {}}
+    def put_item(self, **kwargs: Any) -> dict[str, Any]:
+        with self.lock:
+            self.put_calls += 1
+            fail = self.put_calls <= self.failures
+        if fail:
+            raise self.error
+        return self.client.put_item(**kwargs)
 
-    def batch_get_item(self, RequestItems: dict[str, Any]) -> dict[str, Any]:
-        [(table, request)] = RequestItems.items()
-        self.get_calls.append(len(request["Keys"]))
-        stingy = self.stingy_gets and len(self.get_calls) <= self.stingy_calls
-        if not stingy or len(request["Keys"]) <= self.keep:
-            return self.client.batch_get_item(RequestItems=RequestItems)
-        first = {**request, "Keys": request["Keys"][: self.keep]}
-        done = self.client.batch_get_item(RequestItems={table: first})
-        return {
-            "Responses": done["Responses"],
-            "UnprocessedKeys": {table: {**request, "Keys": request["Keys"][self.keep :]}},
-        }
+
+def _create(client: Any, name: str, hash_key: str, range_key: str) -> None:
+    client.create_table(
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[
+            {"AttributeName": hash_key, "AttributeType": "S"},
+            {"AttributeName": range_key, "AttributeType": "S"},
+        ],
+        KeySchema=[
+            {"AttributeName": hash_key, "KeyType": "HASH"},
+            {"AttributeName": range_key, "KeyType": "RANGE"},
+        ],
+    )
 
 
 @pytest.fixture
 def dynamodb() -> Iterator[Any]:
+    moto_atomic.install()  # DynamoDB's conditional writes are atomic; moto's are made so (see the module)
     with mock_aws():
         client = boto3.client("dynamodb", region_name="us-east-1")
-        client.create_table(
-            TableName=TABLE,
-            BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[
-                {"AttributeName": "date", "AttributeType": "S"},
-                {"AttributeName": "time", "AttributeType": "S"},
-            ],
-            KeySchema=[
-                {"AttributeName": "date", "KeyType": "HASH"},
-                {"AttributeName": "time", "KeyType": "RANGE"},
-            ],
-        )
+        _create(client, TABLE, "date", "time")
+        _create(client, LEDGER, "file", "sk")
         yield client
 
 
@@ -148,6 +160,7 @@ def sfn() -> FakeStepFunctions:
 def wired(dynamodb: Any, sfn: FakeStepFunctions, monkeypatch: pytest.MonkeyPatch) -> FakeStepFunctions:
     """The handler as deployed, with its client factories pointed at moto and the fake Step Functions."""
     monkeypatch.setenv("TABLE_NAME", TABLE)
+    monkeypatch.setenv("LEDGER_TABLE", LEDGER)
     monkeypatch.setattr(writer_handler, "dynamodb_client", lambda: dynamodb)
     monkeypatch.setattr(writer_handler, "stepfunctions_client", lambda: sfn)
     return sfn
@@ -162,18 +175,24 @@ def stored(client: Any) -> dict[int, dict[str, Any]]:
     return {int(item["source_row"]): item for item in rows}
 
 
+def batch_records() -> list[dict[str, Any]]:
+    return boto3.resource("dynamodb", region_name="us-east-1").Table(LEDGER).scan()["Items"]
+
+
 def test_handler_writes_items_with_exact_numbers_and_origin_then_reports_success(
     dynamodb: Any, wired: FakeStepFunctions
 ) -> None:
-    items = [make_item(row) for row in range(2, 62)]  # 60 items: three BatchWriteItem calls
-    response = writer_handler.handler(sqs_event(body(items)), None)
+    items = [make_item(row) for row in range(2, 62)]
+    response = writer_handler.handler(sqs_event(body(items, etag="abc123")), None)
     assert response == {"batchItemFailures": []}
     assert wired.calls == [
         (
             "success",
             {
                 "taskToken": "token-1",
-                "output": json.dumps({"written": 60, "already_written": 0, "conflicts": []}),
+                "output": json.dumps(
+                    {"written": 60, "duplicate": 0, "duplicate_origins": {}, "conflicts": []}
+                ),
             },
         )
     ]
@@ -181,51 +200,96 @@ def test_handler_writes_items_with_exact_numbers_and_origin_then_reports_success
     assert len(table) == 60
     first = table[2]
     assert first["local_avg"] == Decimal("4.39") and first["timestamp"] == Decimal("1559037602.5")
-    assert (first["source_file"], first["execution"], first["date"], first["time"]) == (
+    assert (first["source_file"], first["execution"], first["date"], first["time"], first["source_etag"]) == (
         SOURCE_FILE,
         "exec-1",
         "2019-05-28",
         "10:00:02.5",
+        "abc123",
     )
 
 
-def test_redelivered_message_counts_already_written_and_does_not_rewrite(
+def test_every_put_is_conditional_and_none_is_a_read_or_a_batch_write(dynamodb: Any) -> None:
+    """No read-then-write window: each item is one PutItem with attribute_not_exists on the key."""
+    calls: list[tuple[str, dict[str, Any]]] = []
+
+    class Recording:
+        def __getattr__(self, name: str) -> Any:
+            def call(**kwargs: Any) -> Any:
+                calls.append((name, kwargs))
+                return getattr(dynamodb, name)(**kwargs)
+
+            return call
+
+    store(Recording()).store([batch_store.table_item(make_item(r), SOURCE_FILE, "e") for r in range(2, 12)])
+    assert {name for name, _ in calls} == {"put_item"} and len(calls) == 10
+    assert all(kw["ConditionExpression"] == "attribute_not_exists(#d)" for _, kw in calls)
+    assert all(kw["ReturnValuesOnConditionCheckFailure"] == "ALL_OLD" for _, kw in calls)
+
+
+def test_redelivered_message_counts_as_written_and_does_not_rewrite(
     dynamodb: Any, wired: FakeStepFunctions
 ) -> None:
-    """SQS delivers at least once: the same body twice must store each row once and report both times."""
+    """SQS delivers at least once: the same body twice stores each row once and reports written both times."""
     text = body([make_item(row) for row in range(2, 7)])
     writer_handler.handler(sqs_event(text), None)
     writer_handler.handler(sqs_event(text), None)
-    assert wired.outputs() == [
-        {"written": 5, "already_written": 0, "conflicts": []},
-        {"written": 5, "already_written": 5, "conflicts": []},
-    ]
+    assert [out["written"] for out in wired.outputs()] == [5, 5]
+    assert [out["duplicate"] for out in wired.outputs()] == [0, 0]
     assert len(stored(dynamodb)) == 5
 
 
-def test_key_stored_from_another_file_is_a_conflict_not_an_overwrite(
+def test_identical_row_from_another_file_is_a_duplicate_named_with_its_origin(
     dynamodb: Any, wired: FakeStepFunctions
 ) -> None:
     other = {"bucket": "csv-etl-data", "key": "incoming/other.csv", "execution": "exec-0"}
     writer_handler.handler(sqs_event(body([make_item(9, second=3)], token="t0", source=other)), None)
+    row3 = {**make_item(3), "source_row": 3}
+    writer_handler.handler(sqs_event(body([make_item(2), row3, make_item(4)])), None)
+    output = wired.outputs()[-1]
+    assert (output["written"], output["duplicate"], output["conflicts"]) == (2, 1, [])
+    assert output["duplicate_origins"] == {"s3://csv-etl-data/incoming/other.csv (execution exec-0)": 1}
+    table = stored(dynamodb)
+    assert table[9]["source_file"] == "s3://csv-etl-data/incoming/other.csv"  # untouched
+    assert sorted(table) == [2, 4, 9]
+
+
+def test_replay_of_the_same_file_writes_nothing_and_counts_every_row_duplicate(
+    dynamodb: Any, wired: FakeStepFunctions
+) -> None:
+    items = [make_item(row) for row in range(2, 7)]
+    writer_handler.handler(sqs_event(body(items)), None)
+    writer_handler.handler(sqs_event(body(items, source={**SOURCE, "execution": "exec-2"})), None)
+    output = wired.outputs()[-1]
+    assert (output["written"], output["duplicate"]) == (0, 5)
+    assert {item["execution"] for item in stored(dynamodb).values()} == {"exec-1"}
+
+
+def test_key_stored_with_other_values_is_a_conflict_naming_both_origins(
+    dynamodb: Any, wired: FakeStepFunctions
+) -> None:
+    other = {"bucket": "csv-etl-data", "key": "incoming/other.csv", "execution": "exec-0"}
+    writer_handler.handler(
+        sqs_event(body([make_item(9, second=3, local_avg="7")], token="t0", source=other)), None
+    )
     writer_handler.handler(sqs_event(body([make_item(2), make_item(3), make_item(4)])), None)
     output = wired.outputs()[-1]
-    assert output["written"] == 2 and output["already_written"] == 0
+    assert (output["written"], output["duplicate"]) == (2, 0)
     assert output["conflicts"] == [
         {
             "row": 3,
             "errors": [
                 {
                     "field": "timestamp",
-                    "reason": "date and time already stored from s3://csv-etl-data/incoming/other.csv row 9",
+                    "reason": "date and time already stored with different values from "
+                    "s3://csv-etl-data/incoming/other.csv row 9 (execution exec-0)",
                     "value": "1559037603.5",
                 }
             ],
+            "stored": {"file": "s3://csv-etl-data/incoming/other.csv", "row": 9, "execution": "exec-0"},
         }
     ]
-    table = stored(dynamodb)
-    assert table[9]["source_file"] == "s3://csv-etl-data/incoming/other.csv"  # untouched
-    assert sorted(table) == [2, 4, 9]
+    assert stored(dynamodb)[9]["local_avg"] == Decimal("7")
 
 
 def test_same_row_with_changed_values_is_a_conflict(dynamodb: Any, wired: FakeStepFunctions) -> None:
@@ -234,12 +298,29 @@ def test_same_row_with_changed_values_is_a_conflict(dynamodb: Any, wired: FakeSt
     changed = {**SOURCE, "execution": "exec-2"}
     writer_handler.handler(sqs_event(body([make_item(2, local_avg="5")], source=changed)), None)
     [conflict] = wired.outputs()[-1]["conflicts"]
-    assert conflict["row"] == 2 and "different values (execution exec-1)" in conflict["errors"][0]["reason"]
+    assert conflict["row"] == 2 and "(execution exec-1)" in conflict["errors"][0]["reason"]
     assert stored(dynamodb)[2]["local_avg"] == Decimal("4.39")
 
 
-def test_duplicate_keys_inside_one_message_never_reach_batch_write(dynamodb: Any) -> None:
-    """BatchWriteItem rejects a request holding two puts for one key: the second becomes a conflict."""
+def test_concurrent_writers_of_the_same_keys_never_overwrite_each_other(dynamodb: Any) -> None:
+    """The silent-overwrite bug: two files with shared timestamps written at once. Each key ends stored once,
+    by one of them, and the other file's row is a conflict naming it."""
+    rows = range(2, 202)
+    a = [batch_store.table_item(make_item(r, local_avg="1"), "s3://b/a.csv", "ea") for r in rows]
+    b = [batch_store.table_item(make_item(r, local_avg="2"), "s3://b/b.csv", "eb") for r in rows]
+    with ThreadPoolExecutor(2) as pool:
+        out_a, out_b = pool.map(lambda items: store(dynamodb, workers=8).store(items), (a, b))
+    table = boto3.resource("dynamodb", region_name="us-east-1").Table(TABLE).scan()["Items"]
+    assert len(table) == 200
+    by_file = {"s3://b/a.csv": 0, "s3://b/b.csv": 0}
+    for item in table:
+        by_file[item["source_file"]] += 1
+        assert item["local_avg"] == (Decimal("1") if item["source_file"] == "s3://b/a.csv" else Decimal("2"))
+    assert (out_a.written, out_b.written) == (by_file["s3://b/a.csv"], by_file["s3://b/b.csv"])
+    assert out_a.written + len(out_a.conflicts) == 200 and out_b.written + len(out_b.conflicts) == 200
+
+
+def test_duplicate_keys_inside_one_message_are_one_write_and_one_conflict(dynamodb: Any) -> None:
     items = [
         batch_store.table_item(make_item(2), SOURCE_FILE, "e"),
         batch_store.table_item(make_item(3, second=2), SOURCE_FILE, "e"),
@@ -249,50 +330,37 @@ def test_duplicate_keys_inside_one_message_never_reach_batch_write(dynamodb: Any
     assert outcome.conflicts[0]["errors"][0]["reason"] == "same date and time as row 2 in this batch"
 
 
-def test_unprocessed_items_are_retried_with_growing_jittered_backoff(dynamodb: Any) -> None:
-    """BatchWriteItem may return UnprocessedItems; AWS advises retrying them with exponential backoff."""
-    stingy = StingyDynamoDB(dynamodb, stingy_calls=4, keep=1)
+def test_throttled_puts_are_retried_with_growing_full_jitter_backoff(dynamodb: Any) -> None:
+    """AWS's advice for throttling: retry with exponential backoff and jitter (full jitter: a random
+    sleep up to the capped exponential)."""
+    flaky = FlakyDynamoDB(dynamodb, failures=4)
     sleeps: list[float] = []
-    writer = batch_store.BatchStore(stingy, TABLE, sleep=sleeps.append, jitter=lambda: 1.0, base_delay_s=0.05)
-    items = [batch_store.table_item(make_item(row), SOURCE_FILE, "e") for row in range(2, 12)]
-    outcome = writer.store(items)
-    assert outcome.written == 10 and len(stored(dynamodb)) == 10
-    assert stingy.write_calls == [10, 9, 8, 7, 6]
-    assert sleeps[-4:] == [0.05, 0.1, 0.2, 0.4]
+    writer = batch_store.BatchStore(
+        flaky, TABLE, sleep=sleeps.append, jitter=lambda: 0.5, base_delay_s=0.05, workers=1
+    )
+    outcome = writer.store([batch_store.table_item(make_item(2), SOURCE_FILE, "e")])
+    assert outcome.written == 1 and len(stored(dynamodb)) == 1
+    assert sleeps == [0.025, 0.05, 0.1, 0.2]
 
 
-def test_unprocessed_keys_of_batch_get_are_retried(dynamodb: Any) -> None:
-    """BatchGetItem may return UnprocessedKeys: they are read again, so a stored key is never missed."""
-    writer = store(dynamodb)
-    items = [batch_store.table_item(make_item(row), SOURCE_FILE, "e") for row in range(2, 7)]
-    writer.store(items)
-    stingy = StingyDynamoDB(dynamodb, stingy_calls=3, keep=2)
-    outcome = store(stingy).store(items)
-    assert (outcome.written, outcome.already_written) == (5, 5)
-    assert stingy.get_calls == [5, 3, 1]
-    assert stingy.write_calls == []
+def test_connection_errors_are_retried_like_throttling(dynamodb: Any) -> None:
+    flaky = FlakyDynamoDB(dynamodb, failures=2, error=EndpointConnectionError(endpoint_url="http://x"))
+    outcome = store(flaky, workers=1).store([batch_store.table_item(make_item(2), SOURCE_FILE, "e")])
+    assert outcome.written == 1 and flaky.put_calls == 3
 
 
-def test_batch_get_uses_at_most_100_keys_and_write_25_items_per_call(dynamodb: Any) -> None:
-    counting = StingyDynamoDB(dynamodb, stingy_calls=0)
-    items = [batch_store.table_item(make_item(row), SOURCE_FILE, "e") for row in range(2, 232)]
-    store(counting).store(items)
-    assert counting.get_calls == [100, 100, 30]
-    assert counting.write_calls == [25] * 9 + [5]
-    assert len(stored(dynamodb)) == 230
-
-
-def test_still_unprocessed_after_bounded_attempts_reports_writer_throttled(
+def test_still_throttled_after_bounded_attempts_reports_writer_throttled(
     dynamodb: Any, wired: FakeStepFunctions, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    stingy = StingyDynamoDB(dynamodb, stingy_calls=1000, keep=0, stingy_gets=False)
-    monkeypatch.setattr(writer_handler, "batch_store", lambda: store(stingy, max_attempts=3))
+    flaky = FlakyDynamoDB(dynamodb, failures=1000)
+    monkeypatch.setattr(writer_handler, "batch_store", lambda: store(flaky, max_attempts=3, workers=1))
     response = writer_handler.handler(sqs_event(body([make_item(2)])), None)
     assert response == {"batchItemFailures": []}
     [(name, kwargs)] = wired.calls
     assert (name, kwargs["error"]) == ("failure", "Writer.Throttled")
-    assert "after 3 BatchWriteItem attempts" in kwargs["cause"]
-    assert stingy.write_calls == [1, 1, 1]
+    assert "after 3 attempts" in kwargs["cause"] and "ProvisionedThroughputExceeded" in kwargs["cause"]
+    assert flaky.put_calls == 3
+    assert batch_records() == []  # nothing recorded for a batch that did not complete
 
 
 def test_dynamodb_validation_error_reports_writer_write_failed(
@@ -305,14 +373,44 @@ def test_dynamodb_validation_error_reports_writer_write_failed(
     assert "ResourceNotFoundException" in kwargs["cause"]
 
 
-def test_throttling_client_error_maps_to_writer_throttled(dynamodb: Any) -> None:
-    class Throttling:
-        def batch_get_item(self, **_: Any) -> None:
-            error = {"Code": "ProvisionedThroughputExceededException", "Message": "slow"}
-            raise ClientError({"Error": error}, "BatchGetItem")
+def test_batch_record_holds_the_counts_and_a_redelivery_rewrites_the_same_record(
+    dynamodb: Any, wired: FakeStepFunctions
+) -> None:
+    """The ledger's BATCH#<execution>#<first_row> record: written after the items, before the report."""
+    rejects = [{"row": 7, "errors": [{"field": "timestamp", "reason": "not a number", "value": "x"}]}]
+    text = body([make_item(r) for r in range(2, 7)], rows=6, rejects=rejects, etag="e1")
+    writer_handler.handler(sqs_event(text), None)
+    writer_handler.handler(sqs_event(text), None)
+    [record] = batch_records()
+    assert record["file"] == SOURCE_FILE and record["sk"] == "BATCH#exec-1#0000000002"
+    counts = {
+        k: int(record[k]) for k in ("first_row", "last_row", "rows", "written", "duplicate", "rejected")
+    }
+    assert counts == {"first_row": 2, "last_row": 7, "rows": 6, "written": 5, "duplicate": 0, "rejected": 1}
+    assert int(record["conflict"]) == 0 and record["etag"] == "e1"
+    assert json.loads(record["details"]) == {"rejects": rejects, "conflicts": []}
 
-    with pytest.raises(batch_store.WriteThrottled):
-        store(Throttling()).store([batch_store.table_item(make_item(2), SOURCE_FILE, "e")])
+
+def test_a_batch_whose_execution_already_ended_is_not_written(
+    dynamodb: Any, wired: FakeStepFunctions
+) -> None:
+    """A heartbeat before writing: TaskDoesNotExist / TaskTimedOut means the execution closed this batch
+    (stopped, failed): writing would store rows behind a ledger that is already final."""
+    wired.fail_with = ClientError(
+        {"Error": {"Code": "TaskDoesNotExist", "Message": "gone"}}, "SendTaskHeartbeat"
+    )
+    assert writer_handler.handler(sqs_event(body([make_item(2)])), None) == {"batchItemFailures": []}
+    assert stored(dynamodb) == {} and batch_records() == []
+
+
+def test_a_slow_batch_sends_task_heartbeats(wired: FakeStepFunctions) -> None:
+    beats: list[str] = []
+    wired.send_task_heartbeat = lambda taskToken: beats.append(taskToken)  # type: ignore[attr-defined]
+    with writer_handler.heartbeats(wired, "tok", every_s=0.02):
+        time.sleep(0.15)
+    count = len(beats)
+    time.sleep(0.05)
+    assert count >= 3 and len(beats) == count and set(beats) == {"tok"}
 
 
 def test_bad_body_with_a_token_is_reported_as_writer_bad_message(wired: FakeStepFunctions) -> None:
@@ -361,7 +459,7 @@ def test_report_that_cannot_be_sent_returns_only_that_message_for_redelivery(
     )
     assert writer_handler.handler(event, None) == {"batchItemFailures": [{"itemIdentifier": "m1"}]}
     assert [kw["taskToken"] for _, kw in wired.calls] == ["t-ok", "t-ok2"]
-    assert len(stored(dynamodb)) == 3  # row 3 is stored; its redelivery will count it as already_written
+    assert len(stored(dynamodb)) == 3  # row 3 is stored; its redelivery will count it as written again
 
 
 @pytest.mark.parametrize("code", ["TaskTimedOut", "TaskDoesNotExist", "InvalidToken"])
@@ -382,10 +480,44 @@ def test_throttled_report_is_redelivered(wired: FakeStepFunctions) -> None:
 
 def test_empty_items_report_zero_written(wired: FakeStepFunctions) -> None:
     writer_handler.handler(sqs_event(body([])), None)
-    assert wired.outputs() == [{"written": 0, "already_written": 0, "conflicts": []}]
+    assert wired.outputs() == [{"written": 0, "duplicate": 0, "duplicate_origins": {}, "conflicts": []}]
 
 
 def test_batch_where_every_message_fails_lists_them_all_instead_of_raising(wired: FakeStepFunctions) -> None:
     wired.fail_with = EndpointConnectionError(endpoint_url="https://states.us-east-1.amazonaws.com")
     response = writer_handler.handler(sqs_event(body([make_item(2)], token="a"), "garbage"), None)
     assert response == {"batchItemFailures": [{"itemIdentifier": "m0"}, {"itemIdentifier": "m1"}]}
+
+
+def test_a_batch_stored_after_its_run_ended_joins_the_ledger_counts_once(
+    dynamodb: Any, wired: FakeStepFunctions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run ended (Summarize counted this batch as failed) while the writer was storing it: the report
+    is refused, so the writer moves its rows from failed to written in the object's item, exactly once."""
+    key = {"file": {"S": SOURCE_FILE}, "sk": {"S": "OBJECT#e1"}}
+    dynamodb.put_item(
+        TableName=LEDGER,
+        Item={
+            **key,
+            "status": {"S": "ABORTED"},
+            "latest_execution": {"S": "exec-1"},
+            "rows_total": {"N": "5"},
+            "rows_written": {"N": "0"},
+            "rows_duplicate": {"N": "0"},
+            "rows_rejected": {"N": "0"},
+            "rows_conflict": {"N": "0"},
+            "rows_failed": {"N": "5"},
+        },
+    )
+
+    def finished(**_: Any) -> None:
+        raise ClientError({"Error": {"Code": "TaskTimedOut", "Message": "over"}}, "SendTaskSuccess")
+
+    monkeypatch.setattr(wired, "send_task_success", finished)
+    text = body([make_item(r) for r in range(2, 7)], rows=5, etag="e1")
+    writer_handler.handler(sqs_event(text), None)
+    writer_handler.handler(sqs_event(text), None)  # a redelivery adds nothing more
+    item = dynamodb.get_item(TableName=LEDGER, Key=key)["Item"]
+    assert (item["rows_written"]["N"], item["rows_failed"]["N"]) == ("5", "0")
+    assert item["counted_batches"] == {"NS": ["2"]}
+    assert len(stored(dynamodb)) == 5

@@ -15,7 +15,15 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from workflow.cli import console_cmds, cost_cmds, dlq_cmds, execution_cmds, logs_cmds, twin_cmds
+from workflow.cli import (
+    console_cmds,
+    cost_cmds,
+    dlq_cmds,
+    execution_cmds,
+    ledger_cmds,
+    logs_cmds,
+    twin_cmds,
+)
 from workflow.twin.invoke import invoke_command
 
 
@@ -82,6 +90,9 @@ COMMANDS = {
     "describe": execution_cmds.describe,
     "redrive": execution_cmds.redrive,
     "replay": execution_cmds.replay,
+    "files": ledger_cmds.files,
+    "file": ledger_cmds.file,
+    "rejects": ledger_cmds.rejects,
     "logs": logs_cmds.logs,
     "cost": cost_cmds.cost,
     "trace": console_cmds.trace,
@@ -128,6 +139,15 @@ EXAMPLES = {
         "etl console --port 8081",
     ],
     "replay": ["etl replay NAME --wait  (a new execution for the same upload)"],
+    "files": ["etl files  (the ledger: every file seen, newest first)", "etl files --json"],
+    "file": [
+        "etl file incoming/data.csv  (versions, executions, counts, failed batches, next step)",
+        "etl file incoming/data.csv --verify  (check the counts against the table)",
+    ],
+    "rejects": [
+        "etl rejects incoming/data_bad_msg.csv",
+        "etl rejects incoming/data_bad_msg.csv --out fix-me.csv  (fix it, then etl drop it again)",
+    ],
     "logs": [
         "etl logs",
         "etl logs writer --follow",

@@ -34,18 +34,22 @@ TimeoutOpt = Annotated[float, typer.Option("--timeout", help="seconds to wait fo
 
 # ---- output -------------------------------------------------------------------------------------------
 def print_result(result: dict[str, Any], as_json: bool) -> None:
-    """The run summary: one JSON object, or a small table plus the first rejects."""
+    """The run summary: one JSON object, or a table, the failed batches with their real causes, the next
+    step, and the first rejected rows (every count is a count of rows)."""
     if as_json:
         print(json.dumps(result, default=str))
         return
     colour = "green" if result["status"] == "SUCCEEDED" else "red"
     table = pairs()
-    table.add_row("status", f"[{colour}]{result['status']}[/]")
+    status = result["status"] + (f" ({result['outcome']})" if result.get("outcome") else "")
+    table.add_row("status", f"[{colour}]{status}[/]")
     for field in (
         "file",
         "rows_total",
         "rows_written",
+        "rows_duplicate",
         "rows_rejected",
+        "rows_conflict",
         "rows_failed",
         "rejects_location",
         "duration_s",
@@ -53,17 +57,53 @@ def print_result(result: dict[str, Any], as_json: bool) -> None:
     ):
         if result.get(field) is not None:
             table.add_row(field.replace("_", " "), str(result[field]))
+    for origin, count in (result.get("duplicates_of") or {}).items():
+        table.add_row("already stored", f"{count} rows from {origin}")
+    if result.get("message"):
+        table.add_row("note", str(result["message"]))
+    for warning in result.get("warnings") or []:
+        table.add_row("[yellow]warning[/]", str(warning))
     if result.get("error"):
         table.add_row("error", str(result["error"]))
-    if result.get("cause"):
+    if result.get("cause") and not result.get("failed_batches"):
         table.add_row("cause", str(result["cause"])[:500])
     out.print(table)
-    rejects = result.get("rejects") or []
-    if rejects:
-        shown = Table("row", "field", "reason", title=f"rejected ({len(rejects)} shown)")
-        for reject in rejects[:20]:
-            shown.add_row(str(reject.get("row")), str(reject.get("field")), str(reject.get("reason")))
-        out.print(shown)
+    failed = result.get("failed_batches") or []
+    if failed:
+        batches = Table("rows", "error", "cause", title=f"failed batches ({len(failed)})")
+        for batch in failed:
+            span = f"{batch.get('first_row')}-{batch.get('last_row')}"
+            batches.add_row(span, str(batch.get("error")), str(batch.get("cause") or "")[:300])
+        out.print(batches)
+    if result.get("next_step"):
+        out.print(f"[bold]next:[/] {result['next_step']}")
+    print_rejects(
+        result.get("rejects") or [], (result.get("rows_rejected") or 0) + (result.get("rows_conflict") or 0)
+    )
+
+
+def print_rejects(rejects: list[dict[str, Any]], rows: int, limit: int = 20) -> None:
+    """Rejected rows, one line per row (several problems of a row joined), at most `limit` shown."""
+    by_row: dict[Any, list[dict[str, Any]]] = {}
+    for reject in rejects:
+        by_row.setdefault(reject.get("row"), []).append(reject)
+    if not by_row:
+        return
+    shown = list(by_row.items())[:limit]
+    rows = max(rows, len(by_row))
+    title = (
+        f"rejected rows ({rows}; first {len(shown)} shown)"
+        if rows > len(shown)
+        else f"rejected rows ({rows})"
+    )
+    table = Table("row", "field", "reason", title=title)
+    for row, problems in shown:
+        table.add_row(
+            str(row),
+            "; ".join(str(p.get("field")) for p in problems),
+            "; ".join(str(p.get("reason")) for p in problems),
+        )
+    out.print(table)
 
 
 def pairs() -> Table:

@@ -197,7 +197,7 @@ def describe(
     endpoint_url: EndpointOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Show one execution: status, input, the file summary, and where it failed."""
+    """Show one execution: its file, the counts, where it failed and why, and the next command."""
     from workflow.twin import tracking
 
     target = target_for(stack, endpoint_url)
@@ -207,8 +207,14 @@ def describe(
     except Exception as exc:
         raise fail(f"{type(exc).__name__}: {exc}") from exc
     described.pop("ResponseMetadata", None)
+    start = described.get("startDate")
+    stop = described.get("stopDate")
+    duration = (stop - start).total_seconds() if start and stop else 0.0
+    result = None
+    if described["status"] != "RUNNING":
+        result = tracking.run_result(described, duration, target.summarize_failure)
     if as_json:
-        print(json.dumps(described, default=str))
+        print(json.dumps({**described, "result": result}, default=str))
         return
     table = pairs()
     for field in (
@@ -224,11 +230,8 @@ def describe(
         if described.get(field) is not None:
             table.add_row(field, str(described[field]))
     out.print(table)
-    start = described.get("startDate")
-    stop = described.get("stopDate")
-    duration = (stop - start).total_seconds() if start and stop else 0.0
-    if described["status"] != "RUNNING":
-        print_result(tracking.run_result(described, duration, target.summarize_failure), False)
+    if result is not None:
+        print_result(result, False)
 
 
 def redrive(

@@ -1,8 +1,9 @@
 """Create in the twin what the CDK stack creates on AWS, with the config's names.
 
 Bucket (EventBridge notifications on, as `eventBridgeEnabled`), the queue with its redrive policy to the DLQ,
-the messages table (date/time keys, on-demand), and the state machine from the one ASL file with local ARNs
-and the twin's real queue URL. The Lambda functions need no creating: the runtime serves the config's.
+the messages table (date/time keys, on-demand), the per-file ledger table (file/sk keys), and the state
+machine from the one ASL file with local ARNs and the twin's real queue URL. The Lambda functions need no
+creating: the runtime serves the config's.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class Resources:
     dlq_arn: str
     table: str
     state_machine_arn: str
+    ledger_table: str
     functions: dict[str, str]
 
     def to_dict(self) -> dict[str, Any]:
@@ -88,6 +90,18 @@ def provision(
         ],
         BillingMode="PAY_PER_REQUEST",
     )
+    dynamodb.create_table(
+        TableName=config.ledger_table_name,
+        AttributeDefinitions=[
+            {"AttributeName": "file", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        KeySchema=[
+            {"AttributeName": "file", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
 
     definition = load_definition(local_substitutions(config, region, account, queue_url=queue_url))
     sfn = client("stepfunctions")
@@ -109,5 +123,6 @@ def provision(
         dlq_arn=dlq_arn,
         table=config.table_name,
         state_machine_arn=state_machine_arn,
+        ledger_table=config.ledger_table_name,
         functions=dict(function_arns),
     )

@@ -6,6 +6,7 @@ state machine is found by name; for AWS (`--stack NAME`) they come from the Clou
 
 from __future__ import annotations
 
+import json
 import os
 import time
 import uuid
@@ -26,6 +27,7 @@ STACK_OUTPUTS = (
     "IncomingPrefix",
     "StateMachineArn",
     "TableName",
+    "LedgerTableName",
     "ApiUrl",
     "ApiKeyId",
     "QueueUrl",
@@ -42,6 +44,7 @@ class Target:
     incoming_prefix: str
     state_machine_arn: str | None
     table: str | None = None
+    ledger_table: str | None = None
     endpoint_url: str | None = None
     outputs: dict[str, str] = field(default_factory=dict)
     _clients: dict[str, Any] = field(default_factory=dict)
@@ -87,18 +90,39 @@ class Target:
         )
 
     def summarize_failure(self, described: dict[str, Any]) -> dict[str, Any] | None:
-        return tracking.failure_summary(self.client("stepfunctions"), self.client("lambda"), described)
+        return tracking.failure_summary(
+            self.client("stepfunctions"),
+            self.client("lambda"),
+            described,
+            self.client("dynamodb"),
+            self.ledger_table,
+            wait_s=PipelineConfig().ledger_settle_s + 10.0,
+        )
 
     def replay(self, execution: str) -> str:
-        """Start a new execution with the same input (a fresh UUID name, as EventBridge would give)."""
+        """Start a new execution for the same file event, marked `replay: true` beside the event.
+
+        The definition registers each object version once (a second event for it is a no-op); the mark
+        makes this run anyway, recorded in the ledger as a replay. Its rows already stored count as
+        duplicates, so a replay writes nothing twice.
+        """
         sfn = self.client("stepfunctions")
         described = sfn.describe_execution(executionArn=self.execution_arn(execution))
+        try:
+            event = json.loads(described.get("input") or "{}")
+        except json.JSONDecodeError:
+            event = {}
+        if isinstance(event, dict):
+            event["replay"] = True
         started = sfn.start_execution(
-            stateMachineArn=described["stateMachineArn"],
-            name=str(uuid.uuid4()),
-            input=described.get("input") or "{}",
+            stateMachineArn=described["stateMachineArn"], name=str(uuid.uuid4()), input=json.dumps(event)
         )
         return str(started["executionArn"])
+
+    # ---- the ledger ---------------------------------------------------------------------------------------
+    def ledger_objects(self, file: str | None = None) -> list[dict[str, Any]] | None:
+        """OBJECT items of the ledger (one file, or all), newest upload first; None without a ledger table."""
+        return tracking.ledger_objects(self.client("dynamodb"), self.ledger_table, file)
 
 
 def twin_target(
@@ -113,6 +137,7 @@ def twin_target(
         incoming_prefix=config.incoming_prefix,
         state_machine_arn=None,
         table=config.table_name,
+        ledger_table=config.ledger_table_name,
         endpoint_url=url,
     )
     deadline = time.monotonic() + wait_s
@@ -146,6 +171,7 @@ def stack_target(stack: str, session: Any = None) -> Target:
         incoming_prefix=outputs.get("IncomingPrefix", PipelineConfig().incoming_prefix),
         state_machine_arn=outputs["StateMachineArn"],
         table=outputs.get("TableName"),
+        ledger_table=outputs.get("LedgerTableName"),
         outputs=outputs,
         _session=session,
     )

@@ -11,7 +11,10 @@ import json
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
+
+from botocore.exceptions import ClientError
 
 MAX_REJECTS = 100
 SKEW = timedelta(seconds=2)  # clocks of the uploader and the service may differ a little
@@ -101,7 +104,7 @@ def file_summary(described: dict[str, Any]) -> dict[str, Any] | None:
             value = json.loads(text)
         except (json.JSONDecodeError, TypeError):
             continue
-        if isinstance(value, dict) and "rows_total" in value:
+        if isinstance(value, dict) and ("rows_total" in value or value.get("duplicate_event")):
             return value
     return None
 
@@ -114,12 +117,24 @@ def summarize_function(sfn: Any, state_machine_arn: str) -> str | None:
     return str(name) if name else None
 
 
-def failure_summary(sfn: Any, lam: Any, described: dict[str, Any]) -> dict[str, Any] | None:
-    """A failed file's summary: Summarize invoked with the execution's error, as the pipeline would have.
+def failure_summary(
+    sfn: Any,
+    lam: Any,
+    described: dict[str, Any],
+    dynamodb: Any = None,
+    ledger_table: str | None = None,
+    wait_s: float = 10.0,
+) -> dict[str, Any] | None:
+    """A failed file's summary: the ledger's (finalised by Summarize on the execution's status-change event),
+    else Summarize invoked on demand with the execution's error (a stack or twin without a ledger).
 
     A Map that fails is not caught (so a redrive reruns only its failed batches); the summary of what was
-    written, rejected and failed is then made on demand from the Map's partial results in S3.
+    written, rejected and failed is made from the batch records and the Map's partial results in S3.
     """
+    if dynamodb is not None and ledger_table:
+        summary = ledger_summary(dynamodb, ledger_table, described, wait_s=wait_s)
+        if summary is not None:
+            return summary
     try:
         detail = json.loads(described.get("input") or "{}")["detail"]
         function = summarize_function(sfn, described["stateMachineArn"])
@@ -138,6 +153,120 @@ def failure_summary(sfn: Any, lam: Any, described: dict[str, Any]) -> dict[str, 
     except Exception:  # the summary is a courtesy; the execution's own status stands without it
         return None
     return summary if isinstance(summary, dict) and "rows_total" in summary else None
+
+
+# ---- the ledger (docs/architecture.md, Ledger) ----------------------------------------------------------
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | set):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _items(raw_items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    from boto3.dynamodb.types import TypeDeserializer
+
+    deserializer = TypeDeserializer()
+    return [{k: _plain(deserializer.deserialize(v)) for k, v in raw.items()} for raw in raw_items]
+
+
+def ledger_query(dynamodb: Any, table: str | None, file: str) -> list[dict[str, Any]] | None:
+    """Every ledger item of one file (OBJECT and BATCH items); None when there is no ledger table."""
+    if not table:
+        return None
+    found: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {
+        "TableName": table,
+        "KeyConditionExpression": "#f = :f",
+        "ExpressionAttributeNames": {"#f": "file"},
+        "ExpressionAttributeValues": {":f": {"S": file}},
+    }
+    try:
+        while True:
+            page = dynamodb.query(**kwargs)
+            found += _items(page.get("Items", []))
+            if not page.get("LastEvaluatedKey"):
+                return found
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+            return None
+        raise
+
+
+def ledger_objects(dynamodb: Any, table: str | None, file: str | None = None) -> list[dict[str, Any]] | None:
+    """OBJECT items (one per object version), newest upload first; None when there is no ledger table."""
+    if not table:
+        return None
+    if file is not None:
+        items = ledger_query(dynamodb, table, file)
+        if items is None:
+            return None
+    else:
+        items = []
+        kwargs: dict[str, Any] = {
+            "TableName": table,
+            "FilterExpression": "begins_with(sk, :o)",
+            "ExpressionAttributeValues": {":o": {"S": "OBJECT#"}},
+        }
+        try:
+            while True:
+                page = dynamodb.scan(**kwargs)
+                items += _items(page.get("Items", []))
+                if not page.get("LastEvaluatedKey"):
+                    break
+                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+                return None
+            raise
+    objects = [item for item in items if str(item.get("sk", "")).startswith("OBJECT#")]
+    return sorted(
+        objects, key=lambda o: (str(o.get("uploaded_at") or ""), str(o.get("updated_at") or "")), reverse=True
+    )
+
+
+def ledger_entry(described: dict[str, Any], objects: list[dict[str, Any]] | None) -> dict[str, Any] | None:
+    """The OBJECT item whose latest execution is this one and is finished (the ledger's summary of it)."""
+    for obj in objects or []:
+        entries = obj.get("executions") or []
+        last = entries[-1] if entries else {}
+        if last.get("execution_arn") == described["executionArn"] and (
+            last.get("status") == described["status"] == obj.get("status")
+        ):
+            return obj
+    return None
+
+
+def ledger_summary(
+    dynamodb: Any, table: str | None, described: dict[str, Any], wait_s: float = 0.0
+) -> dict[str, Any] | None:
+    """The ledger's finalised account of a finished execution, as a summary; waits up to `wait_s` for it
+    (a failed run is finalised by the status-change event, shortly after the execution ends)."""
+    try:
+        detail = json.loads(described.get("input") or "{}")["detail"]
+        file = f"s3://{detail['bucket']['name']}/{detail['object']['key']}"
+    except (KeyError, TypeError, json.JSONDecodeError):
+        return None
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            obj = ledger_entry(described, ledger_objects(dynamodb, table, file))
+        except Exception:  # the ledger is a better summary when it is there; never a reason to fail
+            return None
+        if obj is not None:
+            return {
+                **obj,
+                "file": file,
+                "execution": described["name"],
+                "failed_batches_sample": obj.get("failed_batches") or [],
+            }
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(0.2)
 
 
 def flat_rejects(summary: dict[str, Any] | None, limit: int = MAX_REJECTS) -> list[dict[str, Any]]:
@@ -165,18 +294,40 @@ def run_result(
     if summary is None and described["status"] != "SUCCEEDED" and summarize is not None:
         summary = summarize(described)
     summary = summary or {}
+    failed = [
+        {
+            "first_row": batch.get("first_row"),
+            "last_row": batch.get("last_row"),
+            "rows": batch.get("rows"),
+            "error": batch.get("error"),
+            "cause": batch.get("cause"),
+        }
+        for batch in summary.get("failed_batches") or summary.get("failed_batches_sample") or []
+    ]
+    next_step = summary.get("next_step")
+    if next_step is None and described["status"] in ("FAILED", "TIMED_OUT", "ABORTED"):
+        next_step = f"etl redrive {described.get('name') or described['executionArn'].rsplit(':', 1)[-1]}"
     return {
         "execution_arn": described["executionArn"],
         "status": described["status"],
+        "outcome": summary.get("outcome"),
         "file": summary.get("file"),
         "rows_total": summary.get("rows_total"),
         "rows_written": summary.get("rows_written"),
+        "rows_duplicate": summary.get("rows_duplicate"),
         "rows_rejected": summary.get("rows_rejected"),
+        "rows_conflict": summary.get("rows_conflict"),
         "rows_failed": summary.get("rows_failed"),
         "batches_total": summary.get("batches_total"),
         "batches_failed": summary.get("batches_failed"),
+        "duplicates_of": summary.get("duplicates_of") or {},
         "rejects": flat_rejects(summary),
         "rejects_location": summary.get("rejects_location"),
+        "failed_batches": failed,
+        "warnings": summary.get("warnings") or [],
+        "duplicate_event": summary.get("duplicate_event") or False,
+        "message": summary.get("message"),
+        "next_step": next_step,
         "error": described.get("error"),
         "cause": described.get("cause"),
         "duration_s": round(duration_s, 3),

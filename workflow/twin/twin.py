@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from workflow.config import LOCAL_ACCOUNT, LOCAL_REGION, TASKS_DIR, PipelineConfig
-from workflow.twin import tracking
+from workflow.twin import moto_atomic, tracking
 from workflow.twin.backend import DUMMY_KEY, TwinBackend, endpoint_client
 from workflow.twin.endpoint import Endpoint, ServerThread
 from workflow.twin.esm import SqsEventSourceMapping
@@ -28,6 +28,7 @@ from workflow.twin.lambda_api import LambdaApi
 from workflow.twin.lambdas import LambdaRuntime
 from workflow.twin.provision import Resources, provision
 from workflow.twin.sqs_move import MessageMoveTasks
+from workflow.twin.status_events import ExecutionStatusRule
 
 _active_lock = threading.Lock()
 _active: list[Twin] = []
@@ -75,6 +76,7 @@ class Twin:
         self.resources: Resources | None = None
         self.events: S3EventBridge | None = None
         self.esm: SqsEventSourceMapping | None = None
+        self.status_rule: ExecutionStatusRule | None = None
         self._app: Any = None
         self.ready = threading.Event()
 
@@ -124,6 +126,7 @@ class Twin:
             _active.append(self)
         try:
             reset_moto()
+            moto_atomic.install()
             self.server = ServerThread(self._dispatch, self.host, self.port, name="AWS endpoint")
             url = self.server.url
             self.runtime = LambdaRuntime(
@@ -149,6 +152,14 @@ class Twin:
             rule = ObjectCreatedRule(self.config.data_bucket, self.config.incoming_prefix, ".csv")
             self.events = S3EventBridge(
                 account=self.account, region=self.region, rule=rule, target=self.start_execution_for_event
+            ).start()
+            self.status_rule = ExecutionStatusRule(
+                self.service,
+                self.resources.state_machine_arn,
+                self.runtime.invoke,
+                self.config.function("summarize").name,
+                region=self.region,
+                account=self.account,
             ).start()
             writer = self.config.function("writer")
             self.esm = SqsEventSourceMapping(
@@ -184,6 +195,8 @@ class Twin:
             self.esm.stop()
         if self.events is not None:
             self.events.stop()
+        if self.status_rule is not None:  # executions stopped by the twin's own shutdown are not summarised
+            self.status_rule.stop()
         self._stop_running_executions()
         if self.server is not None:
             self.server.stop()
@@ -274,4 +287,11 @@ class Twin:
 
     def summarize_failure(self, described: dict[str, Any]) -> dict[str, Any] | None:
         """The summary of a failed execution (Summarize invoked with its error)."""
-        return tracking.failure_summary(self.client("stepfunctions"), self.client("lambda"), described)
+        return tracking.failure_summary(
+            self.client("stepfunctions"),
+            self.client("lambda"),
+            described,
+            self.client("dynamodb"),
+            self.config.ledger_table_name,
+            wait_s=self.config.ledger_settle_s + 10.0,
+        )

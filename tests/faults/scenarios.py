@@ -1,0 +1,410 @@
+"""Fault scenarios of issue 10, run through a twin with faults injected by workflow/twin/faults.py.
+
+Each scenario uploads its own files (its own timestamps, so scenarios sharing a twin never collide),
+injects its fault, lets the pipeline recover (retries, redelivery, redrive), and returns a `Report`:
+the ledger item of each file and what the messages table holds for it. `check()` then asserts what every
+scenario must end with: the ledger equation holds, the table holds exactly the rows the ledger says were
+written (per execution, against the writer's batch records), no file row is stored twice, and every stored
+item holds the values of the origin it names. Used by tests/faults/ and bench/fault_ledgers.py (which
+prints the ledger of each scenario).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from workflow.config import PipelineConfig
+from workflow.twin import faults, tracking
+from workflow.twin.twin import Twin
+
+HEADER = ["timestamp", "location", "source", "local_dest", "local_avg", "remote_dest", "remote_avg"]
+BASE_EPOCH = 1_700_000_000
+COUNTS = ("rows_total", "rows_written", "rows_duplicate", "rows_rejected", "rows_conflict", "rows_failed")
+
+
+def fault_config() -> PipelineConfig:
+    """Batches of 250 rows (conditional puts into moto run a few hundred items/s: docs/architecture.md),
+    three at a time (a stopped run has batches that never started); SQS visibility 10 s (longer than a
+    loaded machine needs for one batch, so a crashed writer's message comes back in seconds, not 3
+    minutes); one message per writer invocation; a short ledger settle time; writer heartbeats every 2 s
+    (the twin runs virtual time 30x: Enqueue's 300 s HeartbeatSeconds is 10 s)."""
+    return PipelineConfig(
+        max_items_per_batch=250,
+        max_concurrency=3,
+        queue_visibility_timeout_s=10,
+        max_receive_count=5,
+        writer_batch_size=1,
+        ledger_settle_s=1,
+        writer_heartbeat_s=2,
+    )
+
+
+@contextmanager
+def fault_twin() -> Iterator[Twin]:
+    """A twin for fault scenarios: virtual time 30x (retry backoffs; Enqueue's 300 s heartbeat -> 10 s; the
+    Transform state's 120 s TimeoutSeconds -> 4 s), Lambda timeouts at 25% (the writer's 120 s -> 30 s: a
+    500-row batch of conditional puts into moto takes seconds), the fault hooks installed."""
+    with Twin.ephemeral(fault_config(), speed=30, lambda_time_scale=0.25, esm_pollers=10) as twin:
+        faults.install(twin)
+        try:
+            yield twin
+        finally:
+            faults.registry.clear()
+
+
+def write_csv(
+    path: Path,
+    rows: int,
+    start: int,
+    local_avg: Callable[[int], str] = lambda i: "4.39",
+    second: Callable[[int], int] = lambda i: i,
+) -> Path:
+    """`rows` rows, row i at BASE_EPOCH + start + second(i) (one second apart by default: one key each)."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        for i in range(rows):
+            ts = f"{BASE_EPOCH + start + second(i)}.5"
+            writer.writerow([ts, "location-03", "wireless", "router-1", local_avg(i), "device-1", "9.09"])
+    return path
+
+
+@dataclass
+class FileReport:
+    key: str
+    file: str
+    ledger: dict[str, Any]
+    results: list[dict[str, Any]] = field(default_factory=list)  # run_result of each execution, in order
+    held: dict[str, int] = field(default_factory=dict)  # execution -> items the table holds from this file
+    recorded: dict[str, int] = field(default_factory=dict)  # execution -> rows the batch records say written
+    stored_twice: int = 0
+    wrong_values: int = 0
+
+    def line(self) -> str:
+        ledger = self.ledger
+        counts = " ".join(f"{k.removeprefix('rows_')}={ledger.get(k)}" for k in COUNTS)
+        runs = ",".join(f"{e.get('kind')}:{e.get('status')}" for e in ledger.get("executions") or [])
+        failed = [
+            (b.get("first_row"), b.get("last_row"), b.get("error"))
+            for b in ledger.get("failed_batches") or []
+        ]
+        text = f"{self.key}: {ledger.get('status')} {ledger.get('outcome')} {counts} runs=[{runs}]"
+        text += f" held={sum(self.held.values())}"
+        if failed:
+            text += f" failed_batches={failed}"
+        if ledger.get("duplicates_of"):
+            text += f" duplicates_of={ledger['duplicates_of']}"
+        if ledger.get("warnings"):
+            text += f" warnings={ledger['warnings']}"
+        return text
+
+
+@dataclass
+class Report:
+    scenario: str
+    files: list[FileReport]
+    notes: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        return (
+            [f"[{self.scenario}]"]
+            + [f"  {f.line()}" for f in self.files]
+            + [f"  note: {n}" for n in self.notes]
+        )
+
+
+# ---- reading the twin ------------------------------------------------------------------------------------
+def _scan(twin: Twin, table: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
+    ddb = twin.client("dynamodb")
+    kwargs = {"TableName": table, **kwargs}
+    while True:
+        page = ddb.scan(**kwargs)
+        yield from tracking._items(page.get("Items", []))
+        if not page.get("LastEvaluatedKey"):
+            return
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def file_report(twin: Twin, key: str, sources: dict[str, Path] | None = None) -> FileReport:
+    """The ledger's latest object item for the key and what the messages table holds from that file."""
+    file = f"s3://{twin.config.data_bucket}/{key}"
+    ddb = twin.client("dynamodb")
+    items = tracking.ledger_query(ddb, twin.config.ledger_table_name, file) or []
+    objects = tracking.ledger_objects(ddb, twin.config.ledger_table_name, file) or [{}]
+    report = FileReport(key=key, file=file, ledger=objects[0])
+    for record in (i for i in items if str(i["sk"]).startswith("BATCH#")):
+        name = str(record["execution"])
+        report.recorded[name] = report.recorded.get(name, 0) + int(record["written"])
+    rows_seen: set[int] = set()
+    expected = _expected_values(sources or {})
+    for item in _scan(
+        twin,
+        twin.config.table_name,
+        FilterExpression="source_file = :f",
+        ExpressionAttributeValues={":f": {"S": file}},
+    ):
+        name = str(item["execution"])
+        report.held[name] = report.held.get(name, 0) + 1
+        row = int(item["source_row"])
+        report.stored_twice += row in rows_seen
+        rows_seen.add(row)
+        want = expected.get((file, row))
+        if want is not None and Decimal(str(item["local_avg"])) != Decimal(want):
+            report.wrong_values += 1
+    return report
+
+
+def _expected_values(sources: dict[str, Path]) -> dict[tuple[str, int], str]:
+    """(file, row) -> local_avg of the source CSV: a stored item must hold its origin's values."""
+    values: dict[tuple[str, int], str] = {}
+    for file, path in sources.items():
+        with path.open(newline="", encoding="utf-8") as handle:
+            for row, record in enumerate(csv.DictReader(handle), start=2):
+                values[(file, row)] = record["local_avg"]
+    return values
+
+
+def check(report: FileReport) -> None:
+    """What every scenario must end with (issue 10, Fault injection)."""
+    ledger = report.ledger
+    assert ledger, f"{report.key}: no ledger item"
+    parts = sum(int(ledger.get(k) or 0) for k in COUNTS[1:])
+    assert int(ledger["rows_total"]) == parts, f"{report.key}: ledger does not balance: {ledger}"
+    assert report.stored_twice == 0, f"{report.key}: a file row is stored twice"
+    assert report.wrong_values == 0, f"{report.key}: an item holds values its named origin never had"
+    assert report.held == {k: v for k, v in report.recorded.items() if v}, (
+        f"{report.key}: the table holds {report.held} but the batch records say {report.recorded}"
+    )
+    latest = (ledger.get("executions") or [{}])[-1].get("execution_arn", "").rsplit(":", 1)[-1]
+    assert int(ledger["rows_written"]) == report.held.get(latest, 0), (
+        f"{report.key}: ledger says {ledger['rows_written']} written, the table holds {report.held}"
+    )
+
+
+# ---- driving the twin ------------------------------------------------------------------------------------
+def executions_for(twin: Twin, key: str, count: int = 1, timeout_s: float = 30.0) -> list[str]:
+    """The executions started for the last `count` uploads of `key`."""
+    assert twin.events is not None
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        deliveries = [d for d in twin.events.deliveries if d.event["detail"]["object"]["key"] == key]
+        if len(deliveries) >= count and all(d.done.is_set() for d in deliveries[-count:]):
+            return [str(d.result) for d in deliveries[-count:]]
+        time.sleep(0.05)
+    raise TimeoutError(f"no {count} executions for {key}")
+
+
+def finish(twin: Twin, arn: str, timeout_s: float = 120.0) -> dict[str, Any]:
+    """Wait for the execution and its ledger item (a failed run's is finalised by the status-change event)."""
+    described = tracking.wait_for_execution(
+        twin.client("stepfunctions"), arn, timeout_s=timeout_s, poll_s=0.1
+    )
+    if described["status"] != "SUCCEEDED":
+        _wait_status_delivery(twin, arn)
+        writers_idle(twin)  # a batch being stored when the run ended lands, and joins the ledger late
+    return tracking.run_result(described, 0.0, twin.summarize_failure)
+
+
+def writers_idle(twin: Twin, timeout_s: float = 60.0) -> None:
+    """Until the queue is empty and no writer invocation runs (nor a second delivery's thread)."""
+    sqs = twin.client("sqs")
+    assert twin.resources is not None and twin.runtime is not None
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        attrs = sqs.get_queue_attributes(
+            QueueUrl=twin.resources.queue_url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        running = [r for r in twin.runtime.records(function="writer") if r.end is None]
+        if not running and all(v == "0" for v in attrs.values()):
+            return
+        time.sleep(0.2)
+    raise TimeoutError("writers still busy")
+
+
+def _wait_status_delivery(twin: Twin, arn: str, timeout_s: float = 60.0) -> None:
+    assert twin.status_rule is not None
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        done = [d for d in twin.status_rule.deliveries if d.execution_arn == arn and d.done.is_set()]
+        if done:
+            assert done[-1].error is None, done[-1].error
+            return
+        time.sleep(0.05)
+    raise TimeoutError(f"no status-change delivery for {arn}")
+
+
+def redrive(twin: Twin, arn: str) -> dict[str, Any]:
+    sfn = twin.client("stepfunctions")
+    deliveries = len(twin.status_rule.deliveries) if twin.status_rule else 0
+    sfn.redrive_execution(executionArn=arn)
+    time.sleep(0.2)
+    result = finish(twin, arn)
+    assert twin.status_rule is None or len(twin.status_rule.deliveries) >= deliveries
+    return result
+
+
+def run_one(twin: Twin, path: Path, key: str) -> dict[str, Any]:
+    twin.upload(path, key)
+    return finish(twin, executions_for(twin, key)[0])
+
+
+# ---- the scenarios ---------------------------------------------------------------------------------------
+def overlapping_files(twin: Twin, tmp: Path, rounds: int = 2, rows: int = 600) -> Report:
+    """The silent-overwrite bug: two files whose rows share timestamps uploaded at once. File B repeats
+    A's first half: its first quarter with the same values (duplicates), its second quarter with other
+    values (conflicts); its second half is its own. Several rounds, each with fresh timestamps."""
+    shared, same = rows // 2, rows // 4
+    files: list[FileReport] = []
+    for n in range(rounds):
+        start = 100_000 + n * 10_000
+        a = write_csv(tmp / f"over-{n}-a.csv", rows, start)
+        b = write_csv(
+            tmp / f"over-{n}-b.csv",
+            rows,
+            start,
+            local_avg=lambda i: "7.5" if same <= i < shared else "4.39",
+            second=lambda i: i if i < shared else i + 5000,
+        )
+        keys = (f"incoming/overlap/{n}-a.csv", f"incoming/overlap/{n}-b.csv")
+        threads = [
+            threading.Thread(target=twin.upload, args=(p, k)) for p, k in zip((a, b), keys, strict=True)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        results = [finish(twin, executions_for(twin, key)[0]) for key in keys]
+        sources = {f"s3://{twin.config.data_bucket}/{k}": p for k, p in zip(keys, (a, b), strict=True)}
+        pair = [file_report(twin, key, sources) for key in keys]
+        for report, result in zip(pair, results, strict=True):
+            report.results.append(result)
+        written = sum(int(r.ledger["rows_written"]) for r in pair)
+        assert written == 2 * rows - shared, f"round {n}: {written} rows written for {2 * rows - shared} keys"
+        assert sum(int(r.ledger["rows_duplicate"]) for r in pair) == same
+        assert sum(int(r.ledger["rows_conflict"]) for r in pair) == shared - same
+        files += pair
+    return Report("two overlapping files uploaded at once", files)
+
+
+def writer_crash_after_write(twin: Twin, tmp: Path, rows: int = 1000) -> Report:
+    """The writer stores the second batch, then crashes before reporting; SQS redelivers the message."""
+    path = write_csv(tmp / "crash.csv", rows, 200_000)
+    fault = faults.writer_crash_after_write(first_row=502, times=1)
+    result = run_one(twin, path, "incoming/crash.csv")
+    report = file_report(
+        twin, "incoming/crash.csv", {f"s3://{twin.config.data_bucket}/incoming/crash.csv": path}
+    )
+    report.results.append(result)
+    return Report("writer crashed after writing, before reporting", [report], [f"crashes: {fault.fired}"])
+
+
+def delivered_twice(twin: Twin, tmp: Path, rows: int = 1000) -> Report:
+    """SQS delivers one batch's message twice, to two writers at once."""
+    path = write_csv(tmp / "twice.csv", rows, 300_000)
+    fault = faults.deliver_twice(first_row=502)
+    result = run_one(twin, path, "incoming/twice.csv")
+    report = file_report(
+        twin, "incoming/twice.csv", {f"s3://{twin.config.data_bucket}/incoming/twice.csv": path}
+    )
+    report.results.append(result)
+    return Report("SQS message delivered twice", [report], [f"second deliveries: {fault.fired}"])
+
+
+def transient_transform_errors(twin: Twin, tmp: Path, rows: int = 1000) -> Report:
+    """The transform raises a connection reset once, times out once, and Lambda throttles once."""
+    path = write_csv(tmp / "blip.csv", rows, 400_000)
+    reset = faults.transform_error(first_row=2)
+    timeout = faults.transform_timeout(first_row=502, seconds=6)  # past the state's TimeoutSeconds
+    throttled = faults.lambda_throttled(twin.config.function("transform").name)
+    result = run_one(twin, path, "incoming/blip.csv")
+    report = file_report(twin, "incoming/blip.csv")
+    report.results.append(result)
+    notes = [
+        f"connection resets {reset.fired}, timeouts {timeout.fired}, throttled invokes {throttled.fired}"
+    ]
+    return Report("transient transform errors (reset, timeout, throttling)", [report], notes)
+
+
+def throttled_then_redrive(twin: Twin, tmp: Path, rows: int = 1000) -> Report:
+    """DynamoDB throttles one batch's rows for good: the writer and the state machine retry, the file
+    fails naming the real cause; the throttling ends; a redrive completes it."""
+    path = write_csv(tmp / "throttle.csv", rows, 500_000)
+    faults.throttle_dynamodb(twin.config.table_name, rows=range(502, 1002), times=None)
+    key = "incoming/throttle.csv"
+    twin.upload(path, key)
+    arn = executions_for(twin, key)[0]
+    failed = finish(twin, arn)
+    before = file_report(twin, key)
+    faults.registry.clear()
+    done = redrive(twin, arn)
+    after = file_report(twin, key, {f"s3://{twin.config.data_bucket}/{key}": path})
+    before.results.append(failed)
+    after.results.append(done)
+    return Report("DynamoDB throttling for good, then a redrive", [before, after])
+
+
+def stopped_then_redrive(twin: Twin, tmp: Path, rows: int = 2000) -> Report:
+    """The execution is stopped while its batches run, then redriven."""
+    path = write_csv(tmp / "stopped.csv", rows, 600_000)
+    key = "incoming/stopped.csv"
+    file = f"s3://{twin.config.data_bucket}/{key}"
+    twin.upload(path, key)
+    arn = executions_for(twin, key)[0]
+    ddb = twin.client("dynamodb")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # stop once some batches are stored
+        items = tracking.ledger_query(ddb, twin.config.ledger_table_name, file) or []
+        if sum(1 for i in items if str(i["sk"]).startswith("BATCH#")) >= 2:
+            break
+        time.sleep(0.05)
+    twin.client("stepfunctions").stop_execution(
+        executionArn=arn, error="Test.Stopped", cause="stopped mid-run"
+    )
+    stopped = finish(twin, arn)
+    before = file_report(twin, key)
+    done = redrive(twin, arn)
+    after = file_report(twin, key, {file: path})
+    before.results.append(stopped)
+    after.results.append(done)
+    return Report("execution stopped mid-run, then redriven", [before, after])
+
+
+def same_file_twice(twin: Twin, tmp: Path, rows: int = 1000) -> Report:
+    """The same file uploaded twice at once (same key, same content: one object version, two events),
+    then once more under another key (same content: every row a duplicate)."""
+    path = write_csv(tmp / "twice-up.csv", rows, 700_000)
+    key = "incoming/same/twice.csv"
+    threads = [threading.Thread(target=twin.upload, args=(path, key)) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    results = [finish(twin, arn) for arn in executions_for(twin, key, count=2)]
+    first = file_report(twin, key, {f"s3://{twin.config.data_bucket}/{key}": path})
+    first.results += results
+    other = run_one(twin, path, "incoming/same/copy.csv")
+    copy = file_report(twin, "incoming/same/copy.csv")
+    copy.results.append(other)
+    notes = [json.dumps([r.get("message") or r["status"] for r in results])]
+    return Report("the same file uploaded twice at once, then under another key", [first, copy], notes)
+
+
+SCENARIOS: list[Callable[[Twin, Path], Report]] = [
+    overlapping_files,
+    writer_crash_after_write,
+    delivered_twice,
+    transient_transform_errors,
+    throttled_then_redrive,
+    stopped_then_redrive,
+    same_file_twice,
+]

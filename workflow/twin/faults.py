@@ -1,0 +1,252 @@
+"""Fault injection for the twin: a registry of armed faults that the twin consults, never the handlers.
+
+Three hook points, all outside `tasks/` (the handlers stay the plain Lambda code AWS runs):
+- boto3 calls (`BaseClient._make_api_call`, patched once per process): a fault may raise instead of the
+  call (DynamoDB throttling on PutItem of some rows, a crash just before the writer's SendTaskSuccess =
+  "the writer crashed after writing, before reporting"), matched on service, operation and parameters;
+- the function's invocation (the twin runtime's `overrides`, wrapping the real handler): raise in the
+  handler (a connection reset), outlive the timeout (Sandbox.Timedout), deliver an SQS message twice;
+- the Lambda Invoke API the engine calls (`TwinBackend.invoke_lambda`): throttling
+  (TooManyRequestsException), which the state machine sees as Lambda.TooManyRequestsException.
+
+Tests arm faults with the helpers below and `clear()` them after; each fault fires `times` times (None:
+until cleared) and counts how often it fired.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from workflow.engine.errors import ServiceError
+
+
+class InjectedCrash(Exception):
+    """The function 'crashed' at this point (the invocation fails; SQS redelivers the message)."""
+
+
+@dataclass
+class Fault:
+    name: str
+    point: str  # "call" (boto3), "invoke" (in the handler), "lambda_api" (Invoke API)
+    match: Callable[..., bool]
+    action: Callable[..., Any]
+    times: int | None = 1
+    fired: int = 0
+
+
+@dataclass
+class FaultRegistry:
+    faults: list[Fault] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def arm(self, fault: Fault) -> Fault:
+        with self.lock:
+            self.faults.append(fault)
+        return fault
+
+    def clear(self) -> None:
+        with self.lock:
+            self.faults.clear()
+
+    def take(self, point: str, *args: Any) -> Fault | None:
+        """The first armed fault of this point matching the arguments, counted as fired."""
+        if not self.faults:
+            return None
+        with self.lock:
+            for fault in self.faults:
+                if fault.point != point or (fault.times is not None and fault.fired >= fault.times):
+                    continue
+                if fault.match(*args):
+                    fault.fired += 1
+                    return fault
+        return None
+
+
+registry = FaultRegistry()
+_patch_lock = threading.Lock()
+
+
+def _install_call_hook() -> None:
+    from botocore.client import BaseClient
+
+    with _patch_lock:
+        original = BaseClient._make_api_call
+        if getattr(original, "_csv_etl_faults", False):
+            return
+
+        def make_api_call(self: Any, operation_name: str, api_params: dict[str, Any]) -> Any:
+            service = self.meta.service_model.service_name
+            fault = registry.take("call", service, operation_name, api_params)
+            if fault is not None:
+                return fault.action(self, operation_name, api_params, original)
+            return original(self, operation_name, api_params)
+
+        make_api_call._csv_etl_faults = True  # type: ignore[attr-defined]
+        BaseClient._make_api_call = make_api_call  # type: ignore[method-assign]
+
+
+def install(twin: Any) -> None:
+    """Wire the registry into a started twin: boto3 calls, the functions' handlers, the Invoke API."""
+    from workflow.twin import threadenv
+
+    _install_call_hook()
+    runtime = twin.runtime
+    for key in ("transform", "writer"):
+        spec = twin.config.function(key)
+        runtime.overrides.pop(key, None)
+        real = runtime.handler(spec)
+
+        def wrapped(event: Any, context: Any, _key: str = key, _real: Any = real, _spec: Any = spec) -> Any:
+            fault = registry.take("invoke", _key, event)
+            if fault is None:
+                return _real(event, context)
+            env = runtime.environment(_spec)
+
+            def call_real(e: Any = event) -> Any:
+                with threadenv.function_environment(env):
+                    return _real(e, context)
+
+            return fault.action(event, context, call_real)
+
+        runtime.overrides[key] = wrapped
+    backend = twin.backend
+    if not getattr(backend, "_csv_etl_faults", False):
+        real_invoke = backend.invoke_lambda
+
+        def invoke_lambda(function_name: str, payload: bytes, *args: Any, **kwargs: Any) -> Any:
+            fault = registry.take("lambda_api", function_name, payload)
+            if fault is not None:
+                fault.action(function_name, payload)
+            return real_invoke(function_name, payload, *args, **kwargs)
+
+        backend.invoke_lambda = invoke_lambda
+        backend._csv_etl_faults = True
+
+
+# ---- matching helpers ----------------------------------------------------------------------------------
+def _batch_first_row(event: Any) -> int | None:
+    """The first file row of a transform event (Items) or of the first writer message (Records)."""
+    if isinstance(event, dict) and isinstance(event.get("Items"), list) and event["Items"]:
+        return int(event["Items"][0]["index"]) + 2
+    if isinstance(event, dict) and isinstance(event.get("Records"), list) and event["Records"]:
+        try:
+            return int(json.loads(event["Records"][0]["body"])["first_row"])
+        except (KeyError, TypeError, ValueError):
+            return None
+    return None
+
+
+def _item_row(params: dict[str, Any]) -> int | None:
+    row = (params.get("Item") or {}).get("source_row", {})
+    return int(row["N"]) if isinstance(row, dict) and "N" in row else None
+
+
+# ---- the faults the issue lists ------------------------------------------------------------------------
+def throttle_dynamodb(table: str, rows: range | None = None, times: int | None = None) -> Fault:
+    """PutItem on `table` (of these file rows) answers ProvisionedThroughputExceededException."""
+
+    def match(service: str, operation: str, params: dict[str, Any]) -> bool:
+        if service != "dynamodb" or operation != "PutItem" or params.get("TableName") != table:
+            return False
+        return rows is None or _item_row(params) in rows
+
+    def action(client: Any, operation: str, params: dict[str, Any], original: Any) -> Any:
+        error = {"Code": "ProvisionedThroughputExceededException", "Message": "injected: rate exceeded"}
+        raise ClientError({"Error": error, "ResponseMetadata": {"HTTPStatusCode": 400}}, operation)
+
+    return registry.arm(Fault("dynamodb-throttled", "call", match, action, times))
+
+
+def transform_error(first_row: int, error: type[Exception] = ConnectionResetError, times: int = 1) -> Fault:
+    """The transform raises (a connection reset by default) for the batch starting at `first_row`."""
+
+    def match(key: str, event: Any) -> bool:
+        return key == "transform" and _batch_first_row(event) == first_row
+
+    def action(event: Any, context: Any, call_real: Callable[..., Any]) -> Any:
+        raise error(f"injected: {error.__name__} in the batch at row {first_row}")
+
+    return registry.arm(Fault("transform-error", "invoke", match, action, times))
+
+
+def transform_timeout(first_row: int, seconds: float, times: int = 1) -> Fault:
+    """The transform hangs past its timeout for the batch at `first_row` (Lambda: Sandbox.Timedout)."""
+
+    def match(key: str, event: Any) -> bool:
+        return key == "transform" and _batch_first_row(event) == first_row
+
+    def action(event: Any, context: Any, call_real: Callable[..., Any]) -> Any:
+        time.sleep(seconds)
+        return call_real()
+
+    return registry.arm(Fault("transform-timeout", "invoke", match, action, times))
+
+
+def lambda_throttled(function_name: str, times: int = 1) -> Fault:
+    """The Invoke API refuses (TooManyRequestsException, 429) for this function."""
+
+    def match(name: str, payload: bytes) -> bool:
+        return name.rsplit(":", 1)[-1] == function_name or name.endswith(f":function:{function_name}")
+
+    def action(name: str, payload: bytes) -> None:
+        raise ServiceError("TooManyRequestsException", "injected: Rate Exceeded.", 429)
+
+    return registry.arm(Fault("lambda-throttled", "lambda_api", match, action, times))
+
+
+def deliver_twice(first_row: int, times: int = 1) -> Fault:
+    """SQS delivers the message of the batch at `first_row` twice, to two concurrent writer invocations."""
+
+    def match(key: str, event: Any) -> bool:
+        return key == "writer" and _batch_first_row(event) == first_row
+
+    def action(event: Any, context: Any, call_real: Callable[..., Any]) -> Any:
+        twin_event = {"Records": [{**r, "messageId": r["messageId"] + "-again"} for r in event["Records"]]}
+        other = threading.Thread(target=call_real, args=(twin_event,), name="sqs-second-delivery")
+        other.start()
+        result = call_real()
+        other.join(60)
+        return result
+
+    return registry.arm(Fault("sqs-delivered-twice", "invoke", match, action, times))
+
+
+def writer_crash_after_write(first_row: int, times: int | None = 1) -> Fault:
+    """The writer stores the batch, then crashes before reporting (its message is redelivered by SQS).
+
+    The invoke hook runs the real writer with SendTaskSuccess for that batch raising InjectedCrash.
+    """
+
+    def match(key: str, event: Any) -> bool:
+        return key == "writer" and _batch_first_row(event) == first_row
+
+    def action(event: Any, context: Any, call_real: Callable[..., Any]) -> Any:
+        _crashing.add(threading.get_ident())
+        try:
+            return call_real()
+        finally:
+            _crashing.discard(threading.get_ident())
+
+    def call_match(service: str, operation: str, params: dict[str, Any]) -> bool:
+        return (
+            service == "stepfunctions"
+            and operation == "SendTaskSuccess"
+            and (threading.get_ident() in _crashing)
+        )
+
+    def call_action(client: Any, operation: str, params: dict[str, Any], original: Any) -> Any:
+        raise InjectedCrash(f"injected: the writer crashed after storing the batch at row {first_row}")
+
+    crash = registry.arm(Fault("writer-crash-after-write", "invoke", match, action, times))
+    registry.arm(Fault("writer-crash-report", "call", call_match, call_action, times=None))
+    return crash
+
+
+_crashing: set[int] = set()

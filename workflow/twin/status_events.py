@@ -1,0 +1,138 @@
+"""The twin's EventBridge rule for "Step Functions Execution Status Change" events, targeting Summarize.
+
+On AWS the stack has a rule on source `aws.states`, detail-type `Step Functions Execution Status Change`,
+this state machine's ARN and the statuses FAILED, ABORTED, TIMED_OUT; its target is the Summarize function,
+invoked asynchronously with the event. The twin listens to the engine's history (the service's existing
+`subscribe` hook: no engine change), and when an execution of the pipeline's state machine ends that way it
+builds the same event (shape: AWS, "Step Functions events in EventBridge",
+https://docs.aws.amazon.com/step-functions/latest/dg/eventbridge-integration.html: `detail` holds
+executionArn, stateMachineArn, name, status, startDate and stopDate in epoch milliseconds, input, output,
+error, cause, redriveCount, ...) and invokes the function off the engine's threads (EventBridge invokes
+asynchronously).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+STATUS_CHANGE = "Step Functions Execution Status Change"
+ENDED_EVENTS = {"ExecutionFailed": "FAILED", "ExecutionAborted": "ABORTED", "ExecutionTimedOut": "TIMED_OUT"}
+
+
+def _millis(value: Any) -> int | None:
+    if isinstance(value, datetime):
+        return int(value.timestamp() * 1000)
+    return None
+
+
+def status_change_event(described: dict[str, Any], region: str, account: str) -> dict[str, Any]:
+    """The EventBridge event AWS emits for an execution's status change, from DescribeExecution."""
+    status = described["status"]
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": STATUS_CHANGE,
+        "source": "aws.states",
+        "account": account,
+        "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": region,
+        "resources": [described["executionArn"]],
+        "detail": {
+            "executionArn": described["executionArn"],
+            "stateMachineArn": described["stateMachineArn"],
+            "name": described["name"],
+            "status": status,
+            "startDate": _millis(described.get("startDate")),
+            "stopDate": _millis(described.get("stopDate")),
+            "input": described.get("input"),
+            "output": described.get("output"),
+            "inputDetails": {"included": True},
+            "outputDetails": {"included": True} if described.get("output") is not None else None,
+            "error": described.get("error"),
+            "cause": described.get("cause"),
+            "redriveCount": int(described.get("redriveCount") or 0),
+            "redriveStatus": described.get("redriveStatus"),
+            "redriveStatusReason": described.get("redriveStatusReason"),
+        },
+    }
+
+
+@dataclass
+class StatusDelivery:
+    execution_arn: str
+    status: str
+    event: dict[str, Any] | None = None
+    error: str | None = None
+    done: threading.Event = field(default_factory=threading.Event)
+
+
+class ExecutionStatusRule:
+    """Delivers FAILED / ABORTED / TIMED_OUT status changes of one state machine to one function."""
+
+    def __init__(
+        self,
+        service: Any,
+        state_machine_arn: str,
+        invoke: Callable[[str, bytes, str], Any],
+        function_name: str,
+        *,
+        region: str,
+        account: str,
+    ) -> None:
+        self.service = service
+        self.state_machine_arn = state_machine_arn
+        self.invoke = invoke
+        self.function_name = function_name
+        self.region = region
+        self.account = account
+        self.deliveries: list[StatusDelivery] = []
+        self._lock = threading.Lock()
+        self._unsubscribe: Callable[[], None] | None = None
+
+    def start(self) -> ExecutionStatusRule:
+        self._unsubscribe = self.service.subscribe(self._on_history_event)
+        return self
+
+    def stop(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+
+    def _on_history_event(self, execution_arn: str, event: dict[str, Any]) -> None:
+        status = ENDED_EVENTS.get(event.get("type", ""))
+        prefix = self.state_machine_arn.replace(":stateMachine:", ":execution:", 1) + ":"
+        if status is None or not execution_arn.startswith(prefix):  # Map children have their own machine
+            return
+        delivery = StatusDelivery(execution_arn, status)
+        with self._lock:
+            self.deliveries.append(delivery)
+        # Never inside the engine's thread: EventBridge delivers asynchronously.
+        threading.Thread(target=self._deliver, args=(delivery,), name="status-change", daemon=True).start()
+
+    def _deliver(self, delivery: StatusDelivery) -> None:
+        try:
+            described = self.service.describe_execution(executionArn=delivery.execution_arn)
+            delivery.event = status_change_event(described, self.region, self.account)
+            # EventBridge invokes asynchronously; this thread already is, and waiting here lets tests (and
+            # the console) know when the ledger is final and whether the function failed.
+            payload = json.dumps(delivery.event, default=str).encode()
+            result = self.invoke(self.function_name, payload, "RequestResponse")
+            if getattr(result, "function_error", None):
+                delivery.error = result.payload.decode("utf-8", "replace")[:2000]
+        except Exception as exc:  # recorded for tests and the console; EventBridge would retry, then DLQ
+            delivery.error = f"{type(exc).__name__}: {exc}"
+        finally:
+            delivery.done.set()
+
+    def wait_idle(self, timeout_s: float = 30.0) -> None:
+        """Block until every delivery so far was handed to the function (tests)."""
+        with self._lock:
+            pending = list(self.deliveries)
+        for delivery in pending:
+            delivery.done.wait(timeout_s)
