@@ -134,7 +134,7 @@ EXAMPLES = {
         "etl cost NAME --stack csv-etl --sample 50",
     ],
     "invoke": [
-        "etl invoke api_get_messages --event tests/api/seed_events/event_getMessages.json",
+        "etl invoke api_list --event tests/api/seed_events/event_getMessages.json",
         "etl invoke transform --event batch.json --env LOG_LEVEL=DEBUG",
     ],
 }
