@@ -32,6 +32,9 @@ FileArg = Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=T
 TimeoutOpt = Annotated[float, typer.Option("--timeout", help="seconds to wait for the execution")]
 
 
+REJECTS_SHOWN = 20  # rows of the rejects table; `--json` has the summary's first 100, the rejects file all
+
+
 # ---- output -------------------------------------------------------------------------------------------
 def print_result(result: dict[str, Any], as_json: bool) -> None:
     """The run summary: one JSON object, or a small table plus the first rejects."""
@@ -60,10 +63,20 @@ def print_result(result: dict[str, Any], as_json: bool) -> None:
     out.print(table)
     rejects = result.get("rejects") or []
     if rejects:
-        shown = Table("row", "field", "reason", title=f"rejected ({len(rejects)} shown)")
-        for reject in rejects[:20]:
+        more = len(rejects) > REJECTS_SHOWN  # the summary's sample holds more than the table shows
+        title = (
+            f"rejected (first {REJECTS_SHOWN} problems shown)" if more else f"rejected ({len(rejects)} shown)"
+        )
+        shown = Table("row", "field", "reason", title=title)
+        for reject in rejects[:REJECTS_SHOWN]:
             shown.add_row(str(reject.get("row")), str(reject.get("field")), str(reject.get("reason")))
         out.print(shown)
+        if more:
+            out.print(
+                f"first {REJECTS_SHOWN} problems shown; all {result.get('rows_rejected')} rejected rows in "
+                f"{result.get('rejects_location')}",
+                highlight=False,
+            )
 
 
 def pairs() -> Table:
