@@ -230,3 +230,34 @@ def test_logs_of_an_unknown_function_is_one_line() -> None:
     result = runner.invoke(app, ["logs", "nope"])
     assert result.exit_code == 2
     assert error_line(result).startswith("error: no function 'nope': use one of transform, writer, summarize")
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ["drop", "no-such-file.csv"],
+            "error: Invalid value for 'path': file 'no-such-file.csv' does not exist. (etl drop -h for help)",
+        ),
+        (
+            ["up", "--port", "abc"],
+            "error: Invalid value for '--port': Input should be a valid integer, unable to parse string as "
+            "an integer (etl up -h for help)",
+        ),
+        (["describe"], "error: Missing argument 'execution'. (etl describe -h for help)"),
+        (["executions", "--bogus"], "error: No such option: --bogus (etl executions -h for help)"),
+        (["dlq", "list", "--bogus"], "error: No such option: --bogus (etl dlq list -h for help)"),
+        (["nothing"], "error: No such command 'nothing'. (etl -h for help)"),
+    ],
+)
+def test_a_mistake_click_catches_is_one_line_too(args: list[str], line: str) -> None:
+    """README: "Mistakes get one line and exit code 2" -- also those the argument parser finds (a file that
+    is not there, a value of the wrong type), which typer printed as a usage line, a hint and a box."""
+    result = runner.invoke(app, args, prog_name="etl")
+    assert result.exit_code == 2
+    assert error_line(result) == line
+
+
+def test_no_arguments_still_show_the_help() -> None:
+    result = runner.invoke(app, ["dlq"], prog_name="etl")
+    assert "Usage: etl dlq" in result.output

@@ -13,9 +13,14 @@ from importlib import metadata
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
+
+# typer 0.29 vendors click: its parser raises typer._click's exceptions, not the installed click's
+from typer._click.exceptions import ClickException, NoArgsIsHelpError
 from typer.core import TyperCommand, TyperGroup
 
 from workflow.cli import cost_cmds, dlq_cmds, execution_cmds, logs_cmds, twin_cmds
+from workflow.cli.common import err
 from workflow.twin.invoke import invoke_command
 
 
@@ -29,6 +34,15 @@ def _flags_without_type(params: list[Any]) -> list[Any]:
     return params
 
 
+def one_line(exc: ClickException) -> typer.Exit:
+    """A mistake the argument parser found (no such file, not an integer, unknown option), as the one
+    `error:` line every other mistake gets, instead of typer's usage line, hint and boxed message."""
+    ctx = getattr(exc, "ctx", None)
+    hint = f" ({ctx.command_path} -h for help)" if ctx is not None else ""
+    err.print(f"[red]error:[/] {escape(exc.format_message())}{escape(hint)}", highlight=False)
+    return typer.Exit(exc.exit_code)
+
+
 class EtlCommand(TyperCommand):
     def get_params(self, ctx: Any) -> list[Any]:
         return _flags_without_type(super().get_params(ctx))
@@ -37,6 +51,23 @@ class EtlCommand(TyperCommand):
 class EtlGroup(TyperGroup):
     def get_params(self, ctx: Any) -> list[Any]:
         return _flags_without_type(super().get_params(ctx))
+
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except NoArgsIsHelpError:  # `etl` / `etl dlq` alone: the help, as before
+            raise
+        except ClickException as exc:
+            raise one_line(exc) from exc
+
+    def invoke(self, ctx: Any) -> Any:
+        """Subcommands parse their arguments here (and nested groups inside), so their mistakes pass too."""
+        try:
+            return super().invoke(ctx)
+        except NoArgsIsHelpError:
+            raise
+        except ClickException as exc:
+            raise one_line(exc) from exc
 
 
 app = typer.Typer(
