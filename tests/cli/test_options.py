@@ -261,3 +261,48 @@ def test_a_mistake_click_catches_is_one_line_too(args: list[str], line: str) -> 
 def test_no_arguments_still_show_the_help() -> None:
     result = runner.invoke(app, ["dlq"], prog_name="etl")
     assert "Usage: etl dlq" in result.output
+
+
+class _NoSuchExecution:
+    """A target whose Step Functions answers as AWS does for an unknown execution."""
+
+    outputs: dict[str, str] = {}
+
+    def execution_arn(self, name: str) -> str:
+        return "arn:aws:states:us-east-1:000000000000:execution:csv-etl:" + name
+
+    def client(self, service: str) -> object:
+        from botocore.exceptions import ClientError
+
+        def refuse(**kwargs: object) -> None:
+            arn = kwargs.get("executionArn")
+            error = {"Code": "ExecutionDoesNotExist", "Message": f"Execution Does Not Exist: '{arn}'"}
+            raise ClientError({"Error": error}, "DescribeExecution")
+
+        class Client:
+            def __getattr__(self, name: str) -> object:
+                return refuse
+
+        return Client()
+
+    def replay(self, name: str) -> str:
+        self.client("stepfunctions").describe_execution(executionArn=self.execution_arn(name))  # type: ignore[attr-defined]
+        return ""
+
+
+@pytest.mark.parametrize("command", ["describe", "redrive", "replay", "cost"])
+def test_an_unknown_execution_is_named_with_where_to_find_the_right_one(
+    command: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It used to be botocore's text: "ExecutionDoesNotExist: An error occurred (ExecutionDoesNotExist) when
+    calling the DescribeExecution operation: Execution Does Not Exist: 'arn:...:nope'"."""
+    from workflow.cli import cost_cmds, execution_cmds
+
+    for module in (execution_cmds, cost_cmds):
+        monkeypatch.setattr(module, "target_for", lambda *args, **kwargs: _NoSuchExecution())
+    result = runner.invoke(app, [command, "nope"])
+    assert result.exit_code == 2
+    assert (
+        error_line(result)
+        == "error: no execution 'nope' (ExecutionDoesNotExist): `etl executions` lists them"
+    )

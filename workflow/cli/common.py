@@ -91,6 +91,18 @@ def exit_for(result: dict[str, Any]) -> None:
     raise typer.Exit(0 if result["status"] == "SUCCEEDED" else 1)
 
 
+def api_error(exc: Exception, execution: str | None = None) -> str:
+    """An AWS (or twin) error as its code and message, without botocore's "An error occurred (X) when
+    calling the Y operation" wrapper; an execution that does not exist says how to find the right one."""
+    response = getattr(exc, "response", None)
+    if not isinstance(response, dict) or "Error" not in response:
+        return f"{type(exc).__name__}: {exc}"
+    code = str(response["Error"].get("Code") or type(exc).__name__)
+    if code == "ExecutionDoesNotExist" and execution is not None:
+        return f"no execution {execution!r} (ExecutionDoesNotExist): `etl executions` lists them"
+    return f"{code}: {response['Error'].get('Message') or exc}"
+
+
 def fail(message: str, code: int = 2) -> typer.Exit:
     err.print(f"[red]error:[/] {message}")
     return typer.Exit(code)
