@@ -125,7 +125,7 @@ EXAMPLES = {
     "run": [
         "etl run sample_data/data.csv  (a throwaway twin; exit 0 when it succeeded)",
         "etl run sample_data/data_bad_msg.csv --json",
-        "etl run big.csv --max-items-per-batch 100 --max-concurrency 4",
+        "etl run sample_data/data.csv --max-items-per-batch 5 --max-concurrency 2  (4 batches)",
         "etl run sample_data/data.csv --up --port 4567  (then the twin stays up: make run)",
     ],
     "up": [
@@ -136,8 +136,8 @@ EXAMPLES = {
     ],
     "drop": [
         "etl drop sample_data/data_bad_msg.csv --wait",
-        "etl drop data.csv --key incoming/2024/data.csv",
-        "etl drop data.csv --stack csv-etl --wait  (a deployed stack)",
+        "etl drop sample_data/data.csv --key incoming/2024/data.csv",
+        "etl drop sample_data/data.csv --stack csv-etl --wait  (a deployed stack)",
     ],
     "executions": [
         "etl executions",
@@ -166,7 +166,7 @@ EXAMPLES = {
     ],
     "invoke": [
         "etl invoke api_list --event tests/api/seed_events/event_getMessages.json",
-        "etl invoke transform --event batch.json --env LOG_LEVEL=DEBUG",
+        "etl invoke api_post --event tests/api/seed_events/event_postMessage.json --env LOG_LEVEL=DEBUG",
     ],
 }
 
