@@ -182,6 +182,41 @@ def test_the_watcher_announces_what_no_upload_started_and_redrives() -> None:
     assert isinstance(got[2], activity.ExecutionStarted) and got[2].redrive
 
 
+def test_an_execution_started_with_another_input_does_not_stop_the_watcher() -> None:
+    """`aws stepfunctions start-execution --input '{}'` (no S3 event): shown without a file, and the
+    executions after it are still shown ending (a KeyError in key_of used to end every later look)."""
+    service = FakeService()
+    watcher, got = watcher_for(service)
+    service.add("manual", input="{}")
+    service.finish("manual", "FAILED", error="States.Runtime")
+    watcher.check()
+    assert [type(r) for r in got] == [activity.ExecutionStarted, activity.ExecutionEnded]
+    assert (got[0].key, got[1].key, got[1].error) == (None, None, "States.Runtime")
+    service.add("later")
+    watcher._note(activity.ExecutionStarted(ARN + "later", key="incoming/later.csv"))
+    service.finish("later", "SUCCEEDED", {"rows_written": 1, "rows_rejected": 0, "rows_failed": 0})
+    watcher.check()
+    assert isinstance(got[-1], activity.ExecutionEnded) and got[-1].name == "later"
+    assert activity.key_of({"input": '{"detail": {}}'}) is None
+    assert activity.key_of({"input": "[1]"}) is None
+
+
+def test_a_redrive_that_ends_between_two_looks_is_still_announced() -> None:
+    """RedriveExecution of a file whose batches fail at once: FAILED (redriveCount 0) -> FAILED (1) within
+    one interval; the terminal still shows that it was redriven, then its end."""
+    service = FakeService()
+    watcher, got = watcher_for(service)
+    service.add("r")
+    watcher._note(activity.ExecutionStarted(ARN + "r", key="incoming/r.csv"))
+    service.finish("r", "FAILED", error="States.ExceedToleratedFailureThreshold")
+    watcher.check()
+    assert [type(r) for r in got] == [activity.ExecutionEnded]
+    service.executions["r"].update(redriveCount=1)  # redriven and failed again before the next look
+    watcher.check()
+    assert [type(r) for r in got[1:]] == [activity.ExecutionStarted, activity.ExecutionEnded]
+    assert got[1].redrive and got[1].key == "incoming/r.csv"
+
+
 def test_a_failed_files_counts_come_from_its_cause() -> None:
     """The architecture's FileFailed: the Fail state's Cause is the Summarize output (JSON)."""
     service = FakeService()

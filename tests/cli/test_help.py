@@ -80,3 +80,35 @@ def test_the_readme_points_at_the_seed_events_for_etl_invoke() -> None:
     assert "tests/api/seed_events" in table
     assert (REPO_ROOT / "tests/api/seed_events/event_getMessages.json").exists()
     assert "## What you see in the terminal" in README
+
+
+def _invoke_examples() -> list[str]:
+    """Every `etl invoke ...` example: the help's, and the README's (whose event files exist)."""
+    from_help = [example.split("  (")[0] for example in EXAMPLES["invoke"]]
+    from_readme = re.findall(r"`(etl invoke [^`]+)`", README)
+    return [
+        example
+        for example in dict.fromkeys([*from_help, *from_readme])
+        if (REPO_ROOT / example.split("--event ")[1].split()[0]).exists()
+    ]
+
+
+@pytest.mark.parametrize("example", _invoke_examples())
+def test_the_etl_invoke_examples_work(example: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The seed's sample event through the function the example names (a throwaway moto: no twin needed)."""
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.chdir(REPO_ROOT)
+    result = runner.invoke(app, example.split()[1:], prog_name="etl")
+    assert result.exit_code == 0, result.output
+    assert '"statusCode": 20' in result.stdout  # 200, or 201 for the POST
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_the_files_the_examples_name_exist(command: str) -> None:
+    """An example copied from `etl X -h` in the checkout works: it names files that are there (an object
+    key after --key is not a local file)."""
+    for example in EXAMPLES[command]:
+        words = example.split("  (")[0].split()
+        files = [w for i, w in enumerate(words) if w.endswith((".csv", ".json")) and words[i - 1] != "--key"]
+        for name in files:
+            assert (REPO_ROOT / name).is_file(), f"{example}: no {name}"

@@ -230,3 +230,79 @@ def test_logs_of_an_unknown_function_is_one_line() -> None:
     result = runner.invoke(app, ["logs", "nope"])
     assert result.exit_code == 2
     assert error_line(result).startswith("error: no function 'nope': use one of transform, writer, summarize")
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ["drop", "no-such-file.csv"],
+            "error: Invalid value for 'path': file 'no-such-file.csv' does not exist. (etl drop -h for help)",
+        ),
+        (
+            ["up", "--port", "abc"],
+            "error: Invalid value for '--port': Input should be a valid integer, unable to parse string as "
+            "an integer (etl up -h for help)",
+        ),
+        (["describe"], "error: Missing argument 'execution'. (etl describe -h for help)"),
+        (["executions", "--bogus"], "error: No such option: --bogus (etl executions -h for help)"),
+        (["dlq", "list", "--bogus"], "error: No such option: --bogus (etl dlq list -h for help)"),
+        (["nothing"], "error: No such command 'nothing'. (etl -h for help)"),
+    ],
+)
+def test_a_mistake_click_catches_is_one_line_too(args: list[str], line: str) -> None:
+    """README: "Mistakes get one line and exit code 2" -- also those the argument parser finds (a file that
+    is not there, a value of the wrong type), which typer printed as a usage line, a hint and a box."""
+    result = runner.invoke(app, args, prog_name="etl")
+    assert result.exit_code == 2
+    assert error_line(result) == line
+
+
+def test_no_arguments_still_show_the_help() -> None:
+    result = runner.invoke(app, ["dlq"], prog_name="etl")
+    assert "Usage: etl dlq" in result.output
+
+
+class _NoSuchExecution:
+    """A target whose Step Functions answers as AWS does for an unknown execution."""
+
+    outputs: dict[str, str] = {}
+
+    def execution_arn(self, name: str) -> str:
+        return "arn:aws:states:us-east-1:000000000000:execution:csv-etl:" + name
+
+    def client(self, service: str) -> object:
+        from botocore.exceptions import ClientError
+
+        def refuse(**kwargs: object) -> None:
+            arn = kwargs.get("executionArn")
+            error = {"Code": "ExecutionDoesNotExist", "Message": f"Execution Does Not Exist: '{arn}'"}
+            raise ClientError({"Error": error}, "DescribeExecution")
+
+        class Client:
+            def __getattr__(self, name: str) -> object:
+                return refuse
+
+        return Client()
+
+    def replay(self, name: str) -> str:
+        self.client("stepfunctions").describe_execution(executionArn=self.execution_arn(name))  # type: ignore[attr-defined]
+        return ""
+
+
+@pytest.mark.parametrize("command", ["describe", "redrive", "replay", "cost"])
+def test_an_unknown_execution_is_named_with_where_to_find_the_right_one(
+    command: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It used to be botocore's text: "ExecutionDoesNotExist: An error occurred (ExecutionDoesNotExist) when
+    calling the DescribeExecution operation: Execution Does Not Exist: 'arn:...:nope'"."""
+    from workflow.cli import cost_cmds, execution_cmds
+
+    for module in (execution_cmds, cost_cmds):
+        monkeypatch.setattr(module, "target_for", lambda *args, **kwargs: _NoSuchExecution())
+    result = runner.invoke(app, [command, "nope"])
+    assert result.exit_code == 2
+    assert (
+        error_line(result)
+        == "error: no execution 'nope' (ExecutionDoesNotExist): `etl executions` lists them"
+    )

@@ -105,6 +105,21 @@ def test_dlq_delete_by_id_and_stale_keeps_what_an_execution_waits_for(dead_lette
     ]
 
 
+def test_dlq_delete_of_an_id_that_is_not_there_says_so(dead_lettered: Any) -> None:
+    """A mistyped id used to end "0 deleted, 1 kept" with exit 0, as if the command had done its job."""
+    twin, _ = dead_lettered
+    result = CliRunner().invoke(
+        app,
+        ["dlq", "delete", "no-such-id"],
+        env={"AWS_ENDPOINT_URL": twin.url, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"},
+    )
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        "error: no message 'no-such-id' in the DLQ (`etl dlq list` shows the ids); nothing else deleted"
+    )
+    assert depth(twin.client("sqs"), twin.resources.dlq_url) == 1
+
+
 def test_dlq_redrive_moves_them_back_and_the_waiting_file_completes(dead_lettered: Any) -> None:
     """SQS API reference, StartMessageMoveTask: without DestinationArn the messages go back to the source
     queue; ListMessageMoveTasks reports the task with its counts."""

@@ -13,6 +13,10 @@ from importlib import metadata
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
+
+# typer 0.29 vendors click: its parser raises typer._click's exceptions, not the installed click's
+from typer._click.exceptions import ClickException, NoArgsIsHelpError
 from typer.core import TyperCommand, TyperGroup
 
 from workflow.cli import (
@@ -24,6 +28,7 @@ from workflow.cli import (
     logs_cmds,
     twin_cmds,
 )
+from workflow.cli.common import err
 from workflow.twin.invoke import invoke_command
 
 
@@ -37,6 +42,15 @@ def _flags_without_type(params: list[Any]) -> list[Any]:
     return params
 
 
+def one_line(exc: ClickException) -> typer.Exit:
+    """A mistake the argument parser found (no such file, not an integer, unknown option), as the one
+    `error:` line every other mistake gets, instead of typer's usage line, hint and boxed message."""
+    ctx = getattr(exc, "ctx", None)
+    hint = f" ({ctx.command_path} -h for help)" if ctx is not None else ""
+    err.print(f"[red]error:[/] {escape(exc.format_message())}{escape(hint)}", highlight=False)
+    return typer.Exit(exc.exit_code)
+
+
 class EtlCommand(TyperCommand):
     def get_params(self, ctx: Any) -> list[Any]:
         return _flags_without_type(super().get_params(ctx))
@@ -45,6 +59,23 @@ class EtlCommand(TyperCommand):
 class EtlGroup(TyperGroup):
     def get_params(self, ctx: Any) -> list[Any]:
         return _flags_without_type(super().get_params(ctx))
+
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except NoArgsIsHelpError:  # `etl` / `etl dlq` alone: the help, as before
+            raise
+        except ClickException as exc:
+            raise one_line(exc) from exc
+
+    def invoke(self, ctx: Any) -> Any:
+        """Subcommands parse their arguments here (and nested groups inside), so their mistakes pass too."""
+        try:
+            return super().invoke(ctx)
+        except NoArgsIsHelpError:
+            raise
+        except ClickException as exc:
+            raise one_line(exc) from exc
 
 
 app = typer.Typer(
@@ -107,7 +138,7 @@ EXAMPLES = {
     "run": [
         "etl run sample_data/data.csv  (a throwaway twin; exit 0 when it succeeded)",
         "etl run sample_data/data_bad_msg.csv --json",
-        "etl run big.csv --max-items-per-batch 100 --max-concurrency 4",
+        "etl run sample_data/data.csv --max-items-per-batch 5 --max-concurrency 2  (4 batches)",
         "etl run sample_data/data.csv --up --port 4567  (then the twin stays up: make run)",
     ],
     "up": [
@@ -118,8 +149,8 @@ EXAMPLES = {
     ],
     "drop": [
         "etl drop sample_data/data_bad_msg.csv --wait",
-        "etl drop data.csv --key incoming/2024/data.csv",
-        "etl drop data.csv --stack csv-etl --wait  (a deployed stack)",
+        "etl drop sample_data/data.csv --key incoming/2024/data.csv",
+        "etl drop sample_data/data.csv --stack csv-etl --wait  (a deployed stack)",
     ],
     "executions": [
         "etl executions",
@@ -165,8 +196,8 @@ EXAMPLES = {
         "etl cost NAME --stack csv-etl --sample 50",
     ],
     "invoke": [
-        "etl invoke api_get_messages --event tests/api/seed_events/event_getMessages.json",
-        "etl invoke transform --event batch.json --env LOG_LEVEL=DEBUG",
+        "etl invoke api_list --event tests/api/seed_events/event_getMessages.json",
+        "etl invoke api_post --event tests/api/seed_events/event_postMessage.json --env LOG_LEVEL=DEBUG",
     ],
 }
 

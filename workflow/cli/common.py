@@ -32,6 +32,9 @@ FileArg = Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=T
 TimeoutOpt = Annotated[float, typer.Option("--timeout", help="seconds to wait for the execution")]
 
 
+REJECTS_SHOWN = 20  # rows of the rejects table; `--json` has the summary's first 100, the rejects file all
+
+
 # ---- output -------------------------------------------------------------------------------------------
 def print_result(result: dict[str, Any], as_json: bool) -> None:
     """The run summary: one JSON object, or a table, the failed batches with their real causes, the next
@@ -116,6 +119,18 @@ def pairs() -> Table:
 
 def exit_for(result: dict[str, Any]) -> None:
     raise typer.Exit(0 if result["status"] == "SUCCEEDED" else 1)
+
+
+def api_error(exc: Exception, execution: str | None = None) -> str:
+    """An AWS (or twin) error as its code and message, without botocore's "An error occurred (X) when
+    calling the Y operation" wrapper; an execution that does not exist says how to find the right one."""
+    response = getattr(exc, "response", None)
+    if not isinstance(response, dict) or "Error" not in response:
+        return f"{type(exc).__name__}: {exc}"
+    code = str(response["Error"].get("Code") or type(exc).__name__)
+    if code == "ExecutionDoesNotExist" and execution is not None:
+        return f"no execution {execution!r} (ExecutionDoesNotExist): `etl executions` lists them"
+    return f"{code}: {response['Error'].get('Message') or exc}"
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from workflow.cli.common import EndpointOpt, JsonOpt, StackOpt, fail, out, target_for
+from workflow.cli.common import EndpointOpt, JsonOpt, StackOpt, api_error, fail, out, target_for
 from workflow.cost import collect, meter, report
 from workflow.cost.prices import CHECKED, REGION
 
@@ -78,7 +78,7 @@ def cost(
     try:
         recorded = collect.record(target.client("stepfunctions"), target.execution_arn(execution), sample)
     except Exception as exc:
-        raise fail(f"{type(exc).__name__}: {exc}") from exc
+        raise fail(api_error(exc, execution)) from exc
     counts = meter.count(recorded, settings)
     if durations == "modelled":
         counts = meter.with_modelled_durations(counts)

@@ -260,7 +260,18 @@ def delete(
 
     try:
         url, _ = dlq_of(target)
+        if wanted:  # every id named must be there, or nothing is deleted: a typo is not "0 deleted"
+            present = {m["MessageId"] for m in peek(target.client("sqs"), url, 10_000)}
+            missing = sorted(wanted - present)
+            if missing:
+                names = ", ".join(repr(m) for m in missing)
+                noun = "message" if len(missing) == 1 else "messages"
+                raise fail(
+                    f"no {noun} {names} in the DLQ (`etl dlq list` shows the ids); nothing else deleted"
+                )
         kept = peek(target.client("sqs"), url, 10_000, remove)
+    except typer.Exit:
+        raise
     except Exception as exc:
         raise fail(f"{type(exc).__name__}: {exc}") from exc
     if as_json:

@@ -19,6 +19,7 @@ from workflow.cli.common import (
     StackOpt,
     TimeoutOpt,
     WaitOpt,
+    api_error,
     err,
     fail,
     out,
@@ -205,7 +206,7 @@ def describe(
     try:
         described = sfn.describe_execution(executionArn=target.execution_arn(execution))
     except Exception as exc:
-        raise fail(f"{type(exc).__name__}: {exc}") from exc
+        raise fail(api_error(exc, execution)) from exc
     described.pop("ResponseMetadata", None)
     start = described.get("startDate")
     stop = described.get("stopDate")
@@ -249,7 +250,7 @@ def redrive(
     try:
         response = target.client("stepfunctions").redrive_execution(executionArn=arn)
     except Exception as exc:
-        raise fail(f"{type(exc).__name__}: {exc}") from exc
+        raise fail(api_error(exc, execution)) from exc
     if not wait:
         print(
             json.dumps({"executionArn": arn, "redriveDate": str(response.get("redriveDate"))})
@@ -274,7 +275,7 @@ def replay(
     try:
         arn = target.replay(execution)
     except Exception as exc:
-        raise fail(f"{type(exc).__name__}: {exc}") from exc
+        raise fail(api_error(exc, execution)) from exc
     if not wait:
         print(json.dumps({"executionArn": arn}) if as_json else f"started {arn}")
         return

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 import typer
 
-from workflow.cli.common import EndpointOpt, StackOpt, fail, out
+from workflow.cli.common import EndpointOpt, StackOpt, err, fail, out
 from workflow.config import FunctionSpec, PipelineConfig
 
 FunctionArg = Annotated[
@@ -107,6 +107,13 @@ def _twin(
             seen.add(record["request_id"])
             _print_record(record, as_json)
         if not follow:
+            if not seen and not as_json:  # say so, rather than an empty screen with exit 0
+                wanted = " and ".join(
+                    part
+                    for part in (spec and f"function {spec.name}", execution and f"execution {execution}")
+                    if part
+                )
+                err.print(f"no invocations{' of ' + wanted if wanted else ' yet'} at {url}", highlight=False)
             return
         time.sleep(1.0)
 

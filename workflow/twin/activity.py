@@ -188,8 +188,11 @@ def started_by_upload(event: dict[str, Any], execution_arn: Any) -> ExecutionSta
 
 
 def key_of(described: dict[str, Any]) -> str | None:
-    with contextlib.suppress(TypeError, ValueError, AttributeError):
-        return json.loads(described.get("input") or "{}")["detail"]["object"]["key"]
+    """The S3 key of the upload an execution was started for; None for any other input (a StartExecution
+    by hand, a replay of a test event): such an execution is shown without a file, never breaks a look."""
+    with contextlib.suppress(TypeError, ValueError, AttributeError, KeyError, IndexError):
+        key = json.loads(described.get("input") or "{}")["detail"]["object"]["key"]
+        return key if isinstance(key, str) else None
     return None
 
 
@@ -289,8 +292,10 @@ class TwinWatcher:
                     redriven = self._waiting.pop(arn) is not None
                     self.publish(self._started(arn, redriven))
             else:
-                if (before is None or arn in self._waiting) and not announced:
-                    self.publish(self._started(arn, self._waiting.get(arn) is not None))
+                # redriven and ended again between two looks: its redrive count moved, status did not
+                redriven = before is not None and before[0] != "RUNNING" and state[1] > before[1]
+                if (before is None or arn in self._waiting or redriven) and not announced:
+                    self.publish(self._started(arn, redriven or self._waiting.get(arn) is not None))
                 self._waiting.pop(arn, None)
                 self.publish(_ended(self.service.describe_execution(executionArn=arn)))
                 with self._lock:
