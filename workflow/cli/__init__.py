@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from importlib import metadata
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
+from typer import _click as click  # typer vendors click: these are the classes its commands use
 from typer.core import TyperCommand, TyperGroup
 
 from workflow.cli import cost_cmds, dlq_cmds, execution_cmds, logs_cmds, twin_cmds
 from workflow.twin.invoke import invoke_command
 
 
-def _flags_without_type(params: list[Any]) -> list[Any]:
+def _flags_without_type(params: list[click.Parameter]) -> list[click.Parameter]:
     """typer 0.29's rich help prints a flag's type (`--json <bool>`) as if it took a value: its
     TyperOption.display_type_rich, unlike the plain help's get_help_record, does not skip flags. An empty
     metavar makes the type column blank for flags only."""
@@ -30,12 +32,12 @@ def _flags_without_type(params: list[Any]) -> list[Any]:
 
 
 class EtlCommand(TyperCommand):
-    def get_params(self, ctx: Any) -> list[Any]:
+    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
         return _flags_without_type(super().get_params(ctx))
 
 
 class EtlGroup(TyperGroup):
-    def get_params(self, ctx: Any) -> list[Any]:
+    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
         return _flags_without_type(super().get_params(ctx))
 
 
@@ -74,7 +76,8 @@ def _root(
 
 
 # Every command, in the order `etl --help` lists them; each lives in the module named here.
-COMMANDS = {
+# A command is a typer callback (any signature: typer reads it) or a group of commands.
+COMMANDS: dict[str, Callable[..., None] | typer.Typer] = {
     "run": twin_cmds.run,
     "up": twin_cmds.up,
     "drop": execution_cmds.drop,

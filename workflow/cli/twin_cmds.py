@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from typer.models import OptionInfo
 
 from workflow.cli.common import (
     FileArg,
@@ -49,25 +50,25 @@ QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="print nothing aft
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="also print each Lambda's log lines")]
 
 
-def _setting(field: str) -> Any:
+def _setting(field: str) -> OptionInfo:
+    """The typer option of a pipeline setting (its name, variable and help come from `settings`)."""
     setting = settings.BY_FIELD[field]
-    return Annotated[
-        int | None,
-        typer.Option(
-            setting.option,
-            envvar=setting.envvar,
-            help=f"{setting.help} (CDK {setting.parameter})  \\[default: {setting.default}]",
-            rich_help_panel="Pipeline settings (as the CDK parameters)",
-        ),
-    ]
+    option: OptionInfo = typer.Option(
+        setting.option,
+        envvar=setting.envvar,
+        help=f"{setting.help} (CDK {setting.parameter})  \\[default: {setting.default}]",
+        rich_help_panel="Pipeline settings (as the CDK parameters)",
+    )
+    return option
 
 
-MaxItemsOpt = _setting("max_items_per_batch")
-MaxBytesOpt = _setting("max_input_bytes_per_batch")
-ConcurrencyOpt = _setting("max_concurrency")
-ToleratedOpt = _setting("tolerated_failure_percentage")
-WriterBatchOpt = _setting("writer_batch_size")
-WindowOpt = _setting("writer_batching_window_s")
+# Spelled out (not built by a function) so that type checkers see them as type aliases.
+MaxItemsOpt = Annotated[int | None, _setting("max_items_per_batch")]
+MaxBytesOpt = Annotated[int | None, _setting("max_input_bytes_per_batch")]
+ConcurrencyOpt = Annotated[int | None, _setting("max_concurrency")]
+ToleratedOpt = Annotated[int | None, _setting("tolerated_failure_percentage")]
+WriterBatchOpt = Annotated[int | None, _setting("writer_batch_size")]
+WindowOpt = Annotated[int | None, _setting("writer_batching_window_s")]
 
 
 def _config(**values: int | None) -> PipelineConfig:
