@@ -61,7 +61,9 @@ class MotoBackend:
     def client(self, service: str) -> Any:
         with self._lock:
             if service not in self._clients:
-                self._clients[service] = boto3.client(service, region_name=REGION, config=_CLIENT_CONFIG)
+                self._clients[service] = boto3.client(  # type: ignore[call-overload]
+                    service, region_name=REGION, config=_CLIENT_CONFIG
+                )
             return self._clients[service]
 
     def invoke_lambda(self, function_name: str, payload: bytes, *_: Any, **__: Any) -> LambdaResult:
@@ -135,7 +137,7 @@ class Sampler(threading.Thread):
 
     def children_done(self) -> bool:
         for map_run in list(self.sfn.engine.map_runs.values()):
-            counts = map_run.describe()["executionCounts"]
+            counts: dict[str, int] = map_run.describe()["executionCounts"]
             return counts["pending"] == 0 and counts["running"] == 0
         return False
 
