@@ -104,3 +104,18 @@ def test_batches_are_produced_lazily() -> None:
     first = next(batch_items(items(), max_items=10, max_bytes=None))
     assert first["Items"] == list(range(10))
     assert len(consumed) == 11  # the 11th item showed the first batch was full
+
+
+def test_batch_texts_are_the_compact_json_of_the_batches() -> None:
+    """The texts a Map Run keeps (out of memory) decode to exactly the batches batch_items yields."""
+    from workflow.engine.batcher import batch_texts
+
+    items = [{"index": i, "row": {"a": "é" * (i % 3), "n": i / 3}} for i in range(40)]
+    for batch_input in (None, {"bucket": "b", "key": "k"}):
+        expected = list(batch_items(items, max_items=7, max_bytes=600, batch_input=batch_input))
+        texts = list(batch_texts(items, max_items=7, max_bytes=600, batch_input=batch_input))
+        assert [json.loads(text) for text, _ in texts] == expected
+        assert [count for _, count in texts] == [len(b["Items"]) for b in expected]
+        assert [text for text, _ in texts] == [
+            json.dumps(b, separators=(",", ":"), ensure_ascii=False) for b in expected
+        ]

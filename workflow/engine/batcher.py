@@ -48,6 +48,27 @@ def batch_items(
     An item too large to fit in a batch on its own raises StatesError(States.DataLimitExceeded) naming
     its position, rather than starting a child execution AWS would refuse.
     """
+    for batch, _ in _batches(items, max_items=max_items, max_bytes=max_bytes, batch_input=batch_input):
+        out: dict[str, Any] = {"Items": [item for item, _ in batch]}
+        if batch_input is not None:
+            out["BatchInput"] = batch_input
+        yield out
+
+
+def batch_texts(
+    items: Iterable[Any], *, max_items: int | None, max_bytes: int | None, batch_input: Any = None
+) -> Iterator[tuple[str, int]]:
+    """The same batches as `batch_items`, as (compact JSON text, item count): each item is encoded once,
+    for its size and for the text, so a Map Run can keep its batches as text (or out of memory)."""
+    tail = "]}" if batch_input is None else "]," + '"BatchInput":' + _ENCODER.encode(batch_input) + "}"
+    for batch, _ in _batches(items, max_items=max_items, max_bytes=max_bytes, batch_input=batch_input):
+        yield '{"Items":[' + ",".join(text for _, text in batch) + tail, len(batch)
+
+
+def _batches(
+    items: Iterable[Any], *, max_items: int | None, max_bytes: int | None, batch_input: Any
+) -> Iterator[tuple[list[tuple[Any, str]], int]]:
+    """Consecutive (item, JSON text) groups within both limits, with their size in bytes."""
     max_items = _positive("MaxItemsPerBatch", max_items)
     limit = _positive("MaxInputBytesPerBatch", max_bytes, PAYLOAD_LIMIT_BYTES) or PAYLOAD_LIMIT_BYTES
     fixed = _OPEN + _CLOSE
@@ -60,16 +81,11 @@ def batch_items(
             f"room for items within {limit} bytes",
         )
 
-    def emit(batch: list[Any]) -> dict[str, Any]:
-        out: dict[str, Any] = {"Items": batch}
-        if batch_input is not None:
-            out["BatchInput"] = batch_input
-        return out
-
-    batch: list[Any] = []
+    batch: list[tuple[Any, str]] = []
     size = fixed
     for position, item in enumerate(items):
-        item_size = _json_size(item)
+        text = _ENCODER.encode(item)
+        item_size = len(text) if text.isascii() else len(text.encode("utf-8"))
         if fixed + item_size > limit:
             raise StatesError(
                 DATA_LIMIT_EXCEEDED,
@@ -78,9 +94,9 @@ def batch_items(
             )
         added = item_size + (1 if batch else 0)  # the comma between items
         if batch and (size + added > limit or (max_items is not None and len(batch) >= max_items)):
-            yield emit(batch)
+            yield batch, size
             batch, size, added = [], fixed, item_size
-        batch.append(item)
+        batch.append((item, text))
         size += added
     if batch:
-        yield emit(batch)
+        yield batch, size

@@ -6,6 +6,7 @@ runs lives here and in `states/`. Records are kept in memory, in start order.
 
 from __future__ import annotations
 
+import json
 import random
 import threading
 import uuid
@@ -19,6 +20,7 @@ from workflow.engine.clock import Clock, RealClock
 from workflow.engine.definition import Machine, StateDef
 from workflow.engine.errors import StatesError
 from workflow.engine.history import History, Listener, payload, payload_fields
+from workflow.engine.history_store import HistoryStore
 from workflow.engine.map_run import UNSUCCESSFUL, ChildSlot, MapRun
 
 # Importing the state modules registers their handlers.
@@ -58,6 +60,48 @@ class Engine:
         self.map_runs: dict[str, MapRun] = {}
         self.listeners: list[Listener] = []
         self.lock = threading.RLock()
+        self._store: HistoryStore | None = None
+
+    @property
+    def store(self) -> HistoryStore:
+        """The engine's on-disk store (history_store.py), created the first time a Map Run needs it."""
+        with self.lock:
+            if self._store is None:
+                self._store = HistoryStore()
+            return self._store
+
+    def archive(self, record: ExecutionRecord) -> None:
+        """Move a finished execution's history, input and output out of memory into the store."""
+        store = self.store
+        output_key = f"output|{record.arn}"
+        store.put(output_key, payload(record.output))
+        if record.input_key is None:
+            store.put(f"input|{record.arn}", record.input_text)
+        record.history.archive(store)
+        with record.lock:
+            record.input_key = record.input_key or f"input|{record.arn}"
+            record.archived = True
+            record.input = record.output = record.failed_input = None
+            record.input_text = ""
+            record.variables = Variables()
+
+    def io_text(self, record: ExecutionRecord) -> tuple[str, str | None]:
+        """The execution's input and (when SUCCEEDED) output as compact JSON, from memory or the store."""
+        with record.lock:
+            if not record.archived:
+                output = payload(record.output) if record.status == "SUCCEEDED" else None
+                return record.input_text, output
+            input_key = record.input_key
+        assert input_key is not None and self._store is not None
+        return self._store.get(input_key) or "", self._store.get(f"output|{record.arn}")
+
+    def output_of(self, record: ExecutionRecord) -> Any:
+        """The execution's output value (None unless SUCCEEDED), from memory or the store."""
+        with record.lock:
+            if not record.archived:
+                return record.output
+        text = self.io_text(record)[1]
+        return None if text is None else json.loads(text)
 
     # ------------------------------------------------------------------------------------------ records
 
@@ -249,6 +293,7 @@ class Engine:
         tolerated_pct: float,
         tolerated_count: int,
         given: tuple[bool, bool],
+        spilled: bool = False,
     ) -> MapRun:
         label = str(state.spec.get("Label") or uuid.uuid4())
         sm_name = parent.state_machine_name
@@ -267,6 +312,8 @@ class Engine:
             tolerated_failure_count=tolerated_count,
             tolerance_given=given,
             slots=slots,
+            spilled=spilled,
+            definition_text=payload(state.processor.raw),
         )
         with self.lock:
             self.map_runs[map_run.arn] = map_run
@@ -292,20 +339,25 @@ class Engine:
         if record is not None and record.status in UNSUCCESSFUL:
             self._reset_for_redrive(record, cancel=group.child())
             self._execute(record, redrive=True)
+            self._after_child(map_run, slot, record)
             return
         parent = self.executions[map_run.execution_arn]
         name = str(uuid.uuid4())
         kind = "express" if map_run.execution_type == "EXPRESS" else "execution"
         sm_name = f"{parent.state_machine_name}/{map_run.label}"
+        input_text = slot.input_text
+        if input_text is None:
+            assert slot.input_key is not None
+            input_text = self.store.get(slot.input_key) or "null"
         record = self.new_record(
             arn=self.arn(kind, f"{sm_name}:{name}"),
             name=name,
             state_machine_arn=map_run.state_machine_arn,
             state_machine_name=sm_name,
             machine=map_run.machine,
-            definition_text=payload(map_run.machine.raw),
-            input_value=slot.input,
-            input_text=payload(slot.input),
+            definition_text=map_run.definition_text or payload(map_run.machine.raw),
+            input_value=json.loads(input_text),
+            input_text=input_text,
             role_arn=parent.role_arn,
             execution_type=map_run.execution_type,
             map_run_arn=map_run.arn,
@@ -313,9 +365,16 @@ class Engine:
             test_case=parent.test_case,
             cancel=group.child(),
             variables=Variables(),
+            input_key=slot.input_key,
         )
         slot.record = record
         self._execute(record)
+        self._after_child(map_run, slot, record)
+
+    def _after_child(self, map_run: MapRun, slot: ChildSlot, record: ExecutionRecord) -> None:
+        """A large Map Run keeps no finished child in memory: a succeeded one is never run again."""
+        if map_run.spilled and record.status == "SUCCEEDED" and record.input_key is not None:
+            self.archive(record)
 
     # ------------------------------------------------------------------------------------------ misc
 

@@ -14,7 +14,10 @@ import json
 import threading
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from workflow.engine.history_store import HistoryStore
 
 Listener = Callable[[str, dict[str, Any]], None]
 
@@ -63,7 +66,12 @@ def payload_fields(name: str, value: Any) -> dict[str, Any]:
 
 
 class History:
-    """Append-only, thread-safe list of events of one execution."""
+    """Append-only, thread-safe list of events of one execution.
+
+    Once the execution is finished, `archive()` may move the events to a HistoryStore (the children of a
+    Distributed Map do, so a large Map Run does not keep its histories in memory); `events()` then reads
+    them back, and a later `append()` (a redrive) brings them back into memory first.
+    """
 
     def __init__(
         self, execution_arn: str, now: Callable[[], datetime], listeners: list[Listener] | None = None
@@ -73,13 +81,17 @@ class History:
         self._events: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._listeners = listeners if listeners is not None else []
+        self._count = 0
+        self._store: HistoryStore | None = None
 
     def append(
         self, event_type: str, details: dict[str, Any] | None = None, previous: int | None = None
     ) -> int:
         """Add an event; `previous` defaults to the last event's id. Returns the new event's id."""
         with self._lock:
-            event_id = len(self._events) + 1
+            if self._store is not None:  # archived, then appended to again (redrive): back into memory
+                self._events, self._store = self._store.events(self.execution_arn), None
+            event_id = self._count + 1
             event: dict[str, Any] = {
                 "timestamp": self._now(),
                 "type": event_type,
@@ -90,26 +102,44 @@ class History:
             if key is not None and details is not None:
                 event[key] = details
             self._events.append(event)
+            self._count = event_id
         for listener in list(self._listeners):
             with contextlib.suppress(Exception):  # a broken subscriber must never break an execution
                 listener(self.execution_arn, event)
         return event_id
 
+    def archive(self, store: HistoryStore) -> bool:
+        """Move the events to `store` (True), or keep them here when they cannot be stored (False)."""
+        with self._lock:
+            if self._store is not None:
+                return True
+            if not store.put_events(self.execution_arn, self._events):
+                return False
+            self._events, self._store = [], store
+            return True
+
+    @property
+    def archived(self) -> bool:
+        return self._store is not None
+
     @property
     def last_id(self) -> int:
         with self._lock:
-            return len(self._events)
+            return self._count
 
     def events(self) -> list[dict[str, Any]]:
         with self._lock:
-            return list(self._events)
+            store = self._store
+            if store is None:
+                return list(self._events)
+        return store.events(self.execution_arn)
 
     def types(self) -> list[str]:
         return [e["type"] for e in self.events()]
 
     def __len__(self) -> int:
         with self._lock:
-            return len(self._events)
+            return self._count
 
 
 def strip_execution_data(event: dict[str, Any]) -> dict[str, Any]:

@@ -2,10 +2,14 @@
 
 Counts are derived from the children's statuses, never kept separately, so they cannot drift: a child not
 started yet is `pending`; item counts weigh each child by the number of items in its batch.
+
+A Map Run whose child inputs pass SPILL_BYTES keeps them in the engine's HistoryStore instead of memory,
+and moves each child's history and payloads there once it has succeeded (docs/engine.md).
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,15 +27,21 @@ _STATUS_KEYS = {
 }
 UNSUCCESSFUL = ("FAILED", "TIMED_OUT", "ABORTED")
 
+# Child inputs of one Map Run kept in memory up to this many bytes of JSON; past it they (and the finished
+# children's histories) go to the HistoryStore. The environment variable lets a test run force the store.
+SPILL_BYTES = int(os.environ.get("SFN_ENGINE_SPILL_BYTES", str(4 * 1024 * 1024)))
+
 
 @dataclass
 class ChildSlot:
-    """One child execution of the run: its input and item count, and its record once started."""
+    """One child execution of the run: its input (JSON text, or its key in the store) and item count, and
+    its record once started."""
 
     index: int
-    input: Any
+    input_text: str | None
     item_count: int
     record: ExecutionRecord | None = None
+    input_key: str | None = None
 
     @property
     def status(self) -> str:
@@ -53,6 +63,8 @@ class MapRun:
     tolerated_failure_count: int
     tolerance_given: tuple[bool, bool]  # (percentage given, count given)
     slots: list[ChildSlot] = field(default_factory=list)
+    spilled: bool = False  # inputs and finished children live in the engine's store
+    definition_text: str = ""  # the child machine's definition as JSON, encoded once for all children
     status: str = "RUNNING"
     stop_date: datetime | None = None
     redrive_count: int = 0

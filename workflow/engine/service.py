@@ -448,20 +448,21 @@ class StepFunctions:
 
     def describe_execution(self, executionArn: str, includedData: str | None = None) -> dict[str, Any]:
         record = self._execution(executionArn)
+        input_text, output_text = self.engine.io_text(record)
         out: dict[str, Any] = {
             "executionArn": record.arn,
             "stateMachineArn": record.state_machine_arn,
             "name": record.name,
             "status": record.status,
             "startDate": record.start_date,
-            "input": record.input_text,
+            "input": input_text,
             "inputDetails": {"included": True},
             "redriveCount": record.redrive_count,
         }
         if record.stop_date is not None:
             out["stopDate"] = record.stop_date
-        if record.status == "SUCCEEDED":
-            out["output"] = json.dumps(record.output, separators=(",", ":"), ensure_ascii=False)
+        if output_text is not None:
+            out["output"] = output_text
             out["outputDetails"] = {"included": True}
         if record.error is not None:
             out["error"] = record.error

@@ -135,10 +135,11 @@ def run_state(state: StateDef, raw_input: Any, scope: Scope) -> Outcome:
     )
     run_fn = HANDLERS[state.type]
     attempts: dict[int, int] = {}
+    encoded: str | None = None  # the output's JSON, from the size check
     while True:
         try:
             outcome = run_fn(state, raw_input, scope, run)
-            io.check_size(outcome.output, state.name)
+            encoded = io.check_size(outcome.output, state.name)
             break
         except Aborted:
             if state.type in ("Task", "Map", "Parallel", "Wait"):
@@ -178,7 +179,9 @@ def run_state(state: StateDef, raw_input: Any, scope: Scope) -> Outcome:
                 raise err from exc
             outcome = _catch(state, caught[1], err, raw_input, scope, run)
             break
-    details = {"name": state.name, **payload_fields("output", outcome.output)}
+    # a str output is passed as it is, as payload_fields always took it
+    shown = encoded if encoded is not None and not isinstance(outcome.output, str) else outcome.output
+    details = {"name": state.name, **payload_fields("output", shown)}
     if scope.assigned is not None:
         # each value as JSON text, as recorded (test_assign_reference_variables.py::test_reference_assign)
         assigned = {name: payload(value) for name, value in scope.assigned.items()}

@@ -60,15 +60,17 @@ def context_object(
     return ctx
 
 
-def check_size(value: Any, state_name: str) -> None:
-    """States.DataLimitExceeded for a state/task result over 256 KiB, in AWS's wording."""
+def check_size(value: Any, state_name: str) -> str:
+    """States.DataLimitExceeded for a state/task result over 256 KiB, in AWS's wording; else the result's
+    compact JSON, which the StateExited event reuses (each output is encoded once)."""
     text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-    if len(text.encode("utf-8")) > MAX_PAYLOAD_BYTES:
+    if (len(text) if text.isascii() else len(text.encode("utf-8"))) > MAX_PAYLOAD_BYTES:
         raise StatesError(
             errors.DATA_LIMIT_EXCEEDED,
             f"The state/task '{state_name}' returned a result with a size exceeding the maximum number "
             "of bytes service limit.",
         )
+    return text
 
 
 # ---------------------------------------------------------------------------------------------- JSONata

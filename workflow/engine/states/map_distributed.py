@@ -9,8 +9,9 @@ not succeed, keeping their ARNs.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workflow.engine import errors
 from workflow.engine.definition import StateDef
@@ -22,6 +23,9 @@ from workflow.engine.states.base import Outcome, StateRun, next_of
 from workflow.engine.states.map_inline import map_items, max_concurrency, select_item
 from workflow.engine.states.runtime import Aborted, Scope, run_concurrently
 from workflow.engine.template import evaluate_template
+
+if TYPE_CHECKING:
+    from workflow.engine.executor import Engine
 
 THRESHOLD_CAUSE = "The specified tolerated failure threshold was exceeded"
 
@@ -110,18 +114,57 @@ def _slots(
     scope: Scope,
     ctx: Mapping[str, Any],
     variables: Mapping[str, Any],
-) -> list[ChildSlot]:
+) -> tuple[list[ChildSlot], bool]:
+    """The child inputs, as JSON text; (slots, True) when they went to the engine's store (SPILL_BYTES)."""
     selected = (
         select_item(state, raw_input, effective, ctx, variables, i, item)
         for i, item in enumerate(_source_items(state, raw_input, effective, scope, ctx, variables))
     )
     if "ItemBatcher" not in state.spec:
-        return [ChildSlot(i, value, 1) for i, value in enumerate(selected)]
-    from workflow.engine.batcher import batch_items
+        from workflow.engine.history import payload
+
+        return _keep(scope, ((payload(value), 1) for value in selected))
+    from workflow.engine.batcher import batch_texts
 
     max_items, max_bytes, batch_input = _batcher_settings(state, raw_input, effective, ctx, variables)
-    batches = batch_items(selected, max_items=max_items, max_bytes=max_bytes, batch_input=batch_input)
-    return [ChildSlot(i, batch, len(batch.get("Items", []))) for i, batch in enumerate(batches)]
+    return _keep(
+        scope, batch_texts(selected, max_items=max_items, max_bytes=max_bytes, batch_input=batch_input)
+    )
+
+
+_SPILL_ROWS = 64  # child inputs written to the store per transaction
+
+
+def _keep(scope: Scope, texts: Iterator[tuple[str, int]]) -> tuple[list[ChildSlot], bool]:
+    """Slots for the child inputs: in memory up to SPILL_BYTES of JSON, past that all in the store."""
+    from workflow.engine import map_run as map_run_module
+
+    slots: list[ChildSlot] = []
+    held = 0
+    prefix: str | None = None
+    unsaved: list[ChildSlot] = []
+    for index, (text, count) in enumerate(texts):
+        slot = ChildSlot(index, text, count)
+        slots.append(slot)
+        unsaved.append(slot)
+        if prefix is None:
+            held += len(text)
+            if held <= map_run_module.SPILL_BYTES:
+                continue
+            prefix = f"slot|{uuid.uuid4()}|"
+        if len(unsaved) >= _SPILL_ROWS:
+            _save(scope, prefix, unsaved)
+    if prefix is not None:
+        _save(scope, prefix, unsaved)
+    return slots, prefix is not None
+
+
+def _save(scope: Scope, prefix: str, slots: list[ChildSlot]) -> None:
+    rows = [(f"{prefix}{slot.index}", slot.input_text or "") for slot in slots]
+    scope.engine.store.put_many(rows)
+    for slot, (key, _) in zip(slots, rows, strict=True):
+        slot.input_key, slot.input_text = key, None
+    slots.clear()
 
 
 def _tolerance(
@@ -154,11 +197,11 @@ def run_distributed_map(state: StateDef, raw_input: Any, scope: Scope, run: Stat
         scope.event("MapStateStarted", {"length": len(map_run.slots)})
         scope.event("MapRunRedriven", {"mapRunArn": map_run.arn, "redriveCount": map_run.redrive_count})
     else:
-        slots = _slots(state, raw_input, effective, scope, ctx, variables)
+        slots, spilled = _slots(state, raw_input, effective, scope, ctx, variables)
         pct, count, given = _tolerance(state, raw_input, effective, ctx, variables)
         concurrency = max_concurrency(state, effective, ctx, variables, raw_input)
         assert state.processor is not None
-        map_run = engine.create_map_run(ex, state, slots, concurrency, pct, count, given)
+        map_run = engine.create_map_run(ex, state, slots, concurrency, pct, count, given, spilled)
         ex.map_runs[key] = map_run.arn
         scope.event("MapStateStarted", {"length": len(slots)})
         scope.event("MapRunStarted", {"mapRunArn": map_run.arn})
@@ -173,7 +216,7 @@ def run_distributed_map(state: StateDef, raw_input: Any, scope: Scope, run: Stat
         except StatesError as err:
             writer_error = err
     else:
-        result = [_child_output(slot) for slot in map_run.slots]
+        result = [_child_output(engine, slot) for slot in map_run.slots]
     error = (errors.EXCEED_TOLERATED_FAILURE_THRESHOLD, THRESHOLD_CAUSE) if failed else None
     if error is None and writer_error is not None:
         error = (writer_error.error, writer_error.cause)
@@ -187,12 +230,12 @@ def run_distributed_map(state: StateDef, raw_input: Any, scope: Scope, run: Stat
     return Outcome(output, next_of(state))
 
 
-def _child_output(slot: ChildSlot) -> Any:
+def _child_output(engine: Engine, slot: ChildSlot) -> Any:
     record = slot.record
     if record is None:
         return None
     if record.status == "SUCCEEDED":
-        return record.output
+        return engine.output_of(record)
     return {"Error": record.error, "Cause": record.cause}
 
 
@@ -230,21 +273,22 @@ def _write_results(
 
     block = _evaluated_block(state, state.spec["ResultWriter"], raw_input, effective, ctx, variables)
     params = block.get("Parameters") or {}
-    children = []
-    for slot in map_run.slots:
-        record = slot.record
-        if record is None:
-            continue
-        children.append(
-            ChildResult(
+    engine = scope.engine
+
+    def children() -> Iterator[ChildResult]:
+        """One child at a time (its input and output read back from the store for a large run)."""
+        for slot in map_run.slots:
+            record = slot.record
+            if record is None:
+                continue
+            input_text, output_text = engine.io_text(record)
+            yield ChildResult(
                 execution_arn=record.arn,
                 name=record.name,
                 state_machine_arn=record.state_machine_arn,
                 status=record.status,
-                input=record.input_text,
-                output=None
-                if record.output is None or record.status != "SUCCEEDED"
-                else io_json(record.output),
+                input=input_text,
+                output=output_text if record.status == "SUCCEEDED" and output_text != "null" else None,
                 error=record.error,
                 cause=record.cause,
                 start_date=record.start_date,
@@ -252,29 +296,24 @@ def _write_results(
                 redrive_count=record.redrive_count,
                 redrive_status="REDRIVABLE_BY_MAP_RUN" if record.status in UNSUCCESSFUL else "NOT_REDRIVABLE",
             )
-        )
+
+    started = sum(1 for slot in map_run.slots if slot.record is not None)
     config = block.get("WriterConfig") or {}
     if "Resource" not in block:
         transformation = str(config.get("Transformation", "NONE"))
-        return [value for child in children for value in transform_output(child, transformation)]
+        return [value for child in children() for value in transform_output(child, transformation)]
     try:
         details = write_results(
             scope.engine.backend,
             bucket=params.get("Bucket"),
             prefix=params.get("Prefix", ""),
             map_run_arn=map_run.arn,
-            children=children,
+            children=children(),
             writer_config=block.get("WriterConfig"),
         )
     except StatesError:
         raise
     except Exception as exc:
         raise StatesError(errors.RESULT_WRITER_FAILED, f"{type(exc).__name__}: {exc}") from exc
-    map_run.results_written = len(children)
+    map_run.results_written = started
     return {"MapRunArn": map_run.arn, "ResultWriterDetails": details}
-
-
-def io_json(value: Any) -> str:
-    from workflow.engine.history import payload
-
-    return payload(value)

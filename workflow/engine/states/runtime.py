@@ -148,6 +148,10 @@ class ExecutionRecord:
     redrive_count: int = 0
     redrive_date: datetime | None = None
     map_run_arn: str | None = None  # set for child executions of a Distributed Map
+    # A finished Map child whose history, input and output moved to the engine's HistoryStore
+    # (Engine.archive): read them through History.events() and Engine.io_text()/output_of().
+    archived: bool = False
+    input_key: str | None = None  # the store's key of the input text, once it is there
     label: str | None = None
     trace_header: str | None = None
     test_case: str | None = None

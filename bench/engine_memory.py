@@ -1,0 +1,216 @@
+"""The engine's own memory at scale: a Distributed Map over a CSV with Pass children, no Lambda, no twin.
+
+    .venv/bin/python bench/engine_memory.py --rows 100000
+    .venv/bin/python bench/engine_memory.py --rows 1000000
+
+Runs the pipeline's Map shape (CSV ItemReader, ItemSelector, ItemBatcher with BatchInput, MaxConcurrency,
+ResultWriter to S3) on the engine with moto's S3 in process, and prints one JSON object: rows/s, peak RSS
+(VmHWM), the RSS before the run (interpreter, moto, the CSV in moto's S3) and the run's growth above it,
+split by phase from an RSS sampler (every 50 ms):
+
+- `read_and_children`: reading and batching the CSV, then the child executions, up to the last child's end:
+  the engine's own memory (histories, map runs, execution records, batches);
+- `result_upload`: the ResultWriter's files, streamed by the engine but each uploaded with one PutObject,
+  whose body moto (in process, as in the twin) reads in full: moto's share, about 3x the file size.
+
+Target (issue 14): the engine's memory at 1,000,000 rows stays within 1.5x of its figure at 100,000 rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "sample_data"))
+
+import boto3  # noqa: E402
+import generate  # noqa: E402  (sample_data/generate.py)
+from botocore.config import Config  # noqa: E402
+from moto import mock_aws  # noqa: E402
+
+from workflow.config import PipelineConfig  # noqa: E402
+from workflow.engine.backend import LambdaResult  # noqa: E402
+from workflow.engine.clock import RealClock  # noqa: E402
+from workflow.engine.service import StepFunctions  # noqa: E402
+
+REGION, ACCOUNT, BUCKET = "us-east-1", "123456789012", "bench-data"
+# Without this, boto3 wraps uploads in aws-chunked checksums that moto decodes quadratically (findings.md).
+_CLIENT_CONFIG = Config(
+    request_checksum_calculation="when_required", response_checksum_validation="when_required"
+)
+
+
+class MotoBackend:
+    """The engine's Backend over moto's in-process S3; no Lambda (the children are Pass states)."""
+
+    region, account = REGION, ACCOUNT
+
+    def __init__(self) -> None:
+        self._clients: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def client(self, service: str) -> Any:
+        with self._lock:
+            if service not in self._clients:
+                self._clients[service] = boto3.client(  # type: ignore[call-overload]
+                    service, region_name=REGION, config=_CLIENT_CONFIG
+                )
+            return self._clients[service]
+
+    def invoke_lambda(self, function_name: str, payload: bytes, *_: Any, **__: Any) -> LambdaResult:
+        raise NotImplementedError("the benchmark's children are Pass states")
+
+
+def definition(config: PipelineConfig) -> dict[str, Any]:
+    """The pipeline's Map (workflow/definition/csv_etl.asl.json) with a Pass child instead of the Lambdas."""
+    return {
+        "StartAt": "ProcessRows",
+        "States": {
+            "ProcessRows": {
+                "Type": "Map",
+                "Label": "Rows",
+                "ItemReader": {
+                    "Resource": "arn:aws:states:::s3:getObject",
+                    "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW"},
+                    "Parameters": {"Bucket.$": "$.bucket", "Key.$": "$.key"},
+                },
+                "ItemSelector": {"index.$": "$$.Map.Item.Index", "row.$": "$$.Map.Item.Value"},
+                "ItemBatcher": {
+                    "MaxItemsPerBatch": config.max_items_per_batch,
+                    "MaxInputBytesPerBatch": config.max_input_bytes_per_batch,
+                    "BatchInput": {
+                        "bucket.$": "$.bucket",
+                        "key.$": "$.key",
+                        "execution.$": "$$.Execution.Name",
+                    },
+                },
+                "MaxConcurrency": config.max_concurrency,
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                    "StartAt": "Transform",
+                    "States": {"Transform": {"Type": "Pass", "End": True}},
+                },
+                "ResultWriter": {
+                    "Resource": "arn:aws:states:::s3:putObject",
+                    "Parameters": {"Bucket": BUCKET, "Prefix": "results/"},
+                },
+                "End": True,
+            }
+        },
+    }
+
+
+def rss_kib(field: str) -> int:
+    """A line of /proc/self/status in KiB: VmRSS (now) or VmHWM (peak since start or since reset_peak)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise RuntimeError(f"{field} not in /proc/self/status")
+
+
+def reset_peak() -> bool:
+    """Reset VmHWM to the current RSS (Linux 4.0+: write 5 to clear_refs); False where not allowed."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+class Sampler(threading.Thread):
+    """Peak RSS until the Map Run's last child has finished, and after (the ResultWriter's upload)."""
+
+    def __init__(self, sfn: StepFunctions) -> None:
+        super().__init__(daemon=True)
+        self.sfn = sfn
+        self.peaks = {"read_and_children": 0, "result_upload": 0}
+        self.stopped = threading.Event()
+
+    def children_done(self) -> bool:
+        for map_run in list(self.sfn.engine.map_runs.values()):
+            counts: dict[str, int] = map_run.describe()["executionCounts"]
+            return counts["pending"] == 0 and counts["running"] == 0
+        return False
+
+    def run(self) -> None:
+        phase = "read_and_children"
+        while not self.stopped.is_set():
+            if phase == "read_and_children" and self.children_done():
+                phase = "result_upload"
+            self.peaks[phase] = max(self.peaks[phase], rss_kib("VmRSS"))
+            time.sleep(0.05)
+
+
+def run(rows: int, workdir: Path) -> dict[str, Any]:
+    csv_path = workdir / "data.csv"
+    generate.write_csv(csv_path, rows, 0.0, 1)
+    config = PipelineConfig()
+    with mock_aws():
+        backend = MotoBackend()
+        s3 = backend.client("s3")
+        s3.create_bucket(Bucket=BUCKET)
+        s3.upload_file(str(csv_path), BUCKET, "incoming/data.csv")
+        sfn = StepFunctions(backend, clock=RealClock(), region=REGION, account=ACCOUNT)
+        machine = sfn.create_state_machine(
+            name="engine-memory",
+            definition=json.dumps(definition(config)),
+            roleArn=f"arn:aws:iam::{ACCOUNT}:role/sfn",
+        )["stateMachineArn"]
+        peak_reset = reset_peak()
+        before = rss_kib("VmRSS")
+        sampler = Sampler(sfn)
+        sampler.start()
+        started = time.perf_counter()
+        execution = sfn.start_execution(
+            stateMachineArn=machine, input=json.dumps({"bucket": BUCKET, "key": "incoming/data.csv"})
+        )["executionArn"]
+        while (described := sfn.describe_execution(executionArn=execution))["status"] == "RUNNING":
+            time.sleep(0.05)
+        elapsed = time.perf_counter() - started
+        sampler.stopped.set()
+        sampler.join()
+        peak = rss_kib("VmHWM")
+        after = rss_kib("VmRSS")
+        results = s3.list_objects_v2(Bucket=BUCKET, Prefix="results/").get("Contents", [])
+    return {
+        "rows": rows,
+        "status": described["status"],
+        "seconds": round(elapsed, 1),
+        "rows_per_s": round(rows / elapsed),
+        "peak_rss_mb": round(peak / 1024),
+        "rss_before_run_mb": round(before / 1024),
+        "rss_after_run_mb": round(after / 1024),
+        "run_growth_mb": round((peak - before) / 1024) if peak_reset else None,
+        "peak_counted_from": "start of the run" if peak_reset else "process start (clear_refs not allowed)",
+        "growth_by_phase_mb": {k: round(max(v - before, 0) / 1024) for k, v in sampler.peaks.items()},
+        "result_files_mb": round(sum(o["Size"] for o in results) / 2**20, 1),
+        "batch": {
+            "max_items": config.max_items_per_batch,
+            "max_bytes": config.max_input_bytes_per_batch,
+            "max_concurrency": config.max_concurrency,
+        },
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="engine-memory-") as tmp:
+        os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+        print(json.dumps(run(args.rows, Path(tmp)), indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
