@@ -22,12 +22,14 @@ up: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 $(BIN)/pytest -n 2 -q
 
-# lint + the tests of tasks/ and the engine: under a minute, for the edit-test loop.
+# lint, types + the tests of tasks/ and the engine: under a minute, for the edit-test loop.
 test-fast: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/pytest -n 2 -q tests/unit tests/engine
 
 lint: $(STAMP)

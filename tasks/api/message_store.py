@@ -8,12 +8,27 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 from message_model import ApiError, PageParams, decode_token, encode_token, public_item
+
+if TYPE_CHECKING:  # type stubs are a dev dependency; the Lambda runtime has only boto3
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+Item = dict[str, Any]  # a message as Python values (str, Decimal, ...), deserialized from DynamoDB's JSON
+
+
+class TableResult(TypedDict, total=False):
+    """The parts of a DynamoDB answer the API reads, with items already deserialized."""
+
+    Item: Item
+    Attributes: Item
+    Items: list[Item]
+    LastEvaluatedKey: Item
+
 
 _THROTTLED = frozenset(
     {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
@@ -32,44 +47,48 @@ class Table:
     _to_ddb = TypeSerializer()
     _from_ddb = TypeDeserializer()
 
-    def __init__(self, client: Any, name: str) -> None:
+    def __init__(self, client: DynamoDBClient, name: str) -> None:
         self.client = client
         self.name = name
 
     def _dump(self, values: dict[str, Any]) -> dict[str, Any]:
         return {key: self._to_ddb.serialize(value) for key, value in values.items()}
 
-    def _load(self, item: dict[str, Any] | None) -> dict[str, Any] | None:
-        return None if item is None else {key: self._from_ddb.deserialize(v) for key, v in item.items()}
+    def _load(self, item: dict[str, Any]) -> Item:
+        return {key: self._from_ddb.deserialize(v) for key, v in item.items()}
 
-    def _call(self, operation: str, **args: Any) -> dict[str, Any]:
+    def _call(self, operation: str, **args: Any) -> TableResult:
         for field in ("Key", "Item", "ExpressionAttributeValues", "ExclusiveStartKey"):
             if field in args:
                 args[field] = self._dump(args[field])
-        result = getattr(self.client, operation)(TableName=self.name, **args)
-        for field in ("Item", "Attributes", "LastEvaluatedKey"):
-            if field in result:
-                result[field] = self._load(result[field])
-        if "Items" in result:
-            result["Items"] = [self._load(item) for item in result["Items"]]
+        answer: dict[str, Any] = getattr(self.client, operation)(TableName=self.name, **args)
+        result = TableResult()
+        if "Item" in answer:
+            result["Item"] = self._load(answer["Item"])
+        if "Attributes" in answer:
+            result["Attributes"] = self._load(answer["Attributes"])
+        if "LastEvaluatedKey" in answer:
+            result["LastEvaluatedKey"] = self._load(answer["LastEvaluatedKey"])
+        if "Items" in answer:
+            result["Items"] = [self._load(item) for item in answer["Items"]]
         return result
 
-    def get_item(self, **args: Any) -> dict[str, Any]:
+    def get_item(self, **args: Any) -> TableResult:
         return self._call("get_item", **args)
 
-    def put_item(self, **args: Any) -> dict[str, Any]:
+    def put_item(self, **args: Any) -> TableResult:
         return self._call("put_item", **args)
 
-    def update_item(self, **args: Any) -> dict[str, Any]:
+    def update_item(self, **args: Any) -> TableResult:
         return self._call("update_item", **args)
 
-    def delete_item(self, **args: Any) -> dict[str, Any]:
+    def delete_item(self, **args: Any) -> TableResult:
         return self._call("delete_item", **args)
 
-    def query(self, **args: Any) -> dict[str, Any]:
+    def query(self, **args: Any) -> TableResult:
         return self._call("query", **args)
 
-    def scan(self, **args: Any) -> dict[str, Any]:
+    def scan(self, **args: Any) -> TableResult:
         return self._call("scan", **args)
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 from row_rules import REQUIRED_COLUMNS
 
@@ -33,7 +32,7 @@ class CsvHeaderError(Exception):
     """
 
 
-def header_names(rows: Iterable[Any]) -> list[str] | None:
+def header_names(rows: Iterable[object]) -> list[str] | None:
     """The header as the reader saw it: the keys of the first row that is an object (None without one)."""
     for row in rows:
         if isinstance(row, Mapping):
@@ -83,7 +82,7 @@ def check_header(names: list[str], source: str) -> dict[str, str]:
     return {name: trimmed(name) for name in names}
 
 
-def renamed(row: Any, names: Mapping[str, str]) -> Any:
+def renamed(row: object, names: Mapping[str, str]) -> object:
     """The row keyed by trimmed names (rows that are not objects are left for the row rules to reject)."""
     if not isinstance(row, Mapping):
         return row

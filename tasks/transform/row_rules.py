@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_FLOOR, Context, Decimal, InvalidOperation, localcontext
-from typing import Any
+from typing import Any, TypedDict
 
 TEXT_FIELDS = ("location", "source", "local_dest", "remote_dest")
 NUMBER_FIELDS = ("local_avg", "remote_avg")
@@ -49,20 +49,38 @@ MAX_VALUE_CHARS = 200
 EMPTY = "empty or missing"
 
 
+Echo = str | int | float | bool | None  # an offending value as it travels in JSON
+
+
+class FieldError(TypedDict):
+    """One problem of a rejected row, as the transform's output reports it."""
+
+    field: str
+    reason: str
+    value: Echo
+
+
+class RowReject(TypedDict):
+    """A rejected row: its number in the file and every problem found in it."""
+
+    row: int
+    errors: list[FieldError]
+
+
 class RowError(ValueError):
     """One problem in one field; collected into the row's reject."""
 
-    def __init__(self, field: str, reason: str, value: Any) -> None:
+    def __init__(self, field: str, reason: str, value: object) -> None:
         super().__init__(f"{field}: {reason}")
         self.field = field
         self.reason = reason
         self.value = value
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> FieldError:
         return {"field": self.field, "reason": self.reason, "value": _echo(self.value)}
 
 
-def _echo(value: Any) -> Any:
+def _echo(value: object) -> Echo:
     """The offending value as it can travel in JSON, cut to MAX_VALUE_CHARS."""
     if value is None or isinstance(value, bool | int | float):
         return value
@@ -70,7 +88,7 @@ def _echo(value: Any) -> Any:
     return text if len(text) <= MAX_VALUE_CHARS else text[:MAX_VALUE_CHARS] + "…"
 
 
-def parse_decimal(field: str, raw: Any) -> Decimal:
+def parse_decimal(field: str, raw: object) -> Decimal:
     """A finite Decimal from a CSV cell, or RowError naming what is wrong with it."""
     text = _cell_text(raw).strip()
     if text == "":
@@ -88,7 +106,7 @@ def parse_decimal(field: str, raw: Any) -> Decimal:
     return value
 
 
-def canonical_decimal(field: str, value: Decimal, raw: Any) -> str:
+def canonical_decimal(field: str, value: Decimal, raw: object) -> str:
     """Shortest exact plain-notation string ("4.390" -> "4.39", "1e2" -> "100", "-0" -> "0").
 
     Built from the digits themselves, not Decimal arithmetic, which would round to the context's
@@ -114,7 +132,7 @@ def canonical_decimal(field: str, value: Decimal, raw: Any) -> str:
     return plain if sum(ch.isdigit() for ch in plain.lstrip("-0.")) <= _DDB_MAX_DIGITS else str(number)
 
 
-def timestamp_keys(raw: Any) -> tuple[str, str, str]:
+def timestamp_keys(raw: object) -> tuple[str, str, str]:
     """(date, time, canonical timestamp) for epoch seconds, computed exactly.
 
     time is HH:MM:SS plus the sub-second digits as written (trailing zeros stripped), so two
@@ -135,13 +153,13 @@ def timestamp_keys(raw: Any) -> tuple[str, str, str]:
     return f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}", time_text, canonical
 
 
-def _cell_text(raw: Any) -> str:
+def _cell_text(raw: object) -> str:
     if raw is None:
         return ""
     return raw if isinstance(raw, str) else str(raw)
 
 
-def _control_error(field: str, raw: Any) -> RowError | None:
+def _control_error(field: str, raw: object) -> RowError | None:
     """A RowError naming the first control character of the cell (U+0000 ...), if it holds one."""
     match = _CONTROL.search(_cell_text(raw))
     if match is None:
@@ -151,7 +169,7 @@ def _control_error(field: str, raw: Any) -> RowError | None:
     )
 
 
-def convert_row(index: int, row: Any) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+def convert_row(index: int, row: object) -> tuple[dict[str, Any] | None, RowReject | None]:
     """(item, None) for a good row, (None, reject) for a bad one.
 
     The row number is index + 2: line 1 is the header.
@@ -207,14 +225,14 @@ def convert_row(index: int, row: Any) -> tuple[dict[str, Any] | None, dict[str, 
     return {field: item[field] for field in ITEM_FIELDS}, None
 
 
-def transform_items(entries: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def transform_items(entries: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[RowReject]]:
     """Convert a batch's {"index", "row"} entries into (items, rejects), both ordered by row.
 
     A second row with the same (date, time) as an earlier one is rejected naming that row: the
     table key would make one silently overwrite the other.
     """
     items: list[dict[str, Any]] = []
-    rejects: list[dict[str, Any]] = []
+    rejects: list[RowReject] = []
     seen: dict[tuple[str, str], int] = {}
     for entry in entries:
         item, reject = convert_row(int(entry["index"]), entry.get("row"))

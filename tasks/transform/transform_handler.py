@@ -6,18 +6,38 @@ the output shape is what the ASL's ResultSelector picks (see docs/architecture.m
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
 from header_rules import CsvHeaderError, check_header, header_names, renamed
-from row_rules import transform_items
+from row_rules import RowReject, transform_items
 
 __all__ = ["CsvHeaderError", "handler", "transform_batch"]
 
 logger = Logger(service="csv-etl-transform")
 
 
-def transform_batch(event: dict[str, Any]) -> dict[str, Any]:
+class BatchSource(TypedDict):
+    """The file and execution a batch came from (the Map's BatchInput)."""
+
+    bucket: str | None
+    key: str | None
+    execution: str | None
+
+
+class TransformOutput(TypedDict):
+    """The Transform state's result (docs/architecture.md, "Transform"); the writer's message carries it."""
+
+    source: BatchSource
+    first_row: int
+    rows: int
+    valid: int
+    items: list[dict[str, Any]]
+    rejects: list[RowReject]
+
+
+def transform_batch(event: dict[str, Any]) -> TransformOutput:
     """The batch's items and rejects; items carry only row data, the writer adds the file and execution.
 
     The header (the rows' keys) is checked first: a bad one raises CsvHeaderError for the whole batch.
@@ -46,7 +66,7 @@ def transform_batch(event: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+def handler(event: dict[str, Any], context: LambdaContext | None = None) -> TransformOutput:
     result = transform_batch(event)
     logger.info(
         "batch transformed",

@@ -101,9 +101,23 @@ def test_time_pattern_in_the_document_agrees_with_the_model(value: str) -> None:
     assert document_says == (message_model.TIME_RE.fullmatch(value) is not None)
 
 
+def _type_checking_only(tree: ast.Module) -> set[int]:
+    """ids of the nodes inside `if TYPE_CHECKING:` blocks: imports for the type checker, never run."""
+    hidden: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
+            hidden |= {id(child) for statement in node.body for child in ast.walk(statement)}
+    return hidden
+
+
 def _imports(path: Any) -> set[str]:
+    """The top-level packages a module imports when it runs (type-checking-only imports excluded)."""
     names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    hidden = _type_checking_only(tree)
+    for node in ast.walk(tree):
+        if id(node) in hidden:
+            continue
         if isinstance(node, ast.Import):
             names |= {alias.name.split(".")[0] for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:

@@ -231,6 +231,24 @@ def test_a_failed_files_counts_come_from_its_cause() -> None:
     assert (ended.error, ended.rows_written, ended.rows_failed) == ("FileFailed", 500, 1000)
 
 
+def test_an_execution_whose_input_is_not_an_upload_event_is_still_announced_and_ended() -> None:
+    """StartExecution accepts any JSON input (`aws stepfunctions start-execution --input '{}'`): such a run
+    has no file key, and it must not stop the watcher from reporting it or the executions after it."""
+    service = FakeService()
+    watcher, got = watcher_for(service)
+    service.add("manual", input="{}")
+    service.add("other", input=json.dumps({"detail": {"object": {"key": 7}}}))
+    watcher.check()
+    watcher.check()
+    service.finish("manual", "SUCCEEDED")
+    service.finish("other", "SUCCEEDED")
+    watcher.check()
+    started = [r for r in got if isinstance(r, activity.ExecutionStarted)]
+    ended = [r for r in got if isinstance(r, activity.ExecutionEnded)]
+    assert sorted(r.name for r in started) == ["manual", "other"]
+    assert sorted((r.name, r.key) for r in ended) == [("manual", None), ("other", None)]
+
+
 def test_the_watcher_publishes_dlq_arrivals() -> None:
     sqs = FakeSqs()
     watcher, got = watcher_for(FakeService(), sqs)

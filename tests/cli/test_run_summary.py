@@ -18,27 +18,32 @@ def printed(result: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> str:
     return console.file.getvalue()  # type: ignore[attr-defined]
 
 
-def result_with(rejects: int, rows_rejected: int) -> dict[str, Any]:
+def result_with(rows: int, rows_rejected: int, problems_per_row: int = 1) -> dict[str, Any]:
+    fields = ["timestamp", "local_avg", "remote_avg"][:problems_per_row]
     return {
         "status": "SUCCEEDED",
         "rows_rejected": rows_rejected,
-        "rejects_location": "s3://csv-etl-data/rejects/e1.jsonl",
-        "rejects": [{"row": i + 2, "field": "timestamp", "reason": "not a number"} for i in range(rejects)],
+        "rejects_location": "s3://csv-etl-data/rejects/incoming/x.csv",
+        "rejects": [
+            {"row": i + 2, "field": field, "reason": "not a number"} for i in range(rows) for field in fields
+        ],
     }
 
 
-def test_a_short_rejects_list_is_shown_whole(monkeypatch: pytest.MonkeyPatch) -> None:
-    text = printed(result_with(3, 1), monkeypatch)
-    assert "rejected (3 shown)" in text
-    assert text.count("not a number") == 3
+def test_a_short_rejects_list_is_shown_whole_one_line_per_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three problems of one row are one line: the counts shown are counts of rows (issue 10, item 5)."""
+    text = printed(result_with(1, 1, problems_per_row=3), monkeypatch)
+    assert "rejected rows (1)" in text
+    assert "timestamp; local_avg; remote_avg" in text
+    assert "rejected rows in" not in text
 
 
 def test_a_long_rejects_list_says_how_much_is_shown_and_where_the_rest_is(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A 30-row file of bad rows: 100 problems in the summary's sample, 20 printed. The title used to say
-    "rejected (100 shown)" over a 20-row table."""
-    text = printed(result_with(100, 30), monkeypatch)
+    """A 30-row file of bad rows: 20 rows printed, the title and the last line say how many there are and
+    where all of them are. The title used to say "rejected (100 shown)" over a 20-row table."""
+    text = printed(result_with(30, 30), monkeypatch)
     assert text.count("not a number") == 20
-    assert "100 shown" not in text
-    assert "first 20 problems shown; all 30 rejected rows in s3://csv-etl-data/rejects/e1.jsonl" in text
+    assert "rejected rows (30; first 20 shown)" in text
+    assert "all 30 rejected rows in s3://csv-etl-data/rejects/incoming/x.csv" in text

@@ -300,3 +300,14 @@ def test_sigterm_stops_promptly_and_says_what_was_running(tmp_path: Path) -> Non
     assert lines[-2].startswith("aborted 1 running execution(s) (in-memory, as StopExecution): ")
     assert f"{execution['name']} (incoming/big.csv, " in lines[-2] and "/20000 rows)" in lines[-2]
     assert lines[-1].startswith("stopped in ")
+
+
+def test_stopping_before_the_twin_is_provisioned_reports_no_running_execution() -> None:
+    """Ctrl-C while `etl up` is still starting: nothing was provisioned, so nothing was aborted (the stop
+    summary used to say "aborted 1 running execution(s): (AttributeError while listing them)")."""
+    from types import SimpleNamespace
+
+    from workflow.cli.twin_cmds import _running_executions
+
+    server = SimpleNamespace(twin=SimpleNamespace(resources=None, service=object()))
+    assert _running_executions(server) == []

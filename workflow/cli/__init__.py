@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from importlib import metadata
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.markup import escape
+from typer import _click as click  # typer vendors click: these are the classes its commands use
 
 # typer 0.29 vendors click: its parser raises typer._click's exceptions, not the installed click's
 from typer._click.exceptions import ClickException, NoArgsIsHelpError
@@ -32,7 +34,7 @@ from workflow.cli.common import err
 from workflow.twin.invoke import invoke_command
 
 
-def _flags_without_type(params: list[Any]) -> list[Any]:
+def _flags_without_type(params: list[click.Parameter]) -> list[click.Parameter]:
     """typer 0.29's rich help prints a flag's type (`--json <bool>`) as if it took a value: its
     TyperOption.display_type_rich, unlike the plain help's get_help_record, does not skip flags. An empty
     metavar makes the type column blank for flags only."""
@@ -52,15 +54,17 @@ def one_line(exc: ClickException) -> typer.Exit:
 
 
 class EtlCommand(TyperCommand):
-    def get_params(self, ctx: Any) -> list[Any]:
+    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
         return _flags_without_type(super().get_params(ctx))
 
 
 class EtlGroup(TyperGroup):
-    def get_params(self, ctx: Any) -> list[Any]:
+    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
         return _flags_without_type(super().get_params(ctx))
 
-    def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: object
+    ) -> click.Context:
         try:
             return super().make_context(info_name, args, parent=parent, **extra)
         except NoArgsIsHelpError:  # `etl` / `etl dlq` alone: the help, as before
@@ -68,7 +72,7 @@ class EtlGroup(TyperGroup):
         except ClickException as exc:
             raise one_line(exc) from exc
 
-    def invoke(self, ctx: Any) -> Any:
+    def invoke(self, ctx: click.Context) -> object:
         """Subcommands parse their arguments here (and nested groups inside), so their mistakes pass too."""
         try:
             return super().invoke(ctx)
@@ -113,7 +117,8 @@ def _root(
 
 
 # Every command, in the order `etl --help` lists them; each lives in the module named here.
-COMMANDS = {
+# A command is a typer callback (any signature: typer reads it) or a group of commands.
+COMMANDS: dict[str, Callable[..., None] | typer.Typer] = {
     "run": twin_cmds.run,
     "up": twin_cmds.up,
     "drop": execution_cmds.drop,

@@ -81,11 +81,15 @@ def print_result(result: dict[str, Any], as_json: bool) -> None:
     if result.get("next_step"):
         out.print(f"[bold]next:[/] {result['next_step']}")
     print_rejects(
-        result.get("rejects") or [], (result.get("rows_rejected") or 0) + (result.get("rows_conflict") or 0)
+        result.get("rejects") or [],
+        (result.get("rows_rejected") or 0) + (result.get("rows_conflict") or 0),
+        location=result.get("rejects_location"),
     )
 
 
-def print_rejects(rejects: list[dict[str, Any]], rows: int, limit: int = 20) -> None:
+def print_rejects(
+    rejects: list[dict[str, Any]], rows: int, limit: int = REJECTS_SHOWN, location: str | None = None
+) -> None:
     """Rejected rows, one line per row (several problems of a row joined), at most `limit` shown."""
     by_row: dict[Any, list[dict[str, Any]]] = {}
     for reject in rejects:
@@ -107,6 +111,10 @@ def print_rejects(rejects: list[dict[str, Any]], rows: int, limit: int = 20) -> 
             "; ".join(str(p.get("reason")) for p in problems),
         )
     out.print(table)
+    if rows > len(shown) and location:
+        out.print(
+            f"all {rows} rejected rows in {location} (`etl rejects` prints or saves them)", highlight=False
+        )
 
 
 def pairs() -> Table:

@@ -13,13 +13,20 @@ import json
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
 from workflow.cli.common import EndpointOpt, JsonOpt, StackOpt, err, fail, out, target_for
 from workflow.config import PipelineConfig
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sqs.type_defs import ChangeMessageVisibilityBatchRequestEntryTypeDef, MessageTypeDef
+    from mypy_boto3_stepfunctions import SFNClient
+
+    from workflow.twin.remote import Target
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -37,20 +44,20 @@ def is_stale(described: dict[str, Any]) -> bool:
     return described["execution_status"] in ENDED or described["execution_status"] == "NOT_FOUND"
 
 
-def dlq_of(target: Any) -> tuple[str, str]:
+def dlq_of(target: Target) -> tuple[str, str]:
     """(URL, ARN) of the pipeline's DLQ: the stack's DlqUrl output, else the config's queue name."""
-    sqs = target.client("sqs")
+    sqs: SQSClient = target.client("sqs")
     url = target.outputs.get("DlqUrl") or sqs.get_queue_url(QueueName=PipelineConfig().dlq_name)["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     return str(url), str(arn)
 
 
 def peek(
-    sqs: Any, url: str, limit: int, remove: Callable[[dict[str, Any]], bool] | None = None
-) -> list[dict[str, Any]]:
+    sqs: SQSClient, url: str, limit: int, remove: Callable[[MessageTypeDef], bool] | None = None
+) -> list[MessageTypeDef]:
     """Up to `limit` messages, received (so each is seen once) and then made visible again at once;
     those `remove` picks are deleted instead (the ones returned are the others)."""
-    seen: dict[str, dict[str, Any]] = {}
+    seen: dict[str, MessageTypeDef] = {}
     handles: list[str] = []
     try:
         while len(seen) < limit:
@@ -72,7 +79,7 @@ def peek(
                 seen.setdefault(message["MessageId"], message)
     finally:
         for start in range(0, len(handles), 10):
-            entries = [
+            entries: list[ChangeMessageVisibilityBatchRequestEntryTypeDef] = [
                 {"Id": str(i), "ReceiptHandle": handle, "VisibilityTimeout": 0}
                 for i, handle in enumerate(handles[start : start + 10])
             ]
@@ -80,11 +87,12 @@ def peek(
     return list(seen.values())
 
 
-def execution_status(target: Any, execution: str) -> str:
+def execution_status(target: Target, execution: str) -> str:
     """The execution's status, or NOT_FOUND / UNKNOWN when Step Functions cannot say."""
     try:
         arn = target.execution_arn(execution)
-        return str(target.client("stepfunctions").describe_execution(executionArn=arn)["status"])
+        sfn: SFNClient = target.client("stepfunctions")
+        return sfn.describe_execution(executionArn=arn)["status"]
     except Exception as exc:
         code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
         return "NOT_FOUND" if code == "ExecutionDoesNotExist" else "UNKNOWN"
@@ -117,7 +125,7 @@ def meaning(status: str | None, execution: str | None) -> str:
     )
 
 
-def describe_message(target: Any, message: dict[str, Any], statuses: dict[str, str]) -> dict[str, Any]:
+def describe_message(target: Target, message: MessageTypeDef, statuses: dict[str, str]) -> dict[str, Any]:
     """One dead letter, decoded: which file, rows and execution, and what it means."""
     attributes = message.get("Attributes", {})
     sent_ms = int(attributes.get("SentTimestamp", 0) or 0)
@@ -251,7 +259,7 @@ def delete(
     statuses: dict[str, str] = {}
     deleted: list[dict[str, Any]] = []
 
-    def remove(message: dict[str, Any]) -> bool:
+    def remove(message: MessageTypeDef) -> bool:
         described = describe_message(target, message, statuses)
         if message["MessageId"] in wanted or (stale and is_stale(described)):
             deleted.append(described)

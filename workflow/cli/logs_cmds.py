@@ -13,12 +13,15 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from workflow.cli.common import EndpointOpt, StackOpt, err, fail, out
 from workflow.config import FunctionSpec, PipelineConfig
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudformation import CloudFormationClient
 
 FunctionArg = Annotated[
     str | None,
@@ -135,7 +138,9 @@ def _print_record(record: dict[str, Any], as_json: bool) -> None:
 
 
 # ---- a deployed stack -----------------------------------------------------------------------------------
-def stack_log_groups(cloudformation: Any, stack: str, spec: FunctionSpec | None) -> dict[str, str]:
+def stack_log_groups(
+    cloudformation: CloudFormationClient, stack: str, spec: FunctionSpec | None
+) -> dict[str, str]:
     """{function key: log group name} from the stack's AWS::Logs::LogGroup resources (`<Key>Logs...`)."""
     config = PipelineConfig()
     wanted = [spec] if spec else list(config.functions)

@@ -10,12 +10,16 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
 
 from workflow.twin import activity
+
+if TYPE_CHECKING:
+    from workflow.twin.server import UpServer
 
 STATUS_STYLE = {"SUCCEEDED": "green", "RUNNING": "blue"}
 QUIET_PATHS = frozenset({"/health"})  # readiness polls (scripts, tests, `make run`) are not activity
@@ -77,16 +81,20 @@ class ActivityPrinter:
         self.verbose = verbose
         self.watcher: activity.TwinWatcher | None = None
         self.stop_requested: float | None = None
-        self._unsubscribe: Any = None
+        self._unsubscribe: Callable[[], None] | None = None
 
-    def start(self, server: Any) -> ActivityPrinter:
-        twin = server.twin
+    def start(self, server: UpServer) -> ActivityPrinter:
+        twin, resources = server.twin, server.twin.resources
+        if resources is None:
+            raise RuntimeError(
+                "the twin's resources are not provisioned yet: start the printer once it is ready"
+            )
         self._unsubscribe = activity.subscribe(self.show)
         self.watcher = activity.TwinWatcher(
             twin.service,
-            twin.resources.state_machine_arn,
+            resources.state_machine_arn,
             sqs=twin.client("sqs"),
-            dlq_url=twin.resources.dlq_url,
+            dlq_url=resources.dlq_url,
         ).start()
         return self
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import socket
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
+from typer.models import OptionInfo
 
 from workflow.cli.common import (
     FileArg,
@@ -27,6 +29,9 @@ from workflow.cli.execution_cmds import refuse_unprocessed
 from workflow.cli.printer import ActivityPrinter
 from workflow.config import PipelineConfig
 from workflow.twin import settings
+
+if TYPE_CHECKING:
+    from workflow.twin.server import Ports, UpServer
 
 # Set by a command that served until a signal: `main()` then ends the process at once (see main).
 served = False
@@ -49,25 +54,25 @@ QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="print nothing aft
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="also print each Lambda's log lines")]
 
 
-def _setting(field: str) -> Any:
+def _setting(field: str) -> OptionInfo:
+    """The typer option of a pipeline setting (its name, variable and help come from `settings`)."""
     setting = settings.BY_FIELD[field]
-    return Annotated[
-        int | None,
-        typer.Option(
-            setting.option,
-            envvar=setting.envvar,
-            help=f"{setting.help} (CDK {setting.parameter})  \\[default: {setting.default}]",
-            rich_help_panel="Pipeline settings (as the CDK parameters)",
-        ),
-    ]
+    option: OptionInfo = typer.Option(
+        setting.option,
+        envvar=setting.envvar,
+        help=f"{setting.help} (CDK {setting.parameter})  \\[default: {setting.default}]",
+        rich_help_panel="Pipeline settings (as the CDK parameters)",
+    )
+    return option
 
 
-MaxItemsOpt = _setting("max_items_per_batch")
-MaxBytesOpt = _setting("max_input_bytes_per_batch")
-ConcurrencyOpt = _setting("max_concurrency")
-ToleratedOpt = _setting("tolerated_failure_percentage")
-WriterBatchOpt = _setting("writer_batch_size")
-WindowOpt = _setting("writer_batching_window_s")
+# Spelled out (not built by a function) so that type checkers see them as type aliases.
+MaxItemsOpt = Annotated[int | None, _setting("max_items_per_batch")]
+MaxBytesOpt = Annotated[int | None, _setting("max_input_bytes_per_batch")]
+ConcurrencyOpt = Annotated[int | None, _setting("max_concurrency")]
+ToleratedOpt = Annotated[int | None, _setting("tolerated_failure_percentage")]
+WriterBatchOpt = Annotated[int | None, _setting("writer_batch_size")]
+WindowOpt = Annotated[int | None, _setting("writer_batching_window_s")]
 
 
 def _config(**values: int | None) -> PipelineConfig:
@@ -157,7 +162,7 @@ def run(
     exit_for(result)
 
 
-def _ports(given: tuple[int | None, int | None, int | None]) -> Any:
+def _ports(given: tuple[int | None, int | None, int | None]) -> Ports:
     from workflow.twin.server import Ports
 
     defaults = Ports()
@@ -185,7 +190,7 @@ def _run_then_serve(
     results: list[dict[str, Any]] = []
     printer = ActivityPrinter(out, verbose=verbose)
 
-    def on_ready(server: Any) -> None:
+    def on_ready(server: UpServer) -> None:
         with ProgressBar(enabled=not as_json and err.is_terminal) as bar:
             results.append(server.twin.run_file(path, key, timeout_s=timeout, on_progress=bar))
         print_result(results[0], as_json)
@@ -247,14 +252,14 @@ def up(
     _serve(server, on_ready, printer)
 
 
-def _serve(server: Any, on_ready: Any, printer: ActivityPrinter) -> None:
+def _serve(server: UpServer, on_ready: Callable[[UpServer], None], printer: ActivityPrinter) -> None:
     """Serve until a signal; then say what was running and how long stopping took."""
     from workflow.twin.endpoint import PortInUse
 
     global served
     running: list[str] = []
 
-    def on_stopping(server: Any) -> None:
+    def on_stopping(server: UpServer) -> None:
         printer.stopping()
         running.extend(_running_executions(server))
 
@@ -276,12 +281,14 @@ def _serve(server: Any, on_ready: Any, printer: ActivityPrinter) -> None:
     err.print(f"stopped{elapsed}")
 
 
-def _running_executions(server: Any) -> list[str]:
+def _running_executions(server: UpServer) -> list[str]:
     """'name (file, rows done/total)' for each execution still running, read before the twin stops them."""
     from workflow.twin import tracking
     from workflow.twin.activity import key_of
 
     resources, service = server.twin.resources, server.twin.service
+    if resources is None:  # stopped while starting: nothing was provisioned, so nothing can be running
+        return []
     found: list[str] = []
     try:
         listed = service.list_executions(stateMachineArn=resources.state_machine_arn, statusFilter="RUNNING")
@@ -295,9 +302,10 @@ def _running_executions(server: Any) -> list[str]:
     return found
 
 
-def _banner(server: Any) -> None:
+def _banner(server: UpServer) -> None:
     urls = server.urls()
     resources = server.twin.resources
+    assert resources is not None, "the banner is printed once the twin is ready"
     table = Table(show_header=False, box=None, title="[bold]csv-etl local twin[/]", title_justify="left")
     table.add_row("AWS endpoint", urls["aws"], "S3, SQS, DynamoDB, Step Functions, Lambda")
     table.add_row("REST API", urls["api"], f"x-api-key: {server.api_key}")

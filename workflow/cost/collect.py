@@ -6,26 +6,32 @@ DescribeExecution, GetExecutionHistory (paged), ListMapRuns, DescribeMapRun, Lis
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from workflow.cost.meter import ChildRecord, MapRunRecord, RecordedExecution
 
+if TYPE_CHECKING:
+    from mypy_boto3_stepfunctions import SFNClient
+    from mypy_boto3_stepfunctions.type_defs import HistoryEventTypeDef
 
-def history(sfn: Any, arn: str) -> list[dict[str, Any]]:
+T = TypeVar("T")
+
+
+def history(sfn: SFNClient, arn: str) -> list[HistoryEventTypeDef]:
     """Every event of one execution, following nextToken."""
-    events: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {"executionArn": arn, "maxResults": 1000}
+    events: list[HistoryEventTypeDef] = []
+    page = sfn.get_execution_history(executionArn=arn, maxResults=1000)
     while True:
-        page = sfn.get_execution_history(**kwargs)
         events.extend(page.get("events", []))
         token = page.get("nextToken")
         if not token:
             return events
-        kwargs["nextToken"] = token
+        page = sfn.get_execution_history(executionArn=arn, maxResults=1000, nextToken=token)
 
 
-def _paged(call: Any, key: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
+def _paged(call: Callable[..., Mapping[str, Any]], key: str, **kwargs: str) -> Iterator[dict[str, Any]]:
+    """Every item under `key` of a listing call, following nextToken."""
     while True:
         page = call(**kwargs)
         yield from page.get(key, [])
@@ -35,7 +41,7 @@ def _paged(call: Any, key: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
         kwargs["nextToken"] = token
 
 
-def spread(items: list[Any], sample: int | None) -> list[Any]:
+def spread(items: list[T], sample: int | None) -> list[T]:
     """At most `sample` items, evenly spread over the list (all of them when `sample` is None)."""
     if sample is None or sample >= len(items):
         return items
@@ -45,7 +51,7 @@ def spread(items: list[Any], sample: int | None) -> list[Any]:
     return [items[int(i * step)] for i in range(sample)]
 
 
-def record(sfn: Any, arn: str, sample: int | None = None) -> RecordedExecution:
+def record(sfn: SFNClient, arn: str, sample: int | None = None) -> RecordedExecution:
     """The execution, its Map Runs and their children with full histories (`sample`: at most that many
     children's histories per Map Run, evenly spread; their counts are scaled to all children)."""
     description = dict(sfn.describe_execution(executionArn=arn))

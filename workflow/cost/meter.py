@@ -189,7 +189,8 @@ def _add_sends(counts: Counts, child: ChildRecord, output: Any) -> None:
             continue
         items = [item for item in body.get("items") or [] if isinstance(item, dict)]
         counts.message_fixed_bytes += len(history.compact({**body, "items": []}).encode())
-        source = body.get("source") if isinstance(body.get("source"), dict) else {}
+        given = body.get("source")
+        source: dict[str, Any] = given if isinstance(given, dict) else {}
         units = [write_units(item_size(stored_item(item, source))) for item in items]
         counts.items_enqueued += len(items)
         counts.item_write_units += sum(units)

@@ -13,10 +13,15 @@ import contextlib
 import json
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+
+    from workflow.twin.lambdas import InvocationRecord
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +79,7 @@ class LambdaInvoked:
     at: datetime = field(default_factory=_now)
 
     @classmethod
-    def of(cls, record: Any) -> LambdaInvoked:
+    def of(cls, record: InvocationRecord) -> LambdaInvoked:
         """From the runtime's InvocationRecord."""
         error = record.error or {}
         return cls(
@@ -176,27 +181,37 @@ def execution_of(event: Any) -> str | None:
     return None
 
 
-def started_by_upload(event: dict[str, Any], execution_arn: Any) -> ExecutionStarted:
+def _text_at(value: object, *keys: str) -> str | None:
+    """The string at `value[k1][k2]...`, or None where a level is missing or not an object."""
+    for key in keys:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value if isinstance(value, str) else None
+
+
+def started_by_upload(event: Mapping[str, Any], execution_arn: str) -> ExecutionStarted:
     """The record for an "Object Created" event that started `execution_arn`."""
-    detail = event.get("detail", {})
     return ExecutionStarted(
-        execution_arn=str(execution_arn),
-        key=detail.get("object", {}).get("key"),
-        bucket=detail.get("bucket", {}).get("name"),
+        execution_arn=execution_arn,
+        key=_text_at(event, "detail", "object", "key"),
+        bucket=_text_at(event, "detail", "bucket", "name"),
         upload=True,
     )
 
 
-def key_of(described: dict[str, Any]) -> str | None:
-    """The S3 key of the upload an execution was started for; None for any other input (a StartExecution
-    by hand, a replay of a test event): such an execution is shown without a file, never breaks a look."""
-    with contextlib.suppress(TypeError, ValueError, AttributeError, KeyError, IndexError):
-        key = json.loads(described.get("input") or "{}")["detail"]["object"]["key"]
-        return key if isinstance(key, str) else None
-    return None
+def key_of(described: Mapping[str, Any]) -> str | None:
+    """The S3 key of the upload that started a described execution; None when its input is not an
+    "Object Created" event (a StartExecution with any other input)."""
+    text = described.get("input")
+    try:
+        event = json.loads(text) if isinstance(text, str) else None
+    except ValueError:
+        return None
+    return _text_at(event, "detail", "object", "key")
 
 
-def _ended(described: dict[str, Any]) -> ExecutionEnded:
+def _ended(described: Mapping[str, Any]) -> ExecutionEnded:
     output: dict[str, Any] = {}
     for text in (described.get("output"), described.get("cause")):  # a FileFailed cause is the summary
         with contextlib.suppress(TypeError, ValueError):
@@ -221,6 +236,14 @@ def _ended(described: dict[str, Any]) -> ExecutionEnded:
     )
 
 
+class ExecutionReader(Protocol):
+    """What the watcher reads of the Step Functions API: the engine's service, or a boto3 client."""
+
+    def list_executions(self, *, stateMachineArn: str) -> Mapping[str, Any]: ...
+
+    def describe_execution(self, *, executionArn: str) -> Mapping[str, Any]: ...
+
+
 class TwinWatcher:
     """Publishes what has no hook: executions ending (and starting outside an upload), DLQ arrivals.
 
@@ -230,9 +253,9 @@ class TwinWatcher:
 
     def __init__(
         self,
-        service: Any,
+        service: ExecutionReader,
         state_machine_arn: str,
-        sqs: Any = None,
+        sqs: SQSClient | None = None,
         dlq_url: str | None = None,
         interval_s: float = 0.5,
         publish: Callable[[Activity], None] = publish,
@@ -271,7 +294,7 @@ class TwinWatcher:
             with self._lock:
                 self._announced.add(record.execution_arn)
 
-    def _list(self) -> list[dict[str, Any]]:
+    def _list(self) -> list[Mapping[str, Any]]:
         return list(self.service.list_executions(stateMachineArn=self.state_machine_arn)["executions"])
 
     def check(self) -> None:

@@ -49,7 +49,7 @@ class _ThreadStream(io.TextIOBase):
         super().__init__()
         self._target = target
 
-    def write(self, text: str) -> int:  # type: ignore[override]
+    def write(self, text: str) -> int:
         capture = _current()
         if capture is not None:
             capture.write(text)

@@ -14,21 +14,25 @@ import re
 import socket
 import threading
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from workflow.engine.http_api import is_stepfunctions_request
 
-WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+if TYPE_CHECKING:
+    from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+
+    from workflow.twin.lambdas import InvocationRecord
+
 LAMBDA_PREFIX = "/2015-03-31/functions"
 TWIN_PREFIX = "/_twin/"  # not a bucket name (they cannot start with "_"), so never an S3 path
 _SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
 
 
-def signing_service(environ: dict[str, Any]) -> str | None:
+def signing_service(environ: WSGIEnvironment) -> str | None:
     """The service named in a SigV4 Authorization header's credential scope, if the request is signed."""
     match = _SCOPE.search(str(environ.get("HTTP_AUTHORIZATION", "")))
     return match.group(1) if match else None
@@ -39,11 +43,11 @@ class Endpoint:
 
     def __init__(
         self,
-        stepfunctions_app: WSGIApp,
-        lambda_app: WSGIApp,
+        stepfunctions_app: WSGIApplication,
+        lambda_app: WSGIApplication,
         account: str,
         health: Callable[[], dict[str, Any]] | None = None,
-        invocations: Callable[..., list[Any]] | None = None,
+        invocations: Callable[..., list[InvocationRecord]] | None = None,
     ) -> None:
         self.stepfunctions_app = stepfunctions_app
         self.lambda_app = lambda_app
@@ -51,9 +55,9 @@ class Endpoint:
         self.health = health or (lambda: {"status": "ok"})
         # The Lambda runtime's invocation records, for `etl logs` (GET /_twin/invocations).
         self.invocations = invocations or getattr(getattr(lambda_app, "runtime", None), "records", None)
-        self.moto_app = DomainDispatcherApplication(create_backend_app)
+        self.moto_app: WSGIApplication = DomainDispatcherApplication(create_backend_app)
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         service = signing_service(environ)
         if path == "/health" and service is None and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
@@ -70,11 +74,12 @@ class Endpoint:
         environ["HTTP_X_MOTO_ACCOUNT_ID"] = self.account
         return self.moto_app(environ, start_response)
 
-    def _twin(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def _twin(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """The twin's own JSON (unsigned, so no AWS service answers it): `/_twin/invocations`, completed
         invocation records oldest first, filtered by `function`, `execution` and `request_id`."""
         query = dict(parse_qsl(environ.get("QUERY_STRING", "")))
-        status, payload = "404 Not Found", {"error": f"no such twin path {environ.get('PATH_INFO')}"}
+        status = "404 Not Found"
+        payload: dict[str, object] = {"error": f"no such twin path {environ.get('PATH_INFO')}"}
         if environ.get("PATH_INFO") == TWIN_PREFIX + "invocations" and self.invocations is not None:
             try:
                 records = self.invocations(
@@ -117,11 +122,11 @@ class ServerThread:
 
     def __init__(
         self,
-        app: WSGIApp,
+        app: WSGIApplication,
         host: str = "127.0.0.1",
         port: int = 4566,
         name: str = "endpoint",
-        request_handler: Any = QuietRequestHandler,
+        request_handler: type[WSGIRequestHandler] = QuietRequestHandler,
     ) -> None:
         self.app = app
         self.host = host

@@ -15,18 +15,22 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workflow.engine.backend import LambdaResult
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sqs.type_defs import MessageAttributeValueOutputTypeDef, MessageTypeDef
 
 log = logging.getLogger(__name__)
 
 MAX_RECEIVE = 10  # SQS's ReceiveMessage limit per call
 
 
-def _attribute(value: dict[str, Any]) -> dict[str, Any]:
+def _attribute(value: MessageAttributeValueOutputTypeDef) -> dict[str, Any]:
     """An SQS message attribute as the Lambda event spells it (camelCase, lists always present)."""
     out: dict[str, Any] = {"stringListValues": [], "binaryListValues": [], "dataType": value["DataType"]}
     if "StringValue" in value:
@@ -36,7 +40,7 @@ def _attribute(value: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def sqs_event(messages: list[dict[str, Any]], *, queue_arn: str, region: str) -> dict[str, Any]:
+def sqs_event(messages: Sequence[MessageTypeDef], *, queue_arn: str, region: str) -> dict[str, Any]:
     """The event Lambda passes for a batch of SQS messages."""
     records = []
     for message in messages:
@@ -104,7 +108,7 @@ class SqsEventSourceMapping:
     def __init__(
         self,
         *,
-        sqs: Any,
+        sqs: SQSClient,
         queue_url: str,
         queue_arn: str,
         function_name: str,
@@ -146,7 +150,7 @@ class SqsEventSourceMapping:
         for thread in self._threads:
             thread.join(timeout=max(0.0, deadline - time.monotonic()))
 
-    def _receive(self, count: int, wait_s: int) -> list[dict[str, Any]]:
+    def _receive(self, count: int, wait_s: int) -> list[MessageTypeDef]:
         response = self.sqs.receive_message(
             QueueUrl=self.queue_url,
             MaxNumberOfMessages=min(MAX_RECEIVE, count),

@@ -21,9 +21,13 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workflow.twin import activity
+
+if TYPE_CHECKING:
+    from moto.s3.models import FakeBucket, FakeKey
+    from moto.s3.notifications import S3NotificationEvent
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +70,7 @@ class Delivery:
     """One matched event and what its target made of it (the execution ARN), for the console and tests."""
 
     event: dict[str, Any]
-    result: Any = None
+    result: str | None = None  # the execution ARN
     error: str | None = None
     attempts: int = 0
     done: threading.Event = field(default_factory=threading.Event)
@@ -125,7 +129,9 @@ def _install_hook() -> None:
             return
         original = notifications.send_event
 
-        def send_event(account_id: str, event_name: Any, bucket: Any, key: Any) -> None:
+        def send_event(
+            account_id: str, event_name: S3NotificationEvent, bucket: FakeBucket, key: FakeKey
+        ) -> None:
             original(account_id, event_name, bucket, key)
             name = str(getattr(event_name, "value", event_name))
             for listener in list(_listeners):
@@ -147,7 +153,7 @@ class S3EventBridge:
         account: str,
         region: str,
         rule: ObjectCreatedRule,
-        target: Callable[[dict[str, Any]], Any],
+        target: Callable[[dict[str, Any]], str],
         retry_delay_s: float = 0.5,
     ) -> None:
         self.account = account
@@ -171,7 +177,7 @@ class S3EventBridge:
         self._queue.put(None)
         self._thread.join(timeout=5)
 
-    def on_s3_event(self, account_id: str, event_name: str, bucket: Any, key: Any) -> None:
+    def on_s3_event(self, account_id: str, event_name: str, bucket: FakeBucket, key: FakeKey) -> None:
         if account_id != self.account or event_name not in REASONS:
             return
         if event_name == "s3:ObjectCreated:Put" and getattr(key, "multipart", None) is not None:
@@ -206,8 +212,8 @@ class S3EventBridge:
             while delivery.attempts < DELIVERY_ATTEMPTS:
                 delivery.attempts += 1
                 try:
-                    delivery.result = self.target(delivery.event)
-                    activity.publish(activity.started_by_upload(delivery.event, delivery.result))
+                    arn = delivery.result = self.target(delivery.event)
+                    activity.publish(activity.started_by_upload(delivery.event, arn))
                     delivery.error = None
                     break
                 except Exception as exc:  # EventBridge retries a failed target with back-off

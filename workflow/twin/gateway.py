@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from werkzeug.datastructures import Headers
@@ -34,6 +34,9 @@ from werkzeug.wrappers import Request, Response
 
 from workflow.config import LOCAL_ACCOUNT, PipelineConfig
 from workflow.twin import activity
+
+if TYPE_CHECKING:
+    from wsgiref.types import StartResponse, WSGIEnvironment
 
 OPENAPI_PATH = Path(__file__).resolve().parent.parent / "definition" / "openapi.json"
 # API Gateway's REST API payload limit (10 MB); bigger requests get REQUEST_TOO_LARGE.
@@ -204,7 +207,7 @@ class RestGateway:
         self.records: deque[GatewayRecord] = deque(maxlen=1_000)
 
     # ---- WSGI -------------------------------------------------------------------------------------------
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         request = Request(environ)
         started = time.monotonic()
         request_id = str(uuid.uuid4())
@@ -458,7 +461,7 @@ def _invalid_request(route: Route, request: Request, body: bytes) -> tuple[str, 
     return None
 
 
-def _raw_path(environ: dict[str, Any]) -> str:
+def _raw_path(environ: WSGIEnvironment) -> str:
     """The request path as sent (percent-escapes kept), without the query string."""
     raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
     if raw:

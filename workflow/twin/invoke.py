@@ -25,6 +25,7 @@ from workflow.config import LOCAL_REGION, FunctionSpec, PipelineConfig
 from workflow.twin.lambdas import InvocationRecord, LambdaRuntime
 
 Target = Literal["auto", "endpoint", "ephemeral", "current"]
+_COMMAND_TARGETS: dict[str, Target] = {"auto": "auto", "endpoint": "endpoint", "ephemeral": "ephemeral"}
 _FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 
 
@@ -163,8 +164,8 @@ def invoke_file(
     env: Mapping[str, str] | None = None,
     target: Target = "auto",
     config: PipelineConfig | None = None,
-) -> dict[str, Any]:
-    """The function's result for one event file (see `run_file`)."""
+) -> object:
+    """The function's result for one event file (see `run_file`): any JSON value the handler returned."""
     result, _record = run_file(function, event_path, env=env, target=target, config=config)
     return result
 
@@ -192,11 +193,12 @@ def invoke_command(
     ] = "auto",
 ) -> None:
     """Run one Lambda handler on an event file, like `sam local invoke`: logs to stderr, result to stdout."""
-    if target not in ("auto", "endpoint", "ephemeral"):
+    chosen = _COMMAND_TARGETS.get(target)
+    if chosen is None:
         raise typer.BadParameter("target must be auto, endpoint or ephemeral", param_hint="--target")
     try:
         overrides = parse_env(env or [])
-        result, record = run_file(function, event, env=overrides, target=target)  # type: ignore[arg-type]
+        result, record = run_file(function, event, env=overrides, target=chosen)
     except Exception as exc:  # a bad name, file or setting: one line, no trace
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc

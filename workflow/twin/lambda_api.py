@@ -10,7 +10,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from werkzeug.wrappers import Request, Response
@@ -18,6 +18,9 @@ from werkzeug.wrappers import Request, Response
 from workflow.config import FunctionSpec
 from workflow.engine.errors import ServiceError
 from workflow.twin.lambdas import RUNTIME, LambdaRuntime
+
+if TYPE_CHECKING:
+    from wsgiref.types import StartResponse, WSGIEnvironment
 
 PREFIX = "/2015-03-31/functions"
 _LOADED_AT = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
@@ -55,7 +58,7 @@ class LambdaApi:
     def __init__(self, runtime: LambdaRuntime) -> None:
         self.runtime = runtime
 
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         request = Request(environ)
         try:
             response = self.dispatch(request)

@@ -20,11 +20,17 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+
+    from mypy_boto3_sqs import SQSClient
 
 TARGET_PREFIX = "AmazonSQS."
 ACTIONS = ("StartMessageMoveTask", "ListMessageMoveTasks", "CancelMessageMoveTask")
-WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+# A task's Status in ListMessageMoveTasks (SQS API reference, ListMessageMoveTasksResultEntry).
+MoveStatus = Literal["RUNNING", "COMPLETED", "CANCELLING", "CANCELLED", "FAILED"]
 
 
 class SqsError(Exception):
@@ -47,7 +53,7 @@ class MoveTask:
     rate: int | None
     to_move: int
     started_ms: int
-    status: str = "RUNNING"
+    status: MoveStatus = "RUNNING"
     moved: int = 0
     failure: str | None = None
     cancel: threading.Event = field(default_factory=threading.Event)
@@ -71,13 +77,13 @@ class MoveTask:
         return entry
 
 
-def queue_url_of(arn: str, client: Any) -> str:
+def queue_url_of(arn: str, client: SQSClient) -> str:
     """The URL of a queue from its ARN (arn:aws:sqs:region:account:name)."""
     parts = arn.split(":")
     if len(parts) != 6 or parts[2] != "sqs":
         raise SqsError("InvalidAddress", f"The address {arn} is not valid for this endpoint.")
     try:
-        return str(client.get_queue_url(QueueName=parts[5], QueueOwnerAWSAccountId=parts[4])["QueueUrl"])
+        return client.get_queue_url(QueueName=parts[5], QueueOwnerAWSAccountId=parts[4])["QueueUrl"]
     except Exception as exc:
         raise SqsError(
             "ResourceNotFoundException",
@@ -88,14 +94,14 @@ def queue_url_of(arn: str, client: Any) -> str:
 class MessageMoveTasks:
     """WSGI middleware: the three move-task actions here, every other request to the wrapped app (moto)."""
 
-    def __init__(self, app: WSGIApp, sqs_client: Callable[[], Any], batch: int = 10) -> None:
+    def __init__(self, app: WSGIApplication, sqs_client: Callable[[], SQSClient], batch: int = 10) -> None:
         self.app = app
         self.sqs_client = sqs_client
         self.batch = batch
         self.tasks: list[MoveTask] = []
         self._lock = threading.Lock()
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
         action = target.removeprefix(TARGET_PREFIX)
         if not target.startswith(TARGET_PREFIX) or action not in ACTIONS:
@@ -190,7 +196,7 @@ class MessageMoveTasks:
             return {"ApproximateNumberOfMessagesMoved": task.moved}
 
     # ---- the move ---------------------------------------------------------------------------------------
-    def _source_queue_of(self, dlq_arn: str, client: Any) -> str:
+    def _source_queue_of(self, dlq_arn: str, client: SQSClient) -> str:
         """The queue whose redrive policy sends its dead letters to dlq_arn."""
         for url in client.list_queues().get("QueueUrls", []):
             attributes = client.get_queue_attributes(
@@ -198,7 +204,7 @@ class MessageMoveTasks:
             )["Attributes"]
             policy = json.loads(attributes.get("RedrivePolicy") or "{}")
             if policy.get("deadLetterTargetArn") == dlq_arn:
-                return str(attributes["QueueArn"])
+                return attributes["QueueArn"]
         raise SqsError(
             "InvalidParameterValue", f"Source queue must be configured as a Dead Letter Queue: {dlq_arn}"
         )

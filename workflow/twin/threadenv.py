@@ -22,7 +22,7 @@ def _current() -> dict[str, str] | None:
     return getattr(_local, "env", None)
 
 
-class _ThreadAwareEnviron(os._Environ):  # type: ignore[name-defined,misc]
+class _ThreadAwareEnviron(os._Environ[str]):
     """os._Environ whose reads and writes go to the calling thread's function environment, if it has one."""
 
     def __getitem__(self, key: str) -> str:
