@@ -1,9 +1,11 @@
-"""The console's JSON API and `etl trace` against one in-process twin (no ledger table: the fallback to
-S3 + Step Functions): a file uploaded through the console, a failed batch with its real cause, a redrive,
-rejects."""
+"""The console's JSON API and `etl trace` against one in-process twin (its ledger table read for files, counts
+and rejects; the fallback to S3 + Step Functions by a console pointed at a ledger table that does not exist):
+a file uploaded through the console, a failed batch with its real cause, a redrive, rejects."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import socket
 import subprocess
@@ -105,7 +107,9 @@ def test_upload_runs_the_file_and_the_header_graph_and_map_run_show_it(
     header = console.get(f"/api/executions/{q(succeeded)}").get_json()
     assert header["status"] == "SUCCEEDED" and header["file"]["key"] == "incoming/data.csv"
     assert header["counts"]["rows_total"] == 20 and header["counts"]["rows_written"] == 20
-    assert header["counts_source"] == "summary", "no ledger table here: counts from the execution output"
+    assert header["counts_source"] == "ledger", "the twin's ledger item of this object version"
+    assert header["ledger"]["status"] == "SUCCEEDED" and header["ledger"]["outcome"] == "complete"
+    assert header["ledger"]["execution_arn"] == succeeded
     assert header["actions"] == {
         "redrive": False,
         "redrive_reason": "Execution is SUCCEEDED and cannot be redriven",
@@ -118,7 +122,12 @@ def test_upload_runs_the_file_and_the_header_graph_and_map_run_show_it(
     }
     assert status["Summarize"] == "succeeded" and status["ProcessRows/Enqueue"] == "succeeded"
     assert status["ProcessRows/NothingToWrite"] == "not_run"
-    assert [s["name"] for s in graph["steps"]] == ["Configure", "ProcessRows", "Summarize"]
+    assert status["IsReplay"] == "succeeded" and status["RegisterObject"] == "succeeded"
+    assert status["RegisterReplay"] == "not_run" and status["DuplicateEvent"] == "not_run"
+    definition = json.loads((REPO_ROOT / "workflow/definition/csv_etl.asl.json").read_text())
+    assert {e["data"]["id"] for e in graph["elements"] if e["data"].get("name")} >= set(definition["States"])
+    first_upload = ["Configure", "IsReplay", "RegisterObject", "ProcessRows", "Summarize"]
+    assert [s["name"] for s in graph["steps"]] == first_upload
     (run,) = header["map_runs"]
     described = console.get(f"/api/mapruns/{q(run['mapRunArn'])}").get_json()
     assert described["itemCounts"]["succeeded"] == 20 and described["executionCounts"]["succeeded"] == 1
@@ -159,7 +168,8 @@ def test_state_details_give_input_parameters_result_output_and_the_lambda_log(
 
 def test_history_pages_filter_and_export(console: Client, succeeded: str) -> None:
     page = console.get(f"/api/executions/{q(succeeded)}/history?type=StateEntered").get_json()
-    assert [e["state"] for e in page["events"]] == ["Configure", "ProcessRows", "Summarize"]
+    entered = ["Configure", "IsReplay", "RegisterObject", "ProcessRows", "Summarize"]
+    assert [e["state"] for e in page["events"]] == entered
     by_state = console.get(f"/api/executions/{q(succeeded)}/history?state=Summarize").get_json()
     assert {e["type"] for e in by_state["events"]} >= {"TaskScheduled", "TaskSucceeded", "TaskStateExited"}
     export = console.get(f"/api/executions/{q(succeeded)}/history.json")
@@ -212,26 +222,69 @@ def test_redrive_from_the_console_succeeds_the_same_execution(console: Client, r
 def test_rejects_of_data_bad_msg_list_its_three_reasons_and_download_as_csv(
     twin: Twin, console: Client
 ) -> None:
+    """Summarize writes one line for the row (its original columns + row, field, reason, the three problems
+    joined with '; '); the console shows one problem per line, each with its value from its column."""
     arn = upload(console, SAMPLES / "data_bad_msg.csv", "data_bad_msg.csv")
     wait_done(twin, arn)
     rejects = console.get("/api/files/incoming/data_bad_msg.csv/rejects").get_json()
-    assert rejects["total"] == 3
-    reasons = {(r["row"], r["field"], r["reason"]) for r in rejects["rejects"]}
-    assert reasons == {
-        (2, "timestamp", "not a number"),
-        (2, "local_avg", "not a number"),
-        (2, "remote_avg", "empty or missing"),
-    }
+    assert rejects["location"] == "s3://csv-etl-data/rejects/incoming/data_bad_msg.csv"
+    stored = twin.client("s3").get_object(Bucket="csv-etl-data", Key="rejects/incoming/data_bad_msg.csv")
+    (header, line) = stored["Body"].read().decode().splitlines()
+    assert header.endswith(",row,field,reason") and "timestamp; local_avg; remote_avg" in line
+    assert rejects["total"] == 3 and rejects["execution_arn"] == arn
+    assert rejects["rejects"] == [
+        {"row": 2, "field": "timestamp", "reason": "not a number", "value": "not_a_timestamp!"},
+        {"row": 2, "field": "local_avg", "reason": "not a number", "value": "not_a_number"},
+        {"row": 2, "field": "remote_avg", "reason": "empty or missing", "value": ""},
+    ]
+    assert rejects["fields"] == ["local_avg", "remote_avg", "timestamp"]
     only = console.get("/api/files/incoming/data_bad_msg.csv/rejects?field=timestamp").get_json()
     assert [r["field"] for r in only["rejects"]] == ["timestamp"] and only["matched"] == 1
     text = console.get("/api/files/incoming/data_bad_msg.csv/rejects.csv").get_data(as_text=True)
-    assert text.splitlines()[0] == "row,field,reason,value,stage" and len(text.splitlines()) == 4
+    assert text.splitlines() == [
+        "row,field,reason,value",
+        "2,timestamp,not a number,not_a_timestamp!",
+        "2,local_avg,not a number,not_a_number",
+        "2,remote_avg,empty or missing,",
+    ]
+
+
+def test_files_list_reads_the_ledger_with_counts_and_real_causes(
+    console: Client, succeeded: str, failed: str
+) -> None:
+    """A failed run's item is final once Summarize, started by the status change, has settled (RUNNING till
+    then)."""
+
+    def final() -> dict[str, Any] | None:
+        files = console.get("/api/files").get_json()
+        by_key = {f["key"]: f for f in files["files"]}
+        return files if by_key["incoming/fails.csv"]["status"] != "RUNNING" else None
+
+    files = wait_until(final, 30, "the ledger item of fails.csv to be final")
+    assert files["source"] == "ledger"
+    by_key = {f["key"]: f for f in files["files"]}
+    done = by_key["incoming/data.csv"]
+    assert done["status"] == "SUCCEEDED" and done["outcome"] == "complete"
+    assert done["counts"]["rows_total"] == 20 and done["counts"]["rows_written"] == 20
+    assert succeeded in {e["execution_arn"] for e in done["executions"]}
+    broken = by_key["incoming/fails.csv"]
+    assert broken["status"] == "FAILED" and broken["execution_arn"] == failed
+    assert broken["counts"]["rows_failed"] == 20, "the ledger knows the rows a failed run did not store"
+    (batch,) = broken["failed_batches"]
+    assert batch["error"] == "Writer.WriteFailed" and "ResourceNotFoundException" in batch["cause"]
 
 
 def test_files_and_executions_lists_from_s3_and_step_functions(
-    console: Client, succeeded: str, failed: str
+    twin: Twin, console: Client, succeeded: str, failed: str
 ) -> None:
-    files = console.get("/api/files").get_json()
+    """Without the ledger table (a stack or twin without it), Files falls back to S3 + Step Functions."""
+    absent = dataclasses.replace(for_twin(twin), ledger_table="csv-etl-ledger-absent")
+    assert not absent.ledger.available()
+    app = ConsoleApp(absent)
+    try:
+        files = Client(app).get("/api/files").get_json()
+    finally:
+        app.close()
     assert files["source"] == "s3+stepfunctions"
     by_key = {f["key"]: f for f in files["files"]}
     assert by_key["incoming/data.csv"]["status"] == "SUCCEEDED"
@@ -344,61 +397,81 @@ def test_replay_starts_a_new_execution_for_the_same_file_and_stop_aborts_a_runni
 
 
 def test_with_the_ledger_table_files_header_and_rejects_read_it(twin: Twin, succeeded: str) -> None:
-    """The ledger contract's OBJECT item (counts, executions, rejects_location) wins over the fallback."""
+    """The ledger contract's OBJECT item (counts, executions, rejects_location, next step) wins over what
+    Step Functions says; a rejects line of several problems is one problem each, values from their columns."""
     ddb = twin.client("dynamodb")
     table = ledger_table_name(twin.config)
-    ddb.create_table(
-        TableName=table,
-        KeySchema=[{"AttributeName": "file", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[
-            {"AttributeName": "file", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
+    assert ddb.describe_table(TableName=table)["Table"]["TableStatus"] == "ACTIVE", "the twin provisions it"
+    rejects_key = "rejects/tests/ledger-item.csv"
+    twin.client("s3").put_object(
+        Bucket="csv-etl-data",
+        Key=rejects_key,
+        Body=(
+            b"timestamp,local_avg,remote_avg,row,field,reason\n"
+            b"1559000000,abc,,7,local_avg; remote_avg,local_avg: not a number; remote_avg: empty or missing\n"
+        ),
     )
+    item = {
+        "file": "s3://csv-etl-data/incoming/data.csv",
+        "sk": "OBJECT#etag1",
+        "bucket": "csv-etl-data",
+        "key": "incoming/data.csv",
+        "etag": "etag1",
+        "size": 1425,
+        "uploaded_at": "2099-01-01T00:00:00Z",
+        "status": "SUCCEEDED",
+        "outcome": "complete",
+        "rows_total": 20,
+        "rows_written": 17,
+        "rows_duplicate": 1,
+        "rows_rejected": 1,
+        "rows_conflict": 1,
+        "rows_failed": 0,
+        "executions": [{"execution_arn": succeeded, "kind": "first", "status": "SUCCEEDED"}],
+        "rejects_location": f"s3://csv-etl-data/{rejects_key}",
+        "next_step": "nothing: the ledger says so",
+    }
+    serializer = TypeSerializer()
+    key = {"file": {"S": item["file"]}, "sk": {"S": item["sk"]}}
+    ddb.put_item(TableName=table, Item={k: serializer.serialize(v) for k, v in item.items()})
+    app = ConsoleApp(for_twin(twin))
     try:
-        rejects_key = "rejects/incoming/data.csv.csv"
-        twin.client("s3").put_object(
-            Bucket="csv-etl-data",
-            Key=rejects_key,
-            Body=b"row,field,reason,value\n7,local_avg,not a number,abc\n",
-        )
-        item = {
-            "file": "s3://csv-etl-data/incoming/data.csv",
-            "sk": "OBJECT#etag1",
-            "bucket": "csv-etl-data",
-            "key": "incoming/data.csv",
-            "etag": "etag1",
-            "size": 1425,
-            "uploaded_at": "2099-01-01T00:00:00Z",
-            "status": "SUCCEEDED",
-            "outcome": "complete",
-            "rows_total": 20,
-            "rows_written": 18,
-            "rows_duplicate": 1,
-            "rows_rejected": 1,
-            "rows_conflict": 0,
-            "rows_failed": 0,
-            "executions": [{"execution_arn": succeeded, "kind": "first", "status": "SUCCEEDED"}],
-            "rejects_location": f"s3://csv-etl-data/{rejects_key}",
-            "next_step": "nothing: the ledger says so",
-        }
-        serializer = TypeSerializer()
-        ddb.put_item(TableName=table, Item={k: serializer.serialize(v) for k, v in item.items()})
-        app = ConsoleApp(for_twin(twin))
         console = Client(app)
         files = console.get("/api/files").get_json()
-        assert files["source"] == "ledger" and files["files"][0]["counts"]["rows_duplicate"] == 1
+        assert files["source"] == "ledger" and files["files"][0]["etag"] == "etag1", "newest upload first"
+        assert files["files"][0]["counts"]["rows_duplicate"] == 1
         header = console.get(f"/api/executions/{q(succeeded)}").get_json()
-        assert header["counts_source"] == "ledger" and header["counts"]["rows_written"] == 18
+        assert header["counts_source"] == "ledger" and header["counts"]["rows_written"] == 17
         assert header["next_step"] == "nothing: the ledger says so"
         rejects = console.get("/api/files/incoming/data.csv/rejects").get_json()
         assert rejects["rejects"] == [
-            {"row": 7, "field": "local_avg", "reason": "not a number", "value": "abc", "stage": None}
+            {"row": 7, "field": "local_avg", "reason": "not a number", "value": "abc"},
+            {"row": 7, "field": "remote_avg", "reason": "empty or missing", "value": ""},
         ]
-        app.close()
     finally:
-        ddb.delete_table(TableName=table)
+        app.close()
+        ddb.delete_item(TableName=table, Key=key)
+
+
+def test_a_replayed_executions_header_does_not_take_the_ledgers_counts_of_the_replay(
+    twin: Twin, console: Client, succeeded: str
+) -> None:
+    """The ledger item holds the counts of the object version's latest execution only: after a replay, the
+    first execution's header takes its counts from its own output."""
+    replayed = console.post(f"/api/executions/{q(succeeded)}/replay", headers=WRITE).get_json()
+    assert wait_done(twin, replayed["executionArn"])["status"] == "SUCCEEDED"
+    graph = console.get(f"/api/executions/{q(replayed['executionArn'])}/graph").get_json()
+    status = {
+        e["data"]["id"]: e["data"].get("status") for e in graph["elements"] if "source" not in e["data"]
+    }
+    assert status["RegisterReplay"] == "succeeded" and status["RegisterObject"] == "not_run", "marked replay"
+    assert status["Summarize"] == "succeeded"
+    latest = console.get(f"/api/executions/{q(replayed['executionArn'])}").get_json()
+    assert latest["counts_source"] == "ledger"
+    assert [e["kind"] for e in latest["ledger"]["executions"]][-1] == "replay"
+    first = console.get(f"/api/executions/{q(succeeded)}").get_json()
+    assert first["counts_source"] == "summary" and first["counts"]["rows_total"] == 20
+    assert first["ledger"]["execution_arn"] == replayed["executionArn"]
 
 
 def test_etl_console_serves_the_console_for_a_twin_in_another_process(twin: Twin, succeeded: str) -> None:

@@ -158,7 +158,10 @@ def test_upload_through_files_page_watch_it_succeed_then_the_map_run(
     page.keyboard.press("ArrowRight")
     page.wait_for_selector("#events table tbody tr")
     page.fill("#event-type", "StateEntered")
-    page.wait_for_function("() => document.querySelectorAll('#events tbody tr').length === 3")
+    page.wait_for_function("() => document.querySelectorAll('#events tbody tr').length === 5")
+    entered = page.locator("#events tbody tr").all_inner_texts()
+    first_upload = ["Configure", "IsReplay", "RegisterObject", "ProcessRows", "Summarize"]
+    assert [next(n for n in first_upload if n in row) for row in entered] == first_upload
     shots(page, "execution-events")
 
     page.click("#maprun-link")
@@ -223,8 +226,12 @@ def test_rejects_of_data_bad_msg_show_its_three_reasons(
     row.locator("a", has_text="rejects").click()
     page.wait_for_selector("#rejects tbody tr")
     text = page.locator("#rejects tbody").inner_text()
-    for reason in ("timestamp\tnot a number", "local_avg\tnot a number", "remote_avg\tempty or missing"):
-        assert reason in text
+    lines = [line.split("\t") for line in text.splitlines()]
+    assert lines == [
+        ["2", "timestamp", "not a number", "not_a_timestamp!"],
+        ["2", "local_avg", "not a number", "not_a_number"],
+        ["2", "remote_avg", "empty or missing", ""],
+    ], "one problem per line, its value from the original column"
     page.fill("#rejects-q", "empty")
     page.wait_for_function("() => document.querySelectorAll('#rejects tbody tr').length === 1")
     accessible(page)

@@ -17,6 +17,7 @@ from workflow.console import graph
 from workflow.console.cache import BoundedCache
 from workflow.console.ledger import Ledger, file_record, from_dynamodb
 from workflow.console.logs import _invocation_block, function_name
+from workflow.console.rejects import NotARejectsFile, parse
 from workflow.console.trace import analyse, steps, visit_detail
 from workflow.engine.backend import LambdaResult
 from workflow.engine.clock import RealClock
@@ -161,9 +162,18 @@ def test_graph_nests_the_map_processor_and_parallel_branches_and_labels_choices(
     assert nodes["Both/branch1"]["parent"] == "Both"
     assert edges[("ProcessRows/AnyValidRows", "ProcessRows/Enqueue")]["data"]["label"] == "$.valid > 0"
     assert edges[("ProcessRows/AnyValidRows", "ProcessRows/NothingToWrite")]["data"]["label"] == "Default"
-    assert edges[("Configure", "ProcessRows")]["classes"] == "next"
-    # hidden layout edges rank the Map's contents between its neighbours
-    assert edges[("Configure", "ProcessRows/Transform")]["classes"] == "layout"
+    assert edges[("Configure", "IsReplay")]["classes"] == "next"
+    assert edges[("IsReplay", "RegisterReplay")]["data"]["label"] == "And(2)"
+    assert edges[("IsReplay", "RegisterObject")]["data"]["label"] == "Default"
+    catch = edges[("RegisterObject", "DuplicateEvent")]
+    assert catch["classes"] == "catch" and "ConditionalCheckFailed" in catch["data"]["label"]
+    assert edges[("DuplicateEvent", graph.END)]["classes"] == "next"
+    for register in ("RegisterObject", "RegisterReplay"):
+        assert edges[(register, "ProcessRows")]["classes"] == "next"
+        # hidden layout edges rank the Map's contents between its neighbours
+        assert edges[(register, "ProcessRows/Transform")]["classes"] == "layout"
+    top_level = {e["data"]["name"] for e in elements if e["data"].get("name") and "parent" not in e["data"]}
+    assert top_level == set(definition["States"]), "every state of the definition, no other"
     assert edges[("ProcessRows/BatchDone", "Summarize")]["classes"] == "layout"
     assert edges[("Summarize", "Both/branch0/A")]["classes"] == "layout"
 
@@ -350,3 +360,21 @@ def test_lambda_log_group_comes_from_the_function_configuration_else_the_default
     assert find("csv-etl-writer") == "/stack/csv-etl-writer"
     assert find("csv-etl-writer") == "/stack/csv-etl-writer" and fake.calls == 1, "remembered"
     assert find("gone") == "/aws/lambda/gone"
+
+
+# ---- the rejects file Summarize writes (tasks/summarize/rejects_csv.py) -----------------------------------
+def test_rejects_lines_split_into_one_problem_each_with_the_value_of_its_column() -> None:
+    lines = [
+        "timestamp,location,remote_avg,row,field,reason\n",
+        '1559000000,"a, b",,4,location,"too long; see the docs"\n',  # one problem: its reason kept whole
+        "x,y,,5,timestamp; remote_avg,timestamp: not a number; remote_avg: empty or missing\n",
+        "x,y,z,6,a; b,joined some other way\n",  # not as Summarize joins: one problem, as written
+    ]
+    assert list(parse(iter(lines), "s3://b/rejects/f.csv")) == [
+        {"row": 4, "field": "location", "reason": "too long; see the docs", "value": "a, b"},
+        {"row": 5, "field": "timestamp", "reason": "not a number", "value": "x"},
+        {"row": 5, "field": "remote_avg", "reason": "empty or missing", "value": ""},
+        {"row": 6, "field": "a; b", "reason": "joined some other way", "value": None},
+    ]
+    with pytest.raises(NotARejectsFile, match=r"s3://b/other\.csv: not a rejects file"):
+        list(parse(iter(["timestamp,location\n", "1,2\n"]), "s3://b/other.csv"))

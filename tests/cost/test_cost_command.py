@@ -17,6 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from workflow.cli import app
+from workflow.cost import designs
 from workflow.twin.twin import Twin
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data" / "data.csv"
@@ -48,7 +49,10 @@ def test_cost_json_counts_match_the_recorded_histories(run: tuple[Twin, dict[str
     doc = json.loads(cli.output)
     counts = doc["counts"]
     assert counts["rows"] == 20 and counts["batches"] == len(children) == 1
-    assert counts["parent_transitions"] == entered(parent) == 3
+    # Configure, IsReplay, RegisterObject, ProcessRows, Summarize: the definition's first-upload path
+    assert counts["parent_transitions"] == entered(parent) == designs.parent_path().transitions == 5
+    assert len(parent) == designs.parent_path().events, "the designs on paper count the parent's events"
+    assert counts["state_table_writes"] == 1, "RegisterObject's dynamodb:updateItem of the ledger item"
     assert counts["child_starts"] == 1
     assert counts["child_transitions"] == sum(entered(events) for events in child_events) == 4
     assert counts["transform_requests"] == 1 and counts["summarize_requests"] == 1
@@ -56,8 +60,12 @@ def test_cost_json_counts_match_the_recorded_histories(run: tuple[Twin, dict[str
     assert counts["item_write_units"] == 20  # 20 items of about 250 bytes: one unit each
     measured = doc["measured"]
     transitions = sum(line["usd"] for line in measured["lines"] if line["price_key"] == "sfn.transition")
-    assert transitions == pytest.approx((3 + 1 + 4) * 0.000025)
-    assert measured["dynamodb_writes_usd"] == pytest.approx((20 + 2) * 0.625e-6)  # rows + ledger records
+    assert transitions == pytest.approx((5 + 1 + 4) * 0.000025)
+    # rows + ledger records (the batch's, Summarize's file item) + RegisterObject's update
+    assert measured["dynamodb_writes_usd"] == pytest.approx((20 + 2 + 1) * 0.625e-6)
+    by_label = {line["label"]: line for line in measured["lines"]}
+    registration = by_label["DynamoDB writes: the state machine's own DynamoDB tasks (ledger registration)"]
+    assert registration["quantity"] == 1 and registration["estimate"] is True
     projected = doc["projected"]
     assert projected["rows"] == 1_000_000 and doc["rows_per_batch"] == 500
     by_label = {line["label"]: line for line in projected["lines"]}

@@ -197,3 +197,50 @@ def test_spread_picks_evenly_and_keeps_everything_without_a_sample() -> None:
     assert spread(items, None) == items and spread(items, 20) == items
     assert spread(items, 5) == [0, 2, 4, 6, 8]
     assert spread(items, 1) == [0]
+
+
+def test_table_calls_count_the_state_machines_own_dynamodb_requests_and_the_path_follows_the_default() -> (
+    None
+):
+    """Optimized `dynamodb:updateItem` and SDK `aws-sdk:dynamodb:getItem` tasks are DynamoDB requests; the
+    first-upload path takes a Choice's Default and ends at End."""
+    from workflow.cost import definition_path
+
+    events = hb.History()
+    events.state("Task", "RegisterObject").add(
+        "TaskScheduled", "taskScheduledEventDetails", resourceType="dynamodb", resource="updateItem"
+    )
+    events.state("Task", "Look").add(
+        "TaskScheduled", "taskScheduledEventDetails", resourceType="aws-sdk:dynamodb", resource="getItem"
+    )
+    events.state("Task", "Send").add(
+        "TaskScheduled", "taskScheduledEventDetails", resourceType="sqs", resource="sendMessage"
+    )
+    calls = history.table_calls(events.events)
+    assert [(c.state, c.action, c.writes) for c in calls] == [
+        ("RegisterObject", "updateItem", True),
+        ("Look", "getItem", False),
+    ]
+    lines = {
+        line.label: line for line in meter.lines(meter.Counts(state_table_writes=1, child_table_reads=3))
+    }
+    assert (
+        lines["DynamoDB writes: the state machine's own DynamoDB tasks (ledger registration)"].quantity == 1
+    )
+    assert lines["DynamoDB reads: the state machine's own DynamoDB tasks"].quantity == 3
+    definition = {
+        "StartAt": "A",
+        "States": {
+            "A": {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$.x", "IsPresent": True, "Next": "B"}],
+                "Default": "C",
+            },
+            "B": {"Type": "Pass", "Next": "D"},
+            "C": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem", "Next": "D"},
+            "D": {"Type": "Succeed"},
+        },
+    }
+    path = definition_path.first_run_path(definition)
+    assert [name for name, _ in path] == ["A", "C", "D"]
+    assert [definition_path.is_table_write(state) for _, state in path] == [False, True, False]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -41,6 +42,21 @@ class Actions:
         started = sfn.start_execution(
             stateMachineArn=described["stateMachineArn"],
             name=str(uuid.uuid4()),
-            input=described.get("input") or "{}",
+            input=replay_input(described.get("input")),
         )
         return {"action": action, "executionArn": started["executionArn"], "replayOf": arn}
+
+
+def replay_input(original: str | None) -> str:
+    """The execution's input marked `replay: true`, as `etl replay` marks it.
+
+    The definition registers each object version once: without the mark its IsReplay choice sends the
+    same event to RegisterObject, which ends a processed version at DuplicateEvent, so nothing would run.
+    """
+    try:
+        event = json.loads(original or "{}")
+    except json.JSONDecodeError:
+        return original or "{}"
+    if not isinstance(event, dict):
+        return original or "{}"
+    return json.dumps({**event, "replay": True})

@@ -1,8 +1,9 @@
 """The Executions list and one execution's header: status, file, counts, the real cause, what to do next.
 
-Counts come from the ledger when it exists, else from the execution's output (a SUCCEEDED execution's output
-is the file summary); a failed Map's real causes are its failed child executions (error, cause and the rows
-they carried), read from ListExecutions(mapRunArn, FAILED) + DescribeExecution, at most MAX_FAILED_BATCHES.
+Counts come from the ledger when it exists (for the object version's latest execution), else from the
+execution's output (a SUCCEEDED execution's output is the file summary); a failed Map's real causes are its
+failed child executions (error, cause and the rows they carried), read from ListExecutions(mapRunArn, FAILED)
++ DescribeExecution, at most MAX_FAILED_BATCHES.
 """
 
 from __future__ import annotations
@@ -16,7 +17,16 @@ from workflow.console.trace import TERMINAL, parse_json
 PAGE_SIZE = 50
 MAX_SCANNED = 2_000  # executions looked at for one filtered page
 MAX_FAILED_BATCHES = 20
-COUNTS = ("rows_total", "rows_written", "rows_rejected", "rows_failed", "batches_total", "batches_failed")
+COUNTS = (
+    "rows_total",
+    "rows_written",
+    "rows_duplicate",
+    "rows_rejected",
+    "rows_conflict",
+    "rows_failed",
+    "batches_total",
+    "batches_failed",
+)
 
 # Hints for the errors this pipeline raises, shown with "what to do next".
 HINTS = {
@@ -172,9 +182,12 @@ class Executions:
         file = self.reader.file_of(arn)
         is_child = "mapRunArn" in described
         summary = summary_of(described)
-        ledger = None
+        record = None
         if not is_child and file.get("key") and self.src.ledger.available():
-            ledger = self.src.ledger.for_execution(file["bucket"], file["key"], arn)
+            record = self.src.ledger.for_execution(file["bucket"], file["key"], arn)
+        # the ledger's counts, batches and next step are its latest execution's: an earlier run (replayed
+        # since) is read from Step Functions like a file without a ledger item
+        ledger = record if record and record.get("execution_arn") == arn else None
         runs = [] if is_child else self.map_runs(arn)
         failed: list[dict[str, Any]] = []
         if ledger and ledger.get("failed_batches"):
@@ -203,7 +216,7 @@ class Executions:
             "parent": file.get("parent"),
             "counts_source": "ledger" if ledger else ("summary" if summary else None),
             "counts": counts,
-            "ledger": ledger,
+            "ledger": record,
             "map_runs": [
                 {
                     "mapRunArn": r["mapRunArn"],

@@ -10,11 +10,33 @@ import math
 from dataclasses import dataclass, replace
 
 from workflow.config import PipelineConfig
+from workflow.cost import definition_path
 from workflow.cost.assumptions import DEFAULT, MILLION, Assumptions, modelled_ms
 from workflow.cost.item_size import write_units
 from workflow.cost.meter import SQS_CHUNK_BYTES, Counts, Line, MeterSettings, lines
 
 __all__ = ["MILLION", "Assumptions"]
+
+# History events of one state visit by type (a Task: entered, scheduled, started, succeeded, exited; a
+# Distributed Map: entered, started, MapRun started and succeeded, succeeded, exited); others entered and
+# exited. Plus ExecutionStarted and ExecutionSucceeded.
+EVENTS_PER_STATE = {"Task": 5, "Map": 6, "Parallel": 4}
+
+
+@dataclass(frozen=True)
+class ParentPath:
+    """What the parent execution does for one file, read from the definition's first-upload path."""
+
+    transitions: int
+    events: int
+    table_writes: int
+
+
+def parent_path(definition: dict[str, object] | None = None) -> ParentPath:
+    path = definition_path.first_run_path(definition or definition_path.load())
+    events = 2 + sum(EVENTS_PER_STATE.get(str(state.get("Type")), 2) for _, state in path)
+    writes = sum(definition_path.is_table_write(state) for _, state in path)
+    return ParentPath(transitions=len(path), events=events, table_writes=writes)
 
 
 @dataclass(frozen=True)
@@ -47,11 +69,12 @@ def batched_counts(design: BatchedDesign, a: Assumptions = DEFAULT) -> Counts:
             design.input_copies * a.input_row_bytes + design.item_copies * a.message_item_bytes
         )
     ms = modelled_ms(batches, a.rows, a)
+    parent = parent_path()
     return Counts(
         rows=a.rows,
         rows_written=a.rows,
         batches=batches,
-        parent_transitions=3,
+        parent_transitions=parent.transitions,
         child_starts=batches,
         child_transitions=batches * design.states + a.rows * design.extra_transitions_per_row,
         transform_requests=batches,
@@ -70,12 +93,13 @@ def batched_counts(design: BatchedDesign, a: Assumptions = DEFAULT) -> Counts:
         ledger_batch_units=batches,
         ledger_file_units=1,
         ledger_read_bytes=batches * 430,
+        state_table_writes=parent.table_writes,
         reader_gets=1,
         result_puts=2,
         summarize_gets=2,
         summarize_lists=1,
         aws_events=1,
-        parent_log_bytes=12 * a.log_event_bytes if level == "ALL" else 0,
+        parent_log_bytes=parent.events * a.log_event_bytes if level == "ALL" else 0,
         child_log_bytes=round(batches * per_child + a.rows * per_row),
         child_log_fixed_bytes=batches * per_child,
         batch_input_bytes=a.rows * a.input_row_bytes,
@@ -148,17 +172,22 @@ def express_batched_lines(
     """
     batches = math.ceil(a.rows / rows_per_batch)
     billed_s = math.ceil(child_ms / 100) * 0.1
+    parent = parent_path()
     lambda_ms = batches * a.transform_ms_per_call + a.rows * (
         a.transform_ms_per_row + a.put_item_ms / a.put_workers
     )
     return [
-        Line("state transitions: parent (3) + Map child starts", "sfn.transition", 3 + batches),
+        Line(
+            f"state transitions: parent ({parent.transitions}) + Map child starts",
+            "sfn.transition",
+            parent.transitions + batches,
+        ),
         Line("EXPRESS requests, one per batch", "sfn.express.request", batches),
         Line("EXPRESS GB-s (64 MB, 100 ms rounding)", "sfn.express.gb_s", batches * billed_s * 64 / 1024),
         Line("Lambda requests: transform + write, summarize", "lambda.request", batches + 1),
         Line("Lambda GB-s: transform + write (512 MB, arm64)", "lambda.gb_s.arm64", lambda_ms / 1000 / 2),
         Line("DynamoDB writes: conditional PutItem per item", "ddb.wru", a.rows * write_units(a.item_bytes)),
-        Line("DynamoDB writes: ledger records", "ddb.wru", batches + 1, estimate=True),
+        Line("DynamoDB writes: ledger records", "ddb.wru", batches + 1 + parent.table_writes, estimate=True),
         Line("S3 requests: reader, results, summary", "s3.put", 4),
         Line("X-Ray traces: one per execution", "xray.trace", 1 + batches, estimate=True),
     ]

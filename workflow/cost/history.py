@@ -166,6 +166,41 @@ def queue_sends(events: Sequence[Event]) -> list[QueueSend]:
     return sends
 
 
+DYNAMODB_WRITES = ("putItem", "updateItem", "deleteItem")
+DYNAMODB_READS = ("getItem", "query", "scan")
+
+
+@dataclass(frozen=True)
+class TableCall:
+    """One DynamoDB request a Task state made itself (dynamodb:updateItem, aws-sdk:dynamodb:getItem, ...)."""
+
+    state: str
+    action: str
+
+    @property
+    def writes(self) -> bool:
+        return self.action in DYNAMODB_WRITES
+
+
+def table_calls(events: Sequence[Event]) -> list[TableCall]:
+    """Every DynamoDB request a Task state scheduled (the optimized integration or the AWS SDK one).
+
+    Step Functions adds no charge of its own for these; DynamoDB bills each request's capacity units.
+    """
+    calls: list[TableCall] = []
+    state = ""
+    for event in events:
+        kind = event["type"]
+        info = details(event)
+        if kind.endswith("StateEntered"):
+            state = str(info.get("name", ""))
+        elif kind == "TaskScheduled" and info.get("resourceType") in ("dynamodb", "aws-sdk:dynamodb"):
+            action = str(info.get("resource", "")).split(".", 1)[0]
+            if action in DYNAMODB_WRITES or action in DYNAMODB_READS:
+                calls.append(TableCall(state, action))
+    return calls
+
+
 def execution_input(events: Sequence[Event]) -> str:
     for event in events:
         if event["type"] == "ExecutionStarted":

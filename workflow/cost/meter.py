@@ -110,6 +110,12 @@ class Counts:
     ledger_batch_units: int = 0
     ledger_file_units: int = 0
     ledger_read_bytes: int = 0
+    # DynamoDB requests made by Task states themselves: the parent's (the ledger's registration), per file,
+    # and the children's, per batch
+    state_table_writes: int = 0
+    state_table_reads: int = 0
+    child_table_writes: int = 0
+    child_table_reads: int = 0
     reader_gets: int = 0
     result_puts: int = 0
     summarize_gets: int = 0
@@ -160,6 +166,13 @@ def _add_calls(counts: Counts, events: Sequence[history.Event], config: Pipeline
         else:
             counts.other_lambda_requests += 1
             counts.other_lambda_ms += call.duration_ms
+
+
+def _add_table_calls(counts: Counts, events: Sequence[history.Event], child: bool = False) -> None:
+    scope = "child" if child else "state"
+    for call in history.table_calls(events):
+        name = f"{scope}_table_{'writes' if call.writes else 'reads'}"
+        setattr(counts, name, getattr(counts, name) + 1)
 
 
 def _add_sends(counts: Counts, child: ChildRecord, output: Any) -> None:
@@ -223,6 +236,7 @@ def _count_child(counts: Counts, child: ChildRecord, settings: MeterSettings) ->
     counts.executions += 1
     counts.batch_input_bytes += len(history.execution_input(child.events).encode())
     _add_calls(counts, child.events, settings.config)
+    _add_table_calls(counts, child.events, child=True)
     output = history.execution_output(child.events)
     _add_sends(counts, child, output)
     if settings.ledger and history.queue_sends(child.events):
@@ -242,6 +256,7 @@ def count(recorded: RecordedExecution, settings: MeterSettings | None = None) ->
     parent = history.steps(recorded.events)
     counts.parent_transitions = parent.transitions
     _add_calls(counts, recorded.events, config)
+    _add_table_calls(counts, recorded.events)
     counts.parent_log_bytes = history.log_bytes(
         recorded.events, settings.log_level, settings.log_data, recorded.arn
     )
@@ -284,8 +299,8 @@ def project(counts: Counts, rows: int, settings: MeterSettings | None = None) ->
 
     Per-row quantities (items, write units, Lambda time, payload bytes) scale with rows; per-batch ones
     (child starts and steps, requests, SQS messages, ledger records) with the number of full batches; per-file
-    ones (the parent's steps, Summarize, the result files) stay. SQS chunks are recomputed for the bigger
-    messages.
+    ones (the parent's steps and DynamoDB tasks, Summarize, the result files) stay. SQS chunks are recomputed
+    for the bigger messages.
     """
     settings = settings or MeterSettings()
     if counts.rows <= 0 or counts.batches <= 0:
@@ -327,6 +342,8 @@ def project(counts: Counts, rows: int, settings: MeterSettings | None = None) ->
         items_enqueued=by_row(counts.items_enqueued),
         item_write_units=by_row(counts.item_write_units),
         new_rows_written=by_row(counts.new_rows_written),
+        child_table_writes=by_batch(counts.child_table_writes),
+        child_table_reads=by_batch(counts.child_table_reads),
         ledger_batch_units=by_batch(counts.ledger_batch_units),
         ledger_read_bytes=by_batch(counts.ledger_read_bytes),
         child_log_bytes=by_batch(counts.child_log_fixed_bytes) + by_row(data_log),
@@ -420,6 +437,28 @@ def lines(counts: Counts, settings: MeterSettings | None = None) -> list[Line]:
                 note="strongly consistent, 1 unit per key",
             ),
         ]
+    table_writes = counts.state_table_writes + counts.child_table_writes
+    table_reads = counts.state_table_reads + counts.child_table_reads
+    if table_writes:
+        out.append(
+            Line(
+                "DynamoDB writes: the state machine's own DynamoDB tasks (ledger registration)",
+                "ddb.wru",
+                table_writes,
+                estimate=True,
+                note="1 unit each: an object item under 1 KB assumed",
+            )
+        )
+    if table_reads:
+        out.append(
+            Line(
+                "DynamoDB reads: the state machine's own DynamoDB tasks",
+                "ddb.rru",
+                table_reads,
+                estimate=True,
+                note="1 unit each: an item under 4 KB assumed",
+            )
+        )
     if settings.ledger:
         out += [
             Line(

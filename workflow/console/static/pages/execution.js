@@ -188,7 +188,8 @@ export async function render(main, arn) {
       ["started", fmtDate(x.startDate)],
       ["duration", fmtDuration(x.duration_s)],
       ["redrives", x.redriveCount],
-      ["rows total", c.rows_total], ["written", c.rows_written], ["rejected", c.rows_rejected], ["failed", c.rows_failed],
+      ["rows total", c.rows_total], ["written", c.rows_written], ["duplicate", c.rows_duplicate],
+      ["rejected", c.rows_rejected], ["conflict", c.rows_conflict], ["failed", c.rows_failed],
     ];
     if (!x.counts_source && !x.is_child && x.file?.key) facts.push(["counts", "not known until the file is summarised"]);
     const parts = [

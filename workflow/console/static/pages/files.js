@@ -79,7 +79,7 @@ export async function render(main) {
           ]),
         ),
         num(c.rows_total), num(c.rows_written), num(c.rows_rejected), num(c.rows_failed),
-        h("td", {}, c.rows_rejected ? link(rejectsHref(f.key), "rejects") : ""),
+        h("td", {}, f.rejects_location || c.rows_rejected || c.rows_conflict ? link(rejectsHref(f.key), "rejects") : ""),
       );
     });
     list.replaceChildren(

@@ -36,10 +36,10 @@ export async function render(main, key) {
         data.execution_arn ? [" · ", link(executionHref(data.execution_arn), "execution")] : "",
       ),
       table(
-        [{ label: "row", num: true }, "field", "reason", "value", "stage"],
+        [{ label: "row", num: true }, "field", "reason", "value"],
         data.rejects.map((r) =>
           h("tr", {}, num(r.row), h("td", {}, r.field), h("td", {}, r.reason),
-            h("td", { class: "mono" }, r.value ?? ""), h("td", {}, r.stage ?? "")),
+            h("td", { class: "mono" }, r.value ?? "")),
         ),
       ),
     );
