@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Any
 
 from workflow.console.executions import actions_for
 from workflow.console.reader import Reader
+from workflow.twin.tracking import replay_input
 
 
 class ActionRefused(Exception):
@@ -45,18 +45,3 @@ class Actions:
             input=replay_input(described.get("input")),
         )
         return {"action": action, "executionArn": started["executionArn"], "replayOf": arn}
-
-
-def replay_input(original: str | None) -> str:
-    """The execution's input marked `replay: true`, as `etl replay` marks it.
-
-    The definition registers each object version once: without the mark its IsReplay choice sends the
-    same event to RegisterObject, which ends a processed version at DuplicateEvent, so nothing would run.
-    """
-    try:
-        event = json.loads(original or "{}")
-    except json.JSONDecodeError:
-        return original or "{}"
-    if not isinstance(event, dict):
-        return original or "{}"
-    return json.dumps({**event, "replay": True})

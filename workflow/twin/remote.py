@@ -6,7 +6,6 @@ state machine is found by name; for AWS (`--stack NAME`) they come from the Clou
 
 from __future__ import annotations
 
-import json
 import os
 import time
 import uuid
@@ -108,14 +107,10 @@ class Target:
         """
         sfn = self.client("stepfunctions")
         described = sfn.describe_execution(executionArn=self.execution_arn(execution))
-        try:
-            event = json.loads(described.get("input") or "{}")
-        except json.JSONDecodeError:
-            event = {}
-        if isinstance(event, dict):
-            event["replay"] = True
         started = sfn.start_execution(
-            stateMachineArn=described["stateMachineArn"], name=str(uuid.uuid4()), input=json.dumps(event)
+            stateMachineArn=described["stateMachineArn"],
+            name=str(uuid.uuid4()),
+            input=tracking.replay_input(described.get("input")),
         )
         return str(started["executionArn"])
 

@@ -332,3 +332,18 @@ def run_result(
         "cause": described.get("cause"),
         "duration_s": round(duration_s, 3),
     }
+
+
+def replay_input(original: str | None) -> str:
+    """An execution's input marked `replay: true`, for `etl replay` and the console's Replay alike.
+
+    The definition registers each object version once: without the mark its IsReplay choice sends the
+    same event to RegisterObject, which ends a processed version at DuplicateEvent, so nothing would run.
+    """
+    try:
+        event = json.loads(original or "{}")
+    except json.JSONDecodeError:
+        return original or "{}"
+    if not isinstance(event, dict):
+        return original or "{}"
+    return json.dumps({**event, "replay": True})
