@@ -11,7 +11,7 @@ from workflow.config import PipelineConfig
 from workflow.twin.endpoint import Endpoint, ServerThread
 from workflow.twin.lambda_api import LambdaApi
 from workflow.twin.lambdas import LambdaRuntime
-from workflow.twin.twin import reset_moto
+from workflow.twin.moto_seams import reset_moto
 
 from .fake_tasks import fake_config, write_tasks
 

@@ -18,7 +18,7 @@ import writer_handler
 from botocore.exceptions import ClientError, EndpointConnectionError
 from moto import mock_aws
 
-from workflow.twin import moto_atomic
+from workflow.twin import moto_seams
 
 TABLE = "test-messages"
 LEDGER = "test-ledger"
@@ -143,7 +143,7 @@ def _create(client: Any, name: str, hash_key: str, range_key: str) -> None:
 
 @pytest.fixture
 def dynamodb() -> Iterator[Any]:
-    moto_atomic.install()  # DynamoDB's conditional writes are atomic; moto's are made so (see the module)
+    moto_seams.make_dynamodb_writes_atomic()  # DynamoDB's conditional writes are atomic; moto's are made so
     with mock_aws():
         client = boto3.client("dynamodb", region_name="us-east-1")
         _create(client, TABLE, "date", "time")

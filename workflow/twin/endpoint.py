@@ -17,10 +17,10 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from workflow.engine.http_api import is_stepfunctions_request
+from workflow.twin.moto_seams import MotoRequestHandler, moto_app
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
@@ -55,7 +55,7 @@ class Endpoint:
         self.health = health or (lambda: {"status": "ok"})
         # The Lambda runtime's invocation records, for `etl logs` (GET /_twin/invocations).
         self.invocations = invocations or getattr(getattr(lambda_app, "runtime", None), "records", None)
-        self.moto_app: WSGIApplication = DomainDispatcherApplication(create_backend_app)
+        self.moto_app: WSGIApplication = moto_app(account)  # moto's server app, in the twin's account
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -71,7 +71,6 @@ class Endpoint:
             return self.stepfunctions_app(environ, start_response)
         if path.startswith(LAMBDA_PREFIX) and service in (None, "lambda"):
             return self.lambda_app(environ, start_response)
-        environ["HTTP_X_MOTO_ACCOUNT_ID"] = self.account
         return self.moto_app(environ, start_response)
 
     def _twin(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:

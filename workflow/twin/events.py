@@ -4,8 +4,8 @@ moto's EventBridge cannot target Step Functions, so the twin listens to moto's S
 creation in a bucket with EventBridge notifications on (PutObject, POST, CopyObject, CompleteMultipartUpload:
 whatever the client, boto3, `aws s3 cp` or `etl drop`) becomes the event AWS delivers, filtered like the
 stack's rule (bucket, key prefix, `.csv` suffix), and is handed to a target on a delivery thread (EventBridge
-is asynchronous: the upload never waits for the execution). The hook wraps moto's
-`moto.s3.notifications.send_event`, the one function moto's S3 calls for every notification.
+is asynchronous: the upload never waits for the execution). The hook on moto's S3 notifications is a seam
+in `moto_seams.py` (`add_s3_listener`); this module sees plain `S3Notification` values, no moto object.
 """
 
 from __future__ import annotations
@@ -21,13 +21,10 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from workflow.twin import activity
-
-if TYPE_CHECKING:
-    from moto.s3.models import FakeBucket, FakeKey
-    from moto.s3.notifications import S3NotificationEvent
+from workflow.twin.moto_seams import S3Notification, add_s3_listener
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +37,6 @@ REASONS = {
 }
 DELIVERY_ATTEMPTS = 5
 
-_listeners: list[S3EventBridge] = []
-_hook_lock = threading.Lock()
 _sequence = itertools.count(1)
 
 
@@ -120,30 +115,6 @@ def object_created_event(
     }
 
 
-def _install_hook() -> None:
-    """Wrap moto's S3 notification function once per process; listeners come and go with twins."""
-    import moto.s3.notifications as notifications
-
-    with _hook_lock:
-        if getattr(notifications.send_event, "_twin_hook", False):
-            return
-        original = notifications.send_event
-
-        def send_event(
-            account_id: str, event_name: S3NotificationEvent, bucket: FakeBucket, key: FakeKey
-        ) -> None:
-            original(account_id, event_name, bucket, key)
-            name = str(getattr(event_name, "value", event_name))
-            for listener in list(_listeners):
-                try:
-                    listener.on_s3_event(account_id, name, bucket, key)
-                except Exception:  # an event source must never break the S3 call that produced it
-                    log.exception("S3 event listener failed")
-
-        send_event._twin_hook = True  # type: ignore[attr-defined]
-        notifications.send_event = send_event
-
-
 class S3EventBridge:
     """Turns moto S3 object creations into EventBridge events and delivers the matching ones to `target`."""
 
@@ -164,40 +135,40 @@ class S3EventBridge:
         self.deliveries: list[Delivery] = []
         self._queue: queue.Queue[Delivery | None] = queue.Queue()
         self._thread = threading.Thread(target=self._deliver_loop, name="eventbridge", daemon=True)
+        self._remove_listener: Callable[[], None] | None = None
 
     def start(self) -> S3EventBridge:
-        _install_hook()
         self._thread.start()
-        _listeners.append(self)
+        self._remove_listener = add_s3_listener(self.on_s3_event)
         return self
 
     def stop(self) -> None:
-        if self in _listeners:
-            _listeners.remove(self)
+        if self._remove_listener is not None:
+            self._remove_listener()
+            self._remove_listener = None
         self._queue.put(None)
         self._thread.join(timeout=5)
 
-    def on_s3_event(self, account_id: str, event_name: str, bucket: FakeBucket, key: FakeKey) -> None:
-        if account_id != self.account or event_name not in REASONS:
+    def on_s3_event(self, s3: S3Notification) -> None:
+        if s3.account_id != self.account or s3.event_name not in REASONS:
             return
-        if event_name == "s3:ObjectCreated:Put" and getattr(key, "multipart", None) is not None:
+        if s3.event_name == "s3:ObjectCreated:Put" and s3.multipart:
             # moto's CompleteMultipartUpload stores the object with its own put_object, which notifies a
             # PutObject, then notifies the completion. S3 sends one "Object Created" per object version,
             # its reason naming the one API that created it (S3 user guide, "Using EventBridge"): keep the
             # completion only. A CopyObject of a multipart object is stored without that inner notification.
             return
-        config = getattr(bucket, "notification_configuration", None)
-        if config is None or getattr(config, "event_bridge", None) is None:
+        if not s3.to_eventbridge:
             return  # like AWS: no events unless the bucket sends them to EventBridge
         event = object_created_event(
             account=self.account,
             region=self.region,
-            bucket=bucket.name,
-            key=key.name,
-            size=int(key.size),
-            etag=str(key.etag).strip('"'),
-            reason=REASONS[event_name],
-            version_id=key.version_id if getattr(bucket, "is_versioned", False) else None,
+            bucket=s3.bucket,
+            key=s3.key,
+            size=s3.size,
+            etag=s3.etag,
+            reason=REASONS[s3.event_name],
+            version_id=s3.version_id,
         )
         if self.rule.matches(event):
             delivery = Delivery(event=event)

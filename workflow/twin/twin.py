@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from workflow.config import LOCAL_ACCOUNT, LOCAL_REGION, TASKS_DIR, PipelineConfig
-from workflow.twin import moto_atomic, tracking
+from workflow.twin import moto_seams, tracking
 from workflow.twin.backend import DUMMY_KEY, TwinBackend, endpoint_client
 from workflow.twin.endpoint import Endpoint, ServerThread
 from workflow.twin.esm import SqsEventSourceMapping
@@ -32,13 +32,6 @@ from workflow.twin.status_events import ExecutionStatusRule
 
 _active_lock = threading.Lock()
 _active: list[Twin] = []
-
-
-def reset_moto() -> None:
-    """Empty all of moto's in-process backends (what moto's `/moto-api/reset` does)."""
-    from moto.moto_api._internal.models import moto_api_backend
-
-    moto_api_backend.reset()
 
 
 class Twin:
@@ -125,8 +118,8 @@ class Twin:
                 raise RuntimeError("another twin is running in this process (moto's state is process-wide)")
             _active.append(self)
         try:
-            reset_moto()
-            moto_atomic.install()
+            moto_seams.reset_moto()
+            moto_seams.make_dynamodb_writes_atomic()
             self.server = ServerThread(self._dispatch, self.host, self.port, name="AWS endpoint")
             url = self.server.url
             self.runtime = LambdaRuntime(
