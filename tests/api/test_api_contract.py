@@ -13,9 +13,8 @@ import message_model
 import pytest
 from openapi_spec_validator import validate as validate_openapi
 
+from tests.api.api_helpers import API_DIR, CONFIG, REPO_ROOT
 from workflow.twin.gateway import OPENAPI_PATH, load_routes
-
-from .conftest import API_DIR, CONFIG, REPO_ROOT
 
 DOCUMENT: dict[str, Any] = json.loads(OPENAPI_PATH.read_text(encoding="utf-8"))
 SCHEMAS = DOCUMENT["components"]["schemas"]

@@ -19,6 +19,7 @@ import boto3
 import pytest
 import requests
 
+from tests.api.api_helpers import API_KEY, CONFIG, REPO_ROOT, Served, local_invoke, new_message, pipeline_item
 from workflow.twin.gateway import (
     GATEWAY_RESPONSE_TEMPLATE,
     OPENAPI_PATH,
@@ -28,8 +29,6 @@ from workflow.twin.gateway import (
     render_gateway_template,
 )
 from workflow.twin.lambdas import LambdaRuntime
-
-from .conftest import API_KEY, CONFIG, REPO_ROOT, Served, local_invoke, new_message, pipeline_item
 
 KEY = {"x-api-key": API_KEY}
 ONE = "10:55:09.3853335"
@@ -400,13 +399,8 @@ def test_rows_stored_by_the_pipelines_own_code_are_served_and_edited(api: Served
     """The sample CSV's rows through the transform's conversion and the writer's BatchStore (the code the
     pipeline runs), then read, updated and deleted through the API."""
     import csv
-    import sys
 
-    for folder in ("transform", "writer"):
-        path = str(REPO_ROOT / "tasks" / folder)
-        if path not in sys.path:
-            sys.path.append(path)
-    import batch_store
+    import batch_store  # tasks/writer and tasks/transform are code roots on the path (pytest's pythonpath)
     import row_rules
 
     with (REPO_ROOT / "sample_data" / "data.csv").open(newline="") as handle:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from .conftest import handler_of, new_message, pipeline_item, proxy_event
+from tests.api.api_helpers import handler_of, new_message, pipeline_item, proxy_event
 
 ITEM_PATH = "/message/{date}"
 

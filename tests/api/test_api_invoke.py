@@ -11,9 +11,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from tests.api.api_helpers import CONFIG, SEED_EVENTS, create_table, pipeline_item
 from workflow.twin.invoke import function_key, invoke_command, invoke_file, parse_env, run_file
-
-from .conftest import CONFIG, SEED_EVENTS, pipeline_item
 
 SEED_SEQUENCE = [  # (function, seed event file, expected status) in the order that makes each one succeed
     ("api_post", "event_postMessage.json", 201),
@@ -104,8 +103,6 @@ def test_with_aws_endpoint_url_set_the_function_uses_that_endpoint(monkeypatch: 
     endpoint; here a moto server on a free loopback port stands in for the twin."""
     import boto3
     from moto.server import ThreadedMotoServer
-
-    from .conftest import create_table
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()

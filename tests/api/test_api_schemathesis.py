@@ -18,9 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.config import SchemathesisConfig
 from schemathesis.generation.modes import GenerationMode
 
+from tests.api.api_helpers import API_KEY, Served, pipeline_item
 from workflow.twin.gateway import OPENAPI_PATH
-
-from .conftest import API_KEY, Served, pipeline_item
 
 # The key through schemathesis' OpenAPI-aware auth, so it also sends requests without it (expecting 403).
 CONFIG = SchemathesisConfig.from_dict({"auth": {"openapi": {"api_key": {"api_key": API_KEY}}}})

@@ -34,9 +34,8 @@ from __future__ import annotations
 import gzip
 import inspect
 import json
+import threading
 import time
-import traceback
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -47,11 +46,10 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from workflow.engine.backend import LambdaResult
+from tests.conformance.functions import REGISTRY, FunctionContext, LambdaServiceError
+from tests.conformance.matching import history_events_mismatch, mismatch, subsequence_mismatch
+from tests.fake_backend import FakeBackend
 from workflow.engine.errors import ServiceError
-
-from .functions import REGISTRY, FunctionContext, LambdaServiceError
-from .matching import history_events_mismatch, mismatch, subsequence_mismatch
 
 CASES_DIR = Path(__file__).parent / "cases"
 REGION = "us-east-1"
@@ -86,70 +84,54 @@ def substitute(value: Any, variables: dict[str, str]) -> Any:
 
 
 _CLIENTS: dict[tuple[str, str], Any] = {}
+_CLIENTS_LOCK = threading.Lock()
 
 
 def shared_client(service: str, endpoint_url: str) -> Any:
     """boto3 clients are thread-safe and slow to build: one per service and endpoint for the whole session."""
     key = (service, endpoint_url)
-    if key not in _CLIENTS:
-        _CLIENTS[key] = boto3.client(
-            service,  # type: ignore[call-overload]
-            endpoint_url=endpoint_url,
-            region_name=REGION,
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-            config=Config(inject_host_prefix=False, retries={"max_attempts": 1}, read_timeout=30),
-        )
-    return _CLIENTS[key]
+    with _CLIENTS_LOCK:  # creating botocore clients is not thread-safe; using them is
+        if key not in _CLIENTS:
+            _CLIENTS[key] = boto3.client(
+                service,  # type: ignore[call-overload]
+                endpoint_url=endpoint_url,
+                region_name=REGION,
+                aws_access_key_id="test",
+                aws_secret_access_key="test",
+                config=Config(inject_host_prefix=False, retries={"max_attempts": 1}, read_timeout=30),
+            )
+        return _CLIENTS[key]
 
 
-class ConformanceBackend:
-    """Backend: AWS clients on the session's moto server, Lambda functions from functions.REGISTRY."""
-
-    region = REGION
-    account = SFN_ACCOUNT
+class ConformanceBackend(FakeBackend):
+    """The shared fake backend with AWS clients on the session's moto server (Step Functions on the engine's
+    HTTP app) and the case's Lambda functions taken from functions.REGISTRY by entry name."""
 
     def __init__(self, moto_url: str, sfn_url: str, functions: dict[str, str]) -> None:
+        super().__init__(
+            region=REGION,
+            account=SFN_ACCOUNT,
+            make_client=lambda service: shared_client(
+                service, sfn_url if service == "stepfunctions" else moto_url
+            ),
+        )
         self.moto_url = moto_url
         self.sfn_url = sfn_url
-        self.functions = functions
         self.context = FunctionContext()
+        for name, entry in functions.items():
+            self.functions[name] = self._registry_function(entry)
 
-    def client(self, service: str) -> Any:
-        return shared_client(service, self.sfn_url if service == "stepfunctions" else self.moto_url)
+    def _registry_function(self, entry: str) -> Callable[[Any], Any]:
+        """REGISTRY[entry] as a function of the event; a LambdaServiceError fails the Invoke call itself."""
 
-    def invoke_lambda(
-        self,
-        function_name: str,
-        payload: bytes,
-        invocation_type: str = "RequestResponse",
-        client_context: str | None = None,
-    ) -> LambdaResult:
-        name = function_name.split(":function:")[-1].split(":")[0]
-        if name not in self.functions:  # Lambda's own message names the function's ARN
-            arn = function_name
-            if not arn.startswith("arn:"):
-                arn = f"arn:aws:lambda:{self.region}:{self.account}:function:{function_name}"
-            raise ServiceError("ResourceNotFoundException", f"Function not found: {arn}", 404)
-        entry = self.functions[name]
-        event = json.loads(payload) if payload else None
-        self.context.events.append((entry, event))
-        request_id = str(uuid.uuid4())
-        try:
-            result = REGISTRY[entry](event, self.context)
-        except LambdaServiceError as exc:
-            raise ServiceError(exc.code, str(exc), exc.status) from exc
-        except Exception as exc:  # reported as Lambda's Python runtime reports an unhandled error
-            body = {
-                "errorMessage": str(exc),
-                "errorType": type(exc).__name__,
-                "requestId": request_id,
-                "stackTrace": traceback.format_tb(exc.__traceback__)[-1:],
-            }
-            return LambdaResult(200, json.dumps(body).encode(), request_id, function_error="Unhandled")
-        if invocation_type == "Event":
-            return LambdaResult(202, b"", request_id)
-        return LambdaResult(200, json.dumps(result).encode(), request_id)
+        def function(event: Any) -> Any:
+            self.context.events.append((entry, event))
+            try:
+                return REGISTRY[entry](event, self.context)
+            except LambdaServiceError as exc:
+                raise ServiceError(exc.code, str(exc), exc.status) from exc
+
+        return function
 
 
 class ApiError(Exception):

@@ -13,10 +13,7 @@ import json
 import sys
 from typing import Any
 
-from workflow.engine.http_api import make_app
-from workflow.engine.inprocess_client import InProcessStepFunctionsClient
-
-from .harness import (
+from tests.conformance.harness import (
     RUNNERS,
     SFN_ACCOUNT,
     SPEED,
@@ -28,7 +25,9 @@ from .harness import (
     shared_client,
     substitute,
 )
-from .serving import serve
+from tests.conformance.serving import serve
+from workflow.engine.http_api import make_app
+from workflow.engine.inprocess_client import InProcessStepFunctionsClient
 
 
 class _App:

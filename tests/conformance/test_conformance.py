@@ -17,11 +17,8 @@ from typing import Any
 
 import pytest
 
-from workflow.engine.http_api import make_app
-from workflow.engine.inprocess_client import InProcessStepFunctionsClient
-
-from .functions import REGISTRY
-from .harness import (
+from tests.conformance.functions import REGISTRY
+from tests.conformance.harness import (
     ROLE_ARN,
     RUNNERS,
     SPEED,
@@ -33,7 +30,9 @@ from .harness import (
     shared_client,
     substitute,
 )
-from .serving import serve
+from tests.conformance.serving import serve
+from workflow.engine.http_api import make_app
+from workflow.engine.inprocess_client import InProcessStepFunctionsClient
 
 CASES = load_cases()
 GAPS: dict[str, Any] = json.loads((Path(__file__).parent / "known_gaps.json").read_text(encoding="utf-8"))

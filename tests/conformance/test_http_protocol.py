@@ -17,10 +17,9 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.conformance.serving import serve, sfn_client
 from workflow.engine.errors import ServiceError
 from workflow.engine.http_api import is_stepfunctions_request, make_app, snake_case, to_wire
-
-from .serving import serve, sfn_client
 
 SM_ARN = "arn:aws:states:us-east-1:000000000000:stateMachine:fake"
 STARTED = datetime(2024, 5, 1, 12, 0, 0, 250000, tzinfo=UTC)

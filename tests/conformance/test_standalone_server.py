@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from .serving import sfn_client
+from tests.conformance.serving import sfn_client
 
 DEFINITION = {
     "StartAt": "Greet",

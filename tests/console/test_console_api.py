@@ -22,6 +22,7 @@ from boto3.dynamodb.types import TypeSerializer
 from typer.testing import CliRunner
 from werkzeug.test import Client
 
+from tests.console.twin_runs import MissingTable, wait_done, wait_until
 from workflow.cli import app as etl
 from workflow.config import REPO_ROOT
 from workflow.console import live
@@ -29,11 +30,6 @@ from workflow.console.app import ConsoleApp
 from workflow.console.sources import for_twin, ledger_table_name
 from workflow.twin.server import wait_healthy
 from workflow.twin.twin import Twin
-
-try:
-    from tests.console.twin_runs import MissingTable, wait_done, wait_until
-except ImportError:  # tests/console on sys.path itself
-    from twin_runs import MissingTable, wait_done, wait_until  # type: ignore[no-redef]
 
 pytestmark = pytest.mark.server
 SAMPLES = REPO_ROOT / "sample_data"

@@ -18,16 +18,12 @@ from urllib.parse import quote
 
 import pytest
 
+from tests.console.twin_runs import MissingTable, wait_done
 from workflow.config import REPO_ROOT
 from workflow.console.app import ConsoleApp
 from workflow.console.sources import for_twin
 from workflow.twin.endpoint import ServerThread
 from workflow.twin.twin import Twin
-
-try:
-    from tests.console.twin_runs import MissingTable, wait_done
-except ImportError:  # tests/console on sys.path itself
-    from twin_runs import MissingTable, wait_done  # type: ignore[no-redef]
 
 sync_api = pytest.importorskip("playwright.sync_api")
 CHROMIUM = Path("/usr/bin/chromium")

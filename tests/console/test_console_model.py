@@ -4,7 +4,6 @@ the ledger reader fed items shaped as the ledger contract says, the bounded cach
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,6 +11,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from tests.fake_backend import FakeBackend, function_error
 from workflow.config import REPO_ROOT
 from workflow.console import graph
 from workflow.console.cache import BoundedCache
@@ -19,7 +19,6 @@ from workflow.console.ledger import Ledger, file_record, from_dynamodb
 from workflow.console.logs import _invocation_block, function_name
 from workflow.console.rejects import NotARejectsFile, parse
 from workflow.console.trace import analyse, steps, visit_detail
-from workflow.engine.backend import LambdaResult
 from workflow.engine.clock import RealClock
 from workflow.engine.service import StepFunctions
 
@@ -27,24 +26,24 @@ ACCOUNT, REGION = "123456789012", "us-east-1"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/sfn"
 
 
-class Flaky:
-    """A backend whose one Lambda function fails `fails` times with `error`, then answers {"ok": true}."""
-
-    region, account = REGION, ACCOUNT
+class Flaky(FakeBackend):
+    """The shared fake backend whose one Lambda function fails `fails` times with `error`, then answers
+    {"ok": true}; no AWS clients."""
 
     def __init__(self, fails: int, error: str = "Lambda.ServiceException") -> None:
-        self.fails, self.error, self.calls = fails, error, 0
+        super().__init__(region=REGION, account=ACCOUNT, make_client=self._no_client)
+        self.fails, self.error = fails, error
+        self.functions["work"] = self._work
 
-    def client(self, service: str) -> Any:
+    @staticmethod
+    def _no_client(service: str) -> Any:
         raise AssertionError(f"no {service} client in these tests")
 
-    def invoke_lambda(self, function_name: str, payload: bytes, *args: Any, **kwargs: Any) -> LambdaResult:
-        self.calls += 1
-        rid = str(uuid.uuid4())
-        if self.calls <= self.fails:
-            body = {"errorType": self.error, "errorMessage": f"attempt {self.calls} broke"}
-            return LambdaResult(200, json.dumps(body).encode(), rid, function_error="Unhandled")
-        return LambdaResult(200, b'{"ok": true}', rid)
+    def _work(self, event: Any) -> Any:
+        attempt = len(self.invocations)
+        if attempt <= self.fails:
+            raise function_error(self.error, f"attempt {attempt} broke")
+        return {"ok": True}
 
 
 def run(definition: dict[str, Any], backend: Flaky) -> tuple[dict[str, Any], list[dict[str, Any]]]:

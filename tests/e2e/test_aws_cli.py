@@ -11,9 +11,8 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.pipeline_runs import SAMPLES, clean_env
 from workflow.twin.twin import Twin
-
-from .conftest import SAMPLES, clean_env
 
 pytestmark = pytest.mark.server
 AWS = str(Path(sys.executable).parent / "aws")

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from .conftest import SAMPLES, etl
+from tests.e2e.pipeline_runs import SAMPLES, etl
 
 pytestmark = pytest.mark.server
 

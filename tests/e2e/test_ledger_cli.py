@@ -11,11 +11,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from tests.e2e.pipeline_runs import SAMPLES, fail_one_batch
 from workflow.cli import app
 from workflow.twin.twin import Twin
-
-from .conftest import SAMPLES
-from .test_pipeline import fail_one_batch
 
 pytestmark = pytest.mark.server
 

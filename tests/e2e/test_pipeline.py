@@ -5,8 +5,6 @@ from __future__ import annotations
 import csv
 import json
 import re
-import time
-from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -15,11 +13,10 @@ import boto3
 import pytest
 from typer.testing import CliRunner
 
+from tests.e2e.pipeline_runs import SAMPLES, count_items, fail_one_batch, generate
 from workflow.cli import app
 from workflow.twin import remote, tracking
 from workflow.twin.twin import Twin
-
-from .conftest import SAMPLES, count_items, generate
 
 pytestmark = pytest.mark.server
 
@@ -73,58 +70,6 @@ def test_ten_thousand_rows_with_one_percent_bad_lose_nothing(empty_table: Twin, 
     )
     lines = list(csv.DictReader(rejects.decode().splitlines()))
     assert len(lines) == bad and all(line["row"] and line["reason"] for line in lines)  # one line per row
-
-
-def failing_writer(twin: Twin, fail_first_row: int) -> Callable[[dict[str, Any], Any], Any]:
-    """The real writer, except that the batch starting at `fail_first_row` reports Writer.WriteFailed."""
-    real = twin.runtime.handler(twin.config.function("writer"))  # type: ignore[union-attr]
-
-    def handler(event: dict[str, Any], context: Any) -> Any:
-        keep = []
-        for record in event["Records"]:
-            body = json.loads(record["body"])
-            if body["first_row"] == fail_first_row:
-                boto3.client("stepfunctions").send_task_failure(
-                    taskToken=body["taskToken"],
-                    error="Writer.WriteFailed",
-                    cause="injected: table unavailable",
-                )
-            else:
-                keep.append(record)
-        return real({"Records": keep}, context) if keep else {"batchItemFailures": []}
-
-    return handler
-
-
-def writers_idle(twin: Twin, timeout_s: float = 60.0) -> None:
-    """Wait until the queue is empty and no writer invocation runs: batches of a failed run that were being
-    stored when it ended have landed (and joined the ledger as late batches)."""
-    sqs = twin.client("sqs")
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        attrs = sqs.get_queue_attributes(
-            QueueUrl=twin.resources.queue_url,  # type: ignore[union-attr]
-            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-        )["Attributes"]
-        running = [r for r in twin.runtime.records(function="writer") if r.end is None]  # type: ignore[union-attr]
-        if not running and all(v == "0" for v in attrs.values()):
-            return
-        time.sleep(0.2)
-    raise TimeoutError("writers still busy")
-
-
-def fail_one_batch(twin: Twin, path: Path, key: str) -> dict[str, Any]:
-    """Run a 1,500-row file (3 batches) whose second batch the writer fails; return its result once the
-    batches that were in flight when it failed have landed."""
-    generate(path, rows=1_500, bad_share=0.0, seed=11)
-    twin.runtime.overrides["writer"] = failing_writer(twin, fail_first_row=502)  # type: ignore[union-attr]
-    try:
-        failed = twin.run_file(path, key, timeout_s=180)
-        writers_idle(twin)
-    finally:
-        twin.runtime.overrides.clear()  # type: ignore[union-attr]
-    described = twin.client("stepfunctions").describe_execution(executionArn=failed["execution_arn"])
-    return tracking.run_result(described, failed["duration_s"], twin.summarize_failure)
 
 
 def test_failing_writer_fails_the_file_then_replay_after_the_fix_completes_it_without_duplicates(

@@ -10,10 +10,7 @@ from typing import Any
 
 import pytest
 
-try:
-    from tests.engine.io_fixtures import ACCOUNT, REGION, FakeBackend, moto_aws
-except ImportError:  # tests/engine is on sys.path itself (pytest's prepend import mode)
-    from io_fixtures import ACCOUNT, REGION, FakeBackend, moto_aws  # type: ignore[no-redef]
+from tests.engine.io_fixtures import ACCOUNT, REGION, FakeBackend, moto_aws
 from workflow.engine.clock import ManualClock, RealClock
 from workflow.engine.service import StepFunctions
 
@@ -21,35 +18,25 @@ ROLE = f"arn:aws:iam::{ACCOUNT}:role/sfn"
 SPEED = 1000.0  # virtual seconds per real second
 
 
-class EngineBackend(FakeBackend):
-    """The I/O tests' backend (moto clients, `functions[name](event)` plays the Lambda function `name`),
-    with the calls looked up by short function name."""
-
-    @property
-    def calls(self) -> list[tuple[str, Any]]:
-        with self._lock:
-            return [(_short_name(fn), event) for fn, event, _ in self.invocations]
-
-    def calls_to(self, name: str) -> list[Any]:
-        return [event for fn, event in self.calls if fn == name]
-
-
-def _short_name(function_name: str) -> str:
-    return function_name.split(":function:")[-1].split(":")[0]
-
-
 def fn_arn(name: str) -> str:
     return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"
 
 
 @pytest.fixture
-def sfn_backend(monkeypatch: pytest.MonkeyPatch) -> Iterator[EngineBackend]:
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeBackend]:
+    """moto's in-process AWS, and the fake backend over it."""
     with moto_aws(monkeypatch):
-        yield EngineBackend()
+        yield FakeBackend()
 
 
 @pytest.fixture
-def sfn(sfn_backend: EngineBackend) -> StepFunctions:
+def sfn_backend(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeBackend]:
+    with moto_aws(monkeypatch):
+        yield FakeBackend()
+
+
+@pytest.fixture
+def sfn(sfn_backend: FakeBackend) -> StepFunctions:
     return StepFunctions(sfn_backend, clock=RealClock(speed=SPEED), region=REGION, account=ACCOUNT, seed=7)
 
 
@@ -102,6 +89,6 @@ def runner(sfn: StepFunctions) -> Runner:
 
 
 @pytest.fixture
-def manual_runner(sfn_backend: EngineBackend) -> Runner:
+def manual_runner(sfn_backend: FakeBackend) -> Runner:
     """A runner whose virtual time moves only by the engine's own waits: exact timestamps in histories."""
     return Runner(StepFunctions(sfn_backend, clock=ManualClock(), region=REGION, account=ACCOUNT, seed=7))

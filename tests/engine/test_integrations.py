@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.engine.io_fixtures import ACCOUNT, REGION, FakeBackend, never_cancelled, no_sleep
 from workflow.engine.errors import StatesError
 from workflow.engine.integrations import (
     REQUEST_RESPONSE,
@@ -19,13 +20,6 @@ from workflow.engine.integrations import (
     parse_resource,
     run_task,
 )
-
-try:
-    from tests.engine.io_fixtures import ACCOUNT, REGION, FakeBackend, aws, never_cancelled, no_sleep
-except ImportError:  # tests/ is not a package: pytest put this folder on sys.path
-    from io_fixtures import ACCOUNT, REGION, FakeBackend, aws, never_cancelled, no_sleep  # type: ignore
-
-__all__ = ["aws"]
 
 FN_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:echo"
 INVOKE = "arn:aws:states:::lambda:invoke"

@@ -11,15 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.engine.io_fixtures import FakeBackend
 from workflow.engine.errors import StatesError
 from workflow.engine.item_reader import GET_OBJECT, LIST_OBJECTS_V2, read_items
-
-try:
-    from tests.engine.io_fixtures import FakeBackend, aws
-except ImportError:  # tests/ is not a package: pytest put this folder on sys.path
-    from io_fixtures import FakeBackend, aws  # type: ignore
-
-__all__ = ["aws"]
 
 BUCKET = "items-bucket"
 

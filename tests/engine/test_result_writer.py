@@ -8,15 +8,9 @@ from typing import Any
 
 import pytest
 
+from tests.engine.io_fixtures import FakeBackend
 from workflow.engine.errors import StatesError
 from workflow.engine.result_writer import ChildResult, map_run_id, transform_output, write_results
-
-try:
-    from tests.engine.io_fixtures import FakeBackend, aws
-except ImportError:  # tests/ is not a package: pytest put this folder on sys.path
-    from io_fixtures import FakeBackend, aws  # type: ignore
-
-__all__ = ["aws"]
 
 BUCKET = "results-bucket"
 MAP_RUN = "arn:aws:states:us-east-1:123456789012:mapRun:csv-etl/Rows:ad9b5f27-090b-3ac6-9beb-243cd77144a7"

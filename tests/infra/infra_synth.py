@@ -1,27 +1,19 @@
-"""The synthesised app as the infra tests see it, and the `synth` fixture (one synth per process).
-
-Not a conftest.py: rootless conftest modules all share the name `conftest`, and other test folders import
-from theirs. Test modules import `synth_fixture` (the `synth` fixture) from here; the build is cached, so
-each xdist worker synthesises once however many modules import it.
+"""The synthesised app as the infra tests see it (one synth per process: the build is cached, so each xdist
+worker synthesises once); the `synth` fixture over it is in `tests/infra/conftest.py`.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import sys
 import tempfile
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-REPO_ROOT = Path(__file__).resolve().parents[2]
-if str(REPO_ROOT) not in sys.path:  # `infra` is not an installed package: it is imported from the repo root
-    sys.path.insert(0, str(REPO_ROOT))
+REPO_ROOT = Path(__file__).resolve().parents[2]  # `infra` imports from here: pytest's pythonpath has it
 
 from aws_cdk.assertions import Template  # noqa: E402
 
@@ -49,7 +41,7 @@ class Synth:
 
 
 @cache
-def _synthesise() -> Synth:
+def synthesise() -> Synth:
     outdir = Path(tempfile.mkdtemp(prefix="csv-etl-cdk-out-"))
     app, stack = build_app(outdir=str(outdir))
     app.synth()  # runs the policy-validation plugins (cdk-nag): raises if an error is not acknowledged
@@ -59,9 +51,3 @@ def _synthesise() -> Synth:
     return Synth(
         stack=stack, template=Template.from_json(tpl), tpl=tpl, outdir=outdir, validation_report=report
     )
-
-
-@pytest.fixture(scope="session", name="synth")
-def synth_fixture() -> Synth:
-    """The app as `infra/app.py` builds it, synthesised once per test process."""
-    return _synthesise()

@@ -6,9 +6,9 @@ import json
 from typing import Any
 
 import pytest
-from infra_synth import Synth, synth_fixture  # noqa: F401 (provides the `synth` fixture)
 
 from infra.api import ROUTES
+from tests.infra.infra_synth import Synth
 from workflow.config import REPO_ROOT, PipelineConfig
 from workflow.twin.gateway import resolve_ref
 

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from infra_synth import Synth, synth_fixture  # noqa: F401 (provides the `synth` fixture)
 
+from tests.infra.infra_synth import Synth
 from workflow.config import REPO_ROOT
 
 pytestmark = pytest.mark.infra

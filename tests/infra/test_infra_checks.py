@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from aws_cdk import Validations
 from cfnlint.api import ManualArgs, lint
-from infra_synth import Synth, synth_fixture  # noqa: F401 (provides the `synth` fixture)
+
+from tests.infra.infra_synth import Synth
 
 pytestmark = pytest.mark.infra
 

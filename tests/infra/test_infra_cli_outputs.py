@@ -7,9 +7,9 @@ from typing import Any
 import boto3
 import pytest
 from botocore.stub import Stubber
-from infra_synth import Synth, synth_fixture  # noqa: F401 (provides the `synth` fixture)
 
 from infra.stack import OUTPUT_KEYS
+from tests.infra.infra_synth import Synth
 
 pytestmark = pytest.mark.infra
 remote = pytest.importorskip("workflow.twin.remote", reason="the CLI's AWS target is not written yet")

@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 import pytest
-from infra_synth import Synth, synth_fixture  # noqa: F401 (provides the `synth` fixture)
 
+from tests.infra.infra_synth import Synth
 from workflow.config import PipelineConfig, definition_text, placeholder_names, render_definition
 
 pytestmark = pytest.mark.infra

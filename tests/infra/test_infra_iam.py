@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from infra_synth import Synth, synth_fixture  # noqa: F401 (provides the `synth` fixture)
 
+from tests.infra.infra_synth import Synth
 from workflow.config import TASKS_DIR, PipelineConfig
 
 pytestmark = pytest.mark.infra

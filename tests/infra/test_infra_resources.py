@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 from aws_cdk.assertions import Match
-from infra_synth import Synth, synth_fixture  # noqa: F401 (provides the `synth` fixture)
 
 from infra.stack import OUTPUT_KEYS
+from tests.infra.infra_synth import Synth
 from workflow.config import TASKS_DIR, PipelineConfig
 
 pytestmark = pytest.mark.infra

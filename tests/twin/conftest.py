@@ -1,21 +1,21 @@
+"""Fixtures of the twin's tests: the fake handlers' tasks folder, the endpoint (moto + Lambda API + a fake
+Step Functions app) on a free port. Helpers are in `fake_tasks.py` and `fake_endpoint.py`."""
+
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.twin.fake_endpoint import ACCOUNT, fake_stepfunctions
+from tests.twin.fake_tasks import fake_config, write_tasks
 from workflow.config import PipelineConfig
 from workflow.twin.endpoint import Endpoint, ServerThread
 from workflow.twin.lambda_api import LambdaApi
 from workflow.twin.lambdas import LambdaRuntime
 from workflow.twin.moto_seams import reset_moto
-
-from .fake_tasks import fake_config, write_tasks
-
-ACCOUNT = "000000000000"
 
 
 @pytest.fixture(scope="session")
@@ -27,13 +27,6 @@ def fake_tasks_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def make_fake_config() -> Callable[..., PipelineConfig]:
     return fake_config
-
-
-def fake_stepfunctions(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
-    """Stands in for the engine's HTTP app where a test only checks routing."""
-    body = json.dumps({"target": environ.get("HTTP_X_AMZ_TARGET"), "executions": []}).encode()
-    start_response("200 OK", [("Content-Type", "application/x-amz-json-1.0")])
-    return [body]
 
 
 @pytest.fixture

@@ -9,11 +9,10 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.twin.fake_endpoint import ACCOUNT, fake_stepfunctions
 from workflow.config import PipelineConfig
 from workflow.twin.backend import endpoint_client
 from workflow.twin.endpoint import PortInUse, ServerThread
-
-from .conftest import ACCOUNT, fake_stepfunctions
 
 
 def test_s3_sqs_dynamodb_through_one_port_with_the_twins_account(endpoint: ServerThread) -> None:

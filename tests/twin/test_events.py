@@ -15,11 +15,10 @@ from typing import Any
 import pytest
 from boto3.s3.transfer import TransferConfig
 
+from tests.twin.fake_endpoint import ACCOUNT
 from workflow.twin.backend import endpoint_client
 from workflow.twin.endpoint import ServerThread
 from workflow.twin.events import ObjectCreatedRule, S3EventBridge
-
-from .conftest import ACCOUNT
 
 BUCKET = "csv-etl-data"
 RULE = ObjectCreatedRule(BUCKET, "incoming/", ".csv")

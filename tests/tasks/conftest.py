@@ -1,20 +1,12 @@
-"""Unit-test setup: each Lambda code folder on sys.path (as on Lambda, where the folder is the code root)
-and fake AWS credentials so moto's `mock_aws` can never reach a real account."""
+"""Fixtures for the tests of the Lambda handlers in tasks/ (each folder is on the path as its own code root,
+as on Lambda: pytest's `pythonpath` in pyproject.toml): fake AWS credentials, so moto's `mock_aws` can never
+reach a real account."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SAMPLE_DATA = REPO_ROOT / "sample_data"
-
-for folder in sorted((REPO_ROOT / "tasks").iterdir()):
-    if folder.is_dir() and str(folder) not in sys.path:
-        sys.path.insert(0, str(folder))
 
 
 @pytest.fixture(autouse=True)
