@@ -25,12 +25,12 @@ test: $(STAMP)
 	$(BIN)/mypy
 	JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 $(BIN)/pytest -n 2 -q
 
-# lint, types + the tests of tasks/ and the engine: under a minute, for the edit-test loop.
+# lint, types + the tests of tasks/ (and the sample generator) and the engine: under a minute, for the edit-test loop.
 test-fast: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/pytest -n 2 -q tests/unit tests/engine
+	$(BIN)/pytest -n 2 -q tests/tasks tests/sample_data tests/engine
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
