@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import inspect
 import json
+import re
 import threading
 from collections.abc import Iterator
 from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -324,3 +326,19 @@ def test_moto_still_lacks_sqs_message_move_tasks(aws: boto3.session.Session) -> 
     arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     with pytest.raises(NotImplementedError):
         sqs.start_message_move_task(SourceArn=arn)
+
+
+def test_no_other_module_of_the_project_imports_moto_internals() -> None:
+    """The seams stay in one place: outside moto_seams.py, product code imports only moto's public
+    `mock_aws` (tests may use `moto.server.ThreadedMotoServer`, also public)."""
+    root = Path(__file__).resolve().parents[2]
+    allowed = {"from moto import mock_aws"}
+    offenders = []
+    for path in sorted([*(root / "workflow").rglob("*.py"), *(root / "tasks").rglob("*.py")]):
+        if path.name == "moto_seams.py":
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            text = line.strip()
+            if re.match(r"(from moto\b|import moto\b)", text) and text not in allowed:
+                offenders.append(f"{path.relative_to(root)}:{number}: {text}")
+    assert offenders == [], "moto internals outside workflow/twin/moto_seams.py:\n" + "\n".join(offenders)
