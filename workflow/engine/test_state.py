@@ -22,9 +22,10 @@ from workflow.engine.definition import JSONATA, JSONPATH, STATE_TYPES, Machine, 
 from workflow.engine.errors import ServiceError, StatesError
 from workflow.engine.history import History
 from workflow.engine.paths import MISSING, apply_input_path, apply_result_path, evaluate_path
-from workflow.engine.states import io, retry
-from workflow.engine.states.base import HANDLERS, Outcome, StateRun
+from workflow.engine.states import data_flow, retry
+from workflow.engine.states.runners import RUNNERS
 from workflow.engine.states.runtime import Aborted, CancelToken, ExecutionRecord, Scope, Variables
+from workflow.engine.states.step import Outcome, StateRun
 from workflow.engine.template import evaluate_template
 from workflow.engine.test_state_mock import SingleMock, check_state_takes_mock, mocked_response
 
@@ -119,7 +120,7 @@ def _inspection(
         result = parameters
     if result is not MISSING:
         data["result"] = json.dumps(result)
-        selected = io.select_result(state, result, ctx, variables)
+        selected = data_flow.select_result(state, result, ctx, variables)
         data["afterResultSelector"] = json.dumps(selected)
         data["afterResultPath"] = json.dumps(
             apply_result_path(raw_input, selected, state.spec.get("ResultPath", MISSING))
@@ -197,7 +198,7 @@ def run_test_state(
             outcome = _mocked_fanout(state, raw_input, scope, run, mocked, failures)
             result = mocked.value
         else:
-            outcome = HANDLERS[state.type](state, raw_input, scope, run)
+            outcome = RUNNERS[state.type](state, raw_input, scope, run)
         out.update(status="SUCCEEDED", output=json.dumps(outcome.output))
         if outcome.next:
             out["nextState"] = outcome.next
@@ -238,8 +239,8 @@ def _mocked_fanout(
     `failures` (stateConfiguration.mapIterationFailureCount) failed iterations of a Map are weighed against
     its tolerance as a run would: past it, States.ExceedToleratedFailureThreshold (recorded:
     test_state_configuration.py::test_map_state_failure_count)."""
-    from workflow.engine.states.base import next_of
     from workflow.engine.states.map_distributed import THRESHOLD_CAUSE, _tolerance
+    from workflow.engine.states.step import next_of
 
     value = mocked.raise_if_error()
     ctx, variables = run.context(scope), scope.variables.snapshot()
@@ -255,7 +256,7 @@ def _mocked_fanout(
         total = len(value) if isinstance(value, list) else failures
         if _exceeded(failures, total, pct, count, given):
             raise StatesError(errors.EXCEED_TOLERATED_FAILURE_THRESHOLD, THRESHOLD_CAUSE)
-    output = io.finish(state, scope, raw_input=raw_input, result=value, ctx=ctx, variables=variables)
+    output = data_flow.finish(state, scope, raw_input=raw_input, result=value, ctx=ctx, variables=variables)
     return Outcome(output, next_of(state))
 
 

@@ -40,8 +40,6 @@ def run_jobs(
     On success the caller's chain continues from the last event written; on failure from the failed job's
     last state event (before its MapIterationFailed).
     """
-    from workflow.engine.states.base import run_machine
-
     ex = scope.execution
     if not ex.redriving:
         with ex.lock:
@@ -67,7 +65,7 @@ def run_jobs(
         if on_start:
             on_start(child, job)
         try:
-            results[job.index] = run_machine(job.machine, job.input, child)
+            results[job.index] = scope.engine.run_machine(job.machine, job.input, child)
         except StatesError as err:
             with ex.lock:
                 failure.append(err)

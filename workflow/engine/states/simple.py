@@ -8,20 +8,21 @@ from datetime import datetime
 from typing import Any
 
 from workflow.engine import errors
+from workflow.engine.choice import select_choice
 from workflow.engine.definition import StateDef
 from workflow.engine.errors import StatesError
-from workflow.engine.paths import MISSING, apply_input_path, evaluate_path
-from workflow.engine.states import io
-from workflow.engine.states.base import Outcome, StateRun, handler, next_of, wait
+from workflow.engine.paths import MISSING, apply_input_path, apply_output_path, evaluate_path
+from workflow.engine.states import data_flow
 from workflow.engine.states.runtime import Scope
+from workflow.engine.states.step import Outcome, StateRun, next_of, wait
+from workflow.engine.template import evaluate_dynamic
 
 
-@handler("Pass")
 def run_pass(state: StateDef, raw_input: Any, scope: Scope, run: StateRun) -> Outcome:
     """Pass: Result (or the input after InputPath/Parameters) placed by ResultPath; JSONata: Output."""
     ctx, variables = run.context(scope), scope.variables.snapshot()
     if state.jsonata:
-        output = io.finish(
+        output = data_flow.finish(
             state,
             scope,
             raw_input=raw_input,
@@ -31,20 +32,20 @@ def run_pass(state: StateDef, raw_input: Any, scope: Scope, run: StateRun) -> Ou
             default_output="input",
         )
         return Outcome(output, next_of(state))
-    effective = io.effective_input(state, raw_input, ctx, variables)
+    effective = data_flow.effective_input(state, raw_input, ctx, variables)
     result = state.spec.get("Result", effective)
-    output = io.place_result(state, raw_input, result, ctx, variables)
-    io.assign(state.spec, scope, jsonata_mode=False, data=result, ctx=ctx, variables=variables)
+    output = data_flow.place_result(state, raw_input, result, ctx, variables)
+    data_flow.assign(state.spec, scope, jsonata_mode=False, data=result, ctx=ctx, variables=variables)
     return Outcome(output, next_of(state))
 
 
-@handler("Succeed")
 def run_succeed(state: StateDef, raw_input: Any, scope: Scope, run: StateRun) -> Outcome:
     ctx, variables = run.context(scope), scope.variables.snapshot()
-    return Outcome(io.passthrough(state, scope, raw_input=raw_input, ctx=ctx, variables=variables), None)
+    return Outcome(
+        data_flow.passthrough(state, scope, raw_input=raw_input, ctx=ctx, variables=variables), None
+    )
 
 
-@handler("Fail")
 def run_fail(state: StateDef, raw_input: Any, scope: Scope, run: StateRun) -> Outcome:
     """Fail: Error/Cause, or ErrorPath/CausePath (paths or intrinsics); in JSONata both may be expressions."""
     ctx, variables = run.context(scope), scope.variables.snapshot()
@@ -52,9 +53,9 @@ def run_fail(state: StateDef, raw_input: Any, scope: Scope, run: StateRun) -> Ou
     error: Any = spec.get("Error")
     cause: Any = spec.get("Cause")
     if state.jsonata:
-        states = io.states_var(raw_input, ctx)
-        error = io.jsonata(error, states, variables, "Error") if error is not None else None
-        cause = io.jsonata(cause, states, variables, "Cause") if cause is not None else None
+        states = data_flow.states_var(raw_input, ctx)
+        error = data_flow.jsonata(error, states, variables, "Error") if error is not None else None
+        cause = data_flow.jsonata(cause, states, variables, "Cause") if cause is not None else None
     else:
         if "ErrorPath" in spec:
             error = _dynamic("ErrorPath", spec["ErrorPath"], raw_input, ctx, variables)
@@ -69,8 +70,6 @@ def run_fail(state: StateDef, raw_input: Any, scope: Scope, run: StateRun) -> Ou
 def _dynamic(field: str, expr: str, data: Any, ctx: Any, variables: Any) -> Any:
     """A path or intrinsic function, evaluated as a `.$` field would be; AWS's causes name the field
     ("The JSONPath '$.ErrorX' specified for the field 'ErrorPath' could not be found in the input ...")."""
-    from workflow.engine.template import evaluate_dynamic
-
     return evaluate_dynamic(field, expr, data, context=ctx, variables=variables)
 
 
@@ -80,35 +79,33 @@ class FailStateError(StatesError):
     raised_by_fail_state = True
 
 
-@handler("Choice")
 def run_choice(state: StateDef, raw_input: Any, scope: Scope, run: StateRun) -> Outcome:
-    from workflow.engine.choice import select_choice
-
     ctx, variables = run.context(scope), scope.variables.snapshot()
     if state.jsonata:
-        states = io.states_var(raw_input, ctx)
+        states = data_flow.states_var(raw_input, ctx)
         next_name, rule = select_choice(
             state.spec, raw_input, context=ctx, variables=variables, query_language=state.query_language
         )
         spec = rule if rule is not None else state.spec
-        output = io.jsonata(spec["Output"], states, variables, "Output") if "Output" in spec else raw_input
-        io.assign(spec, scope, jsonata_mode=True, data=None, ctx=ctx, variables=variables, states=states)
+        output = (
+            data_flow.jsonata(spec["Output"], states, variables, "Output") if "Output" in spec else raw_input
+        )
+        data_flow.assign(
+            spec, scope, jsonata_mode=True, data=None, ctx=ctx, variables=variables, states=states
+        )
         return Outcome(output, next_name)
     data = apply_input_path(raw_input, state.spec.get("InputPath", MISSING), context=ctx, variables=variables)
     next_name, rule = select_choice(
         state.spec, data, context=ctx, variables=variables, query_language=state.query_language
     )
     spec = rule if rule is not None else state.spec
-    io.assign(spec, scope, jsonata_mode=False, data=data, ctx=ctx, variables=variables)
-    from workflow.engine.paths import apply_output_path
-
+    data_flow.assign(spec, scope, jsonata_mode=False, data=data, ctx=ctx, variables=variables)
     return Outcome(
         apply_output_path(data, state.spec.get("OutputPath", MISSING), context=ctx, variables=variables),
         next_name,
     )
 
 
-@handler("Wait")
 def run_wait(state: StateDef, raw_input: Any, scope: Scope, run: StateRun) -> Outcome:
     """Wait: Seconds / Timestamp / SecondsPath / TimestampPath (JSONata: Seconds/Timestamp expressions)."""
     ctx, variables = run.context(scope), scope.variables.snapshot()
@@ -136,7 +133,7 @@ def run_wait(state: StateDef, raw_input: Any, scope: Scope, run: StateRun) -> Ou
             )
         seconds = value
     elif "Seconds" in spec:
-        seconds = io.dynamic_number(state, "Seconds", data, ctx, variables, raw_input=raw_input)
+        seconds = data_flow.dynamic_number(state, "Seconds", data, ctx, variables, raw_input=raw_input)
         if seconds is None or seconds < 0 or int(seconds) != seconds:
             raise StatesError(
                 errors.RUNTIME,
@@ -146,7 +143,9 @@ def run_wait(state: StateDef, raw_input: Any, scope: Scope, run: StateRun) -> Ou
     elif "Timestamp" in spec:
         timestamp = spec["Timestamp"]
         if state.jsonata:
-            timestamp = io.jsonata(timestamp, io.states_var(raw_input, ctx), variables, "Timestamp")
+            timestamp = data_flow.jsonata(
+                timestamp, data_flow.states_var(raw_input, ctx), variables, "Timestamp"
+            )
     elif "TimestampPath" in spec:
         path = spec["TimestampPath"]
         timestamp = evaluate_path(path, data, context=ctx, variables=variables)
@@ -162,7 +161,7 @@ def run_wait(state: StateDef, raw_input: Any, scope: Scope, run: StateRun) -> Ou
     if seconds and seconds > 0:
         wait(scope, seconds)
     return Outcome(
-        io.passthrough(state, scope, raw_input=raw_input, ctx=ctx, variables=variables), next_of(state)
+        data_flow.passthrough(state, scope, raw_input=raw_input, ctx=ctx, variables=variables), next_of(state)
     )
 
 

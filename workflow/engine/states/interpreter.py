@@ -1,15 +1,13 @@
-"""The state loop: enter a state, run it (Retry, Catch), exit it, follow Next; iterative, no recursion.
+"""The interpreter loop: enter a state, run it (Retry, Catch), exit it, follow Next; iterative, no recursion.
 
-Every state kind is a handler `(state, raw_input, scope, run) -> Outcome` registered in HANDLERS; this module
-owns what is common: history's <Type>StateEntered/Exited events, retries (with their backoff waits visible in
-the history as repeated attempts), catchers, the payload limit and the execution timeout.
+Each state type's runner is in the table `runners.RUNNERS`; this module owns what every state shares:
+history's <Type>StateEntered/Exited events, retries (with their backoff waits visible in the history as
+repeated attempts), catchers, the payload limit and the execution timeout.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Mapping
 from typing import Any
 
 from workflow.engine import errors
@@ -17,58 +15,10 @@ from workflow.engine.definition import Machine, StateDef
 from workflow.engine.errors import StatesError
 from workflow.engine.history import payload, payload_fields
 from workflow.engine.paths import MISSING, apply_result_path
-from workflow.engine.states import io, retry
+from workflow.engine.states import data_flow, retry
+from workflow.engine.states.runners import RUNNERS
 from workflow.engine.states.runtime import Aborted, Scope
-
-
-@dataclass
-class Outcome:
-    output: Any
-    next: str | None  # None: the (sub-)machine ends here
-
-
-@dataclass
-class StateRun:
-    """One entry into a state: when it was entered, its retries so far and its task token."""
-
-    state: StateDef
-    entered: datetime
-    retry_count: int = 0
-    token: str | None = None
-    fanout_started: bool = False  # this attempt wrote Map/ParallelStateStarted
-
-    def context(self, scope: Scope) -> dict[str, Any]:
-        retry_count = self.retry_count if self.state.type in RETRYABLE else None
-        return io.context_object(scope, self.state.name, self.entered, retry_count, self.token)
-
-
-Handler = Callable[[StateDef, Any, Scope, StateRun], Outcome]
-HANDLERS: dict[str, Handler] = {}
-RETRYABLE = {"Task", "Parallel", "Map"}
-
-
-def handler(state_type: str) -> Callable[[Handler], Handler]:
-    def register(fn: Handler) -> Handler:
-        HANDLERS[state_type] = fn
-        return fn
-
-    return register
-
-
-def wait(scope: Scope, seconds: float | None, event: Any = None) -> bool:
-    """Wait `seconds` of virtual time, or until `event` (default: cancellation) is set; honours the execution
-    deadline (TimeoutSeconds). Returns True if the event was set. Raises Aborted when cancelled."""
-    engine, ex = scope.engine, scope.execution
-    target = event if event is not None else scope.cancel.event
-    limit = seconds
-    deadline = engine.deadline_of(ex)
-    if deadline is not None:
-        remaining = (deadline - engine.clock.now()).total_seconds()
-        limit = remaining if limit is None else min(limit, remaining)
-    woke = engine.clock.wait(target, max(limit, 0.0) if limit is not None else None)
-    engine.check_deadline(ex)
-    scope.cancel.check()
-    return woke
+from workflow.engine.states.step import RETRYABLE, Outcome, StateRun, wait
 
 
 def run_machine(
@@ -133,13 +83,13 @@ def run_state(state: StateDef, raw_input: Any, scope: Scope) -> Outcome:
     entered_id = scope.event(
         f"{state.type}StateEntered", {"name": state.name, **payload_fields("input", raw_input)}
     )
-    run_fn = HANDLERS[state.type]
+    run_fn = RUNNERS[state.type]
     attempts: dict[int, int] = {}
     encoded: str | None = None  # the output's JSON, from the size check
     while True:
         try:
             outcome = run_fn(state, raw_input, scope, run)
-            encoded = io.check_size(outcome.output, state.name)
+            encoded = data_flow.check_size(outcome.output, state.name)
             break
         except Aborted:
             if state.type in ("Task", "Map", "Parallel", "Wait"):
@@ -192,25 +142,23 @@ def run_state(state: StateDef, raw_input: Any, scope: Scope) -> Outcome:
 
 
 def _catch(
-    state: StateDef, catcher: dict[str, Any], err: StatesError, raw_input: Any, scope: Scope, run: StateRun
+    state: StateDef, catcher: Mapping[str, Any], err: StatesError, raw_input: Any, scope: Scope, run: StateRun
 ) -> Outcome:
     """A catcher's transition: JSONPath puts the error output at ResultPath; JSONata uses Output/Assign."""
     error_output = err.to_output()
     ctx = run.context(scope)
     variables = scope.variables.snapshot()
     if state.jsonata:
-        states = io.states_var(raw_input, ctx, errorOutput=error_output)
+        states = data_flow.states_var(raw_input, ctx, errorOutput=error_output)
         output = (
-            io.jsonata(catcher["Output"], states, variables, "Output")
+            data_flow.jsonata(catcher["Output"], states, variables, "Output")
             if "Output" in catcher
             else error_output
         )
-        io.assign(catcher, scope, jsonata_mode=True, data=None, ctx=ctx, variables=variables, states=states)
+        data_flow.assign(
+            catcher, scope, jsonata_mode=True, data=None, ctx=ctx, variables=variables, states=states
+        )
     else:
         output = apply_result_path(raw_input, error_output, catcher.get("ResultPath", MISSING))
-        io.assign(catcher, scope, jsonata_mode=False, data=error_output, ctx=ctx, variables=variables)
+        data_flow.assign(catcher, scope, jsonata_mode=False, data=error_output, ctx=ctx, variables=variables)
     return Outcome(output, catcher["Next"])
-
-
-def next_of(state: StateDef) -> str | None:
-    return None if state.end else state.next

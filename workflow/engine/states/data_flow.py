@@ -17,7 +17,14 @@ from workflow.engine import errors
 from workflow.engine.clock import iso_millis
 from workflow.engine.definition import StateDef
 from workflow.engine.errors import StatesError
-from workflow.engine.paths import MISSING, apply_input_path, apply_output_path, apply_result_path
+from workflow.engine.jsonata_eval import evaluate_jsonata_template
+from workflow.engine.paths import (
+    MISSING,
+    apply_input_path,
+    apply_output_path,
+    apply_result_path,
+    evaluate_path,
+)
 from workflow.engine.states.runtime import Scope
 from workflow.engine.template import evaluate_template
 
@@ -86,8 +93,6 @@ def states_var(raw_input: Any, ctx: Mapping[str, Any], **extra: Any) -> dict[str
 def jsonata(value: Any, states: Mapping[str, Any], variables: Mapping[str, Any], field: str = "") -> Any:
     """Evaluate a JSONata field (an expression string `{% ... %}` or a structure containing some);
     `field` is the ASL field's name, which AWS's causes and EvaluationFailed events name (`Assign/result`)."""
-    from workflow.engine.jsonata_eval import evaluate_jsonata_template
-
     return evaluate_jsonata_template(value, states=dict(states), variables=dict(variables), field=field)
 
 
@@ -211,8 +216,6 @@ def dynamic_number(
     default: float | None = None,
 ) -> float | None:
     """A number given as `Field` (JSONata expression allowed) or `FieldPath` (JSONPath, incl. variables)."""
-    from workflow.engine.paths import evaluate_path
-
     spec = state.spec
     value: Any
     if field in spec:
