@@ -88,7 +88,7 @@ def string_matches(value: str, pattern: str) -> bool:
 
 
 def _cmp(a: Any, b: Any) -> int:
-    return (a > b) - (a < b)
+    return int(a > b) - int(a < b)
 
 
 def _compare_strings(a: Any, b: Any) -> int | None:
@@ -261,7 +261,7 @@ def _condition(
     field = f"Choices[{index}].Condition"
     if isinstance(condition, bool):
         return condition
-    if not is_jsonata_expression(condition):
+    if not isinstance(condition, str) or not is_jsonata_expression(condition):
         raise StatesError(errors.QUERY_EVALUATION_ERROR, f"The field '{field}' must be a JSONata expression")
     states: dict[str, Any] = {"input": data}
     if context is not None:

@@ -25,7 +25,7 @@ from workflow.engine.states.step import Outcome, StateRun, next_of
 from workflow.engine.template import evaluate_template
 
 if TYPE_CHECKING:
-    from workflow.engine.executor import Engine
+    from workflow.engine.states.engine_view import EngineView
 
 THRESHOLD_CAUSE = "The specified tolerated failure threshold was exceeded"
 
@@ -230,7 +230,7 @@ def run_distributed_map(state: StateDef, raw_input: Any, scope: Scope, run: Stat
     return Outcome(output, next_of(state))
 
 
-def _child_output(engine: Engine, slot: ChildSlot) -> Any:
+def _child_output(engine: EngineView, slot: ChildSlot) -> Any:
     record = slot.record
     if record is None:
         return None
@@ -302,10 +302,13 @@ def _write_results(
     if "Resource" not in block:
         transformation = str(config.get("Transformation", "NONE"))
         return [value for child in children() for value in transform_output(child, transformation)]
+    bucket = params.get("Bucket")
+    if not isinstance(bucket, str):  # the validator requires it; a path may still resolve to another type
+        raise StatesError(errors.RESULT_WRITER_FAILED, f"ResultWriter's Bucket must be a string: {bucket!r}")
     try:
         details = write_results(
             scope.engine.backend,
-            bucket=params.get("Bucket"),
+            bucket=bucket,
             prefix=params.get("Prefix", ""),
             map_run_arn=map_run.arn,
             children=children(),

@@ -109,9 +109,9 @@ def run_task_state(state: StateDef, raw_input: Any, scope: Scope, run: StateRun)
         events.failed(err)
         raise
     except Exception as exc:  # an integration bug must fail the task visibly, not kill the execution thread
-        err = StatesError(errors.TASK_FAILED, f"{type(exc).__name__}: {exc}")
-        events.failed(err)
-        raise err from exc
+        failure = StatesError(errors.TASK_FAILED, f"{type(exc).__name__}: {exc}")
+        events.failed(failure)
+        raise failure from exc
     finally:
         if waiter is not None:
             engine.tokens.close(waiter)
