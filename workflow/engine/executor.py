@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from workflow.engine import errors
+from workflow.engine.asl import Map, StateMachine
 from workflow.engine.backend import Backend
 from workflow.engine.clock import Clock, RealClock
-from workflow.engine.definition import Machine, StateDef
 from workflow.engine.errors import StatesError
 from workflow.engine.history import History, Listener, payload, payload_fields
 from workflow.engine.history_store import HistoryStore
@@ -108,7 +108,7 @@ class Engine:
         name: str,
         state_machine_arn: str,
         state_machine_name: str,
-        machine: Machine,
+        machine: StateMachine,
         definition_text: str,
         input_value: Any,
         input_text: str,
@@ -257,7 +257,7 @@ class Engine:
             record.done = threading.Event()
             record.redriving = True
 
-    def run_machine(self, machine: Machine, state_input: Any, scope: Scope) -> Any:
+    def run_machine(self, machine: StateMachine, state_input: Any, scope: Scope) -> Any:
         """A nested machine (a Parallel branch, an Inline Map iteration), run by the states (EngineView)."""
         return interpreter.run_machine(machine, state_input, scope)
 
@@ -281,7 +281,7 @@ class Engine:
     def create_map_run(
         self,
         parent: ExecutionRecord,
-        state: StateDef,
+        state: Map,
         slots: list[ChildSlot],
         max_concurrency: int,
         tolerated_pct: float,
@@ -289,7 +289,7 @@ class Engine:
         given: tuple[bool, bool],
         spilled: bool = False,
     ) -> MapRun:
-        label = str(state.spec.get("Label") or uuid.uuid4())
+        label = state.label or str(uuid.uuid4())
         sm_name = parent.state_machine_name
         assert state.processor is not None
         map_run = MapRun(

@@ -18,7 +18,7 @@ from typing import Any
 
 from workflow.engine import errors
 from workflow.engine.clock import ManualClock
-from workflow.engine.definition import JSONATA, JSONPATH, STATE_TYPES, Machine, StateDef
+from workflow.engine.definition import JSONPATH, STATE_TYPES, Machine, StateDef, parse_state
 from workflow.engine.errors import ServiceError, StatesError
 from workflow.engine.history import History
 from workflow.engine.paths import MISSING, apply_input_path, apply_result_path, evaluate_path
@@ -157,10 +157,7 @@ def run_test_state(
     except ValueError as exc:
         raise ServiceError("InvalidExecutionInput", f"Invalid input: '{exc}'") from exc
     retries_made = int((state_configuration or {}).get("retrierRetryCount", 0))
-    language = spec.get("QueryLanguage", JSONPATH)
-    state = StateDef(
-        TEST_STATE_NAME, spec["Type"], spec, language if language in (JSONPATH, JSONATA) else JSONPATH
-    )
+    state = parse_state(TEST_STATE_NAME, spec)  # its own QueryLanguage, else JSONPath
     machine = Machine(TEST_STATE_NAME, {TEST_STATE_NAME: state}, state.query_language)
     # A Wait state does not wait in TestState; other states keep the engine's clock (Task timeouts hold).
     clock = ManualClock(engine.clock.now()) if state.type == "Wait" else engine.clock
@@ -206,20 +203,18 @@ def run_test_state(
             result = _raw_result(record, state, raw_input)
     except StatesError as err:
         out.update(error=err.error, cause=err.cause)
-        found_retry = retry.find(spec.get("Retry"), err.error) if retryable else None
-        caught = retry.find(spec.get("Catch"), err.error) if retryable else None
+        found_retry = retry.find(state.retry, err.error) if retryable else None
+        caught = retry.find(state.catch, err.error) if retryable else None
         if found_retry is not None and retry.max_attempts(found_retry[1]) > retries_made:
             out["status"] = "RETRIABLE"
             error_details["retryIndex"] = found_retry[0]
-            delay = retry.delay_seconds({**found_retry[1], "JitterStrategy": "NONE"}, retries_made)
+            delay = retry.delay_seconds(found_retry[1], retries_made, jitter=False)
             error_details["retryBackoffIntervalSeconds"] = int(delay)
         elif caught is not None:
             out["status"] = "CAUGHT_ERROR"
             error_details["catchIndex"] = caught[0]
-            out["nextState"] = caught[1]["Next"]
-            out["output"] = json.dumps(
-                apply_result_path(raw_input, err.to_output(), caught[1].get("ResultPath", MISSING))
-            )
+            out["nextState"] = caught[1].next
+            out["output"] = json.dumps(apply_result_path(raw_input, err.to_output(), caught[1].result_path))
         else:
             out["status"] = "FAILED"
     except Aborted:

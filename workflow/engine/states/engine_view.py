@@ -12,9 +12,9 @@ import random
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+from workflow.engine.asl import Map, StateMachine
 from workflow.engine.backend import Backend
 from workflow.engine.clock import Clock
-from workflow.engine.definition import Machine, StateDef
 from workflow.engine.mock_config import MockedResponse
 from workflow.engine.states.tokens import TokenRegistry
 from workflow.engine.statuses import MapRunStatus
@@ -62,7 +62,7 @@ class EngineView(Protocol):
         """Raise Aborted (the execution TIMED_OUT) once past the deadline."""
         ...
 
-    def run_machine(self, machine: Machine, state_input: Any, scope: Scope) -> Any:
+    def run_machine(self, machine: StateMachine, state_input: Any, scope: Scope) -> Any:
         """Run a nested machine (a Parallel branch, an Inline Map iteration) to its end, in `scope`."""
         ...
 
@@ -77,7 +77,7 @@ class EngineView(Protocol):
     def create_map_run(
         self,
         parent: ExecutionRecord,
-        state: StateDef,
+        state: Map,
         slots: list[ChildSlot],
         max_concurrency: int,
         tolerated_pct: float,

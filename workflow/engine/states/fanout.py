@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from workflow.engine.definition import Machine
+from workflow.engine.asl import StateMachine
 from workflow.engine.errors import StatesError
 from workflow.engine.states.runtime import Aborted, Scope, run_concurrently
 
@@ -19,7 +19,7 @@ from workflow.engine.states.runtime import Aborted, Scope, run_concurrently
 @dataclass
 class Job:
     key: str  # unique path of the branch/iteration within the execution
-    machine: Machine
+    machine: StateMachine
     input: Any
     index: int
 

@@ -7,14 +7,14 @@ repeated attempts), catchers, the payload limit and the execution timeout.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from workflow.engine import errors
-from workflow.engine.definition import Machine, StateDef
+from workflow.engine.asl import Catcher, State, StateMachine
+from workflow.engine.asl.vocabulary import StateType
 from workflow.engine.errors import StatesError
 from workflow.engine.history import payload, payload_fields
-from workflow.engine.paths import MISSING, apply_result_path
+from workflow.engine.paths import apply_result_path
 from workflow.engine.states import data_flow, retry
 from workflow.engine.states.runners import RUNNERS
 from workflow.engine.states.runtime import Aborted, Scope
@@ -22,7 +22,7 @@ from workflow.engine.states.step import RETRYABLE, Outcome, StateRun, wait
 
 
 def run_machine(
-    machine: Machine,
+    machine: StateMachine,
     state_input: Any,
     scope: Scope,
     *,
@@ -66,8 +66,12 @@ _LOCATED = {
 }
 _PREFIX = "An error occurred while executing the state"
 
+# The states whose abort AWS records (<Type>StateAborted), and those that fan out (Map/ParallelStateFailed).
+_ABORT_EVENTS = frozenset({StateType.TASK, StateType.MAP, StateType.PARALLEL, StateType.WAIT})
+_FANOUT = frozenset({StateType.MAP, StateType.PARALLEL})
 
-def _located(err: StatesError, state: StateDef, entered_id: int) -> StatesError:
+
+def _located(err: StatesError, state: State, entered_id: int) -> StatesError:
     """AWS's wording: `An error occurred while executing the state 'X' (entered at the event id #N). ...`"""
     if err.error not in _LOCATED or err.cause.startswith(_PREFIX) or err.raised_by_fail_state:
         return err
@@ -75,7 +79,7 @@ def _located(err: StatesError, state: StateDef, entered_id: int) -> StatesError:
     return StatesError(err.error, f"{where} {err.cause}", location=err.location)
 
 
-def run_state(state: StateDef, raw_input: Any, scope: Scope) -> Outcome:
+def run_state(state: State, raw_input: Any, scope: Scope) -> Outcome:
     engine = scope.engine
     run = StateRun(state, engine.clock.now())
     scope.assigned = None
@@ -92,7 +96,7 @@ def run_state(state: StateDef, raw_input: Any, scope: Scope) -> Outcome:
             encoded = data_flow.check_size(outcome.output, state.name)
             break
         except Aborted:
-            if state.type in ("Task", "Map", "Parallel", "Wait"):
+            if state.type in _ABORT_EVENTS:
                 anchor = scope.cancel.anchor()  # a failed sibling's last event, or None (StopExecution)
                 scope.event(f"{state.type}StateAborted", side=anchor is not None, previous=anchor)
             raise
@@ -110,7 +114,7 @@ def run_state(state: StateDef, raw_input: Any, scope: Scope) -> Outcome:
                 scope.event("EvaluationFailed", details, previous=before_entered)
             if state.type not in RETRYABLE:
                 raise err from exc
-            found = retry.find(state.spec.get("Retry"), err.error)
+            found = retry.find(state.retry, err.error)
             if found is not None:
                 index, retrier = found
                 done = attempts.get(index, 0)
@@ -120,11 +124,11 @@ def run_state(state: StateDef, raw_input: Any, scope: Scope) -> Outcome:
                     run.retry_count += 1
                     run.fanout_started = False
                     continue
-            if run.fanout_started and state.type in ("Map", "Parallel"):
+            if run.fanout_started and state.type in _FANOUT:
                 # AWS records Map/ParallelStateFailed after the last attempt only, each attempt having its
                 # own *StateStarted (test_base_scenarios.py::test_map_state_retry)
                 scope.event(f"{state.type}StateFailed")
-            caught = retry.find(state.spec.get("Catch"), err.error)
+            caught = retry.find(state.catch, err.error)
             if caught is None:
                 raise err from exc
             outcome = _catch(state, caught[1], err, raw_input, scope, run)
@@ -142,7 +146,7 @@ def run_state(state: StateDef, raw_input: Any, scope: Scope) -> Outcome:
 
 
 def _catch(
-    state: StateDef, catcher: Mapping[str, Any], err: StatesError, raw_input: Any, scope: Scope, run: StateRun
+    state: State, catcher: Catcher, err: StatesError, raw_input: Any, scope: Scope, run: StateRun
 ) -> Outcome:
     """A catcher's transition: JSONPath puts the error output at ResultPath; JSONata uses Output/Assign."""
     error_output = err.to_output()
@@ -150,15 +154,13 @@ def _catch(
     variables = scope.variables.snapshot()
     if state.jsonata:
         states = data_flow.states_var(raw_input, ctx, errorOutput=error_output)
-        output = (
-            data_flow.jsonata(catcher["Output"], states, variables, "Output")
-            if "Output" in catcher
-            else error_output
-        )
+        output = data_flow.output_or(catcher.output, error_output, states, variables)
         data_flow.assign(
-            catcher, scope, jsonata_mode=True, data=None, ctx=ctx, variables=variables, states=states
+            catcher.assign, scope, jsonata_mode=True, data=None, ctx=ctx, variables=variables, states=states
         )
     else:
-        output = apply_result_path(raw_input, error_output, catcher.get("ResultPath", MISSING))
-        data_flow.assign(catcher, scope, jsonata_mode=False, data=error_output, ctx=ctx, variables=variables)
-    return Outcome(output, catcher["Next"])
+        output = apply_result_path(raw_input, error_output, catcher.result_path)
+        data_flow.assign(
+            catcher.assign, scope, jsonata_mode=False, data=error_output, ctx=ctx, variables=variables
+        )
+    return Outcome(output, catcher.next)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflow.engine.definition import StateDef
+from workflow.engine.asl import Map
 from workflow.engine.states import data_flow
 from workflow.engine.states.fanout import Job, run_jobs
 from workflow.engine.states.map_items import map_items, max_concurrency, select_item
@@ -12,14 +12,10 @@ from workflow.engine.states.runtime import Scope
 from workflow.engine.states.step import Outcome, StateRun, next_of
 
 
-def run_inline_map(state: StateDef, raw_input: Any, scope: Scope, run: StateRun) -> Outcome:
+def run_inline_map(state: Map, raw_input: Any, scope: Scope, run: StateRun) -> Outcome:
     """The Inline Map: one iteration per item, in this execution and its history."""
     ctx, variables = run.context(scope), scope.variables.snapshot()
-    effective = (
-        raw_input
-        if state.jsonata
-        else data_flow.effective_input(state, raw_input, ctx, variables, template_field="_none_")
-    )
+    effective = raw_input if state.jsonata else data_flow.after_input_path(state, raw_input, ctx, variables)
     items = map_items(state, raw_input, effective, ctx, variables)
     inputs = [
         select_item(state, raw_input, effective, ctx, variables, i, item) for i, item in enumerate(items)

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from workflow.engine import errors
-from workflow.engine.definition import StateDef
+from workflow.engine.asl import Map
 from workflow.engine.errors import StatesError
 from workflow.engine.jsonata_eval import expression_body, is_jsonata_expression
 from workflow.engine.paths import evaluate_path
@@ -16,19 +16,19 @@ from workflow.engine.template import evaluate_template
 
 
 def map_items(
-    state: StateDef, raw_input: Any, effective: Any, ctx: Mapping[str, Any], variables: Mapping[str, Any]
+    state: Map, raw_input: Any, effective: Any, ctx: Mapping[str, Any], variables: Mapping[str, Any]
 ) -> list[Any]:
     """The array to iterate: ItemsPath (JSONPath, default `$`) or Items (JSONata, default the input)."""
-    if state.jsonata:
-        items = (
-            data_flow.jsonata(state.spec["Items"], data_flow.states_var(raw_input, ctx), variables, "Items")
-            if "Items" in state.spec
-            else raw_input
-        )
+    items_field = state.items if state.jsonata else None
+    if items_field is not None:
+        states = data_flow.states_var(raw_input, ctx)
+        items = data_flow.jsonata(items_field.value, states, variables, "Items")
+        if not isinstance(items, list):
+            raise _items_type_error(items_field.value, items)
+    elif state.jsonata:
+        items = raw_input
     else:
-        items = evaluate_path(state.spec.get("ItemsPath", "$"), effective, context=ctx, variables=variables)
-    if state.jsonata and "Items" in state.spec and not isinstance(items, list):
-        raise _items_type_error(state.spec["Items"], items)
+        items = evaluate_path(_items_path(state), effective, context=ctx, variables=variables)
     if not isinstance(items, list):
         raise StatesError(
             errors.RUNTIME,
@@ -36,6 +36,12 @@ def map_items(
             f"array, got {type(items).__name__}",
         )
     return items
+
+
+def _items_path(state: Map) -> str:
+    if state.items_path is None:  # validation rejects a null or non-string ItemsPath
+        raise StatesError(errors.RUNTIME, f"Map state '{state.name}': ItemsPath must be a JSONPath")
+    return state.items_path
 
 
 def _items_type_error(expression: Any, items: Any) -> StatesError:
@@ -60,7 +66,7 @@ def _items_type_error(expression: Any, items: Any) -> StatesError:
 
 
 def select_item(
-    state: StateDef,
+    state: Map,
     raw_input: Any,
     effective: Any,
     ctx: Mapping[str, Any],
@@ -70,29 +76,28 @@ def select_item(
     key: str | None = None,
 ) -> Any:
     """ItemSelector (or the legacy Parameters) with `$$.Map.Item.Index/Value` (and Key for object items)."""
-    template_field = "ItemSelector" if "ItemSelector" in state.spec else "Parameters"
-    if template_field not in state.spec:
+    selector = state.item_selector
+    if selector is None:
         return value
     item: dict[str, Any] = {"Index": index, "Value": value}
     if key is not None:
         item["Key"] = key
     item_ctx = {**ctx, "Map": {"Item": item}}
     if state.jsonata:
-        return data_flow.jsonata(
-            state.spec[template_field], data_flow.states_var(raw_input, item_ctx), variables, template_field
-        )
+        states = data_flow.states_var(raw_input, item_ctx)
+        return data_flow.jsonata(selector.value, states, variables, state.item_selector_field)
     return evaluate_template(
-        state.spec[template_field], effective, context=item_ctx, variables=variables, error=errors.RUNTIME
+        selector.value, effective, context=item_ctx, variables=variables, error=errors.RUNTIME
     )
 
 
 def max_concurrency(
-    state: StateDef, effective: Any, ctx: Mapping[str, Any], variables: Mapping[str, Any], raw_input: Any
+    state: Map, effective: Any, ctx: Mapping[str, Any], variables: Mapping[str, Any], raw_input: Any
 ) -> int:
     """MaxConcurrency(Path); a MaxConcurrencyPath value that is not a non-negative integer fails the state
     before any iteration runs (AWS's wording, as LocalStack reproduces it from its recordings)."""
-    if "MaxConcurrencyPath" in state.spec and not state.jsonata:
-        path = state.spec["MaxConcurrencyPath"]
+    path = state.max_concurrency.path
+    if path is not None and not state.jsonata:
         found = evaluate_path(path, effective, context=ctx, variables=variables)
         if isinstance(found, bool) or not isinstance(found, int):
             shown = found if isinstance(found, str) else json.dumps(found, separators=(",", ":"))
@@ -107,6 +112,6 @@ def max_concurrency(
             )
         return found
     value = data_flow.dynamic_number(
-        state, "MaxConcurrency", effective, ctx, variables, raw_input=raw_input, default=0
+        state, state.max_concurrency, effective, ctx, variables, raw_input=raw_input, default=0
     )
     return int(value or 0)

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflow.engine.definition import StateDef
+from workflow.engine.asl import Parallel
 from workflow.engine.states import data_flow
 from workflow.engine.states.fanout import Job, run_jobs
 from workflow.engine.states.runtime import Scope
 from workflow.engine.states.step import Outcome, StateRun, next_of
 
 
-def run_parallel(state: StateDef, raw_input: Any, scope: Scope, run: StateRun) -> Outcome:
+def run_parallel(state: Parallel, raw_input: Any, scope: Scope, run: StateRun) -> Outcome:
     ctx, variables = run.context(scope), scope.variables.snapshot()
     if state.jsonata:
         states = data_flow.states_var(raw_input, ctx)
+        arguments = state.jsonata_io.arguments
         branch_input = (
-            data_flow.jsonata(state.spec["Arguments"], states, variables, "Arguments")
-            if "Arguments" in state.spec
+            data_flow.jsonata(arguments.value, states, variables, "Arguments")
+            if arguments is not None
             else raw_input
         )
     else:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from workflow.engine.definition import Machine
+from workflow.engine.asl import StateMachine
 from workflow.engine.history import History
 from workflow.engine.statuses import ExecutionStatus
 
@@ -131,7 +131,7 @@ class ExecutionRecord:
     name: str
     state_machine_arn: str
     state_machine_name: str
-    machine: Machine
+    machine: StateMachine
     definition_text: str
     input: Any
     input_text: str

@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from workflow.engine.definition import StateDef
+from workflow.engine.asl import State
+from workflow.engine.asl.vocabulary import StateType
 from workflow.engine.states.data_flow import context_object
 from workflow.engine.states.runtime import Scope
 
 # The state types that have Retry and Catch (and so `$$.State.RetryCount`).
-RETRYABLE = frozenset({"Task", "Parallel", "Map"})
+RETRYABLE = frozenset({StateType.TASK, StateType.PARALLEL, StateType.MAP})
 
 
 @dataclass
@@ -31,7 +32,7 @@ class Outcome:
 class StateRun:
     """One entry into a state: when it was entered, its retries so far and its task token."""
 
-    state: StateDef
+    state: State
     entered: datetime
     retry_count: int = 0
     token: str | None = None
@@ -42,10 +43,10 @@ class StateRun:
         return context_object(scope, self.state.name, self.entered, retry_count, self.token)
 
 
-Runner = Callable[[StateDef, Any, Scope, StateRun], Outcome]
+Runner = Callable[[State, Any, Scope, StateRun], Outcome]
 
 
-def next_of(state: StateDef) -> str | None:
+def next_of(state: State) -> str | None:
     """The state to go to after this one: None when it ends its machine."""
     return None if state.end else state.next
 

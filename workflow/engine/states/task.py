@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from workflow.engine import errors
-from workflow.engine.definition import StateDef
+from workflow.engine.asl import Task
 from workflow.engine.errors import StatesError
 from workflow.engine.history import payload, payload_fields
 from workflow.engine.integrations import (
@@ -73,25 +73,27 @@ class _Events:
             self.scope.event(kind, {**self._ids(), **details})
 
 
-def run_task_state(state: StateDef, raw_input: Any, scope: Scope, run: StateRun) -> Outcome:
-    engine, ex, spec = scope.engine, scope.execution, state.spec
-    ref = parse_resource(spec["Resource"])
+def run_task_state(state: Task, raw_input: Any, scope: Scope, run: StateRun) -> Outcome:
+    engine, ex = scope.engine, scope.execution
+    ref = parse_resource(state.resource)
     waiter = engine.tokens.issue(ex.arn, state.name) if ref.pattern == WAIT_FOR_TASK_TOKEN else None
     run.token = waiter.token if waiter is not None else None
     ctx, variables = run.context(scope), scope.variables.snapshot()
     if state.jsonata:
         states = data_flow.states_var(raw_input, ctx)
+        arguments = state.jsonata_io.arguments
         params = (
-            data_flow.jsonata(spec["Arguments"], states, variables, "Arguments")
-            if "Arguments" in spec
+            data_flow.jsonata(arguments.value, states, variables, "Arguments")
+            if arguments is not None
             else raw_input
         )
-        data = raw_input
     else:
         params = data_flow.effective_input(state, raw_input, ctx, variables)
-        data = raw_input
-    timeout = data_flow.dynamic_number(state, "TimeoutSeconds", data, ctx, variables, raw_input=raw_input)
-    heartbeat = data_flow.dynamic_number(state, "HeartbeatSeconds", data, ctx, variables, raw_input=raw_input)
+    timing = state.timing
+    timeout = data_flow.dynamic_number(state, timing.timeout, raw_input, ctx, variables, raw_input=raw_input)
+    heartbeat = data_flow.dynamic_number(
+        state, timing.heartbeat, raw_input, ctx, variables, raw_input=raw_input
+    )
     events = _Events(scope, ref)
     events.scheduled(params, timeout, heartbeat)
     events.started()
@@ -127,7 +129,7 @@ class _Mocked:
         self.value = value
 
 
-def _perform(state: StateDef, params: Any, scope: Scope, timeout: float | None, token: str | None) -> Any:
+def _perform(state: Task, params: Any, scope: Scope, timeout: float | None, token: str | None) -> Any:
     engine, ex = scope.engine, scope.execution
     if engine.mock_config is not None and ex.test_case:
         invocation = ex.next_mock_invocation(state.name)
@@ -138,7 +140,7 @@ def _perform(state: StateDef, params: Any, scope: Scope, timeout: float | None, 
                 raise StatesError(mocked.error, mocked.cause or "")
             return _Mocked(mocked.value)
     request = TaskRequest(
-        resource=state.spec["Resource"],
+        resource=state.resource,
         parameters=params,
         execution_arn=ex.arn,
         state_name=state.name,
