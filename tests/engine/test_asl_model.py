@@ -5,6 +5,7 @@ messages CreateStateMachine answers."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -21,14 +22,20 @@ from workflow.engine.asl import (
     Dynamic,
     ExecutionType,
     Fail,
+    ItemBatcher,
+    ItemReader,
     JitterStrategy,
     Map,
     Parallel,
     Pass,
     Payload,
+    ProcessorConfig,
     ProcessorMode,
     QueryLanguage,
+    ReaderConfig,
     ReaderInputType,
+    ResultWriter,
+    Retrier,
     State,
     StateMachine,
     StateType,
@@ -257,3 +264,108 @@ def test_every_state_type_declares_its_fields_in_both_languages() -> None:
         "ItemReader" in Map.FIELDS[QueryLanguage.JSONATA]
         and "Items" not in Map.FIELDS[QueryLanguage.JSONPATH]
     )
+
+
+# ------------------------------------------------------------------------------ table and parser agree
+
+_PROBES: dict[str, Any] = {
+    "End": True,
+    "Next": "X",
+    "Default": "X",
+    "Choices": [{"Variable": "$.a", "IsNull": True, "Next": "X"}],
+    "Branches": [{"StartAt": "B", "States": {"B": {"Type": "Succeed"}}}],
+    "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Succeed"}}},
+    "Iterator": {"StartAt": "I", "States": {"I": {"Type": "Succeed"}}},
+    "Retry": [{"ErrorEquals": ["E"]}],
+    "Catch": [{"ErrorEquals": ["E"], "Next": "X"}],
+    "ItemReader": {"Resource": "arn:aws:states:::s3:getObject"},
+    "ItemBatcher": {"MaxItemsPerBatch": 2},
+    "ResultWriter": {"Resource": "arn:aws:states:::s3:putObject"},
+    "Resource": "arn:aws:states:::lambda:invoke",
+}
+_BASES: dict[StateType, dict[str, Any]] = {
+    StateType.MAP: {"ItemProcessor": _PROBES["ItemProcessor"]},
+    StateType.PARALLEL: {"Branches": _PROBES["Branches"]},
+    StateType.TASK: {"Resource": "arn:aws:states:::lambda:invoke:other"},
+}
+
+
+def _typed(node: Any) -> Any:
+    """The parsed fields without the raw JSON, which holds every field whether the model reads it or not."""
+    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+        return {f.name: _typed(getattr(node, f.name)) for f in dataclasses.fields(node) if f.name != "raw"}
+    if isinstance(node, tuple | list):
+        return [_typed(item) for item in node]
+    if isinstance(node, dict):
+        return {key: _typed(value) for key, value in node.items()}
+    return node
+
+
+@pytest.mark.parametrize("kind", list(StateType))
+@pytest.mark.parametrize("language", list(QueryLanguage))
+def test_every_field_the_validator_accepts_is_read_into_the_model(
+    kind: StateType, language: QueryLanguage
+) -> None:
+    """No accepted field is left for the runners to read from `raw`: adding it changes the parsed state."""
+    for field in sorted(STATE_CLASSES[kind].FIELDS[language]):
+        base = {"Type": kind.value, **_BASES.get(kind, {})}
+        if field in base:  # required (ItemProcessor, Branches, Resource): read into the nested machines
+            assert parse_state("S", base, language).machines() or kind == StateType.TASK
+            continue
+        without = parse_state("S", base, language)
+        if field == "Iterator":  # the legacy name of ItemProcessor, given instead of it
+            base.pop("ItemProcessor")
+        with_field = parse_state("S", {**base, field: _PROBES.get(field, "$.probe")}, language)
+        assert _typed(with_field) != _typed(without), f"{kind} {language}: {field} is not in the model"
+
+
+_BLOCK_PROBES: dict[str, Any] = {
+    "JitterStrategy": "FULL",
+    "InputType": "CSV",
+    "CSVHeaderLocation": "GIVEN",
+    "CSVHeaders": ["a"],
+    "CSVDelimiter": "PIPE",
+    "Mode": "DISTRIBUTED",
+    "ExecutionType": "EXPRESS",
+    "ReaderConfig": {"InputType": "JSON"},
+    "WriterConfig": {"OutputType": "JSON"},
+}
+_PROCESSOR = {"StartAt": "I", "States": {"I": {"Type": "Succeed"}}}
+
+
+def _blocks(language: QueryLanguage) -> list[tuple[str, frozenset[str], dict[str, Any], Any]]:
+    """(block, the fields its table accepts, a minimal block, how to put a block into a state)."""
+
+    def task(key: str) -> Any:
+        return lambda block: {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", key: [block]}
+
+    def map_state(key: str) -> Any:
+        return lambda block: {"Type": "Map", "ItemProcessor": _PROCESSOR, key: block}
+
+    def reader_config(block: dict[str, Any]) -> dict[str, Any]:
+        return map_state("ItemReader")({"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": block})
+
+    def processor_config(block: dict[str, Any]) -> dict[str, Any]:
+        return {"Type": "Map", "ItemProcessor": {**_PROCESSOR, "ProcessorConfig": block}}
+
+    return [
+        ("Retrier", Retrier.FIELDS, {"ErrorEquals": ["E"]}, task("Retry")),
+        ("Catcher", Catcher.FIELDS[language], {"ErrorEquals": ["E"], "Next": "X"}, task("Catch")),
+        ("ItemReader", ItemReader.FIELDS[language], {}, map_state("ItemReader")),
+        ("ReaderConfig", ReaderConfig.FIELDS, {}, reader_config),
+        ("ItemBatcher", ItemBatcher.FIELDS[language], {}, map_state("ItemBatcher")),
+        ("ResultWriter", ResultWriter.FIELDS[language], {}, map_state("ResultWriter")),
+        ("ProcessorConfig", ProcessorConfig.FIELDS, {}, processor_config),
+    ]
+
+
+@pytest.mark.parametrize("language", list(QueryLanguage))
+def test_every_block_field_the_validator_accepts_is_read_into_the_model(language: QueryLanguage) -> None:
+    """Retry, Catch, ItemReader (+ReaderConfig), ItemBatcher, ResultWriter, ProcessorConfig: same check."""
+    for block, fields, base, embed in _blocks(language):
+        for field in sorted(fields - base.keys()):
+            without = parse_state("S", embed(base), language)
+            with_field = parse_state(
+                "S", embed({**base, field: _BLOCK_PROBES.get(field, "$.probe")}), language
+            )
+            assert _typed(with_field) != _typed(without), f"{block} {language}: {field} is not in the model"
