@@ -35,10 +35,20 @@ API (ASL field -> attribute; absent JSON values are None, given ones a `Payload(
   csv_header_location, csv_headers, csv_delimiter (a name; `delimiter` is the character), max_items
   (Dynamic), manifest_type, transformation.  `ItemBatcher`: max_items_per_batch, max_input_bytes_per_batch
   (Dynamic), batch_input, raw.  `ResultWriter`: resource, parameters, writer_config, raw.
+- Tables on the model (what the validator checks against): `FIELDS` on each state class (per
+  QueryLanguage), on Retrier, Catcher (per language), ProcessorConfig, ReaderConfig, ItemReader, ItemBatcher,
+  ResultWriter (per language); StateMachine.FIELDS / NESTED_FIELDS; `asl.fields` NULLABLE_PATH_FIELDS,
+  REFERENCE_PATH_FIELDS, TEMPLATE_FIELDS, EXCLUSIVE_FIELDS; `asl.states` DISTRIBUTED_ONLY_FIELDS.
+- Validation: `asl.validate.validate_definition(definition, *, severity="ERROR")` (AWS-shaped diagnostics),
+  rules in `asl/validate_*.py`.
+- Transitional (until the runners read the typed fields): `State(name, type, raw, language)` still builds a
+  bare base state whose `next`/`end` come from `raw` and whose `spec` is `raw` (former `StateDef`); TestState
+  should build its state with `parse_state` instead, and an ItemBatcher is `Map.item_batcher`.
 - Vocabulary (`asl.vocabulary`): StateType, QueryLanguage, ProcessorMode, ExecutionType, JitterStrategy,
   ReaderInputType, CSVHeaderLocation (StrEnums: equal to their ASL spelling), CSV_DELIMITERS,
-  MAX_ITEMS_LIMIT, MAX_STATE_NAME; choice operators in `asl.choice_rules` (COMPARISON_OPERATORS,
-  ALL_OPERATORS).
+  MAX_ITEMS_LIMIT, MAX_STATE_NAME, STATE_TYPES, TERMINAL_TYPES, NO_TRANSITION_TYPES, is_member(),
+  member_or(); choice operators in `asl.choice_rules` (COMPARISON_OPERATORS, ALL_OPERATORS, TYPE_TESTS,
+  BOOLEAN_OPERATORS: choice.py can import them instead of building its own table).
 """
 
 from workflow.engine.asl.choice_rules import ALL_OPERATORS, COMPARISON_OPERATORS, ChoiceRule

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 from workflow.engine.asl.fields import Payload
 
@@ -50,6 +50,10 @@ class ChoiceRule:
     output: Payload | None = None
     comment: str | None = None
     raw: Mapping[str, Any] | None = None
+
+    JSONATA_FIELDS: ClassVar[frozenset[str]] = frozenset({"Condition", "Next", "Assign", "Output", "Comment"})
+    """The fields of a JSONata rule (a JSONPath rule's are its operator, Variable, And/Or/Not, Comment, and
+    at the top level Next and Assign)."""
 
     @property
     def by_path(self) -> bool:

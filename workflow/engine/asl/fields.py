@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Final, Generic, TypeVar
 
-from workflow.engine.asl.vocabulary import JitterStrategy
+from workflow.engine.asl.vocabulary import JSONATA, JSONPATH, JitterStrategy, QueryLanguage
 
 T = TypeVar("T")
 Number = int | float
@@ -42,6 +42,36 @@ class Dynamic(Generic[T]):
     @property
     def given(self) -> bool:
         return self.value is not None or self.path is not None
+
+
+# What kind of value each JSONPath field holds (the validator's rules for them are in validate_values).
+NULLABLE_PATH_FIELDS: Final = ("InputPath", "OutputPath")
+"""Paths that may be null (the state then works on {})."""
+REFERENCE_PATH_FIELDS: Final = (
+    "ResultPath",
+    "ItemsPath",
+    "TimeoutSecondsPath",
+    "HeartbeatSecondsPath",
+    "SecondsPath",
+    "TimestampPath",
+    "MaxConcurrencyPath",
+    "ToleratedFailurePercentagePath",
+    "ToleratedFailureCountPath",
+)
+"""ReferencePaths (a single node); ResultPath may also be null."""
+TEMPLATE_FIELDS: Final = ("Parameters", "ResultSelector", "ItemSelector", "Credentials")
+"""Payload templates: keys ending in '.$' hold a path or an intrinsic function."""
+EXCLUSIVE_FIELDS: Final = (
+    ("TimeoutSeconds", "TimeoutSecondsPath"),
+    ("HeartbeatSeconds", "HeartbeatSecondsPath"),
+    ("MaxConcurrency", "MaxConcurrencyPath"),
+    ("ToleratedFailurePercentage", "ToleratedFailurePercentagePath"),
+    ("ToleratedFailureCount", "ToleratedFailureCountPath"),
+    ("Error", "ErrorPath"),
+    ("Cause", "CausePath"),
+    ("Result", "Parameters"),
+)
+"""Pairs of state fields that cannot be given together (a `Dynamic` is either its value or its path)."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +106,18 @@ class Retrier:
     comment: str | None = None
     raw: Mapping[str, Any] | None = None
 
+    FIELDS: ClassVar[frozenset[str]] = frozenset(
+        {
+            "ErrorEquals",
+            "IntervalSeconds",
+            "MaxAttempts",
+            "BackoffRate",
+            "MaxDelaySeconds",
+            "JitterStrategy",
+            "Comment",
+        }
+    )
+
 
 @dataclass(frozen=True)
 class Catcher:
@@ -88,6 +130,11 @@ class Catcher:
     assign: Payload | None = None
     comment: str | None = None
     raw: Mapping[str, Any] | None = None
+
+    FIELDS: ClassVar[Mapping[QueryLanguage, frozenset[str]]] = {
+        JSONPATH: frozenset({"ErrorEquals", "Next", "ResultPath", "Assign", "Comment"}),
+        JSONATA: frozenset({"ErrorEquals", "Next", "Output", "Assign", "Comment"}),
+    }
 
 
 @dataclass(frozen=True)

@@ -9,16 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from workflow.engine.asl.fields import Dynamic, NumberOrExpression, Payload
 from workflow.engine.asl.vocabulary import (
     CSV_DELIMITERS,
+    JSONATA,
+    JSONPATH,
     CSVHeaderLocation,
     ExecutionType,
     ProcessorMode,
+    QueryLanguage,
     ReaderInputType,
 )
+
+FieldTable = Mapping[QueryLanguage, frozenset[str]]
+ARGUMENTS_FIELD: Mapping[QueryLanguage, str] = {JSONPATH: "Parameters", JSONATA: "Arguments"}
+"""The field of ItemReader and ResultWriter that builds the API call's arguments, per query language."""
 
 
 @dataclass(frozen=True)
@@ -27,6 +34,8 @@ class ProcessorConfig:
 
     mode: ProcessorMode = ProcessorMode.INLINE
     execution_type: ExecutionType = ExecutionType.STANDARD
+
+    FIELDS: ClassVar[frozenset[str]] = frozenset({"Mode", "ExecutionType"})
 
 
 @dataclass(frozen=True)
@@ -40,6 +49,19 @@ class ReaderConfig:
     max_items: Dynamic[NumberOrExpression] = field(default_factory=lambda: Dynamic("MaxItems"))
     manifest_type: str | None = None
     transformation: str | None = None
+
+    FIELDS: ClassVar[frozenset[str]] = frozenset(
+        {
+            "InputType",
+            "CSVHeaderLocation",
+            "CSVHeaders",
+            "CSVDelimiter",
+            "MaxItems",
+            "MaxItemsPath",
+            "ManifestType",
+            "Transformation",
+        }
+    )
 
     @property
     def delimiter(self) -> str:
@@ -57,6 +79,11 @@ class ItemReader:
     parameters: Payload | None = None
     raw: Mapping[str, Any] = field(default_factory=dict)
 
+    FIELDS: ClassVar[FieldTable] = {
+        language: frozenset({"Resource", "ReaderConfig", ARGUMENTS_FIELD[language]})
+        for language in (JSONPATH, JSONATA)
+    }
+
 
 @dataclass(frozen=True)
 class ItemBatcher:
@@ -71,6 +98,12 @@ class ItemBatcher:
     batch_input: Payload | None = None
     raw: Mapping[str, Any] = field(default_factory=dict)
 
+    LIMITS: ClassVar[tuple[str, ...]] = ("MaxItemsPerBatch", "MaxInputBytesPerBatch")
+    FIELDS: ClassVar[FieldTable] = {
+        JSONPATH: frozenset({*LIMITS, "BatchInput", *(limit + "Path" for limit in LIMITS)}),
+        JSONATA: frozenset({*LIMITS, "BatchInput"}),
+    }
+
 
 @dataclass(frozen=True)
 class ResultWriter:
@@ -81,3 +114,8 @@ class ResultWriter:
     parameters: Payload | None = None
     writer_config: Mapping[str, Any] | None = None
     raw: Mapping[str, Any] = field(default_factory=dict)
+
+    FIELDS: ClassVar[FieldTable] = {
+        language: frozenset({"Resource", "WriterConfig", ARGUMENTS_FIELD[language]})
+        for language in (JSONPATH, JSONATA)
+    }

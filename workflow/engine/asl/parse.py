@@ -33,6 +33,7 @@ from workflow.engine.asl.states import (
     Task,
     Wait,
 )
+from workflow.engine.asl.validate import validate_definition
 from workflow.engine.asl.vocabulary import (
     JSONATA,
     JSONPATH,
@@ -46,9 +47,10 @@ from workflow.engine.asl.vocabulary import (
     QueryLanguage,
     ReaderInputType,
     StateType,
+    is_member,
+    member_or,
 )
 from workflow.engine.errors import ServiceError
-from workflow.engine.validation import validate_definition
 
 Raw = Mapping[str, Any]
 
@@ -82,14 +84,11 @@ def parse_definition(definition: str | Mapping[str, Any], *, validate: bool = Tr
 
 def _reject_errors(doc: dict[str, Any]) -> None:
     """The first ERROR diagnostic of the validator, as the InvalidDefinition message."""
-    errors = [d for d in validate_definition(doc) if str(d.get("severity", "ERROR")).upper() == "ERROR"]
+    errors = validate_definition(doc)  # ERROR diagnostics only (the default severity)
     if errors:
         first = errors[0]
-        where = first.get("location") or first.get("path") or ""
-        raise invalid(
-            f"{first.get('code', 'SCHEMA_VALIDATION_FAILED')}: {first.get('message', '')}"
-            + (f" at {where}" if where else "")
-        )
+        where = first["location"]
+        raise invalid(f"{first['code']}: {first['message']}" + (f" at {where}" if where else ""))
 
 
 def parse_machine(doc: Raw, inherited: QueryLanguage, where: str) -> StateMachine:
@@ -217,10 +216,8 @@ def _map(raw: Raw, language: QueryLanguage, where: str, common: dict[str, Any]) 
         **common,
         processor=processor,
         processor_config=ProcessorConfig(
-            mode=ProcessorMode(mode) if mode in set(ProcessorMode) else ProcessorMode.INLINE,
-            execution_type=(
-                ExecutionType(execution) if execution in set(ExecutionType) else ExecutionType.STANDARD
-            ),
+            mode=member_or(ProcessorMode, mode, ProcessorMode.INLINE),
+            execution_type=member_or(ExecutionType, execution, ExecutionType.STANDARD),
         ),
         uses_iterator="ItemProcessor" not in raw,
         items_path=_path(raw, "ItemsPath"),
@@ -245,10 +242,8 @@ def _item_reader(raw: Any, language: QueryLanguage) -> ItemReader | None:
     input_type, location = config.get("InputType"), config.get("CSVHeaderLocation")
     headers = config.get("CSVHeaders")
     reader_config = ReaderConfig(
-        input_type=ReaderInputType(input_type) if input_type in set(ReaderInputType) else None,
-        csv_header_location=(
-            CSVHeaderLocation(location) if location in set(CSVHeaderLocation) else CSVHeaderLocation.FIRST_ROW
-        ),
+        input_type=ReaderInputType(str(input_type)) if is_member(ReaderInputType, input_type) else None,
+        csv_header_location=member_or(CSVHeaderLocation, location, CSVHeaderLocation.FIRST_ROW),
         csv_headers=tuple(str(h) for h in headers) if isinstance(headers, list) else None,
         csv_delimiter=str(config.get("CSVDelimiter", "COMMA")),
         max_items=_dynamic(config, "MaxItems"),
@@ -295,7 +290,7 @@ def _retrier(raw: Any) -> Retrier:
         max_attempts=raw.get("MaxAttempts", 3),
         backoff_rate=raw.get("BackoffRate", 2.0),
         max_delay_seconds=raw.get("MaxDelaySeconds"),
-        jitter_strategy=JitterStrategy(jitter) if jitter in set(JitterStrategy) else JitterStrategy.NONE,
+        jitter_strategy=member_or(JitterStrategy, jitter, JitterStrategy.NONE),
         comment=_str(raw, "Comment"),
         raw=dict(raw),
     )

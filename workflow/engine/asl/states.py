@@ -296,6 +296,15 @@ class StateMachine:
     comment: str | None = None
     version: str | None = None
 
+    FIELDS: ClassVar[frozenset[str]] = frozenset(
+        {"Comment", "StartAt", "States", "Version", "TimeoutSeconds", "QueryLanguage"}
+    )
+    """The fields of a top-level machine."""
+    NESTED_FIELDS: ClassVar[frozenset[str]] = frozenset(
+        {"Comment", "StartAt", "States", "ProcessorConfig", "QueryLanguage"}
+    )
+    """The fields of a Parallel branch or a Map's processor."""
+
     def state(self, name: str) -> State:
         return self.states[name]
 

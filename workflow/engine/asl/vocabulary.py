@@ -8,7 +8,9 @@ value the language gains is added once. The enums are `StrEnum`s: a member equal
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Final
+from typing import Any, Final, TypeVar
+
+E = TypeVar("E", bound=StrEnum)
 
 
 class StateType(StrEnum):
@@ -63,10 +65,10 @@ class CSVHeaderLocation(StrEnum):
 
 JSONPATH: Final = QueryLanguage.JSONPATH
 JSONATA: Final = QueryLanguage.JSONATA
-STATE_TYPES: Final = frozenset(StateType)
-TERMINAL_TYPES: Final = frozenset({StateType.SUCCEED, StateType.FAIL})
+STATE_TYPES: Final = tuple(StateType)
+TERMINAL_TYPES: Final = (StateType.SUCCEED, StateType.FAIL)
 """States that end a machine without an End field."""
-NO_TRANSITION_TYPES: Final = frozenset({StateType.CHOICE, StateType.SUCCEED, StateType.FAIL})
+NO_TRANSITION_TYPES: Final = (StateType.CHOICE, StateType.SUCCEED, StateType.FAIL)
 """States that take neither Next nor End."""
 
 CSV_DELIMITERS: Final[dict[str, str]] = {
@@ -85,3 +87,13 @@ MAX_LABEL: Final = 40
 MAX_ITEMS_LIMIT: Final = 100_000_000
 """ReaderConfig.MaxItems: "You can specify a limit of up to 100,000,000"."""
 TOLERATED_PERCENTAGE_MAX: Final = 100
+
+
+def is_member(kind: type[StrEnum], value: Any) -> bool:
+    """Whether a JSON value is one of the enum's spellings (any JSON value: lists are not hashed)."""
+    return any(value == member.value for member in kind)
+
+
+def member_or(kind: type[E], value: Any, default: E) -> E:
+    """The member a JSON value spells, or `default`."""
+    return kind(value) if is_member(kind, value) else default
