@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 from workflow.engine import choice, errors
 from workflow.engine.asl import Choice
-from workflow.engine.asl.choice_rules import ChoiceRule, parse_rule
+from workflow.engine.asl.choice_rules import ALL_OPERATORS, ChoiceRule, parse_rule
 from workflow.engine.asl.parse import parse_state
-from workflow.engine.choice import ALL_OPERATORS, is_timestamp, string_matches
+from workflow.engine.choice import is_timestamp, string_matches
 from workflow.engine.errors import StatesError
 
 

@@ -15,7 +15,6 @@ from typing import Any
 
 from workflow.engine import errors
 from workflow.engine.asl import Choice
-from workflow.engine.asl.choice_rules import ALL_OPERATORS as ALL_OPERATORS  # re-exported (validation)
 from workflow.engine.asl.choice_rules import COMPARISON_OPERATORS, TYPE_TESTS, ChoiceRule
 from workflow.engine.errors import StatesError
 from workflow.engine.jsonata_eval import evaluate_expression, is_jsonata_expression
