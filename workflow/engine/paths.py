@@ -4,6 +4,10 @@ AWS evaluates paths with Jayway JsonPath, so its rules are followed here: a *def
 and indexes) selects one node or fails; an *indefinite* path (wildcards, filters, slices, recursive
 descent, unions) returns the list of everything it matched, silently skipping branches that do not exist.
 The root is `$` (the data), `$$` (the context object) or `$name` (a variable set by `Assign`).
+
+Longer than the project's usual module (about 700 lines) on purpose: it is one dialect, whose filter
+predicates (`[?(@.x > $.y)]`) parse and evaluate paths themselves, so parser and evaluator are one
+recursive unit; split, each half would import the other.
 """
 
 from __future__ import annotations
