@@ -10,16 +10,41 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workflow.engine import errors
-from workflow.engine.choice import (
-    ALL_OPERATORS,
-    choose_next,
-    evaluate_choice_rule,
-    is_timestamp,
-    select_choice,
-    string_matches,
-)
+from workflow.engine import choice, errors
+from workflow.engine.asl import Choice
+from workflow.engine.asl.choice_rules import ALL_OPERATORS, ChoiceRule, parse_rule
+from workflow.engine.asl.parse import parse_state
+from workflow.engine.choice import is_timestamp, string_matches
 from workflow.engine.errors import StatesError
+
+
+def evaluate_choice_rule(raw: dict[str, Any], data: Any, **kwargs: Any) -> bool:
+    """choice.evaluate_choice_rule on a rule written as JSON (parsed into the model first)."""
+    return choice.evaluate_choice_rule(parse_rule(raw, top=True), data, **kwargs)
+
+
+def choice_state(raw: dict[str, Any], query_language: str = "JSONPath") -> Choice:
+    state = parse_state("C", {"Type": "Choice", **raw}, query_language)
+    assert isinstance(state, Choice)
+    return state
+
+
+def select_choice(raw: dict[str, Any], data: Any, **kwargs: Any) -> tuple[str, ChoiceRule | None]:
+    return choice.select_choice(choice_state(raw), data, **kwargs)
+
+
+def choose_next(
+    raw: dict[str, Any],
+    data: Any,
+    *,
+    context: Any = None,
+    variables: dict[str, Any] | None = None,
+    query_language: str = "JSONPath",
+) -> str:
+    """The next state of a Choice state written as JSON: the first matching rule's Next, else Default."""
+    state = choice_state(raw, query_language)
+    return choice.select_choice(state, data, context=context, variables=variables)[0]
+
 
 DATA: dict[str, Any] = {
     "type": "Private",
@@ -254,7 +279,9 @@ def test_select_choice_returns_the_rule_for_its_assign() -> None:
         "Choices": [{"Variable": "$.v", "IsPresent": True, "Next": "A", "Assign": {"x": 1}}],
         "Default": "D",
     }
-    assert select_choice(state, {"v": 1}) == ("A", state["Choices"][0])
+    next_state, rule = select_choice(state, {"v": 1})
+    assert next_state == "A" and rule is not None and rule.raw == state["Choices"][0]
+    assert rule.assign is not None and rule.assign.value == {"x": 1}
     assert select_choice(state, {}) == ("D", None)
 
 

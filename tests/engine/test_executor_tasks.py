@@ -153,12 +153,18 @@ def test_retry_exhausted_then_catch_and_max_attempts_zero_never_retries(
 
 def test_retry_jitter_full_and_max_delay_cap_delays(sfn: Any) -> None:
     """JitterStrategy FULL picks a delay in [0, delay]; MaxDelaySeconds caps it."""
+    from dataclasses import replace
+
+    from workflow.engine.asl import Retrier
+    from workflow.engine.asl.vocabulary import JitterStrategy
     from workflow.engine.states.retry import delay_seconds
 
-    retrier = {"IntervalSeconds": 10, "BackoffRate": 2.0, "MaxDelaySeconds": 25}
+    retrier = Retrier(("States.ALL",), interval_seconds=10, backoff_rate=2.0, max_delay_seconds=25)
     assert [delay_seconds(retrier, n) for n in range(3)] == [10, 20, 25]
-    jittered = [delay_seconds({**retrier, "JitterStrategy": "FULL"}, 2) for _ in range(50)]
+    full = replace(retrier, jitter_strategy=JitterStrategy.FULL)
+    jittered = [delay_seconds(full, 2) for _ in range(50)]
     assert all(0 <= d <= 25 for d in jittered) and len(set(jittered)) > 1
+    assert delay_seconds(full, 2, jitter=False) == 25  # TestState reports the delay before jitter
 
 
 def test_states_all_does_not_catch_states_runtime(runner: Any, sfn_backend: Any) -> None:

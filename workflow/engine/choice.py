@@ -14,11 +14,11 @@ from functools import cache
 from typing import Any
 
 from workflow.engine import errors
+from workflow.engine.asl import Choice
+from workflow.engine.asl.choice_rules import COMPARISON_OPERATORS, TYPE_TESTS, ChoiceRule
 from workflow.engine.errors import StatesError
 from workflow.engine.jsonata_eval import evaluate_expression, is_jsonata_expression
 from workflow.engine.paths import PathNotFound, dumps, evaluate_path
-
-_TYPE_TESTS = ("IsNull", "IsPresent", "IsNumeric", "IsString", "IsBoolean", "IsTimestamp")
 
 
 def _is_number(v: Any) -> bool:
@@ -88,7 +88,7 @@ def string_matches(value: str, pattern: str) -> bool:
 
 
 def _cmp(a: Any, b: Any) -> int:
-    return (a > b) - (a < b)
+    return int(a > b) - int(a < b)
 
 
 def _compare_strings(a: Any, b: Any) -> int | None:
@@ -130,46 +130,23 @@ _RELATIONS: dict[str, Callable[[int], bool]] = {
 }
 
 
-def _operator_table() -> dict[str, tuple[str, str, bool]]:
-    table: dict[str, tuple[str, str, bool]] = {}
-    for kind in _KINDS:
-        relations = ["Equals"] if kind == "Boolean" else list(_RELATIONS)
-        for relation in relations:
-            table[kind + relation] = (kind, relation, False)
-            table[kind + relation + "Path"] = (kind, relation, True)
-    return table
-
-
-COMPARISON_OPERATORS: dict[str, tuple[str, str, bool]] = _operator_table()
-"""operator name -> (kind, relation, takes a path); StringMatches and the Is* tests are separate."""
-
-ALL_OPERATORS: frozenset[str] = frozenset(COMPARISON_OPERATORS) | {"StringMatches", *_TYPE_TESTS}
-
-
-def rule_operator(rule: Mapping[str, Any]) -> str | None:
-    """The comparison operator a rule uses (None for And/Or/Not or a rule without one)."""
-    found = [key for key in rule if key in ALL_OPERATORS]
-    return found[0] if len(found) == 1 else None
-
-
 # ---------------------------------------------------------------------------------- JSONPath rules
 
 
 def evaluate_choice_rule(
-    rule: Mapping[str, Any], data: Any, *, context: Any = None, variables: Mapping[str, Any] | None = None
+    rule: ChoiceRule, data: Any, *, context: Any = None, variables: Mapping[str, Any] | None = None
 ) -> bool:
     """Whether a JSONPath-mode Choice rule (or a nested And/Or/Not rule) matches the data."""
-    if "And" in rule:
-        return all(evaluate_choice_rule(r, data, context=context, variables=variables) for r in rule["And"])
-    if "Or" in rule:
-        return any(evaluate_choice_rule(r, data, context=context, variables=variables) for r in rule["Or"])
-    if "Not" in rule:
-        return not evaluate_choice_rule(rule["Not"], data, context=context, variables=variables)
-    operator = rule_operator(rule)
-    if operator is None or "Variable" not in rule:
-        raise StatesError(errors.RUNTIME, f"Invalid Choice rule: {dumps(dict(rule))}")
-    path = rule["Variable"]
-    expected = rule[operator]
+    if rule.and_ is not None:
+        return all(evaluate_choice_rule(r, data, context=context, variables=variables) for r in rule.and_)
+    if rule.or_ is not None:
+        return any(evaluate_choice_rule(r, data, context=context, variables=variables) for r in rule.or_)
+    if rule.not_ is not None:
+        return not evaluate_choice_rule(rule.not_, data, context=context, variables=variables)
+    operator, path = rule.operator, rule.variable
+    if operator is None or path is None:
+        raise StatesError(errors.RUNTIME, f"Invalid Choice rule: {dumps(dict(rule.raw or {}))}")
+    expected = rule.operand
     try:
         value = evaluate_path(path, data, context=context, variables=variables)
     except PathNotFound as exc:
@@ -179,7 +156,7 @@ def evaluate_choice_rule(
             errors.RUNTIME,
             f"Invalid path '{path}': The choice state's condition path references an invalid value.",
         ) from exc
-    if operator in _TYPE_TESTS:
+    if operator in TYPE_TESTS:
         return _type_test(operator, value) is bool(expected)
     if operator == "StringMatches":
         return isinstance(value, str) and isinstance(expected, str) and string_matches(value, expected)
@@ -190,7 +167,7 @@ def evaluate_choice_rule(
         except PathNotFound as exc:
             raise StatesError(
                 errors.RUNTIME,
-                f"Invalid path '{rule[operator]}': The choice state's "
+                f"Invalid path '{rule.operand}': The choice state's "
                 f"condition path references an invalid value.",
             ) from exc
     outcome = _KINDS[kind](value, expected)
@@ -215,53 +192,35 @@ def _type_test(operator: str, value: Any) -> bool:
 
 
 def select_choice(
-    state: Mapping[str, Any],
-    data: Any,
-    *,
-    context: Any = None,
-    variables: Mapping[str, Any] | None = None,
-    query_language: str = "JSONPath",
-) -> tuple[str, Mapping[str, Any] | None]:
+    state: Choice, data: Any, *, context: Any = None, variables: Mapping[str, Any] | None = None
+) -> tuple[str, ChoiceRule | None]:
     """The next state and the rule that chose it (None when Default was taken).
 
     The executor needs the rule for its Assign (and, in JSONata, its Output).
     """
-    jsonata_mode = (state.get("QueryLanguage") or query_language) == "JSONata"
-    for index, rule in enumerate(state.get("Choices") or []):
-        if jsonata_mode:
+    for index, rule in enumerate(state.choices):
+        if state.jsonata:
             matched = _condition(rule, index, data, context, variables)
         else:
             matched = evaluate_choice_rule(rule, data, context=context, variables=variables)
         if matched:
-            return rule["Next"], rule
-    if "Default" in state:
-        return state["Default"], None
+            return rule.next or "", rule
+    if state.default is not None:
+        return state.default, None
     raise StatesError(
         errors.NO_CHOICE_MATCHED,
         f"No Choice rule matched and the Choice state has no Default: input {dumps(data)}",
     )
 
 
-def choose_next(
-    state: Mapping[str, Any],
-    data: Any,
-    *,
-    context: Any = None,
-    variables: Mapping[str, Any] | None = None,
-    query_language: str = "JSONPath",
-) -> str:
-    """The first matching rule's Next, else Default, else States.NoChoiceMatched."""
-    return select_choice(state, data, context=context, variables=variables, query_language=query_language)[0]
-
-
 def _condition(
-    rule: Mapping[str, Any], index: int, data: Any, context: Any, variables: Mapping[str, Any] | None
+    rule: ChoiceRule, index: int, data: Any, context: Any, variables: Mapping[str, Any] | None
 ) -> bool:
-    condition = rule.get("Condition")
+    condition = rule.condition
     field = f"Choices[{index}].Condition"
     if isinstance(condition, bool):
         return condition
-    if not is_jsonata_expression(condition):
+    if not isinstance(condition, str) or not is_jsonata_expression(condition):
         raise StatesError(errors.QUERY_EVALUATION_ERROR, f"The field '{field}' must be a JSONata expression")
     states: dict[str, Any] = {"input": data}
     if context is not None:

@@ -15,25 +15,18 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from workflow.engine import errors
+from workflow.engine.asl import Map, StateMachine
 from workflow.engine.backend import Backend
 from workflow.engine.clock import Clock, RealClock
-from workflow.engine.definition import Machine, StateDef
 from workflow.engine.errors import StatesError
 from workflow.engine.history import History, Listener, payload, payload_fields
 from workflow.engine.history_store import HistoryStore
-from workflow.engine.map_run import UNSUCCESSFUL, ChildSlot, MapRun
-
-# Importing the state modules registers their handlers.
-from workflow.engine.states import map_inline, parallel, simple, task  # noqa: F401
-from workflow.engine.states.base import run_machine
-from workflow.engine.states.runtime import (
-    Aborted,
-    CancelToken,
-    ExecutionRecord,
-    Scope,
-    TokenRegistry,
-    Variables,
-)
+from workflow.engine.map_run import ChildSlot, MapRun
+from workflow.engine.mock_config import MockConfig
+from workflow.engine.states import interpreter
+from workflow.engine.states.runtime import Aborted, CancelToken, ExecutionRecord, Scope, Variables
+from workflow.engine.states.tokens import TokenRegistry
+from workflow.engine.statuses import END_EVENTS, UNSUCCESSFUL, ExecutionStatus, MapRunStatus
 
 STOP_JOIN_SECONDS = 2.0  # real seconds StopExecution waits for the execution to unwind before answering
 
@@ -46,7 +39,7 @@ class Engine:
         clock: Clock | None = None,
         region: str = "us-east-1",
         account: str = "000000000000",
-        mock_config: Any = None,
+        mock_config: MockConfig | None = None,
         seed: int | None = None,
     ) -> None:
         self.backend = backend
@@ -115,7 +108,7 @@ class Engine:
         name: str,
         state_machine_arn: str,
         state_machine_name: str,
-        machine: Machine,
+        machine: StateMachine,
         definition_text: str,
         input_value: Any,
         input_text: str,
@@ -176,7 +169,9 @@ class Engine:
             scope.event("ExecutionStarted", details, side=True, previous=0)
             scope.last_event = 0
         try:
-            output = run_machine(record.machine, state_input, scope, start_at=start_at, record_failure=True)
+            output = interpreter.run_machine(
+                record.machine, state_input, scope, start_at=start_at, record_failure=True
+            )
         except StatesError as err:  # an empty error/cause (a Fail state without them) is absent, as on AWS
             self._finish(record, scope, "FAILED", error=err.error or None, cause=err.cause or None)
         except Aborted:
@@ -199,7 +194,7 @@ class Engine:
         self,
         record: ExecutionRecord,
         scope: Scope,
-        status: str,
+        status: ExecutionStatus,
         *,
         output: Any = None,
         error: str | None = None,
@@ -209,24 +204,19 @@ class Engine:
             if record.finished:  # StopExecution already closed it
                 record.done.set()
                 return
+            succeeded = status == "SUCCEEDED"
             record.status = status
             record.stop_date = self.clock.now()
-            record.output = output if status == "SUCCEEDED" else None
-            record.error, record.cause = (error, cause) if status != "SUCCEEDED" else (None, None)
-            if (
-                status == "TIMED_OUT"
-            ):  # DescribeExecution shows no error/cause (test_timeouts::test_global_timeout)
+            record.output = output if succeeded else None
+            record.error, record.cause = (error, cause) if not succeeded else (None, None)
+            if status == "TIMED_OUT":
+                # DescribeExecution shows no error/cause (test_timeouts::test_global_timeout)
                 record.error = record.cause = None
-        if status == "SUCCEEDED":
-            scope.event("ExecutionSucceeded", payload_fields("output", output))
+        if succeeded:
+            scope.event(END_EVENTS[status], payload_fields("output", output))
         else:
             details = {k: v for k, v in (("error", error), ("cause", cause)) if v is not None}
-            kind = {
-                "FAILED": "ExecutionFailed",
-                "TIMED_OUT": "ExecutionTimedOut",
-                "ABORTED": "ExecutionAborted",
-            }[status]
-            scope.event(kind, details)
+            scope.event(END_EVENTS[status], details)
         record.done.set()
 
     def stop(self, record: ExecutionRecord, error: str | None, cause: str | None) -> None:
@@ -267,6 +257,10 @@ class Engine:
             record.done = threading.Event()
             record.redriving = True
 
+    def run_machine(self, machine: StateMachine, state_input: Any, scope: Scope) -> Any:
+        """A nested machine (a Parallel branch, an Inline Map iteration), run by the states (EngineView)."""
+        return interpreter.run_machine(machine, state_input, scope)
+
     # ------------------------------------------------------------------------------------------ timeouts
 
     def deadline_of(self, record: ExecutionRecord) -> datetime | None:
@@ -287,7 +281,7 @@ class Engine:
     def create_map_run(
         self,
         parent: ExecutionRecord,
-        state: StateDef,
+        state: Map,
         slots: list[ChildSlot],
         max_concurrency: int,
         tolerated_pct: float,
@@ -295,7 +289,7 @@ class Engine:
         given: tuple[bool, bool],
         spilled: bool = False,
     ) -> MapRun:
-        label = str(state.spec.get("Label") or uuid.uuid4())
+        label = state.label or str(uuid.uuid4())
         sm_name = parent.state_machine_name
         assert state.processor is not None
         map_run = MapRun(
@@ -327,7 +321,9 @@ class Engine:
             map_run.redrive_date = self.clock.now()
             map_run.error = map_run.cause = None
 
-    def finish_map_run(self, map_run: MapRun, status: str, error: str | None, cause: str | None) -> None:
+    def finish_map_run(
+        self, map_run: MapRun, status: MapRunStatus, error: str | None, cause: str | None
+    ) -> None:
         with map_run.lock:
             map_run.status = status
             map_run.stop_date = self.clock.now()

@@ -17,17 +17,16 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlparse
 
+from workflow.engine.asl.vocabulary import CSV_DELIMITERS, MAX_ITEMS_LIMIT
 from workflow.engine.backend import Backend
 from workflow.engine.errors import ITEM_READER_FAILED, StatesError
 
 GET_OBJECT = "arn:aws:states:::s3:getObject"
 LIST_OBJECTS_V2 = "arn:aws:states:::s3:listObjectsV2"
-MAX_ITEMS_LIMIT = 100_000_000  # "You can specify a limit of up to 100,000,000" (ReaderConfig.MaxItems)
 # "Step Functions supports reading an item of up to 8 MB from a text delimited file, JSON, or JSON Lines
 # file" (measured here in characters of the decoded text).
 MAX_ITEM_SIZE = 8 * 1024 * 1024
 
-CSV_DELIMITERS = {"COMMA": ",", "PIPE": "|", "SEMICOLON": ";", "SPACE": " ", "TAB": "\t"}
 _JSON_CHUNK = 64 * 1024
 
 

@@ -4,12 +4,17 @@ AWS evaluates paths with Jayway JsonPath, so its rules are followed here: a *def
 and indexes) selects one node or fails; an *indefinite* path (wildcards, filters, slices, recursive
 descent, unions) returns the list of everything it matched, silently skipping branches that do not exist.
 The root is `$` (the data), `$$` (the context object) or `$name` (a variable set by `Assign`).
+
+Longer than the project's usual module (about 700 lines) on purpose: it is one dialect, whose filter
+predicates (`[?(@.x > $.y)]`) parse and evaluate paths themselves, so parser and evaluator are one
+recursive unit; split, each half would import the other.
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -525,24 +530,31 @@ def _comparison(op: str, left: _Pred, right: _Pred) -> _Pred:
         if op == "!=":
             return not _json_equal(a, b)
         if (_is_number(a) and _is_number(b)) or (isinstance(a, str) and isinstance(b, str)):
-            return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
+            return bool(_ORDER[op](a, b))
         return False
 
     return compare
 
 
+_ORDER: dict[str, Callable[[Any, Any], Any]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+
+
 def _json_equal(a: Any, b: Any) -> bool:
     if isinstance(a, bool) or isinstance(b, bool):
-        return type(a) is type(b) and a == b
-    return a == b
+        return type(a) is type(b) and bool(a == b)
+    return bool(a == b)
 
 
 # -------------------------------------------------------------------------------------- evaluation
 
 
 def _apply(segment: Segment, node: Any, root: Any, out: list[Any]) -> None:
-    kind = type(segment)
-    if kind is Child:
+    if isinstance(segment, Child):
         if (type(node) is dict or isinstance(node, Mapping)) and segment.name in node:
             out.append(node[segment.name])
     elif isinstance(segment, Index):

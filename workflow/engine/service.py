@@ -646,13 +646,13 @@ class StepFunctions:
             value = json.loads(output)
         except (TypeError, ValueError) as exc:
             raise ServiceError("InvalidOutput", f"Invalid Output: '{exc}'") from exc
-        self.engine.tokens.complete(taskToken, ("success", value, None))
+        self.engine.tokens.succeed(taskToken, value)
         return {}
 
     def send_task_failure(
         self, taskToken: str, error: str | None = None, cause: str | None = None
     ) -> dict[str, Any]:
-        self.engine.tokens.complete(taskToken, ("failure", error or "", cause or ""))
+        self.engine.tokens.fail(taskToken, error or "", cause or "")
         return {}
 
     def send_task_heartbeat(self, taskToken: str) -> dict[str, Any]:

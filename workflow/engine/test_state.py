@@ -18,13 +18,14 @@ from typing import Any
 
 from workflow.engine import errors
 from workflow.engine.clock import ManualClock
-from workflow.engine.definition import JSONATA, JSONPATH, STATE_TYPES, Machine, StateDef
+from workflow.engine.definition import JSONPATH, STATE_TYPES, Machine, StateDef, parse_state
 from workflow.engine.errors import ServiceError, StatesError
 from workflow.engine.history import History
 from workflow.engine.paths import MISSING, apply_input_path, apply_result_path, evaluate_path
-from workflow.engine.states import io, retry
-from workflow.engine.states.base import HANDLERS, Outcome, StateRun
+from workflow.engine.states import data_flow, retry
+from workflow.engine.states.runners import RUNNERS
 from workflow.engine.states.runtime import Aborted, CancelToken, ExecutionRecord, Scope, Variables
+from workflow.engine.states.step import Outcome, StateRun
 from workflow.engine.template import evaluate_template
 from workflow.engine.test_state_mock import SingleMock, check_state_takes_mock, mocked_response
 
@@ -119,7 +120,7 @@ def _inspection(
         result = parameters
     if result is not MISSING:
         data["result"] = json.dumps(result)
-        selected = io.select_result(state, result, ctx, variables)
+        selected = data_flow.select_result(state, result, ctx, variables)
         data["afterResultSelector"] = json.dumps(selected)
         data["afterResultPath"] = json.dumps(
             apply_result_path(raw_input, selected, state.spec.get("ResultPath", MISSING))
@@ -156,10 +157,7 @@ def run_test_state(
     except ValueError as exc:
         raise ServiceError("InvalidExecutionInput", f"Invalid input: '{exc}'") from exc
     retries_made = int((state_configuration or {}).get("retrierRetryCount", 0))
-    language = spec.get("QueryLanguage", JSONPATH)
-    state = StateDef(
-        TEST_STATE_NAME, spec["Type"], spec, language if language in (JSONPATH, JSONATA) else JSONPATH
-    )
+    state = parse_state(TEST_STATE_NAME, spec)  # its own QueryLanguage, else JSONPath
     machine = Machine(TEST_STATE_NAME, {TEST_STATE_NAME: state}, state.query_language)
     # A Wait state does not wait in TestState; other states keep the engine's clock (Task timeouts hold).
     clock = ManualClock(engine.clock.now()) if state.type == "Wait" else engine.clock
@@ -197,7 +195,7 @@ def run_test_state(
             outcome = _mocked_fanout(state, raw_input, scope, run, mocked, failures)
             result = mocked.value
         else:
-            outcome = HANDLERS[state.type](state, raw_input, scope, run)
+            outcome = RUNNERS[state.type](state, raw_input, scope, run)
         out.update(status="SUCCEEDED", output=json.dumps(outcome.output))
         if outcome.next:
             out["nextState"] = outcome.next
@@ -205,20 +203,18 @@ def run_test_state(
             result = _raw_result(record, state, raw_input)
     except StatesError as err:
         out.update(error=err.error, cause=err.cause)
-        found_retry = retry.find(spec.get("Retry"), err.error) if retryable else None
-        caught = retry.find(spec.get("Catch"), err.error) if retryable else None
+        found_retry = retry.find(state.retry, err.error) if retryable else None
+        caught = retry.find(state.catch, err.error) if retryable else None
         if found_retry is not None and retry.max_attempts(found_retry[1]) > retries_made:
             out["status"] = "RETRIABLE"
             error_details["retryIndex"] = found_retry[0]
-            delay = retry.delay_seconds({**found_retry[1], "JitterStrategy": "NONE"}, retries_made)
+            delay = retry.delay_seconds(found_retry[1], retries_made, jitter=False)
             error_details["retryBackoffIntervalSeconds"] = int(delay)
         elif caught is not None:
             out["status"] = "CAUGHT_ERROR"
             error_details["catchIndex"] = caught[0]
-            out["nextState"] = caught[1]["Next"]
-            out["output"] = json.dumps(
-                apply_result_path(raw_input, err.to_output(), caught[1].get("ResultPath", MISSING))
-            )
+            out["nextState"] = caught[1].next
+            out["output"] = json.dumps(apply_result_path(raw_input, err.to_output(), caught[1].result_path))
         else:
             out["status"] = "FAILED"
     except Aborted:
@@ -238,8 +234,8 @@ def _mocked_fanout(
     `failures` (stateConfiguration.mapIterationFailureCount) failed iterations of a Map are weighed against
     its tolerance as a run would: past it, States.ExceedToleratedFailureThreshold (recorded:
     test_state_configuration.py::test_map_state_failure_count)."""
-    from workflow.engine.states.base import next_of
     from workflow.engine.states.map_distributed import THRESHOLD_CAUSE, _tolerance
+    from workflow.engine.states.step import next_of
 
     value = mocked.raise_if_error()
     ctx, variables = run.context(scope), scope.variables.snapshot()
@@ -255,7 +251,7 @@ def _mocked_fanout(
         total = len(value) if isinstance(value, list) else failures
         if _exceeded(failures, total, pct, count, given):
             raise StatesError(errors.EXCEED_TOLERATED_FAILURE_THRESHOLD, THRESHOLD_CAUSE)
-    output = io.finish(state, scope, raw_input=raw_input, result=value, ctx=ctx, variables=variables)
+    output = data_flow.finish(state, scope, raw_input=raw_input, result=value, ctx=ctx, variables=variables)
     return Outcome(output, next_of(state))
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from workflow.engine.definition import Machine
+from workflow.engine.asl import StateMachine
 from workflow.engine.errors import StatesError
 from workflow.engine.states.runtime import Aborted, Scope, run_concurrently
 
@@ -19,7 +19,7 @@ from workflow.engine.states.runtime import Aborted, Scope, run_concurrently
 @dataclass
 class Job:
     key: str  # unique path of the branch/iteration within the execution
-    machine: Machine
+    machine: StateMachine
     input: Any
     index: int
 
@@ -40,8 +40,6 @@ def run_jobs(
     On success the caller's chain continues from the last event written; on failure from the failed job's
     last state event (before its MapIterationFailed).
     """
-    from workflow.engine.states.base import run_machine
-
     ex = scope.execution
     if not ex.redriving:
         with ex.lock:
@@ -67,7 +65,7 @@ def run_jobs(
         if on_start:
             on_start(child, job)
         try:
-            results[job.index] = run_machine(job.machine, job.input, child)
+            results[job.index] = scope.engine.run_machine(job.machine, job.input, child)
         except StatesError as err:
             with ex.lock:
                 failure.append(err)

@@ -14,24 +14,25 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from workflow.engine import errors
-from workflow.engine.definition import StateDef
+from workflow.engine.asl import Map
 from workflow.engine.errors import StatesError
 from workflow.engine.map_run import UNSUCCESSFUL, ChildSlot, MapRun
-from workflow.engine.paths import MISSING, apply_input_path
-from workflow.engine.states import io
-from workflow.engine.states.base import Outcome, StateRun, next_of
-from workflow.engine.states.map_inline import map_items, max_concurrency, select_item
+from workflow.engine.paths import apply_input_path
+from workflow.engine.states import data_flow as io  # the alias spares the batching code a rename (perf)
+from workflow.engine.states.map_items import map_items, max_concurrency, select_item
 from workflow.engine.states.runtime import Aborted, Scope, run_concurrently
+from workflow.engine.states.step import Outcome, StateRun, next_of
+from workflow.engine.statuses import REDRIVABLE_MAP_RUN
 from workflow.engine.template import evaluate_template
 
 if TYPE_CHECKING:
-    from workflow.engine.executor import Engine
+    from workflow.engine.states.engine_view import EngineView
 
 THRESHOLD_CAUSE = "The specified tolerated failure threshold was exceeded"
 
 
 def _evaluated_block(
-    state: StateDef,
+    state: Map,
     block: Mapping[str, Any],
     raw_input: Any,
     effective: Any,
@@ -66,19 +67,19 @@ def _evaluated_block(
 
 
 def _source_items(
-    state: StateDef,
+    state: Map,
     raw_input: Any,
     effective: Any,
     scope: Scope,
     ctx: Mapping[str, Any],
     variables: Mapping[str, Any],
 ) -> Iterator[Any]:
-    if "ItemReader" not in state.spec:
+    if state.item_reader is None:
         yield from map_items(state, raw_input, effective, ctx, variables)
         return
     from workflow.engine.item_reader import read_items
 
-    reader = _evaluated_block(state, state.spec["ItemReader"], raw_input, effective, ctx, variables)
+    reader = _evaluated_block(state, state.item_reader.raw, raw_input, effective, ctx, variables)
     try:
         yield from read_items(reader, scope.engine.backend)
     except StatesError:
@@ -88,27 +89,29 @@ def _source_items(
 
 
 def _batcher_settings(
-    state: StateDef, raw_input: Any, effective: Any, ctx: Mapping[str, Any], variables: Mapping[str, Any]
+    state: Map, raw_input: Any, effective: Any, ctx: Mapping[str, Any], variables: Mapping[str, Any]
 ) -> tuple[int | None, int | None, Any]:
-    batcher = state.spec["ItemBatcher"]
-    view = StateDef(state.name, state.type, dict(batcher), state.query_language)
-    max_items = io.dynamic_number(view, "MaxItemsPerBatch", effective, ctx, variables, raw_input)
-    max_bytes = io.dynamic_number(view, "MaxInputBytesPerBatch", effective, ctx, variables, raw_input)
+    batcher = state.item_batcher
+    assert batcher is not None
+    max_items = io.dynamic_number(state, batcher.max_items_per_batch, effective, ctx, variables, raw_input)
+    max_bytes = io.dynamic_number(
+        state, batcher.max_input_bytes_per_batch, effective, ctx, variables, raw_input
+    )
     batch_input: Any = None
-    if "BatchInput" in batcher:
+    if batcher.batch_input is not None:
         if state.jsonata:
             batch_input = io.jsonata(
-                batcher["BatchInput"], io.states_var(raw_input, ctx), variables, "BatchInput"
+                batcher.batch_input.value, io.states_var(raw_input, ctx), variables, "BatchInput"
             )
         else:
             batch_input = evaluate_template(
-                batcher["BatchInput"], effective, context=ctx, variables=variables, error=errors.RUNTIME
+                batcher.batch_input.value, effective, context=ctx, variables=variables, error=errors.RUNTIME
             )
     return (int(max_items) if max_items else None, int(max_bytes) if max_bytes else None, batch_input)
 
 
 def _slots(
-    state: StateDef,
+    state: Map,
     raw_input: Any,
     effective: Any,
     scope: Scope,
@@ -120,7 +123,7 @@ def _slots(
         select_item(state, raw_input, effective, ctx, variables, i, item)
         for i, item in enumerate(_source_items(state, raw_input, effective, scope, ctx, variables))
     )
-    if "ItemBatcher" not in state.spec:
+    if state.item_batcher is None:
         from workflow.engine.history import payload
 
         return _keep(scope, ((payload(value), 1) for value in selected))
@@ -168,10 +171,10 @@ def _save(scope: Scope, prefix: str, slots: list[ChildSlot]) -> None:
 
 
 def _tolerance(
-    state: StateDef, raw_input: Any, effective: Any, ctx: Mapping[str, Any], variables: Mapping[str, Any]
+    state: Map, raw_input: Any, effective: Any, ctx: Mapping[str, Any], variables: Mapping[str, Any]
 ) -> tuple[float, int, tuple[bool, bool]]:
-    pct = io.dynamic_number(state, "ToleratedFailurePercentage", effective, ctx, variables, raw_input)
-    count = io.dynamic_number(state, "ToleratedFailureCount", effective, ctx, variables, raw_input)
+    pct = io.dynamic_number(state, state.tolerated_failure_percentage, effective, ctx, variables, raw_input)
+    count = io.dynamic_number(state, state.tolerated_failure_count, effective, ctx, variables, raw_input)
     if pct is not None and not 0 <= pct <= 100:
         raise StatesError(errors.RUNTIME, "ToleratedFailurePercentage must be between 0 and 100")
     if count is not None and count < 0:
@@ -179,19 +182,17 @@ def _tolerance(
     return float(pct or 0), int(count or 0), (pct is not None, count is not None)
 
 
-def run_distributed_map(state: StateDef, raw_input: Any, scope: Scope, run: StateRun) -> Outcome:
+def run_distributed_map(state: Map, raw_input: Any, scope: Scope, run: StateRun) -> Outcome:
     engine, ex = scope.engine, scope.execution
     ctx, variables = run.context(scope), scope.variables.snapshot()
     effective = (
         raw_input
         if state.jsonata
-        else apply_input_path(
-            raw_input, state.spec.get("InputPath", MISSING), context=ctx, variables=variables
-        )
+        else apply_input_path(raw_input, state.jsonpath_io.input_path, context=ctx, variables=variables)
     )
     key = f"{scope.path}/{state.name}"
     previous = engine.map_runs.get(ex.map_runs.get(key, ""))
-    if ex.redriving and previous is not None and previous.status in ("FAILED", "ABORTED"):
+    if ex.redriving and previous is not None and previous.status in REDRIVABLE_MAP_RUN:
         map_run = previous
         engine.redrive_map_run(map_run)
         scope.event("MapStateStarted", {"length": len(map_run.slots)})
@@ -210,7 +211,7 @@ def run_distributed_map(state: StateDef, raw_input: Any, scope: Scope, run: Stat
     failed = map_run.threshold_exceeded()
     result: Any = None
     writer_error: StatesError | None = None
-    if "ResultWriter" in state.spec:
+    if state.result_writer is not None:
         try:
             result = _write_results(state, map_run, raw_input, effective, scope, ctx, variables)
         except StatesError as err:
@@ -230,7 +231,7 @@ def run_distributed_map(state: StateDef, raw_input: Any, scope: Scope, run: Stat
     return Outcome(output, next_of(state))
 
 
-def _child_output(engine: Engine, slot: ChildSlot) -> Any:
+def _child_output(engine: EngineView, slot: ChildSlot) -> Any:
     record = slot.record
     if record is None:
         return None
@@ -259,7 +260,7 @@ def _run_children(map_run: MapRun, scope: Scope) -> None:
 
 
 def _write_results(
-    state: StateDef,
+    state: Map,
     map_run: MapRun,
     raw_input: Any,
     effective: Any,
@@ -271,7 +272,8 @@ def _write_results(
     become the state's output instead (ResultWriter doc)."""
     from workflow.engine.result_writer import ChildResult, transform_output, write_results
 
-    block = _evaluated_block(state, state.spec["ResultWriter"], raw_input, effective, ctx, variables)
+    assert state.result_writer is not None
+    block = _evaluated_block(state, state.result_writer.raw, raw_input, effective, ctx, variables)
     params = block.get("Parameters") or {}
     engine = scope.engine
 
@@ -302,10 +304,13 @@ def _write_results(
     if "Resource" not in block:
         transformation = str(config.get("Transformation", "NONE"))
         return [value for child in children() for value in transform_output(child, transformation)]
+    bucket = params.get("Bucket")
+    if not isinstance(bucket, str):  # the validator requires it; a path may still resolve to another type
+        raise StatesError(errors.RESULT_WRITER_FAILED, f"ResultWriter's Bucket must be a string: {bucket!r}")
     try:
         details = write_results(
             scope.engine.backend,
-            bucket=params.get("Bucket"),
+            bucket=bucket,
             prefix=params.get("Prefix", ""),
             map_run_arn=map_run.arn,
             children=children(),

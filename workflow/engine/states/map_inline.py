@@ -1,133 +1,21 @@
-"""Map: the Inline mode here (iterations in this execution's history); Distributed runs in map_distributed."""
+"""Map in Inline mode: iterations run in this execution, their events in its history (MapIteration*)."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
 from typing import Any
 
-from workflow.engine import errors
-from workflow.engine.definition import StateDef
-from workflow.engine.errors import StatesError
-from workflow.engine.paths import evaluate_path
-from workflow.engine.states import io
-from workflow.engine.states.base import Outcome, StateRun, handler, next_of
+from workflow.engine.asl import Map
+from workflow.engine.states import data_flow
 from workflow.engine.states.fanout import Job, run_jobs
+from workflow.engine.states.map_items import map_items, max_concurrency, select_item
 from workflow.engine.states.runtime import Scope
-from workflow.engine.template import evaluate_template
+from workflow.engine.states.step import Outcome, StateRun, next_of
 
 
-def map_items(
-    state: StateDef, raw_input: Any, effective: Any, ctx: Mapping[str, Any], variables: Mapping[str, Any]
-) -> list[Any]:
-    """The array to iterate: ItemsPath (JSONPath, default `$`) or Items (JSONata, default the input)."""
-    if state.jsonata:
-        items = (
-            io.jsonata(state.spec["Items"], io.states_var(raw_input, ctx), variables, "Items")
-            if "Items" in state.spec
-            else raw_input
-        )
-    else:
-        items = evaluate_path(state.spec.get("ItemsPath", "$"), effective, context=ctx, variables=variables)
-    if state.jsonata and "Items" in state.spec and not isinstance(items, list):
-        raise _items_type_error(state.spec["Items"], items)
-    if not isinstance(items, list):
-        raise StatesError(
-            errors.RUNTIME,
-            f"Map state '{state.name}': the items to process must be a JSON "
-            f"array, got {type(items).__name__}",
-        )
-    return items
-
-
-def _items_type_error(expression: Any, items: Any) -> StatesError:
-    """AWS's error for JSONata Items that are not an array: a States.QueryEvaluationError naming the field."""
-    from workflow.engine.jsonata_eval import expression_body, is_jsonata_expression
-
-    if isinstance(items, str):
-        shown, kind = json.dumps(items), "string"
-    elif isinstance(items, bool):
-        shown, kind = json.dumps(items), "boolean"
-    elif isinstance(items, int | float):
-        shown, kind = json.dumps(items), "number"
-    elif isinstance(items, dict):
-        shown, kind = json.dumps(items, separators=(",", ":")), "object"
-    else:
-        shown, kind = "null", "null"
-    expr = expression_body(expression) if is_jsonata_expression(expression) else json.dumps(expression)
-    return StatesError(
-        errors.QUERY_EVALUATION_ERROR,
-        f"The JSONata expression '{expr}' specified for the field 'Items' returned an unexpected result "
-        f"type. Expected 'array', but was '{kind}' for value: {shown}",
-        location="Items",
-    )
-
-
-def select_item(
-    state: StateDef,
-    raw_input: Any,
-    effective: Any,
-    ctx: Mapping[str, Any],
-    variables: Mapping[str, Any],
-    index: int,
-    value: Any,
-    key: str | None = None,
-) -> Any:
-    """ItemSelector (or the legacy Parameters) with `$$.Map.Item.Index/Value` (and Key for object items)."""
-    template_field = "ItemSelector" if "ItemSelector" in state.spec else "Parameters"
-    if template_field not in state.spec:
-        return value
-    item: dict[str, Any] = {"Index": index, "Value": value}
-    if key is not None:
-        item["Key"] = key
-    item_ctx = {**ctx, "Map": {"Item": item}}
-    if state.jsonata:
-        return io.jsonata(
-            state.spec[template_field], io.states_var(raw_input, item_ctx), variables, template_field
-        )
-    return evaluate_template(
-        state.spec[template_field], effective, context=item_ctx, variables=variables, error=errors.RUNTIME
-    )
-
-
-def max_concurrency(
-    state: StateDef, effective: Any, ctx: Mapping[str, Any], variables: Mapping[str, Any], raw_input: Any
-) -> int:
-    """MaxConcurrency(Path); a MaxConcurrencyPath value that is not a non-negative integer fails the state
-    before any iteration runs (AWS's wording, as LocalStack reproduces it from its recordings)."""
-    if "MaxConcurrencyPath" in state.spec and not state.jsonata:
-        path = state.spec["MaxConcurrencyPath"]
-        found = evaluate_path(path, effective, context=ctx, variables=variables)
-        if isinstance(found, bool) or not isinstance(found, int):
-            shown = found if isinstance(found, str) else json.dumps(found, separators=(",", ":"))
-            raise StatesError(
-                errors.RUNTIME,
-                f'The MaxConcurrencyPath field refers to value "{shown}" which is not a valid integer: '
-                f"{path}",
-            )
-        if found < 0:
-            raise StatesError(
-                errors.RUNTIME, f"Expected non-negative integer for MaxConcurrency, got '{found}' instead."
-            )
-        return found
-    value = io.dynamic_number(
-        state, "MaxConcurrency", effective, ctx, variables, raw_input=raw_input, default=0
-    )
-    return int(value or 0)
-
-
-@handler("Map")
-def run_map(state: StateDef, raw_input: Any, scope: Scope, run: StateRun) -> Outcome:
-    if state.distributed:
-        from workflow.engine.states.map_distributed import run_distributed_map
-
-        return run_distributed_map(state, raw_input, scope, run)
+def run_inline_map(state: Map, raw_input: Any, scope: Scope, run: StateRun) -> Outcome:
+    """The Inline Map: one iteration per item, in this execution and its history."""
     ctx, variables = run.context(scope), scope.variables.snapshot()
-    effective = (
-        raw_input
-        if state.jsonata
-        else io.effective_input(state, raw_input, ctx, variables, template_field="_none_")
-    )
+    effective = raw_input if state.jsonata else data_flow.after_input_path(state, raw_input, ctx, variables)
     items = map_items(state, raw_input, effective, ctx, variables)
     inputs = [
         select_item(state, raw_input, effective, ctx, variables, i, item) for i, item in enumerate(items)
@@ -152,5 +40,5 @@ def run_map(state: StateDef, raw_input: Any, scope: Scope, run: StateRun) -> Out
     # MapStateFailed is written by run_state once no Retry applies (AWS: one per failed state, not attempt)
     results = run_jobs(scope, jobs, concurrency, started, ended, chain_jobs=True)
     scope.event("MapStateSucceeded", side=True)
-    output = io.finish(state, scope, raw_input=raw_input, result=results, ctx=ctx, variables=variables)
+    output = data_flow.finish(state, scope, raw_input=raw_input, result=results, ctx=ctx, variables=variables)
     return Outcome(output, next_of(state))

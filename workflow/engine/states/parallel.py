@@ -4,25 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflow.engine.definition import StateDef
-from workflow.engine.states import io
-from workflow.engine.states.base import Outcome, StateRun, handler, next_of
+from workflow.engine.asl import Parallel
+from workflow.engine.states import data_flow
 from workflow.engine.states.fanout import Job, run_jobs
 from workflow.engine.states.runtime import Scope
+from workflow.engine.states.step import Outcome, StateRun, next_of
 
 
-@handler("Parallel")
-def run_parallel(state: StateDef, raw_input: Any, scope: Scope, run: StateRun) -> Outcome:
+def run_parallel(state: Parallel, raw_input: Any, scope: Scope, run: StateRun) -> Outcome:
     ctx, variables = run.context(scope), scope.variables.snapshot()
     if state.jsonata:
-        states = io.states_var(raw_input, ctx)
+        states = data_flow.states_var(raw_input, ctx)
+        arguments = state.jsonata_io.arguments
         branch_input = (
-            io.jsonata(state.spec["Arguments"], states, variables, "Arguments")
-            if "Arguments" in state.spec
+            data_flow.jsonata(arguments.value, states, variables, "Arguments")
+            if arguments is not None
             else raw_input
         )
     else:
-        branch_input = io.effective_input(state, raw_input, ctx, variables)
+        branch_input = data_flow.effective_input(state, raw_input, ctx, variables)
     scope.event("ParallelStateStarted")
     run.fanout_started = True
     jobs = [
@@ -33,5 +33,5 @@ def run_parallel(state: StateDef, raw_input: Any, scope: Scope, run: StateRun) -
     # ParallelStateFailed is written by run_state once no Retry applies (one per failed state on AWS).
     results = run_jobs(scope, jobs, 0)
     scope.event("ParallelStateSucceeded", side=True)
-    output = io.finish(state, scope, raw_input=raw_input, result=results, ctx=ctx, variables=variables)
+    output = data_flow.finish(state, scope, raw_input=raw_input, result=results, ctx=ctx, variables=variables)
     return Outcome(output, next_of(state))

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
+from typing import Protocol, TypeVar
 
 from workflow.engine import errors
+from workflow.engine.asl import Retrier
+from workflow.engine.asl.vocabulary import JitterStrategy
 
 # "A retry or catch on States.ALL won't catch States.Runtime errors". States.DataLimitExceeded is caught by
 # States.ALL on AWS (issue 11: recorded), though the docs call it terminal; TaskFailed does not match it.
@@ -27,25 +29,34 @@ def matches(error_equals: Sequence[str], error: str) -> bool:
     return False
 
 
-def find(rules: Sequence[Mapping[str, Any]] | None, error: str) -> tuple[int, Mapping[str, Any]] | None:
-    """The first rule (retrier or catcher) whose ErrorEquals matches."""
-    for index, rule in enumerate(rules or []):
-        if matches(rule.get("ErrorEquals") or [], error):
+class _Rule(Protocol):
+    @property
+    def error_equals(self) -> tuple[str, ...]: ...
+
+
+_R = TypeVar("_R", bound=_Rule)
+
+
+def find(rules: Sequence[_R], error: str) -> tuple[int, _R] | None:
+    """The first rule (retrier or catcher) whose ErrorEquals matches, with its index."""
+    for index, rule in enumerate(rules):
+        if matches(rule.error_equals, error):
             return index, rule
     return None
 
 
-def delay_seconds(retrier: Mapping[str, Any], attempt: int, rng: random.Random | None = None) -> float:
-    """IntervalSeconds * BackoffRate^attempt, capped by MaxDelaySeconds; FULL jitter picks in [0, delay]."""
-    interval = float(retrier.get("IntervalSeconds", 1))
-    rate = float(retrier.get("BackoffRate", 2.0))
-    delay = interval * (rate**attempt)
-    if "MaxDelaySeconds" in retrier:
-        delay = min(delay, float(retrier["MaxDelaySeconds"]))
-    if retrier.get("JitterStrategy", "NONE") == "FULL":
+def delay_seconds(
+    retrier: Retrier, attempt: int, rng: random.Random | None = None, *, jitter: bool = True
+) -> float:
+    """IntervalSeconds * BackoffRate^attempt, capped by MaxDelaySeconds; FULL jitter picks in [0, delay]
+    (`jitter=False`: the delay before jitter, as TestState reports it)."""
+    delay = float(retrier.interval_seconds) * (float(retrier.backoff_rate) ** attempt)
+    if retrier.max_delay_seconds is not None:
+        delay = min(delay, float(retrier.max_delay_seconds))
+    if jitter and retrier.jitter_strategy == JitterStrategy.FULL:
         delay = (rng or random).uniform(0, delay)
     return delay
 
 
-def max_attempts(retrier: Mapping[str, Any]) -> int:
-    return int(retrier.get("MaxAttempts", 3))
+def max_attempts(retrier: Retrier) -> int:
+    return int(retrier.max_attempts)

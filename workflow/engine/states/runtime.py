@@ -1,41 +1,40 @@
-"""Run-time records shared by the state implementations: executions, scopes, cancellation, task tokens."""
+"""Run-time records shared by the state implementations: executions, scopes, variables, cancellation."""
 
 from __future__ import annotations
 
-import base64
-import json
 import threading
-import uuid
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from workflow.engine.definition import Machine
-from workflow.engine.errors import ServiceError
+from workflow.engine.asl import StateMachine
 from workflow.engine.history import History
+from workflow.engine.statuses import ExecutionStatus
 
 if TYPE_CHECKING:
-    from workflow.engine.executor import Engine
+    from workflow.engine.states.engine_view import EngineView
+
+_Job = TypeVar("_Job")
 
 
 MAX_THREADS = 32  # local bound; a MaxConcurrency above it still works, with fewer threads at a time
 
 
 def run_concurrently(
-    work: Callable[[Any], None], jobs: Iterable[Any], max_concurrency: int | None, name: str
+    work: Callable[[_Job], None], jobs: Iterable[_Job], max_concurrency: int | None, name: str
 ) -> None:
     """Run `work` over `jobs` on at most `max_concurrency` threads (0/None: as many as MAX_THREADS allows);
     inline when one thread would do, so a sequential Map or Parallel costs no pool."""
-    jobs = list(jobs)
-    workers = max(1, min(max_concurrency or MAX_THREADS, MAX_THREADS, len(jobs) or 1))
+    todo = list(jobs)
+    workers = max(1, min(max_concurrency or MAX_THREADS, MAX_THREADS, len(todo) or 1))
     if workers == 1:
-        for job in jobs:
+        for job in todo:
             work(job)
         return
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name) as pool:
-        list(pool.map(work, jobs))
+        list(pool.map(work, todo))
 
 
 class Aborted(Exception):
@@ -132,7 +131,7 @@ class ExecutionRecord:
     name: str
     state_machine_arn: str
     state_machine_name: str
-    machine: Machine
+    machine: StateMachine
     definition_text: str
     input: Any
     input_text: str
@@ -140,7 +139,7 @@ class ExecutionRecord:
     type: str  # STANDARD | EXPRESS
     start_date: datetime
     history: History
-    status: str = "RUNNING"
+    status: ExecutionStatus = "RUNNING"
     stop_date: datetime | None = None
     output: Any = None
     error: str | None = None
@@ -191,7 +190,7 @@ class ExecutionRecord:
 class Scope:
     """Where a state runs: its execution, variables, cancellation, Map item and history position."""
 
-    engine: Engine
+    engine: EngineView
     execution: ExecutionRecord
     variables: Variables
     cancel: CancelToken
@@ -232,72 +231,3 @@ class Scope:
         if not side:
             self.last_event = event_id
         return event_id
-
-
-# ---------------------------------------------------------------------------------------------- task tokens
-
-
-@dataclass
-class TokenWaiter:
-    """A task waiting for SendTaskSuccess/Failure/Heartbeat."""
-
-    token: str
-    execution_arn: str
-    state_name: str
-    event: threading.Event = field(default_factory=threading.Event)
-    outcome: tuple[str, Any, Any] | None = None  # ("success", output, None) | ("failure", error, cause)
-    beats: int = 0
-    closed: bool = False
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-class TokenRegistry:
-    """Issues task tokens and routes the SendTask* calls to the waiting task."""
-
-    def __init__(self) -> None:
-        self._waiters: dict[str, TokenWaiter] = {}
-        self._lock = threading.Lock()
-
-    def issue(self, execution_arn: str, state_name: str) -> TokenWaiter:
-        raw = json.dumps({"e": execution_arn, "s": state_name, "n": uuid.uuid4().hex}, separators=(",", ":"))
-        token = "AQ" + base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-        waiter = TokenWaiter(token, execution_arn, state_name)
-        with self._lock:
-            self._waiters[token] = waiter
-        return waiter
-
-    def _find(self, token: Any) -> TokenWaiter:
-        if not isinstance(token, str) or not token.startswith("AQ") or not 1 <= len(token) <= 2048:
-            raise ServiceError("InvalidToken", "Invalid Token: 'Invalid token'")
-        try:
-            body = token[2:]
-            decoded = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-            if not isinstance(decoded, dict) or "e" not in decoded:
-                raise ValueError("not a task token")
-        except ValueError as exc:
-            raise ServiceError("InvalidToken", "Invalid Token: 'Invalid token'") from exc
-        with self._lock:
-            waiter = self._waiters.get(token)
-        if waiter is None:
-            raise ServiceError("TaskDoesNotExist", "Task does not exist anymore")
-        if waiter.closed:
-            raise ServiceError("TaskTimedOut", "Task Timed Out: 'Provided task does not exist anymore'")
-        return waiter
-
-    def complete(self, token: Any, outcome: tuple[str, Any, Any]) -> None:
-        waiter = self._find(token)
-        with waiter.lock:
-            if waiter.closed or waiter.outcome is not None:
-                raise ServiceError("TaskTimedOut", "Task Timed Out: 'Provided task does not exist anymore'")
-            waiter.outcome = outcome
-        waiter.event.set()
-
-    def heartbeat(self, token: Any) -> None:
-        waiter = self._find(token)
-        with waiter.lock:
-            waiter.beats += 1
-        waiter.event.set()
-
-    def close(self, waiter: TokenWaiter) -> None:
-        with waiter.lock:
-            waiter.closed = True

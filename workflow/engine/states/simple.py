@@ -4,24 +4,26 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from workflow.engine import errors
-from workflow.engine.definition import StateDef
+from workflow.engine.asl import Choice, Fail, Pass, Succeed, Wait
+from workflow.engine.choice import select_choice
 from workflow.engine.errors import StatesError
-from workflow.engine.paths import MISSING, apply_input_path, evaluate_path
-from workflow.engine.states import io
-from workflow.engine.states.base import Outcome, StateRun, handler, next_of, wait
+from workflow.engine.paths import apply_output_path, evaluate_path
+from workflow.engine.states import data_flow
 from workflow.engine.states.runtime import Scope
+from workflow.engine.states.step import Outcome, StateRun, next_of, wait
+from workflow.engine.template import evaluate_dynamic
 
 
-@handler("Pass")
-def run_pass(state: StateDef, raw_input: Any, scope: Scope, run: StateRun) -> Outcome:
+def run_pass(state: Pass, raw_input: Any, scope: Scope, run: StateRun) -> Outcome:
     """Pass: Result (or the input after InputPath/Parameters) placed by ResultPath; JSONata: Output."""
     ctx, variables = run.context(scope), scope.variables.snapshot()
     if state.jsonata:
-        output = io.finish(
+        output = data_flow.finish(
             state,
             scope,
             raw_input=raw_input,
@@ -31,46 +33,43 @@ def run_pass(state: StateDef, raw_input: Any, scope: Scope, run: StateRun) -> Ou
             default_output="input",
         )
         return Outcome(output, next_of(state))
-    effective = io.effective_input(state, raw_input, ctx, variables)
-    result = state.spec.get("Result", effective)
-    output = io.place_result(state, raw_input, result, ctx, variables)
-    io.assign(state.spec, scope, jsonata_mode=False, data=result, ctx=ctx, variables=variables)
+    effective = data_flow.effective_input(state, raw_input, ctx, variables)
+    result = state.result.value if state.result is not None else effective
+    output = data_flow.place_result(state, raw_input, result, ctx, variables)
+    data_flow.assign(state.assign, scope, jsonata_mode=False, data=result, ctx=ctx, variables=variables)
     return Outcome(output, next_of(state))
 
 
-@handler("Succeed")
-def run_succeed(state: StateDef, raw_input: Any, scope: Scope, run: StateRun) -> Outcome:
+def run_succeed(state: Succeed, raw_input: Any, scope: Scope, run: StateRun) -> Outcome:
     ctx, variables = run.context(scope), scope.variables.snapshot()
-    return Outcome(io.passthrough(state, scope, raw_input=raw_input, ctx=ctx, variables=variables), None)
+    return Outcome(
+        data_flow.passthrough(state, scope, raw_input=raw_input, ctx=ctx, variables=variables), None
+    )
 
 
-@handler("Fail")
-def run_fail(state: StateDef, raw_input: Any, scope: Scope, run: StateRun) -> Outcome:
+def run_fail(state: Fail, raw_input: Any, scope: Scope, run: StateRun) -> Outcome:
     """Fail: Error/Cause, or ErrorPath/CausePath (paths or intrinsics); in JSONata both may be expressions."""
     ctx, variables = run.context(scope), scope.variables.snapshot()
-    spec = state.spec
-    error: Any = spec.get("Error")
-    cause: Any = spec.get("Cause")
+    error: Any = state.error.value
+    cause: Any = state.cause.value
     if state.jsonata:
-        states = io.states_var(raw_input, ctx)
-        error = io.jsonata(error, states, variables, "Error") if error is not None else None
-        cause = io.jsonata(cause, states, variables, "Cause") if cause is not None else None
+        states = data_flow.states_var(raw_input, ctx)
+        error = data_flow.jsonata(error, states, variables, "Error") if error is not None else None
+        cause = data_flow.jsonata(cause, states, variables, "Cause") if cause is not None else None
     else:
-        if "ErrorPath" in spec:
-            error = _dynamic("ErrorPath", spec["ErrorPath"], raw_input, ctx, variables)
-        if "CausePath" in spec:
-            cause = _dynamic("CausePath", spec["CausePath"], raw_input, ctx, variables)
+        if state.error.path is not None:
+            error = _dynamic("ErrorPath", state.error.path, raw_input, ctx, variables)
+        if state.cause.path is not None:
+            cause = _dynamic("CausePath", state.cause.path, raw_input, ctx, variables)
     for name, value in (("ErrorPath", error), ("CausePath", cause)):
         if value is not None and not isinstance(value, str):
             raise StatesError(errors.RUNTIME, f"The {name} of state '{state.name}' must resolve to a string")
     raise FailStateError(error or "", cause or "")
 
 
-def _dynamic(field: str, expr: str, data: Any, ctx: Any, variables: Any) -> Any:
+def _dynamic(field: str, expr: str, data: Any, ctx: Mapping[str, Any], variables: Mapping[str, Any]) -> Any:
     """A path or intrinsic function, evaluated as a `.$` field would be; AWS's causes name the field
     ("The JSONPath '$.ErrorX' specified for the field 'ErrorPath' could not be found in the input ...")."""
-    from workflow.engine.template import evaluate_dynamic
-
     return evaluate_dynamic(field, expr, data, context=ctx, variables=variables)
 
 
@@ -80,50 +79,49 @@ class FailStateError(StatesError):
     raised_by_fail_state = True
 
 
-@handler("Choice")
-def run_choice(state: StateDef, raw_input: Any, scope: Scope, run: StateRun) -> Outcome:
-    from workflow.engine.choice import select_choice
-
+def run_choice(state: Choice, raw_input: Any, scope: Scope, run: StateRun) -> Outcome:
+    """Choice: the first matching rule's Next (else Default); the rule's Assign/Output, else the state's."""
     ctx, variables = run.context(scope), scope.variables.snapshot()
     if state.jsonata:
-        states = io.states_var(raw_input, ctx)
-        next_name, rule = select_choice(
-            state.spec, raw_input, context=ctx, variables=variables, query_language=state.query_language
+        states = data_flow.states_var(raw_input, ctx)
+        next_name, rule = select_choice(state, raw_input, context=ctx, variables=variables)
+        output_field = rule.output if rule is not None else state.jsonata_io.output
+        output = data_flow.output_or(output_field, raw_input, states, variables)
+        data_flow.assign(
+            rule.assign if rule is not None else state.assign,
+            scope,
+            jsonata_mode=True,
+            data=None,
+            ctx=ctx,
+            variables=variables,
+            states=states,
         )
-        spec = rule if rule is not None else state.spec
-        output = io.jsonata(spec["Output"], states, variables, "Output") if "Output" in spec else raw_input
-        io.assign(spec, scope, jsonata_mode=True, data=None, ctx=ctx, variables=variables, states=states)
         return Outcome(output, next_name)
-    data = apply_input_path(raw_input, state.spec.get("InputPath", MISSING), context=ctx, variables=variables)
-    next_name, rule = select_choice(
-        state.spec, data, context=ctx, variables=variables, query_language=state.query_language
+    data = data_flow.after_input_path(state, raw_input, ctx, variables)
+    next_name, rule = select_choice(state, data, context=ctx, variables=variables)
+    data_flow.assign(
+        rule.assign if rule is not None else state.assign,
+        scope,
+        jsonata_mode=False,
+        data=data,
+        ctx=ctx,
+        variables=variables,
     )
-    spec = rule if rule is not None else state.spec
-    io.assign(spec, scope, jsonata_mode=False, data=data, ctx=ctx, variables=variables)
-    from workflow.engine.paths import apply_output_path
-
     return Outcome(
-        apply_output_path(data, state.spec.get("OutputPath", MISSING), context=ctx, variables=variables),
-        next_name,
+        apply_output_path(data, state.jsonpath_io.output_path, context=ctx, variables=variables), next_name
     )
 
 
-@handler("Wait")
-def run_wait(state: StateDef, raw_input: Any, scope: Scope, run: StateRun) -> Outcome:
+def run_wait(state: Wait, raw_input: Any, scope: Scope, run: StateRun) -> Outcome:
     """Wait: Seconds / Timestamp / SecondsPath / TimestampPath (JSONata: Seconds/Timestamp expressions)."""
     ctx, variables = run.context(scope), scope.variables.snapshot()
-    spec = state.spec
-    data = (
-        raw_input
-        if state.jsonata
-        else apply_input_path(raw_input, spec.get("InputPath", MISSING), context=ctx, variables=variables)
-    )
+    data = raw_input if state.jsonata else data_flow.after_input_path(state, raw_input, ctx, variables)
     seconds: float | None = None
     timestamp: Any = None
-    if "SecondsPath" in spec and not state.jsonata:
+    if state.seconds.path is not None and not state.jsonata:
         # AWS's causes (test_base_scenarios / wait: "The SecondsPath parameter references a negative value:
         # $.x == -1", "... cannot be parsed as a long value: $.x == 1.5")
-        path = spec["SecondsPath"]
+        path = state.seconds.path
         value = evaluate_path(path, data, context=ctx, variables=variables)
         if isinstance(value, bool) or not isinstance(value, int):
             raise StatesError(
@@ -135,20 +133,22 @@ def run_wait(state: StateDef, raw_input: Any, scope: Scope, run: StateRun) -> Ou
                 errors.RUNTIME, f"The SecondsPath parameter references a negative value: {path} == {value}"
             )
         seconds = value
-    elif "Seconds" in spec:
-        seconds = io.dynamic_number(state, "Seconds", data, ctx, variables, raw_input=raw_input)
+    elif state.seconds.value is not None:
+        seconds = data_flow.dynamic_number(state, state.seconds, data, ctx, variables, raw_input=raw_input)
         if seconds is None or seconds < 0 or int(seconds) != seconds:
             raise StatesError(
                 errors.RUNTIME,
                 f"The Seconds of Wait state '{state.name}' must be a "
                 f"non-negative integer, got {json.dumps(seconds)}",
             )
-    elif "Timestamp" in spec:
-        timestamp = spec["Timestamp"]
+    elif state.timestamp.value is not None:
+        timestamp = state.timestamp.value
         if state.jsonata:
-            timestamp = io.jsonata(timestamp, io.states_var(raw_input, ctx), variables, "Timestamp")
-    elif "TimestampPath" in spec:
-        path = spec["TimestampPath"]
+            timestamp = data_flow.jsonata(
+                timestamp, data_flow.states_var(raw_input, ctx), variables, "Timestamp"
+            )
+    elif state.timestamp.path is not None:
+        path = state.timestamp.path
         timestamp = evaluate_path(path, data, context=ctx, variables=variables)
         if _timestamp_or_none(timestamp) is None:  # test_wait.py::test_wait_timestamppath
             raise StatesError(
@@ -157,12 +157,12 @@ def run_wait(state: StateDef, raw_input: Any, scope: Scope, run: StateRun) -> Ou
                 f"format string: {path} == {_show(timestamp)}",
             )
     if timestamp is not None:
-        written = spec.get("Timestamp", spec.get("TimestampPath"))
+        written = state.timestamp.value if state.timestamp.value is not None else state.timestamp.path
         seconds = (_parse_timestamp(timestamp, written) - scope.engine.clock.now()).total_seconds()
     if seconds and seconds > 0:
         wait(scope, seconds)
     return Outcome(
-        io.passthrough(state, scope, raw_input=raw_input, ctx=ctx, variables=variables), next_of(state)
+        data_flow.passthrough(state, scope, raw_input=raw_input, ctx=ctx, variables=variables), next_of(state)
     )
 
 

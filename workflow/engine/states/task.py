@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from workflow.engine import errors
-from workflow.engine.definition import StateDef
+from workflow.engine.asl import Task
 from workflow.engine.errors import StatesError
 from workflow.engine.history import payload, payload_fields
 from workflow.engine.integrations import (
@@ -16,9 +16,10 @@ from workflow.engine.integrations import (
     parse_resource,
     run_task,
 )
-from workflow.engine.states import io
-from workflow.engine.states.base import Outcome, StateRun, handler, next_of, wait
+from workflow.engine.states import data_flow
 from workflow.engine.states.runtime import Aborted, Scope
+from workflow.engine.states.step import Outcome, StateRun, next_of, wait
+from workflow.engine.states.tokens import TaskFailure, TaskSuccess, TokenWaiter
 
 DEFAULT_TASK_TIMEOUT = 99_999_999  # AWS's default TimeoutSeconds for a Task
 
@@ -72,26 +73,27 @@ class _Events:
             self.scope.event(kind, {**self._ids(), **details})
 
 
-@handler("Task")
-def run_task_state(state: StateDef, raw_input: Any, scope: Scope, run: StateRun) -> Outcome:
-    engine, ex, spec = scope.engine, scope.execution, state.spec
-    ref = parse_resource(spec["Resource"])
+def run_task_state(state: Task, raw_input: Any, scope: Scope, run: StateRun) -> Outcome:
+    engine, ex = scope.engine, scope.execution
+    ref = parse_resource(state.resource)
     waiter = engine.tokens.issue(ex.arn, state.name) if ref.pattern == WAIT_FOR_TASK_TOKEN else None
     run.token = waiter.token if waiter is not None else None
     ctx, variables = run.context(scope), scope.variables.snapshot()
     if state.jsonata:
-        states = io.states_var(raw_input, ctx)
+        states = data_flow.states_var(raw_input, ctx)
+        arguments = state.jsonata_io.arguments
         params = (
-            io.jsonata(spec["Arguments"], states, variables, "Arguments")
-            if "Arguments" in spec
+            data_flow.jsonata(arguments.value, states, variables, "Arguments")
+            if arguments is not None
             else raw_input
         )
-        data = raw_input
     else:
-        params = io.effective_input(state, raw_input, ctx, variables)
-        data = raw_input
-    timeout = io.dynamic_number(state, "TimeoutSeconds", data, ctx, variables, raw_input=raw_input)
-    heartbeat = io.dynamic_number(state, "HeartbeatSeconds", data, ctx, variables, raw_input=raw_input)
+        params = data_flow.effective_input(state, raw_input, ctx, variables)
+    timing = state.timing
+    timeout = data_flow.dynamic_number(state, timing.timeout, raw_input, ctx, variables, raw_input=raw_input)
+    heartbeat = data_flow.dynamic_number(
+        state, timing.heartbeat, raw_input, ctx, variables, raw_input=raw_input
+    )
     events = _Events(scope, ref)
     events.scheduled(params, timeout, heartbeat)
     events.started()
@@ -102,21 +104,21 @@ def run_task_state(state: StateDef, raw_input: Any, scope: Scope, run: StateRun)
             result = _await_token(waiter, scope, timeout, heartbeat)
         if isinstance(result, _Mocked):
             result = result.value
-        io.check_size(result, state.name)
+        data_flow.check_size(result, state.name)
     except (TaskCancelled, Aborted) as exc:
         raise Aborted() from exc
     except StatesError as err:
         events.failed(err)
         raise
     except Exception as exc:  # an integration bug must fail the task visibly, not kill the execution thread
-        err = StatesError(errors.TASK_FAILED, f"{type(exc).__name__}: {exc}")
-        events.failed(err)
-        raise err from exc
+        failure = StatesError(errors.TASK_FAILED, f"{type(exc).__name__}: {exc}")
+        events.failed(failure)
+        raise failure from exc
     finally:
         if waiter is not None:
             engine.tokens.close(waiter)
     events.succeeded(result)
-    output = io.finish(state, scope, raw_input=raw_input, result=result, ctx=ctx, variables=variables)
+    output = data_flow.finish(state, scope, raw_input=raw_input, result=result, ctx=ctx, variables=variables)
     return Outcome(output, next_of(state))
 
 
@@ -127,7 +129,7 @@ class _Mocked:
         self.value = value
 
 
-def _perform(state: StateDef, params: Any, scope: Scope, timeout: float | None, token: str | None) -> Any:
+def _perform(state: Task, params: Any, scope: Scope, timeout: float | None, token: str | None) -> Any:
     engine, ex = scope.engine, scope.execution
     if engine.mock_config is not None and ex.test_case:
         invocation = ex.next_mock_invocation(state.name)
@@ -138,7 +140,7 @@ def _perform(state: StateDef, params: Any, scope: Scope, timeout: float | None, 
                 raise StatesError(mocked.error, mocked.cause or "")
             return _Mocked(mocked.value)
     request = TaskRequest(
-        resource=state.spec["Resource"],
+        resource=state.resource,
         parameters=params,
         execution_arn=ex.arn,
         state_name=state.name,
@@ -155,7 +157,7 @@ def _perform(state: StateDef, params: Any, scope: Scope, timeout: float | None, 
     )
 
 
-def _await_token(waiter: Any, scope: Scope, timeout: float | None, heartbeat: float | None) -> Any:
+def _await_token(waiter: TokenWaiter, scope: Scope, timeout: float | None, heartbeat: float | None) -> Any:
     """Wait for SendTaskSuccess/Failure; States.Timeout / States.HeartbeatTimeout as AWS raises them."""
     clock = scope.engine.clock
     scope.cancel.on_cancel(waiter.event.set)
@@ -168,11 +170,10 @@ def _await_token(waiter: Any, scope: Scope, timeout: float | None, heartbeat: fl
             if waiter.beats != beats:
                 beats, last_beat = waiter.beats, clock.now()
             waiter.event.clear()
-        if outcome is not None:
-            kind, first, second = outcome
-            if kind == "success":
-                return first
-            raise StatesError(first or "", second or "")
+        if isinstance(outcome, TaskSuccess):
+            return outcome.output
+        if isinstance(outcome, TaskFailure):
+            raise StatesError(outcome.error, outcome.cause)
         scope.cancel.check()
         now = clock.now()
         remaining = limit - (now - start).total_seconds()

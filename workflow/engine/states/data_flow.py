@@ -14,10 +14,18 @@ from datetime import datetime
 from typing import Any
 
 from workflow.engine import errors
+from workflow.engine.asl import Dynamic, Payload, State
+from workflow.engine.asl.fields import NumberOrExpression
 from workflow.engine.clock import iso_millis
-from workflow.engine.definition import StateDef
 from workflow.engine.errors import StatesError
-from workflow.engine.paths import MISSING, apply_input_path, apply_output_path, apply_result_path
+from workflow.engine.jsonata_eval import evaluate_jsonata_template
+from workflow.engine.paths import (
+    MISSING,
+    apply_input_path,
+    apply_output_path,
+    apply_result_path,
+    evaluate_path,
+)
 from workflow.engine.states.runtime import Scope
 from workflow.engine.template import evaluate_template
 
@@ -86,52 +94,53 @@ def states_var(raw_input: Any, ctx: Mapping[str, Any], **extra: Any) -> dict[str
 def jsonata(value: Any, states: Mapping[str, Any], variables: Mapping[str, Any], field: str = "") -> Any:
     """Evaluate a JSONata field (an expression string `{% ... %}` or a structure containing some);
     `field` is the ASL field's name, which AWS's causes and EvaluationFailed events name (`Assign/result`)."""
-    from workflow.engine.jsonata_eval import evaluate_jsonata_template
-
     return evaluate_jsonata_template(value, states=dict(states), variables=dict(variables), field=field)
 
 
 # ---------------------------------------------------------------------------------------------- JSONPath
 
 
-def effective_input(
-    state: StateDef,
-    raw_input: Any,
-    ctx: Mapping[str, Any],
-    variables: Mapping[str, Any],
-    template_field: str = "Parameters",
+def after_input_path(
+    state: State, raw_input: Any, ctx: Mapping[str, Any], variables: Mapping[str, Any]
 ) -> Any:
-    """InputPath then Parameters (or ItemSelector ...): what the state's work receives."""
-    spec = state.spec
-    data = apply_input_path(raw_input, spec.get("InputPath", MISSING), context=ctx, variables=variables)
-    if template_field in spec:
+    """InputPath alone (Choice, Wait, Succeed, Map: a Map's Parameters select each item, not its input)."""
+    return apply_input_path(raw_input, state.jsonpath_io.input_path, context=ctx, variables=variables)
+
+
+def effective_input(
+    state: State, raw_input: Any, ctx: Mapping[str, Any], variables: Mapping[str, Any]
+) -> Any:
+    """InputPath then Parameters: what the state's work receives (Pass, Task, Parallel)."""
+    data = after_input_path(state, raw_input, ctx, variables)
+    parameters = state.jsonpath_io.parameters
+    if parameters is not None:
         # AWS (and Step Functions Local) fail an unresolvable `.$` path with States.Runtime, which States.ALL
         # does not catch, not with the States.ParameterPathFailure the error table lists.
         data = evaluate_template(
-            spec[template_field], data, context=ctx, variables=variables, error=errors.RUNTIME
+            parameters.value, data, context=ctx, variables=variables, error=errors.RUNTIME
         )
     return data
 
 
-def select_result(state: StateDef, result: Any, ctx: Mapping[str, Any], variables: Mapping[str, Any]) -> Any:
-    if "ResultSelector" in state.spec:
+def select_result(state: State, result: Any, ctx: Mapping[str, Any], variables: Mapping[str, Any]) -> Any:
+    selector = state.jsonpath_io.result_selector
+    if selector is not None:
         return evaluate_template(
-            state.spec["ResultSelector"], result, context=ctx, variables=variables, error=errors.RUNTIME
+            selector.value, result, context=ctx, variables=variables, error=errors.RUNTIME
         )
     return result
 
 
 def place_result(
-    state: StateDef, raw_input: Any, result: Any, ctx: Mapping[str, Any], variables: Mapping[str, Any]
+    state: State, raw_input: Any, result: Any, ctx: Mapping[str, Any], variables: Mapping[str, Any]
 ) -> Any:
     """ResultPath then OutputPath."""
-    combined = apply_result_path(raw_input, result, state.spec.get("ResultPath", MISSING))
-    output_path = state.spec.get("OutputPath", MISSING)
-    return apply_output_path(combined, output_path, context=ctx, variables=variables)
+    combined = apply_result_path(raw_input, result, state.jsonpath_io.result_path)
+    return apply_output_path(combined, state.jsonpath_io.output_path, context=ctx, variables=variables)
 
 
 def assign(
-    spec: Mapping[str, Any],
+    template: Payload | None,
     scope: Scope,
     *,
     jsonata_mode: bool,
@@ -140,22 +149,31 @@ def assign(
     variables: Mapping[str, Any],
     states: Mapping[str, Any] | None = None,
 ) -> None:
-    """Evaluate `Assign` against the variables as they were (all at once) and store the new values."""
-    if "Assign" not in spec:
+    """Evaluate an `Assign` (a state's, a Choice rule's or a catcher's) against the variables as they were
+    (all at once) and store the new values."""
+    if template is None:
         return
-    template = spec["Assign"]
     if jsonata_mode:
-        values = jsonata(template, states or {}, variables, "Assign")
+        values = jsonata(template.value, states or {}, variables, "Assign")
     else:
-        values = evaluate_template(template, data, context=ctx, variables=variables, error=errors.RUNTIME)
+        values = evaluate_template(
+            template.value, data, context=ctx, variables=variables, error=errors.RUNTIME
+        )
     if not isinstance(values, Mapping):
         raise StatesError(errors.RUNTIME, "Assign must evaluate to a JSON object")
     scope.variables.assign(values)
     scope.assigned = dict(values)
 
 
+def output_or(
+    output: Payload | None, default: Any, states: Mapping[str, Any], variables: Mapping[str, Any]
+) -> Any:
+    """A JSONata `Output` field evaluated, or `default` when the state (or rule, or catcher) has none."""
+    return default if output is None else jsonata(output.value, states, variables, "Output")
+
+
 def finish(
-    state: StateDef,
+    state: State,
     scope: Scope,
     *,
     raw_input: Any,
@@ -171,58 +189,51 @@ def finish(
     """
     if state.jsonata:
         states = states_var(raw_input, ctx, result=result)
-        if "Output" in state.spec:
-            output = jsonata(state.spec["Output"], states, variables, "Output")
-        else:
-            output = result if default_output == "result" else raw_input
-        assign(state.spec, scope, jsonata_mode=True, data=None, ctx=ctx, variables=variables, states=states)
+        default = result if default_output == "result" else raw_input
+        output = output_or(state.jsonata_io.output, default, states, variables)
+        assign(state.assign, scope, jsonata_mode=True, data=None, ctx=ctx, variables=variables, states=states)
         return output
     selected = select_result(state, result, ctx, variables)
     output = place_result(state, raw_input, selected, ctx, variables)
-    assign(state.spec, scope, jsonata_mode=False, data=selected, ctx=ctx, variables=variables)
+    assign(state.assign, scope, jsonata_mode=False, data=selected, ctx=ctx, variables=variables)
     return output
 
 
 def passthrough(
-    state: StateDef, scope: Scope, *, raw_input: Any, ctx: Mapping[str, Any], variables: Mapping[str, Any]
+    state: State, scope: Scope, *, raw_input: Any, ctx: Mapping[str, Any], variables: Mapping[str, Any]
 ) -> Any:
-    """Output of Wait/Succeed/Choice: InputPath -> OutputPath, or JSONata Output."""
+    """Output of Wait/Succeed: InputPath -> OutputPath, or JSONata Output."""
     if state.jsonata:
         states = states_var(raw_input, ctx)
-        output = (
-            jsonata(state.spec["Output"], states, variables, "Output")
-            if "Output" in state.spec
-            else raw_input
-        )
-        assign(state.spec, scope, jsonata_mode=True, data=None, ctx=ctx, variables=variables, states=states)
+        output = output_or(state.jsonata_io.output, raw_input, states, variables)
+        assign(state.assign, scope, jsonata_mode=True, data=None, ctx=ctx, variables=variables, states=states)
         return output
-    data = apply_input_path(raw_input, state.spec.get("InputPath", MISSING), context=ctx, variables=variables)
-    assign(state.spec, scope, jsonata_mode=False, data=data, ctx=ctx, variables=variables)
-    return apply_output_path(data, state.spec.get("OutputPath", MISSING), context=ctx, variables=variables)
+    data = after_input_path(state, raw_input, ctx, variables)
+    assign(state.assign, scope, jsonata_mode=False, data=data, ctx=ctx, variables=variables)
+    return apply_output_path(data, state.jsonpath_io.output_path, context=ctx, variables=variables)
 
 
 def dynamic_number(
-    state: StateDef,
-    field: str,
+    state: State,
+    field: Dynamic[NumberOrExpression],
     data: Any,
     ctx: Mapping[str, Any],
     variables: Mapping[str, Any],
     raw_input: Any = None,
     default: float | None = None,
 ) -> float | None:
-    """A number given as `Field` (JSONata expression allowed) or `FieldPath` (JSONPath, incl. variables)."""
-    from workflow.engine.paths import evaluate_path
-
-    spec = state.spec
+    """A number given as `Field` (a JSONata expression allowed) or `FieldPath` (JSONPath, variables too)."""
     value: Any
-    if field in spec:
-        value = spec[field]
+    if field.value is not None:
+        value = field.value
         if state.jsonata and isinstance(value, str):
-            value = jsonata(value, states_var(raw_input, ctx), variables, field)
-    elif field + "Path" in spec:
-        value = evaluate_path(spec[field + "Path"], data, context=ctx, variables=variables)
+            value = jsonata(value, states_var(raw_input, ctx), variables, field.name)
+    elif field.path is not None:
+        value = evaluate_path(field.path, data, context=ctx, variables=variables)
     else:
         return default
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise StatesError(errors.RUNTIME, f"The value of {field} must be a number, got {json.dumps(value)}")
+        raise StatesError(
+            errors.RUNTIME, f"The value of {field.name} must be a number, got {json.dumps(value)}"
+        )
     return value

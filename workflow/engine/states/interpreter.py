@@ -1,78 +1,28 @@
-"""The state loop: enter a state, run it (Retry, Catch), exit it, follow Next; iterative, no recursion.
+"""The interpreter loop: enter a state, run it (Retry, Catch), exit it, follow Next; iterative, no recursion.
 
-Every state kind is a handler `(state, raw_input, scope, run) -> Outcome` registered in HANDLERS; this module
-owns what is common: history's <Type>StateEntered/Exited events, retries (with their backoff waits visible in
-the history as repeated attempts), catchers, the payload limit and the execution timeout.
+Each state type's runner is in the table `runners.RUNNERS`; this module owns what every state shares:
+history's <Type>StateEntered/Exited events, retries (with their backoff waits visible in the history as
+repeated attempts), catchers, the payload limit and the execution timeout.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from workflow.engine import errors
-from workflow.engine.definition import Machine, StateDef
+from workflow.engine.asl import Catcher, State, StateMachine
+from workflow.engine.asl.vocabulary import StateType
 from workflow.engine.errors import StatesError
 from workflow.engine.history import payload, payload_fields
-from workflow.engine.paths import MISSING, apply_result_path
-from workflow.engine.states import io, retry
+from workflow.engine.paths import apply_result_path
+from workflow.engine.states import data_flow, retry
+from workflow.engine.states.runners import RUNNERS
 from workflow.engine.states.runtime import Aborted, Scope
-
-
-@dataclass
-class Outcome:
-    output: Any
-    next: str | None  # None: the (sub-)machine ends here
-
-
-@dataclass
-class StateRun:
-    """One entry into a state: when it was entered, its retries so far and its task token."""
-
-    state: StateDef
-    entered: datetime
-    retry_count: int = 0
-    token: str | None = None
-    fanout_started: bool = False  # this attempt wrote Map/ParallelStateStarted
-
-    def context(self, scope: Scope) -> dict[str, Any]:
-        retry_count = self.retry_count if self.state.type in RETRYABLE else None
-        return io.context_object(scope, self.state.name, self.entered, retry_count, self.token)
-
-
-Handler = Callable[[StateDef, Any, Scope, StateRun], Outcome]
-HANDLERS: dict[str, Handler] = {}
-RETRYABLE = {"Task", "Parallel", "Map"}
-
-
-def handler(state_type: str) -> Callable[[Handler], Handler]:
-    def register(fn: Handler) -> Handler:
-        HANDLERS[state_type] = fn
-        return fn
-
-    return register
-
-
-def wait(scope: Scope, seconds: float | None, event: Any = None) -> bool:
-    """Wait `seconds` of virtual time, or until `event` (default: cancellation) is set; honours the execution
-    deadline (TimeoutSeconds). Returns True if the event was set. Raises Aborted when cancelled."""
-    engine, ex = scope.engine, scope.execution
-    target = event if event is not None else scope.cancel.event
-    limit = seconds
-    deadline = engine.deadline_of(ex)
-    if deadline is not None:
-        remaining = (deadline - engine.clock.now()).total_seconds()
-        limit = remaining if limit is None else min(limit, remaining)
-    woke = engine.clock.wait(target, max(limit, 0.0) if limit is not None else None)
-    engine.check_deadline(ex)
-    scope.cancel.check()
-    return woke
+from workflow.engine.states.step import RETRYABLE, Outcome, StateRun, wait
 
 
 def run_machine(
-    machine: Machine,
+    machine: StateMachine,
     state_input: Any,
     scope: Scope,
     *,
@@ -116,8 +66,12 @@ _LOCATED = {
 }
 _PREFIX = "An error occurred while executing the state"
 
+# The states whose abort AWS records (<Type>StateAborted), and those that fan out (Map/ParallelStateFailed).
+_ABORT_EVENTS = frozenset({StateType.TASK, StateType.MAP, StateType.PARALLEL, StateType.WAIT})
+_FANOUT = frozenset({StateType.MAP, StateType.PARALLEL})
 
-def _located(err: StatesError, state: StateDef, entered_id: int) -> StatesError:
+
+def _located(err: StatesError, state: State, entered_id: int) -> StatesError:
     """AWS's wording: `An error occurred while executing the state 'X' (entered at the event id #N). ...`"""
     if err.error not in _LOCATED or err.cause.startswith(_PREFIX) or err.raised_by_fail_state:
         return err
@@ -125,7 +79,7 @@ def _located(err: StatesError, state: StateDef, entered_id: int) -> StatesError:
     return StatesError(err.error, f"{where} {err.cause}", location=err.location)
 
 
-def run_state(state: StateDef, raw_input: Any, scope: Scope) -> Outcome:
+def run_state(state: State, raw_input: Any, scope: Scope) -> Outcome:
     engine = scope.engine
     run = StateRun(state, engine.clock.now())
     scope.assigned = None
@@ -133,16 +87,16 @@ def run_state(state: StateDef, raw_input: Any, scope: Scope) -> Outcome:
     entered_id = scope.event(
         f"{state.type}StateEntered", {"name": state.name, **payload_fields("input", raw_input)}
     )
-    run_fn = HANDLERS[state.type]
+    run_fn = RUNNERS[state.type]
     attempts: dict[int, int] = {}
     encoded: str | None = None  # the output's JSON, from the size check
     while True:
         try:
             outcome = run_fn(state, raw_input, scope, run)
-            encoded = io.check_size(outcome.output, state.name)
+            encoded = data_flow.check_size(outcome.output, state.name)
             break
         except Aborted:
-            if state.type in ("Task", "Map", "Parallel", "Wait"):
+            if state.type in _ABORT_EVENTS:
                 anchor = scope.cancel.anchor()  # a failed sibling's last event, or None (StopExecution)
                 scope.event(f"{state.type}StateAborted", side=anchor is not None, previous=anchor)
             raise
@@ -160,7 +114,7 @@ def run_state(state: StateDef, raw_input: Any, scope: Scope) -> Outcome:
                 scope.event("EvaluationFailed", details, previous=before_entered)
             if state.type not in RETRYABLE:
                 raise err from exc
-            found = retry.find(state.spec.get("Retry"), err.error)
+            found = retry.find(state.retry, err.error)
             if found is not None:
                 index, retrier = found
                 done = attempts.get(index, 0)
@@ -170,11 +124,11 @@ def run_state(state: StateDef, raw_input: Any, scope: Scope) -> Outcome:
                     run.retry_count += 1
                     run.fanout_started = False
                     continue
-            if run.fanout_started and state.type in ("Map", "Parallel"):
+            if run.fanout_started and state.type in _FANOUT:
                 # AWS records Map/ParallelStateFailed after the last attempt only, each attempt having its
                 # own *StateStarted (test_base_scenarios.py::test_map_state_retry)
                 scope.event(f"{state.type}StateFailed")
-            caught = retry.find(state.spec.get("Catch"), err.error)
+            caught = retry.find(state.catch, err.error)
             if caught is None:
                 raise err from exc
             outcome = _catch(state, caught[1], err, raw_input, scope, run)
@@ -192,25 +146,21 @@ def run_state(state: StateDef, raw_input: Any, scope: Scope) -> Outcome:
 
 
 def _catch(
-    state: StateDef, catcher: dict[str, Any], err: StatesError, raw_input: Any, scope: Scope, run: StateRun
+    state: State, catcher: Catcher, err: StatesError, raw_input: Any, scope: Scope, run: StateRun
 ) -> Outcome:
     """A catcher's transition: JSONPath puts the error output at ResultPath; JSONata uses Output/Assign."""
     error_output = err.to_output()
     ctx = run.context(scope)
     variables = scope.variables.snapshot()
     if state.jsonata:
-        states = io.states_var(raw_input, ctx, errorOutput=error_output)
-        output = (
-            io.jsonata(catcher["Output"], states, variables, "Output")
-            if "Output" in catcher
-            else error_output
+        states = data_flow.states_var(raw_input, ctx, errorOutput=error_output)
+        output = data_flow.output_or(catcher.output, error_output, states, variables)
+        data_flow.assign(
+            catcher.assign, scope, jsonata_mode=True, data=None, ctx=ctx, variables=variables, states=states
         )
-        io.assign(catcher, scope, jsonata_mode=True, data=None, ctx=ctx, variables=variables, states=states)
     else:
-        output = apply_result_path(raw_input, error_output, catcher.get("ResultPath", MISSING))
-        io.assign(catcher, scope, jsonata_mode=False, data=error_output, ctx=ctx, variables=variables)
-    return Outcome(output, catcher["Next"])
-
-
-def next_of(state: StateDef) -> str | None:
-    return None if state.end else state.next
+        output = apply_result_path(raw_input, error_output, catcher.result_path)
+        data_flow.assign(
+            catcher.assign, scope, jsonata_mode=False, data=error_output, ctx=ctx, variables=variables
+        )
+    return Outcome(output, catcher.next)
