@@ -21,6 +21,7 @@ from workflow.engine.clock import ManualClock
 from workflow.engine.definition import JSONATA, JSONPATH, STATE_TYPES, Machine, StateDef
 from workflow.engine.errors import ServiceError, StatesError
 from workflow.engine.history import History
+from workflow.engine.mock_config import MockSource
 from workflow.engine.paths import MISSING, apply_input_path, apply_result_path, evaluate_path
 from workflow.engine.states import io, retry
 from workflow.engine.states.base import HANDLERS, Outcome, StateRun
@@ -44,7 +45,8 @@ def _find_state(states: Any, name: str, language: str) -> dict[str, Any] | None:
         inner_language = spec.get("QueryLanguage", language)
         for machine in [*(spec.get("Branches") or []), spec.get("ItemProcessor"), spec.get("Iterator")]:
             if isinstance(machine, dict):
-                found = _find_state(machine.get("States"), name, machine.get("QueryLanguage", inner_language))
+                language_of = str(machine.get("QueryLanguage", inner_language))
+                found = _find_state(machine.get("States"), name, language_of)
                 if found is not None:
                     return found
     return None
@@ -290,7 +292,7 @@ class _Sandbox:
         self.account = engine.account
         self.tokens = engine.tokens
         self.rng = engine.rng
-        self.mock_config = None
+        self.mock_config: MockSource | None = None
 
     def deadline_of(self, record: ExecutionRecord) -> None:
         return None
