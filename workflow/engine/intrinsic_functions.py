@@ -164,22 +164,14 @@ def _array_unique(name: str, args: list[Any]) -> list[Any]:
 def _base64_encode(name: str, args: list[Any]) -> str:
     value = args[0]
     _need(name, isinstance(value, str), "the argument must be a string")
-    _need(
-        name,
-        len(value) <= quotas.INTRINSIC_STRING,
-        f"the string is longer than {quotas.INTRINSIC_STRING} characters",
-    )
+    _need_short(name, value, "the string")
     return base64.b64encode(value.encode("utf-8")).decode("ascii")
 
 
 def _base64_decode(name: str, args: list[Any]) -> str:
     value = args[0]
     _need(name, isinstance(value, str), "the argument must be a string")
-    _need(
-        name,
-        len(value) <= quotas.INTRINSIC_STRING,
-        f"the string is longer than {quotas.INTRINSIC_STRING} characters",
-    )
+    _need_short(name, value, "the string")
     try:
         return base64.b64decode(value, validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError) as exc:
@@ -191,11 +183,7 @@ def _hash(name: str, args: list[Any]) -> str:
     _need(name, isinstance(value, str), "the input data must be a string")
     _need(name, algorithm in HASH_ALGORITHMS, f"the algorithm must be one of {', '.join(HASH_ALGORITHMS)}")
     text = value
-    _need(
-        name,
-        len(text) <= quotas.INTRINSIC_STRING,
-        f"the input is longer than {quotas.INTRINSIC_STRING} characters",
-    )
+    _need_short(name, text, "the input")
     return hashlib.new(HASH_ALGORITHMS[algorithm], text.encode("utf-8")).hexdigest()
 
 

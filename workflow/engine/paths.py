@@ -17,6 +17,7 @@ from typing import Any
 
 from workflow.engine import errors
 from workflow.engine.errors import StatesError
+from workflow.engine.json_format import json_equal as _json_equal
 
 
 class _Missing:
@@ -529,12 +530,6 @@ def _comparison(op: str, left: _Pred, right: _Pred) -> _Pred:
         return False
 
     return compare
-
-
-def _json_equal(a: Any, b: Any) -> bool:
-    if isinstance(a, bool) or isinstance(b, bool):
-        return type(a) is type(b) and a == b
-    return a == b
 
 
 # -------------------------------------------------------------------------------------- evaluation

@@ -19,7 +19,7 @@ from workflow.engine.definition import Machine
 from workflow.engine.errors import ServiceError
 from workflow.engine.executor import Engine
 from workflow.engine.map_run import MapRun
-from workflow.engine.mock_config import MockConfig
+from workflow.engine.mock_config import MockSource
 from workflow.engine.states.runtime import ExecutionRecord
 
 _NAME_RE = re.compile(r"^[^\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]" + f"{{1,{quotas.NAME_LENGTH}}}$")
@@ -82,6 +82,11 @@ def definition_text(definition: Any) -> str:
     return definition if isinstance(definition, str) else json.dumps(definition)
 
 
+def present(**fields: Any) -> dict[str, Any]:
+    """The fields that are not None: the optional members of an API response."""
+    return {name: value for name, value in fields.items() if value is not None}
+
+
 class ServiceState:
     """The service's state and lookups; each group of actions (a mixin of `service.StepFunctions`) uses it."""
 
@@ -89,12 +94,13 @@ class ServiceState:
         self,
         backend: Backend,
         *,
-        clock: Clock | None = None,
         region: str = "us-east-1",
         account: str = "000000000000",
-        mock_config: MockConfig | None = None,
+        clock: Clock | None = None,
+        mock_config: MockSource | None = None,
         seed: int | None = None,
     ) -> None:
+        # Keyword names are part of the interface: tests pick what to pass from this signature.
         self.engine = Engine(
             backend, clock=clock, region=region, account=account, mock_config=mock_config, seed=seed
         )

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from workflow.engine import quotas
-from workflow.engine.api.common import ServiceState, check_enum, page, validation
+from workflow.engine.api.common import ServiceState, check_enum, page, present, validation
 from workflow.engine.errors import ServiceError
 from workflow.engine.history import strip_execution_data
 from workflow.engine.map_run import UNSUCCESSFUL
@@ -244,12 +244,7 @@ class ExecutionActions(ServiceState):
                 "startDate": r.start_date,
                 "redriveCount": r.redrive_count,
             }
-            if r.stop_date is not None:
-                item["stopDate"] = r.stop_date
-            if r.redrive_date is not None:
-                item["redriveDate"] = r.redrive_date
-            if mapRunArn is not None:
-                item["mapRunArn"] = mapRunArn
+            item.update(present(stopDate=r.stop_date, redriveDate=r.redrive_date, mapRunArn=mapRunArn))
             items.append(item)
         items_page, token = page(items, maxResults, nextToken)
         return {"executions": items_page, **({"nextToken": token} if token else {})}
