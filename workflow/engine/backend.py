@@ -1,7 +1,9 @@
 """What the engine needs from the outside world: AWS clients and a way to invoke Lambda functions.
 
 The twin provides one backed by its local endpoint and Lambda runtime; tests can provide one backed by
-moto's `mock_aws`. Keeping this a protocol keeps the engine free of twin code.
+moto's `mock_aws`. Keeping this a protocol keeps the engine free of twin code. `client` is any boto3
+client; each service integration declares the few client methods it calls as a Protocol of its own
+(`integrations/sqs.py` `SqsApi`, ...), so the seam is typed where it is used.
 """
 
 from __future__ import annotations

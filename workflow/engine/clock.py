@@ -12,6 +12,10 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from workflow.engine.time_format import iso_millis
+
+__all__ = ["Clock", "ManualClock", "RealClock", "iso_millis"]  # iso_millis: formatting lives in time_format
+
 
 class Clock(Protocol):
     def now(self) -> datetime:
@@ -80,8 +84,3 @@ class ManualClock:
         if seconds is not None:
             self.advance(seconds)
         return event.is_set()
-
-
-def iso_millis(value: datetime) -> str:
-    """ISO 8601 with milliseconds and `Z`, the format of `$$.Execution.StartTime` and friends."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"

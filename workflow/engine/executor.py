@@ -22,7 +22,7 @@ from workflow.engine.errors import StatesError
 from workflow.engine.history import History, Listener, payload, payload_fields
 from workflow.engine.history_store import HistoryStore
 from workflow.engine.map_run import ChildSlot, MapRun
-from workflow.engine.mock_config import MockConfig
+from workflow.engine.mock_config import MockSource
 from workflow.engine.states import interpreter
 from workflow.engine.states.runtime import Aborted, CancelToken, ExecutionRecord, Scope, Variables
 from workflow.engine.states.tokens import TokenRegistry
@@ -39,7 +39,7 @@ class Engine:
         clock: Clock | None = None,
         region: str = "us-east-1",
         account: str = "000000000000",
-        mock_config: MockConfig | None = None,
+        mock_config: MockSource | None = None,
         seed: int | None = None,
     ) -> None:
         self.backend = backend

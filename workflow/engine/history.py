@@ -10,19 +10,20 @@ chains, e.g. the first state event points at 0, not at ExecutionStarted (docs/en
 from __future__ import annotations
 
 import contextlib
-import json
 import threading
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+
+from workflow.engine import quotas
+from workflow.engine.json_format import compact_json
 
 if TYPE_CHECKING:
     from workflow.engine.history_store import HistoryStore
 
 Listener = Callable[[str, dict[str, Any]], None]
 
-# Payloads larger than this are cut in events and flagged `truncated` (AWS's history limit is 256 KiB).
-MAX_PAYLOAD_BYTES = 262_144
+# Payloads larger than quotas.PAYLOAD_BYTES are cut in events and flagged `truncated`, as AWS does.
 
 # Event types whose details object is not named after the type.
 _NO_DETAILS = {
@@ -53,15 +54,15 @@ def details_key(event_type: str) -> str | None:
 
 def payload(value: Any) -> str:
     """JSON text of a payload as history events carry it."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return compact_json(value)
 
 
 def payload_fields(name: str, value: Any) -> dict[str, Any]:
     """`{name: <json>, name+"Details": {"truncated": bool}}` for input/output fields of events."""
     text = value if isinstance(value, str) else payload(value)
-    truncated = len(text.encode("utf-8")) > MAX_PAYLOAD_BYTES
+    truncated = len(text.encode("utf-8")) > quotas.PAYLOAD_BYTES
     if truncated:
-        text = text.encode("utf-8")[:MAX_PAYLOAD_BYTES].decode("utf-8", "ignore")
+        text = text.encode("utf-8")[: quotas.PAYLOAD_BYTES].decode("utf-8", "ignore")
     return {name: text, name + "Details": {"truncated": truncated}}
 
 

@@ -20,14 +20,17 @@ import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
+from workflow.engine.backend import LambdaResult
 from workflow.engine.errors import ServiceError
+from workflow.engine.json_format import compact_json, decimal_number
+from workflow.engine.time_format import epoch_seconds
 
 TARGET_PREFIX = "AWSStepFunctions."
 CONTENT_TYPE = "application/x-amz-json-1.0"
@@ -80,25 +83,21 @@ def _operation_shapes() -> dict[str, _OperationShape]:
 
 def to_wire(value: Any) -> Any:
     """API response value -> JSON value: datetimes become epoch seconds as the JSON protocol sends them."""
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return round(value.timestamp(), 3)
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day, tzinfo=UTC).timestamp()
+    if isinstance(value, datetime | date):
+        return epoch_seconds(value)
     if isinstance(value, Mapping):
         return {str(k): to_wire(v) for k, v in value.items() if k != "ResponseMetadata"}
     if isinstance(value, list | tuple):
         return [to_wire(v) for v in value]
     if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
+        return decimal_number(value)
     if isinstance(value, bytes):
         return value.decode("utf-8")
     return value
 
 
 def _json_response(body: Any, status: int = 200, request_id: str | None = None) -> Response:
-    response = Response(json.dumps(body, separators=(",", ":")), status=status, content_type=CONTENT_TYPE)
+    response = Response(compact_json(body, ensure_ascii=True), status=status, content_type=CONTENT_TYPE)
     response.headers["x-amzn-RequestId"] = request_id or str(uuid.uuid4())
     return response
 
@@ -117,7 +116,7 @@ def _validation_error(problems: list[str]) -> Response:
     return error_response("ValidationException", message)
 
 
-def _call(service: Any, operation: str, body: dict[str, Any]) -> Response:
+def _call(service: object, operation: str, body: dict[str, Any]) -> Response:
     shape = _operation_shapes().get(operation)
     method = getattr(service, snake_case(operation), None)
     if shape is None or method is None or not callable(method):
@@ -149,10 +148,11 @@ def _call(service: Any, operation: str, body: dict[str, Any]) -> Response:
     return _json_response(to_wire(result) if result is not None else {})
 
 
-def make_app(service: Any) -> WSGIApp:
-    """A WSGI application answering the Step Functions API with `service` (a `service.StepFunctions`)."""
+def make_app(service: object) -> WSGIApp:
+    """A WSGI application answering the Step Functions API with `service`: any object with the API's
+    snake_case methods (a `service.StepFunctions`; the protocol tests use a small fake)."""
 
-    @Request.application  # type: ignore[arg-type]
+    @Request.application
     def app(request: Request) -> Response:
         target = request.headers.get("X-Amz-Target", "")
         if request.method != "POST":
@@ -169,7 +169,7 @@ def make_app(service: Any) -> WSGIApp:
             return error_response("SerializationException", "Request body must be a JSON object")
         return _call(service, operation, body)
 
-    return app  # type: ignore[return-value]
+    return app
 
 
 class EndpointBackend:
@@ -203,10 +203,8 @@ class EndpointBackend:
         payload: bytes,
         invocation_type: str = "RequestResponse",
         client_context: str | None = None,
-    ) -> Any:
+    ) -> LambdaResult:
         from botocore.exceptions import ClientError
-
-        from workflow.engine.backend import LambdaResult
 
         kwargs: dict[str, Any] = {
             "FunctionName": function_name,

@@ -17,6 +17,8 @@ from botocore.exceptions import ClientError, ParamValidationError
 
 from workflow.engine.errors import ServiceError
 
+_ClientErrorClass = type[ClientError]
+
 _PAGINATED = {
     "list_executions": "executions",
     "get_execution_history": "events",
@@ -35,14 +37,14 @@ class _Exceptions:
     ClientError = ClientError
 
     def __init__(self) -> None:
-        self._classes: dict[str, type[ClientError]] = {}
+        self._classes: dict[str, _ClientErrorClass] = {}
 
-    def __getattr__(self, code: str) -> type[ClientError]:
+    def __getattr__(self, code: str) -> _ClientErrorClass:
         if code.startswith("_"):
             raise AttributeError(code)
         return self.for_code(code)
 
-    def for_code(self, code: str) -> type[ClientError]:
+    def for_code(self, code: str) -> _ClientErrorClass:
         if code not in self._classes:
             self._classes[code] = type(code, (ClientError,), {})
         return self._classes[code]
@@ -68,7 +70,8 @@ class _Paginator:
 class InProcessStepFunctionsClient:
     """Calls `service.StepFunctions` methods the way boto3's client would call the HTTP API."""
 
-    def __init__(self, service: Any, region: str | None = None) -> None:
+    def __init__(self, service: object, region: str | None = None) -> None:
+        """`service`: any object with the API's snake_case methods (a `service.StepFunctions`)."""
         self._service = service
         self.exceptions = _Exceptions()
         self.region = region or getattr(service, "region", "us-east-1")
@@ -83,7 +86,7 @@ class InProcessStepFunctionsClient:
             result = method(**kwargs) or {}
         except ServiceError as exc:
             request_id = str(uuid.uuid4())
-            response = {
+            response: Any = {  # botocore's ClientError response shape
                 "Error": {"Code": exc.code, "Message": exc.message},
                 "ResponseMetadata": {"HTTPStatusCode": exc.status, "RequestId": request_id},
             }

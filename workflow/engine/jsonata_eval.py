@@ -19,12 +19,11 @@ from typing import Any
 import jsonata
 from jsonata import utils as jsonata_utils
 
-from workflow.engine import errors
+from workflow.engine import errors, quotas
 from workflow.engine.errors import StatesError
+from workflow.engine.intrinsic_functions import HASH_ALGORITHMS
 
 _OPEN, _CLOSE = "{%", "%}"
-_HASHES = {"MD5": "md5", "SHA-1": "sha1", "SHA-256": "sha256", "SHA-384": "sha384", "SHA-512": "sha512"}
-_MAX_RANGE = 1000
 
 
 class _FunctionError(Exception):
@@ -69,17 +68,17 @@ def _range(start: Any = None, end: Any = None, step: Any = None) -> list[int]:
     if s == 0:
         raise _FunctionError("the step must not be 0")
     out = list(range(a, b + (1 if s > 0 else -1), s))
-    if len(out) > _MAX_RANGE:
-        raise _FunctionError(f"the range has more than {_MAX_RANGE} items")
+    if len(out) > quotas.ARRAY_RANGE_ITEMS:
+        raise _FunctionError(f"the range has more than {quotas.ARRAY_RANGE_ITEMS} items")
     return out
 
 
 def _hash(data: Any = None, algorithm: Any = None) -> str:
     if not isinstance(data, str):
         raise _FunctionError("the data to hash must be a string")
-    if algorithm not in _HASHES:
-        raise _FunctionError(f"the algorithm must be one of {', '.join(_HASHES)}")
-    return hashlib.new(_HASHES[algorithm], data.encode("utf-8")).hexdigest()
+    if algorithm not in HASH_ALGORITHMS:
+        raise _FunctionError(f"the algorithm must be one of {', '.join(HASH_ALGORITHMS)}")
+    return hashlib.new(HASH_ALGORITHMS[algorithm], data.encode("utf-8")).hexdigest()
 
 
 def _random(*args: Any) -> float:

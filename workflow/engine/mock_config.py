@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from workflow.engine.errors import RUNTIME, StatesError
 
@@ -100,6 +100,14 @@ def _parse_responses(name: str, body: Any) -> _Responses:
         if l2 <= h1:
             raise ValueError(f"MockedResponses.{name}: invocation {l2} is defined twice")
     return _Responses(ranges)
+
+
+class MockSource(Protocol):
+    """What a running Task asks of a mock configuration (a MockConfig file, or TestState's one `mock`)."""
+
+    def response_for(
+        self, state_machine: str, test_case: str, state: str, invocation: int
+    ) -> MockedResponse | None: ...
 
 
 class MockConfig:

@@ -22,6 +22,7 @@ from typing import Any
 
 from workflow.engine import errors
 from workflow.engine.errors import StatesError
+from workflow.engine.json_format import json_equal as _json_equal
 
 
 class _Missing:
@@ -542,12 +543,6 @@ _ORDER: dict[str, Callable[[Any, Any], Any]] = {
     ">": operator.gt,
     ">=": operator.ge,
 }
-
-
-def _json_equal(a: Any, b: Any) -> bool:
-    if isinstance(a, bool) or isinstance(b, bool):
-        return type(a) is type(b) and bool(a == b)
-    return bool(a == b)
 
 
 # -------------------------------------------------------------------------------------- evaluation

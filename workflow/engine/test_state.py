@@ -17,10 +17,12 @@ import uuid
 from typing import Any
 
 from workflow.engine import errors
+from workflow.engine.asl import Map
 from workflow.engine.clock import ManualClock
 from workflow.engine.definition import JSONPATH, STATE_TYPES, Machine, StateDef, parse_state
 from workflow.engine.errors import ServiceError, StatesError
 from workflow.engine.history import History
+from workflow.engine.mock_config import MockSource
 from workflow.engine.paths import MISSING, apply_input_path, apply_result_path, evaluate_path
 from workflow.engine.states import data_flow, retry
 from workflow.engine.states.runners import RUNNERS
@@ -45,7 +47,8 @@ def _find_state(states: Any, name: str, language: str) -> dict[str, Any] | None:
         inner_language = spec.get("QueryLanguage", language)
         for machine in [*(spec.get("Branches") or []), spec.get("ItemProcessor"), spec.get("Iterator")]:
             if isinstance(machine, dict):
-                found = _find_state(machine.get("States"), name, machine.get("QueryLanguage", inner_language))
+                language_of = str(machine.get("QueryLanguage", inner_language))
+                found = _find_state(machine.get("States"), name, language_of)
                 if found is not None:
                     return found
     return None
@@ -181,7 +184,7 @@ def run_test_state(
         variables=Variables(values=variables),
         test_case="TestState" if mocked is not None else None,
     )
-    scope = Scope(sandbox, record, record.variables, CancelToken())  # type: ignore[arg-type]
+    scope = Scope(sandbox, record, record.variables, CancelToken())
     run = _TestStateRun(state, clock.now(), retry_count=retries_made)
     run.context_overrides = context_values
     ctx = run.context(scope)
@@ -239,7 +242,7 @@ def _mocked_fanout(
 
     value = mocked.raise_if_error()
     ctx, variables = run.context(scope), scope.variables.snapshot()
-    if state.type == "Map" and failures > 0:
+    if isinstance(state, Map) and failures > 0:
         effective = (
             raw_input
             if state.jsonata
@@ -286,7 +289,7 @@ class _Sandbox:
         self.account = engine.account
         self.tokens = engine.tokens
         self.rng = engine.rng
-        self.mock_config = None
+        self.mock_config: MockSource | None = None
 
     def deadline_of(self, record: ExecutionRecord) -> None:
         return None

@@ -21,6 +21,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from workflow.engine.errors import ServiceError
+from workflow.engine.integrations import parse_resource
+from workflow.engine.integrations.aws_sdk import boto3_service
 from workflow.engine.mock_config import MockedResponse
 
 NO_MOCK_TYPES = ("Pass", "Fail", "Succeed")
@@ -34,7 +36,6 @@ _OPTIMIZED = {
     "events": "events",
     "states": "stepfunctions",
 }
-_SDK_NAMES = {"sfn": "stepfunctions", "eventbridge": "events", "cloudwatchlogs": "logs"}
 
 
 def _invalid(message: str) -> ServiceError:
@@ -130,8 +131,6 @@ def _service_model(service: str) -> Any:
 
 def _output_shape(resource: str) -> Any:
     """The output shape of the API a Task resource calls, or None (a plain function ARN, an activity)."""
-    from workflow.engine.integrations import parse_resource
-
     try:
         ref = parse_resource(resource)
     except Exception:
@@ -140,7 +139,7 @@ def _output_shape(resource: str) -> Any:
         return None
     if ref.service.startswith("aws-sdk:"):
         sdk = ref.service.split(":", 1)[1]
-        service = _SDK_NAMES.get(sdk, sdk)
+        service = boto3_service(sdk)
     elif ref.service in _OPTIMIZED:
         service = _OPTIMIZED[ref.service]
     else:

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from workflow.config import PipelineConfig
+from workflow.engine import quotas
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,11 @@ class Setting:
 SETTINGS = (
     Setting("max_items_per_batch", "MaxItemsPerBatch", 1, None, "rows per batch (Map ItemBatcher)"),
     Setting(
-        "max_input_bytes_per_batch", "MaxInputBytesPerBatch", 1, 262_144, "bytes per batch (Map ItemBatcher)"
+        "max_input_bytes_per_batch",
+        "MaxInputBytesPerBatch",
+        1,
+        quotas.PAYLOAD_BYTES,
+        "bytes per batch (Map ItemBatcher)",
     ),
     Setting("max_concurrency", "MaxConcurrency", 0, 10_000, "batches running at once (0 = no limit)"),
     Setting(
