@@ -201,7 +201,11 @@ class Pipeline(Construct):
                 detail_type=["Step Functions Execution Status Change"],
                 detail={
                     "stateMachineArn": [self.state_machine.state_machine_arn],
-                    "status": ["FAILED", "ABORTED", "TIMED_OUT"],
+                    # a redrive starting (RUNNING, redriveCount > 0) marks the ledger item RUNNING again
+                    "$or": [
+                        {"status": ["FAILED", "ABORTED", "TIMED_OUT"]},
+                        {"status": ["RUNNING"], "redriveCount": [{"numeric": [">", 0]}]},
+                    ],
                 },
             ),
             targets=[targets.LambdaFunction(summarize, retry_attempts=4, max_event_age=Duration.hours(6))],

@@ -334,7 +334,10 @@ def test_failed_aborted_and_timed_out_executions_go_to_summarize(synth: Synth) -
         "detail-type": ["Step Functions Execution Status Change"],
         "detail": {
             "stateMachineArn": [_ref(synth.logical_id(pipeline.state_machine))],
-            "status": ["FAILED", "ABORTED", "TIMED_OUT"],
+            "$or": [
+                {"status": ["FAILED", "ABORTED", "TIMED_OUT"]},
+                {"status": ["RUNNING"], "redriveCount": [{"numeric": [">", 0]}]},
+            ],
         },
     }
     (target,) = props["Targets"]
