@@ -90,6 +90,7 @@ class PipelineConfig(BaseModel):
                     "TABLE_NAME": "table_name",
                     "LEDGER_TABLE": "ledger_table_name",
                     "HEARTBEAT_SECONDS": "writer_heartbeat_s",
+                    "MAX_RECEIVE_COUNT": "max_receive_count",
                 },
             ),
             FunctionSpec(

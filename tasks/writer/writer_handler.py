@@ -14,6 +14,9 @@ Choices (docs/architecture.md, Writer):
 - If Step Functions says the token is finished (TaskTimedOut, TaskDoesNotExist, InvalidToken), the
   message is dropped: its execution has already failed that batch, a retry could never report. A heartbeat
   before writing asks exactly that, so a batch of an execution that already ended writes nothing.
+- A message that fails on its last receive (ApproximateReceiveCount reached the queue's maxReceiveCount,
+  MAX_RECEIVE_COUNT) is about to be parked in the DLQ by SQS: the writer first records it in the ledger
+  (`DLQ#<execution>#<first_row>`), so Summarize counts the batch's rows as dead-lettered while it is failed.
 """
 
 from __future__ import annotations
@@ -256,8 +259,49 @@ def late_batch(
         time.sleep(1.0)
 
 
+def last_receive(record: SQSRecord) -> bool:
+    """This delivery is the message's last: if it fails, SQS moves the message to the DLQ."""
+    limit = int(os.environ.get("MAX_RECEIVE_COUNT") or 0)
+    return limit > 0 and int(record.attributes.approximate_receive_count or 0) >= limit
+
+
+def dead_letter_record(body: str, message_id: str, problem: str) -> dict[str, Any] | None:
+    """The ledger's mark of a batch whose message goes to the DLQ; None when the body names no batch."""
+    try:
+        data = json.loads(body)
+        source = data["source"]
+        execution, first_row = str(source["execution"]), int(data["first_row"])
+        file = f"s3://{source['bucket']}/{source['key']}"
+        rows = int(data.get("rows") or len(data.get("items") or []) + len(data.get("rejects") or []))
+    except (TypeError, ValueError, KeyError):
+        return None
+    return {
+        "file": file,
+        "sk": f"DLQ#{execution}#{first_row:010d}",
+        "execution": execution,
+        "first_row": first_row,
+        "last_row": first_row + rows - 1,
+        "rows": rows,
+        "message_id": message_id,
+        "problem": problem[:500],
+        "updated_at": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+    }
+
+
 def record_handler(record: SQSRecord) -> None:
-    outcome = deliver(record.body, batch_store(), stepfunctions_client(), ledger_store())
+    ledger = ledger_store()
+    try:
+        outcome = deliver(record.body, batch_store(), stepfunctions_client(), ledger)
+    except Exception as exc:
+        if ledger is not None and last_receive(record):
+            mark = dead_letter_record(record.body, record.message_id, f"{type(exc).__name__}: {exc}")
+            if mark is not None:
+                try:
+                    ledger.put_record(mark)
+                except Exception as put_error:  # the message still goes to the DLQ; etl dlq list shows it
+                    logger.error("dead letter not recorded", extra={"error": str(put_error)})
+            logger.error("last delivery failed: the message goes to the DLQ", extra={"error": str(exc)})
+        raise
     logger.info("message handled", extra={"message_id": record.message_id, "outcome": outcome})
 
 
