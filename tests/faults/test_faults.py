@@ -149,3 +149,122 @@ def test_the_same_file_uploaded_twice_is_processed_once_and_a_copy_is_all_duplic
     assert list(copy.ledger["duplicates_of"]) == [
         f"{first.file} (execution {first.ledger['executions'][0]['execution_arn'].rsplit(':', 1)[-1]})"
     ]
+
+
+def test_writer_crash_before_writing_is_redelivered_and_stores_each_row_once(
+    twin: Twin, tmp_path: Path
+) -> None:
+    report = scenarios.writer_crash_before_write(twin, tmp_path)
+    show(report)
+    [file] = report.files
+    scenarios.check(file)
+    assert report.notes == ["crashes: 1"]
+    assert (file.ledger["status"], file.ledger["rows_written"], file.ledger["rows_failed"]) == (
+        "SUCCEEDED",
+        500,
+        0,
+    )
+    assert [e["kind"] for e in file.ledger["executions"]] == ["first"]
+
+
+def test_a_lost_sqs_message_is_sent_again_after_the_heartbeat_timeout(twin: Twin, tmp_path: Path) -> None:
+    """Enqueue's HeartbeatSeconds and its States.HeartbeatTimeout Retry (AWS: "Task" state,
+    HeartbeatSeconds; a task that sends no heartbeat in time fails with States.HeartbeatTimeout)."""
+    report = scenarios.lost_message(twin, tmp_path)
+    show(report)
+    [file] = report.files
+    scenarios.check(file)
+    assert report.notes == ["messages lost: 1"]
+    assert (file.ledger["status"], file.ledger["rows_written"], sum(file.held.values())) == (
+        "SUCCEEDED",
+        500,
+        500,
+    )
+
+
+def test_a_task_token_never_returned_is_retried_and_its_rows_count_once(twin: Twin, tmp_path: Path) -> None:
+    report = scenarios.token_never_returned(twin, tmp_path)
+    show(report)
+    [file] = report.files
+    scenarios.check(file)
+    assert report.notes == ["reports lost: 1"]
+    assert (file.ledger["status"], file.ledger["rows_written"], file.ledger["rows_duplicate"]) == (
+        "SUCCEEDED",
+        500,
+        0,
+    )
+    assert sum(file.held.values()) == 500
+
+
+def test_dynamodb_unprocessed_items_are_retried_by_the_writer(twin: Twin, tmp_path: Path) -> None:
+    report = scenarios.unprocessed_items(twin, tmp_path)
+    show(report)
+    [file] = report.files
+    scenarios.check(file)
+    assert report.notes == ["refused puts: 50"]  # 25 items of the batch, refused twice each
+    assert (file.ledger["status"], file.ledger["rows_written"]) == ("SUCCEEDED", 500)
+
+
+def test_dynamodb_throttling_for_a_while_recovers_without_a_redrive(twin: Twin, tmp_path: Path) -> None:
+    """The writer gives up after its own retries (Writer.Throttled) and Enqueue's Retry for Writer.Throttled
+    tries again later, when the table accepts writes again."""
+    report = scenarios.dynamodb_throttled_for_a_while(twin, tmp_path)
+    show(report)
+    [file] = report.files
+    scenarios.check(file)
+    reports = int(report.notes[1].rsplit(" ", 1)[-1])
+    assert reports >= 1, report.notes
+    assert (file.ledger["status"], file.ledger["rows_written"], file.ledger["rows_failed"]) == (
+        "SUCCEEDED",
+        500,
+        0,
+    )
+    assert [e["kind"] for e in file.ledger["executions"]] == ["first"]
+
+
+def test_lambda_throttling_of_the_transform_is_retried(twin: Twin, tmp_path: Path) -> None:
+    """Lambda.TooManyRequestsException is in the Transform state's Retry (AWS: "Handling errors in Step
+    Functions workflows", retrying Lambda service exceptions)."""
+    report = scenarios.lambda_throttled(twin, tmp_path)
+    show(report)
+    [file] = report.files
+    scenarios.check(file)
+    assert report.notes == ["throttled invokes: 4"]
+    assert (file.ledger["status"], file.ledger["rows_written"]) == ("SUCCEEDED", 500)
+
+
+def test_a_file_replaced_while_its_execution_runs_keeps_both_versions_apart(
+    twin: Twin, tmp_path: Path
+) -> None:
+    report = scenarios.replaced_while_running(twin, tmp_path)
+    show(report)
+    first, second = report.files
+    assert first.ledger["etag"] != second.ledger["etag"], "each version is its own ledger object"
+    for file in report.files:
+        scenarios.check(file)
+        assert (file.ledger["status"], file.ledger["outcome"]) == ("SUCCEEDED", "complete")
+    ledgers = [first.ledger, second.ledger]
+    # every key stored once, by one version or the other; where the values differ, a conflict is reported
+    assert sum(int(ledger["rows_written"]) for ledger in ledgers) == 1000
+    assert sum(int(ledger["rows_duplicate"]) for ledger in ledgers) == 500
+    assert sum(int(ledger["rows_conflict"]) for ledger in ledgers) == 500
+    assert sum(first.held.values()) + sum(second.held.values()) == 1000
+
+
+def test_a_row_over_the_item_reader_limit_fails_the_file_naming_its_line(twin: Twin, tmp_path: Path) -> None:
+    """A 10 MB line: AWS, "ItemReader (Map)": "Step Functions supports reading an item of up to 8 MB from a
+    text delimited file" -- the Map fails with States.ItemReaderFailed before any batch, so this is a
+    per-file error: every row counted failed, the line named, the next step is to fix the file."""
+    path = scenarios.write_csv(tmp_path / "huge.csv", 300, 1_200_000)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines.insert(150, f"{scenarios.BASE_EPOCH + 1_299_999}.5,location-03,{'x' * 10_000_000},r,1,d,2")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = scenarios.run_one(twin, path, "incoming/huge.csv")
+    file = scenarios.file_report(twin, "incoming/huge.csv")
+    scenarios.check(file)
+    ledger = file.ledger
+    assert (ledger["status"], ledger["rows_total"], ledger["rows_failed"]) == ("FAILED", 301, 301)
+    assert ledger["error"]["Error"] == "States.ItemReaderFailed"
+    assert "line 151" in ledger["warnings"][0] and "8 MB" in ledger["warnings"][0]
+    assert "line 151" in ledger["failed_batches"][0]["cause"]
+    assert ledger["next_step"].startswith("fix the file") and result["next_step"].startswith("fix the file")
