@@ -64,7 +64,8 @@ def count_data_rows(s3: Any, bucket: str, key: str) -> int | None:
     csv.field_size_limit(max(csv.field_size_limit(), MAX_FIELD_CHARS))
     try:
         body = s3.get_object(Bucket=bucket, Key=key)["Body"]
-        reader = csv.reader(io.TextIOWrapper(_Readable(body), encoding="utf-8-sig", newline=""))
+        stream = io.BufferedReader(_Readable(body))
+        reader = csv.reader(io.TextIOWrapper(stream, encoding="utf-8-sig", newline=""))
         records = sum(1 for record in reader if record and record != [""])
     except Exception:  # a file the pipeline could not read either: the batches say what is known
         return None

@@ -213,7 +213,8 @@ class BatchStore:
         try:
             self.call("put_item", gave_up=gave_up, **request)
         except ClientError as exc:  # only the condition failure comes back as a ClientError
-            stored = exc.response.get("Item") or {}
+            response: Any = exc.response  # a failed condition's ALL_OLD item rides on the error response
+            stored: dict[str, Any] = response.get("Item") or {}
             return {name: _deserializer.deserialize(value) for name, value in stored.items()}
         return None
 
@@ -236,7 +237,8 @@ class BatchStore:
             if gave_up is not None and gave_up.is_set() and problem is not None:
                 break
             try:
-                return getattr(self.client, operation)(**kwargs)
+                response: dict[str, Any] = getattr(self.client, operation)(**kwargs)
+                return response
             except ClientError as exc:
                 code = exc.response.get("Error", {}).get("Code", "")
                 status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 400)
@@ -244,7 +246,7 @@ class BatchStore:
                     raise
                 if code not in TRANSIENT_CODES and status < 500:
                     raise WriteFailed(f"{operation}: {code}: {exc}") from exc
-                problem: Exception = exc
+                problem = exc
             except BotoCoreError as exc:  # connection trouble: transient as far as the state machine knows
                 problem = exc
             if attempt + 1 < self.max_attempts:

@@ -313,6 +313,7 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     (all ids listed) instead of raising, so the twin and AWS both just redeliver those messages.
     """
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-    return process_partial_response(
+    response = process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context
     )
+    return dict(response)

@@ -32,7 +32,7 @@ class RetryPolicy:
 
     def delay_s(self, failures: int) -> float:
         """Virtual seconds to wait after the `failures`-th failed attempt (1-based): full jitter."""
-        return min(self.max_delay_s, self.base_delay_s * 2 ** (failures - 1)) * self.jitter()
+        return float(min(self.max_delay_s, self.base_delay_s * 2 ** (failures - 1)) * self.jitter())
 
     def gives_up(self, attempts: int, age_s: float) -> bool:
         return attempts >= self.max_attempts or age_s >= self.max_age_s

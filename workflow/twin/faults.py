@@ -71,13 +71,15 @@ class FaultRegistry:
 
 registry = FaultRegistry()
 _patch_lock = threading.Lock()
+_HOOKED = "_make_api_call"  # the one method every boto3 client call goes through
+_MARK = "_csv_etl_faults"
 
 
 def _install_call_hook() -> None:
     from botocore.client import BaseClient
 
     with _patch_lock:
-        original = BaseClient._make_api_call
+        original: Callable[..., Any] = getattr(BaseClient, _HOOKED)  # private: not in botocore's stubs
         if getattr(original, "_csv_etl_faults", False):
             return
 
@@ -88,8 +90,8 @@ def _install_call_hook() -> None:
                 return fault.action(self, operation_name, api_params, original)
             return original(self, operation_name, api_params)
 
-        make_api_call._csv_etl_faults = True  # type: ignore[attr-defined]
-        BaseClient._make_api_call = make_api_call  # type: ignore[method-assign]
+        setattr(make_api_call, _MARK, True)
+        setattr(BaseClient, _HOOKED, make_api_call)
 
 
 def install(twin: Any) -> None:
@@ -199,13 +201,11 @@ def unprocessed_items(table: str, rows: Sequence[int], refusals: int = 2) -> Fau
 
 
 def _throttled(client: Any, operation: str, params: dict[str, Any], original: Any) -> Any:
-    raise ClientError(
-        {
-            "Error": {"Code": "ProvisionedThroughputExceededException", "Message": "injected: rate exceeded"},
-            "ResponseMetadata": {"HTTPStatusCode": 400},
-        },
-        operation,
-    )
+    response: Any = {
+        "Error": {"Code": "ProvisionedThroughputExceededException", "Message": "injected: rate exceeded"},
+        "ResponseMetadata": {"HTTPStatusCode": 400},
+    }
+    raise ClientError(response, operation)
 
 
 def watch_calls(service: str, operation: str, where: Callable[[dict[str, Any]], bool]) -> Fault:
