@@ -165,6 +165,18 @@ def manifest_keys(s3: Any, bucket: str, prefix: str, given: str | None) -> list[
     return [*keys, given] if given else keys
 
 
+def settled_records(ledger: Ledger, run: Run, settle_s: float, poll_s: float = 0.25) -> list[dict[str, Any]]:
+    """The execution's batch records once no batch is marked `writing` (or `settle_s` passed); records of
+    batches still being written are left out: their child result (failed, aborted) stands for them."""
+    deadline = time.monotonic() + settle_s
+    while True:
+        records = list(ledger.batch_records(run.file, run.execution))
+        writing = [record for record in records if record.get("writing")]
+        if not writing or time.monotonic() >= deadline:
+            return [record for record in records if not record.get("writing")]
+        time.sleep(poll_s)
+
+
 def dead_lettered_rows(
     marks: list[dict[str, Any]], batches: list[BatchDigest], stored_failures: list[dict[str, Any]]
 ) -> int:
@@ -223,13 +235,13 @@ def summarize(
     """(the summary, the balance problems: empty when every row is accounted for).
 
     An execution that ended early may leave a writer storing one last batch (it checked its token just
-    before): on the status-change path Summarize waits `settle_s` first, so that batch's record counts.
+    before, and marked the batch `writing` in the ledger): on the status-change path Summarize waits for
+    such batches, at most `settle_s`, so their records count at once. One that takes longer adds itself
+    to the counts when it is done (tasks/writer, late batches), so the wait only saves a correction.
     """
     run = run_of(event)
     if run.mode == "status-change" and run.status == "RUNNING":
         return redrive_started(run, ledger), []
-    if run.mode == "status-change" and settle_s > 0:
-        time.sleep(settle_s)
     results = run.results or {}
     results_bucket = results.get("Bucket") or data_bucket
     keys = manifest_keys(s3, results_bucket, f"{results_prefix}{run.execution}/", results.get("Key"))
@@ -238,7 +250,8 @@ def summarize(
     ]
     records: list[BatchDigest] = []
     if ledger is not None:
-        records = [digest_record(r) for r in ledger.batch_records(run.file, run.execution)]
+        wait_s = settle_s if run.mode == "status-change" else 0.0
+        records = [digest_record(r) for r in settled_records(ledger, run, wait_s)]
     batches, stored_failures = merge_batches(records, children)
     dead_letters = list(ledger.dead_letters(run.file, run.execution)) if ledger is not None else []
     # The Map did not finish: rows no batch covers are failed, so the file's own row count is needed.

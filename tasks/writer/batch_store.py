@@ -226,6 +226,19 @@ class BatchStore:
             Item={name: _serializer.serialize(value) for name, value in item.items()},
         )
 
+    def put_record_if_absent(self, item: dict[str, Any]) -> bool:
+        """Conditional PutItem of a record: False (nothing changed) when the key already holds one."""
+        try:
+            self.call(
+                "put_item",
+                TableName=self.table_name,
+                Item={name: _serializer.serialize(value) for name, value in item.items()},
+                ConditionExpression="attribute_not_exists(sk)",
+            )
+        except ClientError:  # only the condition failure comes back as a ClientError
+            return False
+        return True
+
     def _backoff(self, attempt: int) -> None:
         """Full jitter: sleep a random time up to base * 2**attempt, capped."""
         self.sleep(min(self.max_delay_s, self.base_delay_s * 2**attempt) * self.jitter())

@@ -8,7 +8,9 @@ Choices (docs/architecture.md, Writer):
   finds the rows already stored by this execution (counted as written again) and reports again.
 - After its item writes and before reporting, the writer puts the batch's record in the ledger table
   (`BATCH#<execution>#<first_row>`, an idempotent overwrite): the counts survive a crash between the
-  writes and the report, and a redelivery rewrites the same record.
+  writes and the report, and a redelivery rewrites the same record. Before its item writes it puts the
+  same key marked `writing` (only if no record exists yet), so Summarize of a run that just ended knows a
+  batch is still being stored and waits for it instead of a fixed time.
 - A batch that takes long (throttling backoff) sends task heartbeats, so Enqueue's HeartbeatSeconds can be
   short enough to notice a lost message within minutes.
 - If Step Functions says the token is finished (TaskTimedOut, TaskDoesNotExist, InvalidToken), the
@@ -100,6 +102,22 @@ def batch_record(message: WriterMessage, outcome: StoreOutcome) -> dict[str, Any
     return record
 
 
+def writing_record(message: WriterMessage) -> dict[str, Any]:
+    """The batch's record while its rows are being stored: no counts yet, replaced by batch_record()."""
+    execution = message.source["execution"]
+    return {
+        "file": message.source_file,
+        "sk": f"BATCH#{execution}#{message.first_row:010d}",
+        "execution": execution,
+        "first_row": message.first_row,
+        "last_row": message.first_row + message.rows - 1,
+        "rows": message.rows,
+        "written": 0,
+        "writing": True,
+        "updated_at": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+    }
+
+
 @contextmanager
 def heartbeats(sfn: Any, token: str, every_s: float | None = None) -> Iterator[None]:
     """SendTaskHeartbeat every `every_s` while the block runs (only a slow batch ever sends one)."""
@@ -137,7 +155,13 @@ def deliver(body: str, store: BatchStore, sfn: Any, ledger: BatchStore | None = 
             for item in message.items
         ]
         with heartbeats(sfn, token):
-            outcome = store.store(items)
+            marked = ledger is not None and ledger.put_record_if_absent(writing_record(message))
+            try:
+                outcome = store.store(items)
+            except (WriteThrottled, WriteFailed):
+                if marked and ledger is not None:  # the batch failed: nothing to wait for
+                    _unmark(ledger, message)
+                raise
             if ledger is not None:
                 ledger.put_record(batch_record(message, outcome))
     except BadMessage as exc:
@@ -153,6 +177,20 @@ def deliver(body: str, store: BatchStore, sfn: Any, ledger: BatchStore | None = 
         except Exception as exc:  # the batch record stands; `etl file --verify` would show the difference
             logger.error("late batch not added to the ledger", extra={"error": str(exc)})
     return reported
+
+
+def _unmark(ledger: BatchStore, message: WriterMessage) -> None:
+    """Remove the batch's `writing` mark (not a record a concurrent delivery finished meanwhile)."""
+    key = writing_record(message)
+    try:
+        ledger.client.delete_item(
+            TableName=ledger.table_name,
+            Key={"file": {"S": key["file"]}, "sk": {"S": key["sk"]}},
+            ConditionExpression="writing = :t",
+            ExpressionAttributeValues={":t": {"BOOL": True}},
+        )
+    except Exception as exc:  # best effort: Summarize stops waiting for it after its settle time
+        logger.warning("writing mark not removed", extra={"error": str(exc)})
 
 
 def _token_alive(sfn: Any, token: str) -> bool:
