@@ -216,10 +216,13 @@ def executions_for(twin: Twin, key: str, count: int = 1, timeout_s: float = 30.0
     raise TimeoutError(f"no {count} executions for {key}")
 
 
-def finish(twin: Twin, arn: str, timeout_s: float = 120.0) -> dict[str, Any]:
+FINISH_TIMEOUT_S = 120.0  # bench/fault_ledgers.py raises it for 5,000-row files
+
+
+def finish(twin: Twin, arn: str, timeout_s: float | None = None) -> dict[str, Any]:
     """Wait for the execution and its ledger item (a failed run's is finalised by the status-change event)."""
     described = tracking.wait_for_execution(
-        twin.client("stepfunctions"), arn, timeout_s=timeout_s, poll_s=0.1
+        twin.client("stepfunctions"), arn, timeout_s=timeout_s or FINISH_TIMEOUT_S, poll_s=0.1
     )
     if described["status"] != "SUCCEEDED":
         _wait_status_delivery(twin, arn)
@@ -357,7 +360,8 @@ def transient_transform_errors(twin: Twin, tmp: Path, rows: int = 1000) -> Repor
     """The transform raises a connection reset once, times out once, and Lambda throttles once."""
     path = write_csv(tmp / "blip.csv", rows, 400_000)
     reset = faults.transform_error(first_row=2)
-    timeout = faults.transform_timeout(first_row=502, seconds=6)  # past the state's TimeoutSeconds
+    # past the Transform state's TimeoutSeconds (120 virtual seconds)
+    timeout = faults.transform_timeout(first_row=502, seconds=180 / twin.speed)
     throttled = faults.lambda_throttled(twin.config.function("transform").name)
     result = run_one(twin, path, "incoming/blip.csv")
     report = file_report(twin, "incoming/blip.csv")
