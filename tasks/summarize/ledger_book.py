@@ -76,6 +76,10 @@ class Ledger:
         """The writer's records of this execution's batches (strongly consistent, paginated)."""
         return self._query(file, batch_prefix(execution))
 
+    def objects(self, file: str) -> Iterator[dict[str, Any]]:
+        """The OBJECT items of every version of this key."""
+        return self._query(file, "OBJECT#")
+
     def dead_letters(self, file: str, execution: str) -> Iterator[dict[str, Any]]:
         """The writer's marks of this execution's batches whose message went to the DLQ."""
         return self._query(file, f"DLQ#{execution}#")

@@ -165,6 +165,21 @@ def manifest_keys(s3: Any, bucket: str, prefix: str, given: str | None) -> list[
     return [*keys, given] if given else keys
 
 
+def other_version_owns(ledger: Ledger, run: Run, location: str) -> bool:
+    """Another version of this key (a file replaced under the same key) has its rejects at `location`:
+    writing there would silently replace them, so this version's rejects go beside them instead."""
+    return any(
+        obj.get("etag") != run.etag and obj.get("rejects_location") == location
+        for obj in ledger.objects(run.file)
+    )
+
+
+def versioned_key(key: str, etag: str) -> str:
+    """rejects/incoming/x.csv -> rejects/incoming/x.<etag>.csv"""
+    stem = key[: -len(".csv")] if key.lower().endswith(".csv") else key
+    return f"{stem}.{etag}.csv"
+
+
 def settled_records(ledger: Ledger, run: Run, settle_s: float, poll_s: float = 0.25) -> list[dict[str, Any]]:
     """The execution's batch records once no batch is marked `writing` (or `settle_s` passed); records of
     batches still being written are left out: their child result (failed, aborted) stands for them."""
@@ -263,6 +278,8 @@ def summarize(
     location = None
     if rejects:
         key = rejects_key(rejects_prefix, run.key)
+        if ledger is not None and run.etag and other_version_owns(ledger, run, f"s3://{data_bucket}/{key}"):
+            key = versioned_key(key, run.etag)
         write_rejects_csv(s3, data_bucket, key, rejects)
         location = f"s3://{data_bucket}/{key}"
     warnings: list[str] = []

@@ -527,14 +527,17 @@ def lambda_throttled(twin: Twin, tmp: Path, rows: int = 500) -> Report:
     return Report("Lambda throttling", [report], [f"throttled invokes: {fault.fired}"])
 
 
-def replaced_while_running(twin: Twin, tmp: Path, rows: int = 1000) -> Report:
+def replaced_while_running(twin: Twin, tmp: Path, rows: int = 500) -> Report:
     """A file is replaced under the same key while its execution runs: version 2 repeats version 1's
-    timestamps, with the same values in even rows and other values in odd rows. Each version is its own
-    ledger object; each key is stored once; the other version counts the same values as duplicates and
-    the different ones as conflicts (rejected with both origins), never overwriting."""
+    timestamps, with the same values in even rows and other values in odd rows; version 1 has a bad value
+    in every hundredth row. Each version is its own ledger object with its own rejects file; each key is
+    stored once; the other version counts the same values as duplicates and the different ones as
+    conflicts (rejected with both origins), never overwriting."""
     key = "incoming/replaced.csv"
     file = f"s3://{twin.config.data_bucket}/{key}"
-    v1 = write_csv(tmp / "replaced-v1.csv", rows, 1_150_000)
+    v1 = write_csv(
+        tmp / "replaced-v1.csv", rows, 1_150_000, local_avg=lambda i: "bad" if i % 100 == 0 else "4.39"
+    )
     v2 = write_csv(tmp / "replaced-v2.csv", rows, 1_150_000, local_avg=lambda i: "8.25" if i % 2 else "4.39")
     twin.upload(v1, key)
     [arn1] = executions_for(twin, key)

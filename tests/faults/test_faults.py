@@ -245,10 +245,28 @@ def test_a_file_replaced_while_its_execution_runs_keeps_both_versions_apart(
         assert (file.ledger["status"], file.ledger["outcome"]) == ("SUCCEEDED", "complete")
     ledgers = [first.ledger, second.ledger]
     # every key stored once, by one version or the other; where the values differ, a conflict is reported
-    assert sum(int(ledger["rows_written"]) for ledger in ledgers) == 1000
-    assert sum(int(ledger["rows_duplicate"]) for ledger in ledgers) == 500
-    assert sum(int(ledger["rows_conflict"]) for ledger in ledgers) == 500
-    assert sum(first.held.values()) + sum(second.held.values()) == 1000
+    total = {name: sum(int(ledger[name]) for ledger in ledgers) for name in scenarios.COUNTS}
+    assert total == {
+        "rows_total": 1000,
+        "rows_written": 500,
+        "rows_duplicate": 245,
+        "rows_conflict": 250,
+        "rows_rejected": 5,
+        "rows_failed": 0,
+    }
+    assert first.ledger["rows_rejected"] == 5 and sum(first.held.values()) + sum(second.held.values()) == 500
+    # each version's rejects file is its own: the second never replaces the first's
+    locations = [ledger["rejects_location"] for ledger in ledgers]
+    assert len(set(locations)) == 2, locations
+    s3 = twin.client("s3")
+    texts = [
+        s3.get_object(Bucket=twin.config.data_bucket, Key=loc.split("/", 3)[3])["Body"].read().decode()
+        for loc in locations
+    ]
+    lines = [text.splitlines()[1:] for text in texts]  # one line per rejected row, after the header
+    assert len(lines[0]) == 5 and not any("already stored" in line for line in lines[0])
+    assert len(lines[1]) == second.ledger["rows_conflict"]
+    assert all("already stored" in line for line in lines[1])
 
 
 def test_a_row_over_the_item_reader_limit_fails_the_file_naming_its_line(twin: Twin, tmp_path: Path) -> None:
