@@ -390,7 +390,7 @@ def throttled_then_redrive(twin: Twin, tmp: Path, rows: int = 1000) -> Report:
     return Report("DynamoDB throttling for good, then a redrive", [before, after])
 
 
-def stopped_then_redrive(twin: Twin, tmp: Path, rows: int = 2000) -> Report:
+def stopped_then_redrive(twin: Twin, tmp: Path, rows: int = 1000) -> Report:
     """The execution is stopped while its batches run, then redriven."""
     path = write_csv(tmp / "stopped.csv", rows, 600_000)
     key = "incoming/stopped.csv"

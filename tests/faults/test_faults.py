@@ -1,7 +1,11 @@
 """Issue 10's fault scenarios on one twin with faults injected (workflow/twin/faults.py), most valuable
 first. After each: the ledger equation holds, the table holds exactly what the ledger says was written, no
-row is stored twice, and the summary names what happened. `pytest -s` prints each scenario's ledger;
-bench/fault_ledgers.py prints them without pytest."""
+row is stored twice, and the summary names what happened. `pytest -s` prints each scenario's ledger.
+
+The issue asks for 5,000-row files; conditional puts into moto run a few hundred items/s on a shared
+2-core machine, so these tests use 500-1,000-row files (2-4 batches of 250: the batch size and concurrency
+are set explicitly in scenarios.fault_config()), enough for every fault to hit a batch with others
+around it. bench/fault_ledgers.py runs every scenario on 5,000-row files and prints each ledger."""
 
 from __future__ import annotations
 
@@ -122,15 +126,15 @@ def test_a_stopped_execution_counts_what_it_stored_then_a_redrive_completes_it(
     show(report)
     before, after = report.files
     scenarios.check(before)
-    assert before.ledger["status"] == "ABORTED" and before.ledger["rows_total"] == 2000
-    assert 0 < before.ledger["rows_written"] < 2000 and before.ledger["rows_failed"] > 0
+    assert before.ledger["status"] == "ABORTED" and before.ledger["rows_total"] == 1000
+    assert 0 < before.ledger["rows_written"] < 1000 and before.ledger["rows_failed"] > 0
     scenarios.check(after)
     assert (after.ledger["status"], after.ledger["rows_written"], after.ledger["rows_failed"]) == (
         "SUCCEEDED",
-        2000,
+        1000,
         0,
     )
-    assert sum(after.held.values()) == 2000
+    assert sum(after.held.values()) == 1000
 
 
 def test_the_same_file_uploaded_twice_is_processed_once_and_a_copy_is_all_duplicates(
