@@ -332,10 +332,10 @@ def overlapping_files(twin: Twin, tmp: Path, rounds: int = 2, rows: int = 600) -
     return Report("two overlapping files uploaded at once", files)
 
 
-def writer_crash_after_write(twin: Twin, tmp: Path, rows: int = 1000) -> Report:
+def writer_crash_after_write(twin: Twin, tmp: Path, rows: int = 500) -> Report:
     """The writer stores the second batch, then crashes before reporting; SQS redelivers the message."""
     path = write_csv(tmp / "crash.csv", rows, 200_000)
-    fault = faults.writer_crash_after_write(first_row=502, times=1)
+    fault = faults.writer_crash_after_write(first_row=second_batch(twin), times=1)
     result = run_one(twin, path, "incoming/crash.csv")
     report = file_report(
         twin, "incoming/crash.csv", {f"s3://{twin.config.data_bucket}/incoming/crash.csv": path}
@@ -344,10 +344,10 @@ def writer_crash_after_write(twin: Twin, tmp: Path, rows: int = 1000) -> Report:
     return Report("writer crashed after writing, before reporting", [report], [f"crashes: {fault.fired}"])
 
 
-def delivered_twice(twin: Twin, tmp: Path, rows: int = 1000) -> Report:
+def delivered_twice(twin: Twin, tmp: Path, rows: int = 500) -> Report:
     """SQS delivers one batch's message twice, to two writers at once."""
     path = write_csv(tmp / "twice.csv", rows, 300_000)
-    fault = faults.deliver_twice(first_row=502)
+    fault = faults.deliver_twice(first_row=second_batch(twin))
     result = run_one(twin, path, "incoming/twice.csv")
     report = file_report(
         twin, "incoming/twice.csv", {f"s3://{twin.config.data_bucket}/incoming/twice.csv": path}
@@ -356,7 +356,7 @@ def delivered_twice(twin: Twin, tmp: Path, rows: int = 1000) -> Report:
     return Report("SQS message delivered twice", [report], [f"second deliveries: {fault.fired}"])
 
 
-def transient_transform_errors(twin: Twin, tmp: Path, rows: int = 1000) -> Report:
+def transient_transform_errors(twin: Twin, tmp: Path, rows: int = 750) -> Report:
     """The transform raises a connection reset once, times out once, and Lambda throttles once."""
     path = write_csv(tmp / "blip.csv", rows, 400_000)
     reset = faults.transform_error(first_row=2)
@@ -372,7 +372,7 @@ def transient_transform_errors(twin: Twin, tmp: Path, rows: int = 1000) -> Repor
     return Report("transient transform errors (reset, timeout, throttling)", [report], notes)
 
 
-def throttled_then_redrive(twin: Twin, tmp: Path, rows: int = 1000) -> Report:
+def throttled_then_redrive(twin: Twin, tmp: Path, rows: int = 750) -> Report:
     """DynamoDB throttles one batch's rows for good: the writer and the state machine retry, the file
     fails naming the real cause; the throttling ends; a redrive completes it."""
     path = write_csv(tmp / "throttle.csv", rows, 500_000)
@@ -416,7 +416,7 @@ def stopped_then_redrive(twin: Twin, tmp: Path, rows: int = 1000) -> Report:
     return Report("execution stopped mid-run, then redriven", [before, after])
 
 
-def same_file_twice(twin: Twin, tmp: Path, rows: int = 1000) -> Report:
+def same_file_twice(twin: Twin, tmp: Path, rows: int = 500) -> Report:
     """The same file uploaded twice at once (same key, same content: one object version, two events),
     then once more under another key (same content: every row a duplicate)."""
     path = write_csv(tmp / "twice-up.csv", rows, 700_000)
@@ -489,6 +489,22 @@ def token_never_returned(twin: Twin, tmp: Path, rows: int = 500) -> Report:
     fault = faults.task_token_never_returned(first_row=second_batch(twin))
     report = _report(twin, key, path, run_one(twin, path, key))
     return Report("task token never returned", [report], [f"reports lost: {fault.fired}"])
+
+
+def missing_message_or_report(twin: Twin, tmp: Path, rows: int = 1000) -> Report:
+    """Three of the above in one file, on different batches (the tests' way of keeping them fast; the
+    bench runs each alone): the writer crashes before writing batch 2, batch 3's message is lost, batch
+    4's report never returns. Each is noticed (redelivery or Enqueue's heartbeat timeout) and sent again."""
+    key, path = "incoming/missing.csv", write_csv(tmp / "missing.csv", rows, 1_250_000)
+    size = twin.config.max_items_per_batch
+    crash = faults.writer_crash_before_write(first_row=2 + size)
+    lost = faults.lose_message(first_row=2 + 2 * size)
+    unreported = faults.task_token_never_returned(first_row=2 + 3 * size)
+    report = _report(twin, key, path, run_one(twin, path, key))
+    notes = [f"crashes: {crash.fired}, messages lost: {lost.fired}, reports lost: {unreported.fired}"]
+    return Report(
+        "writer crash before writing + SQS message lost + task token never returned", [report], notes
+    )
 
 
 def unprocessed_items(twin: Twin, tmp: Path, rows: int = 500) -> Report:
