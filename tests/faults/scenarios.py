@@ -50,13 +50,13 @@ def fault_config() -> PipelineConfig:
 
 
 @contextmanager
-def fault_twin(speed: float = 30, **config: Any) -> Iterator[Twin]:
+def fault_twin(speed: float = 30, lambda_time_scale: float = 0.25, **config: Any) -> Iterator[Twin]:
     """A twin for fault scenarios: virtual time 30x (retry backoffs; Enqueue's 300 s heartbeat -> 10 s; the
     Transform state's 120 s TimeoutSeconds -> 4 s), Lambda timeouts at 25% (the writer's 120 s -> 30 s: a
     500-row batch of conditional puts into moto takes seconds), the fault hooks installed. `config`
     overrides fields of fault_config() (e.g. max_receive_count=1 for a twin whose failures dead-letter)."""
     settings = fault_config().model_copy(update=config)
-    with Twin.ephemeral(settings, speed=speed, lambda_time_scale=0.25, esm_pollers=10) as twin:
+    with Twin.ephemeral(settings, speed=speed, lambda_time_scale=lambda_time_scale, esm_pollers=10) as twin:
         faults.install(twin)
         try:
             yield twin
