@@ -190,8 +190,8 @@ class Pipeline(Construct):
     def _ended_rule(self, summarize: lambda_.IFunction) -> events.Rule:
         """An execution that ends FAILED, ABORTED or TIMED_OUT (the Map is uncaught on purpose) still gets its
         ledger item finalised: Summarize runs on the status-change event (AWS: Step Functions events in
-        EventBridge). EventBridge retries the asynchronous invocation, then drops; the failure stays visible
-        in the execution itself."""
+        EventBridge). EventBridge retries the asynchronous invocation (185 times over 24 h), then drops; the
+        failure stays visible in the execution itself."""
         return events.Rule(
             self,
             "ExecutionEnded",
@@ -201,10 +201,15 @@ class Pipeline(Construct):
                 detail_type=["Step Functions Execution Status Change"],
                 detail={
                     "stateMachineArn": [self.state_machine.state_machine_arn],
-                    "status": ["FAILED", "ABORTED", "TIMED_OUT"],
+                    # a redrive starting (RUNNING, redriveCount > 0) marks the ledger item RUNNING again
+                    "$or": [
+                        {"status": ["FAILED", "ABORTED", "TIMED_OUT"]},
+                        {"status": ["RUNNING"], "redriveCount": [{"numeric": [">", 0]}]},
+                    ],
                 },
             ),
-            targets=[targets.LambdaFunction(summarize, retry_attempts=4, max_event_age=Duration.hours(6))],
+            # EventBridge's own defaults, which the twin's delivery mirrors (workflow/twin/delivery_retry.py)
+            targets=[targets.LambdaFunction(summarize, retry_attempts=185, max_event_age=Duration.hours(24))],
         )
 
     def _start_rule(self, config: PipelineConfig, store: DataStore) -> events.Rule:

@@ -45,8 +45,8 @@ class PipelineConfig(BaseModel):
     table_name: str = "csv-etl-messages"
     # The per-file ledger (docs/architecture.md, Ledger): OBJECT#<etag> per object version, BATCH#... records.
     ledger_table_name: str = "csv-etl-ledger"
-    # Summarize waits this long after an execution ended early before finalising its ledger item, so a
-    # batch the writer was storing at that moment is counted (the writer checks its token before writing).
+    # After an execution ended early, Summarize waits at most this long for batches the writer is still
+    # storing (marked `writing` in the ledger) before finalising its ledger item; no wait when none is.
     ledger_settle_s: int = 5
     # A writer busy with one batch longer than this sends a task heartbeat (the definition's Enqueue
     # HeartbeatSeconds is 300: a lost message is noticed within 5 minutes).
@@ -90,6 +90,7 @@ class PipelineConfig(BaseModel):
                     "TABLE_NAME": "table_name",
                     "LEDGER_TABLE": "ledger_table_name",
                     "HEARTBEAT_SECONDS": "writer_heartbeat_s",
+                    "MAX_RECEIVE_COUNT": "max_receive_count",
                 },
             ),
             FunctionSpec(

@@ -1,10 +1,11 @@
 """The per-file ledger table (docs/architecture.md, Ledger): read the writer's batch records, write the
 object version's item.
 
-Key: `file` = s3://bucket/key, `sk` = OBJECT#<etag> (one item per object version) or
-BATCH#<execution>#<first_row:010d> (one per batch, put by the writer). The OBJECT item is rewritten whole
-with optimistic locking on its `executions` list, so a run registered meanwhile (a replay starting) is
-never lost.
+Key: `file` = s3://bucket/key, `sk` = OBJECT#<etag> (one item per object version),
+BATCH#<execution>#<first_row:010d> (one per batch, put by the writer) or DLQ#<execution>#<first_row:010d>
+(a batch whose message the writer saw fail for the last time: SQS parks it in the DLQ). The OBJECT item
+is rewritten whole with optimistic locking on its `executions` list, so a run registered meanwhile (a
+replay starting) is never lost.
 """
 
 from __future__ import annotations
@@ -73,11 +74,22 @@ class Ledger:
 
     def batch_records(self, file: str, execution: str) -> Iterator[dict[str, Any]]:
         """The writer's records of this execution's batches (strongly consistent, paginated)."""
+        return self._query(file, batch_prefix(execution))
+
+    def objects(self, file: str) -> Iterator[dict[str, Any]]:
+        """The OBJECT items of every version of this key."""
+        return self._query(file, "OBJECT#")
+
+    def dead_letters(self, file: str, execution: str) -> Iterator[dict[str, Any]]:
+        """The writer's marks of this execution's batches whose message went to the DLQ."""
+        return self._query(file, f"DLQ#{execution}#")
+
+    def _query(self, file: str, prefix: str) -> Iterator[dict[str, Any]]:
         kwargs: dict[str, Any] = {
             "TableName": self.table,
             "KeyConditionExpression": "#f = :f AND begins_with(sk, :p)",
             "ExpressionAttributeNames": {"#f": "file"},
-            "ExpressionAttributeValues": {":f": {"S": file}, ":p": {"S": batch_prefix(execution)}},
+            "ExpressionAttributeValues": {":f": {"S": file}, ":p": {"S": prefix}},
             "ConsistentRead": True,
         }
         while True:

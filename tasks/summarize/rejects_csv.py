@@ -15,6 +15,7 @@ from typing import Any
 
 SPOOL_BYTES = 8 * 1024 * 1024
 EXTRA_COLUMNS = ("row", "field", "reason")
+MAX_FIELD_CHARS = 64 * 1024 * 1024
 
 
 def rejects_key(prefix: str, key: str) -> str:
@@ -59,9 +60,12 @@ def write_rejects_csv(
 
 def count_data_rows(s3: Any, bucket: str, key: str) -> int | None:
     """Data records of the CSV (blank lines hold none, the header is not one); None if unreadable."""
+    # A row may be far longer than the csv module's default field limit (128 KiB): count it like any other.
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_FIELD_CHARS))
     try:
         body = s3.get_object(Bucket=bucket, Key=key)["Body"]
-        reader = csv.reader(io.TextIOWrapper(_Readable(body), encoding="utf-8-sig", newline=""))
+        stream = io.BufferedReader(_Readable(body))
+        reader = csv.reader(io.TextIOWrapper(stream, encoding="utf-8-sig", newline=""))
         records = sum(1 for record in reader if record and record != [""])
     except Exception:  # a file the pipeline could not read either: the batches say what is known
         return None

@@ -88,7 +88,8 @@ def _object_chunks(s3: Any, bucket: str, key: str) -> Iterator[bytes]:
 
 
 def read_manifest(s3: Any, bucket: str, key: str) -> dict[str, Any]:
-    return json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+    manifest: dict[str, Any] = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+    return manifest
 
 
 def find_manifests(s3: Any, bucket: str, prefix: str) -> list[str]:

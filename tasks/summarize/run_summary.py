@@ -66,7 +66,7 @@ def _json_field(record: dict[str, Any], name: str) -> Any:
     return value
 
 
-def _tagged(rejects: Iterable[dict[str, Any]], stage: str) -> list[dict[str, Any]]:
+def _tagged(rejects: Iterable[dict[str, Any]] | None, stage: str) -> list[dict[str, Any]]:
     return [{**reject, "stage": stage} for reject in rejects or []]
 
 
@@ -89,9 +89,11 @@ def digest_child(child: ChildResult) -> BatchDigest:
     output = _json_field(record, "Output") if child.status == "SUCCEEDED" else None
     if isinstance(output, dict) and "rows" in output:
         rejects = _tagged(output.get("rejects"), "transform") + _tagged(output.get("conflicts"), "writer")
-        originals = {
-            r["row"]: by_row[r["row"]] for r in rejects if isinstance(by_row.get(r.get("row")), dict)
-        }
+        originals: dict[int, dict[str, Any]] = {}
+        for reject in rejects:
+            original = by_row.get(reject.get("row"))
+            if isinstance(original, dict):
+                originals[reject["row"]] = original
         return BatchDigest(
             first_row=output.get("first_row", first_row),
             rows=int(output["rows"]),

@@ -5,7 +5,9 @@ Two entry points, one function:
   "execution", "execution_arn", "started_at", "redrive_count", "status": "SUCCEEDED", "results"};
 - an EventBridge "Step Functions Execution Status Change" event (source aws.states) for an execution of the
   pipeline that ended FAILED, ABORTED or TIMED_OUT: the Map is uncaught on purpose (a redrive reruns only
-  the failed batches), so this is how a failed run still gets its ledger item finalised.
+  the failed batches), so this is how a failed run still gets its ledger item finalised;
+- the same kind of event with status RUNNING and a redriveCount above 0: a redrive started, so the ledger
+  item goes back to RUNNING (with an executions entry of kind "redrive") until that redrive ends.
 An on-demand call {"bucket", "key", "execution", "error"} (older CLIs) summarises without a ledger item.
 
 The counts come from the writer's batch records in the ledger (exact across crashes and redeliveries) and
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -130,7 +133,9 @@ def run_of(event: dict[str, Any]) -> Run:
             time=started.get("time"),
             execution_arn=detail.get("executionArn"),
             started_at=_iso(detail.get("startDate")),
-            stopped_at=_iso(detail.get("stopDate")) or now_iso(),
+            stopped_at=None
+            if detail.get("status") == "RUNNING"
+            else _iso(detail.get("stopDate")) or now_iso(),
             redrive_count=int(detail.get("redriveCount") or 0),
             replay=started.get("replay") is True,
             error=error,
@@ -160,10 +165,75 @@ def manifest_keys(s3: Any, bucket: str, prefix: str, given: str | None) -> list[
     return [*keys, given] if given else keys
 
 
+def other_version_owns(ledger: Ledger, run: Run, location: str) -> bool:
+    """Another version of this key (a file replaced under the same key) has its rejects at `location`:
+    writing there would silently replace them, so this version's rejects go beside them instead."""
+    return any(
+        obj.get("etag") != run.etag and obj.get("rejects_location") == location
+        for obj in ledger.objects(run.file)
+    )
+
+
+def versioned_key(key: str, etag: str) -> str:
+    """rejects/incoming/x.csv -> rejects/incoming/x.<etag>.csv"""
+    stem = key[: -len(".csv")] if key.lower().endswith(".csv") else key
+    return f"{stem}.{etag}.csv"
+
+
+def settled_records(ledger: Ledger, run: Run, settle_s: float, poll_s: float = 0.25) -> list[dict[str, Any]]:
+    """The execution's batch records once no batch is marked `writing` (or `settle_s` passed); records of
+    batches still being written are left out: their child result (failed, aborted) stands for them."""
+    deadline = time.monotonic() + settle_s
+    while True:
+        records = list(ledger.batch_records(run.file, run.execution))
+        writing = [record for record in records if record.get("writing")]
+        if not writing or time.monotonic() >= deadline:
+            return [record for record in records if not record.get("writing")]
+        time.sleep(poll_s)
+
+
+def dead_lettered_rows(
+    marks: list[dict[str, Any]], batches: list[BatchDigest], stored_failures: list[dict[str, Any]]
+) -> int:
+    """Rows of batches whose message went to the DLQ and that did not complete since (a later message or a
+    redrive may have completed them): failed, or stored but never confirmed, until redriven."""
+    unfinished = {b.first_row for b in batches if not b.succeeded}
+    unfinished |= {f.get("first_row") for f in stored_failures}
+    return sum(int(m.get("rows") or 0) for m in marks if m.get("first_row") in unfinished)
+
+
+OVERSIZED_ITEM = re.compile(r"Item (\d+) is (\d+) bytes as JSON")
+
+
+def oversized_row(error: dict[str, Any] | None) -> str | None:
+    """What to tell the user when one row is too large for the Map to carry at all, naming the row.
+
+    Two limits, both deterministic (a redrive fails the same way): the ItemReader's own (AWS, "ItemReader
+    (Map)": "Step Functions supports reading an item of up to 8 MB from a text delimited file"; the Map fails
+    with States.ItemReaderFailed, its cause names the line), and a row that is read but is larger than a
+    batch may be (MaxInputBytesPerBatch, at most the 256 KiB payload quota: States.DataLimitExceeded naming
+    the item, whose file row is its index + 2).
+    """
+    if not error:
+        return None
+    name, cause = str(error.get("Error") or ""), str(error.get("Cause") or "")
+    if name == "States.ItemReaderFailed" and "item limit" in cause:
+        return f"{cause}: shorten or split that row, then drop the file again"
+    found = OVERSIZED_ITEM.search(cause) if name == "States.DataLimitExceeded" else None
+    if found is None:
+        return None
+    return (
+        f"row {int(found[1]) + 2} is {int(found[2]):,} bytes as JSON, more than one batch of the Map may "
+        "carry (MaxInputBytesPerBatch, at most Step Functions' 256 KiB payload quota): shorten or split that "
+        "row, then drop the file again"
+    )
+
+
 def next_step(run: Run, failed_batches: list[dict[str, Any]], rows_failed: int) -> str | None:
     if run.status == "SUCCEEDED" and rows_failed == 0:
         return None
-    if any(batch.get("error") in DETERMINISTIC_ERRORS for batch in failed_batches):
+    deterministic = any(batch.get("error") in DETERMINISTIC_ERRORS for batch in failed_batches)
+    if deterministic or oversized_row(run.error):
         return f"fix the file (see the error) and drop it again; redriving {run.execution} fails the same way"
     return f"etl redrive {run.execution}"
 
@@ -180,11 +250,13 @@ def summarize(
     """(the summary, the balance problems: empty when every row is accounted for).
 
     An execution that ended early may leave a writer storing one last batch (it checked its token just
-    before): on the status-change path Summarize waits `settle_s` first, so that batch's record counts.
+    before, and marked the batch `writing` in the ledger): on the status-change path Summarize waits for
+    such batches, at most `settle_s`, so their records count at once. One that takes longer adds itself
+    to the counts when it is done (tasks/writer, late batches), so the wait only saves a correction.
     """
     run = run_of(event)
-    if run.mode == "status-change" and settle_s > 0:
-        time.sleep(settle_s)
+    if run.mode == "status-change" and run.status == "RUNNING":
+        return redrive_started(run, ledger), []
     results = run.results or {}
     results_bucket = results.get("Bucket") or data_bucket
     keys = manifest_keys(s3, results_bucket, f"{results_prefix}{run.execution}/", results.get("Key"))
@@ -193,16 +265,21 @@ def summarize(
     ]
     records: list[BatchDigest] = []
     if ledger is not None:
-        records = [digest_record(r) for r in ledger.batch_records(run.file, run.execution)]
+        wait_s = settle_s if run.mode == "status-change" else 0.0
+        records = [digest_record(r) for r in settled_records(ledger, run, wait_s)]
     batches, stored_failures = merge_batches(records, children)
+    dead_letters = list(ledger.dead_letters(run.file, run.execution)) if ledger is not None else []
     # The Map did not finish: rows no batch covers are failed, so the file's own row count is needed.
     rows_in_file = None if run.status == "SUCCEEDED" else count_data_rows(s3, run.bucket, run.key)
     books = account(batches, rows_in_file=rows_in_file, stored_failures=stored_failures, error=run.error)
     totals = books.totals
+    totals["rows_dead_lettered"] = dead_lettered_rows(dead_letters, batches, stored_failures)
     rejects = ordered_rejects(batches)
     location = None
     if rejects:
         key = rejects_key(rejects_prefix, run.key)
+        if ledger is not None and run.etag and other_version_owns(ledger, run, f"s3://{data_bucket}/{key}"):
+            key = versioned_key(key, run.etag)
         write_rejects_csv(s3, data_bucket, key, rejects)
         location = f"s3://{data_bucket}/{key}"
     warnings: list[str] = []
@@ -214,6 +291,12 @@ def summarize(
             f"({failure.get('error')}); a redrive confirms them"
         )
     warnings += [f"unbalanced: {problem}" for problem in books.problems]
+    too_large = oversized_row(run.error)
+    if too_large:
+        warnings.insert(0, too_large)
+        for batch in books.failed_batches:
+            if batch.get("status") == "NOT_STARTED":
+                batch["cause"] = too_large
     error = None
     if run.error is not None:
         error = {"Error": run.error.get("Error"), "Cause": cut(run.error.get("Cause"), 2_000)}
@@ -244,6 +327,37 @@ def summarize(
             run.file, run.etag, lambda item: ledger_item(item, run, {**summary, "_counted_batches": counted})
         )
     return summary, books.problems
+
+
+def redrive_started(run: Run, ledger: Ledger | None) -> dict[str, Any]:
+    """A redrive began: the object is RUNNING again, with one "redrive" entry per redrive, once each.
+
+    The event may arrive after the redrive already ended (EventBridge is asynchronous): when the item
+    already holds an entry for this redrive, nothing changes, so a late event never undoes a final status.
+    """
+    summary: dict[str, Any] = {"file": run.file, "execution": run.execution, "status": "RUNNING"}
+    if ledger is None or not run.etag or run.redrive_count < 1:
+        return {**summary, "changed": False}
+    changed = False
+
+    def change(item: dict[str, Any]) -> dict[str, Any]:
+        nonlocal changed
+        entries = list(item.get("executions") or [])
+        mine = [entry for entry in entries if entry.get("execution_arn") == run.execution_arn]
+        redrives = sum(1 for entry in mine if entry.get("kind") == "redrive")
+        changed = bool(mine) and redrives < run.redrive_count and entries[-1] is mine[-1]
+        if not changed:  # not this object's run, a newer run owns it, or this redrive is recorded
+            return item
+        for _ in range(run.redrive_count - redrives):
+            entry = {"execution_arn": run.execution_arn, "kind": "redrive", "status": "RUNNING"}
+            entries.append({**entry, "started_at": now_iso()})
+        item.update({"executions": entries, "status": "RUNNING", "outcome": "running"})
+        item["updated_at"] = now_iso()
+        item["next_step"] = None
+        return {name: value for name, value in item.items() if value is not None}
+
+    ledger.update_object(run.file, run.etag, change)
+    return {**summary, "changed": changed}
 
 
 def ledger_item(item: dict[str, Any], run: Run, summary: dict[str, Any]) -> dict[str, Any]:
@@ -278,6 +392,7 @@ def ledger_item(item: dict[str, Any], run: Run, summary: dict[str, Any]) -> dict
         "rows_rejected",
         "rows_conflict",
         "rows_failed",
+        "rows_dead_lettered",
         "rejects_location",
         "error",
         "next_step",

@@ -213,7 +213,8 @@ class BatchStore:
         try:
             self.call("put_item", gave_up=gave_up, **request)
         except ClientError as exc:  # only the condition failure comes back as a ClientError
-            stored = exc.response.get("Item") or {}
+            response: Any = exc.response  # a failed condition's ALL_OLD item rides on the error response
+            stored: dict[str, Any] = response.get("Item") or {}
             return {name: _deserializer.deserialize(value) for name, value in stored.items()}
         return None
 
@@ -224,6 +225,19 @@ class BatchStore:
             TableName=self.table_name,
             Item={name: _serializer.serialize(value) for name, value in item.items()},
         )
+
+    def put_record_if_absent(self, item: dict[str, Any]) -> bool:
+        """Conditional PutItem of a record: False (nothing changed) when the key already holds one."""
+        try:
+            self.call(
+                "put_item",
+                TableName=self.table_name,
+                Item={name: _serializer.serialize(value) for name, value in item.items()},
+                ConditionExpression="attribute_not_exists(sk)",
+            )
+        except ClientError:  # only the condition failure comes back as a ClientError
+            return False
+        return True
 
     def _backoff(self, attempt: int) -> None:
         """Full jitter: sleep a random time up to base * 2**attempt, capped."""
@@ -236,7 +250,8 @@ class BatchStore:
             if gave_up is not None and gave_up.is_set() and problem is not None:
                 break
             try:
-                return getattr(self.client, operation)(**kwargs)
+                response: dict[str, Any] = getattr(self.client, operation)(**kwargs)
+                return response
             except ClientError as exc:
                 code = exc.response.get("Error", {}).get("Code", "")
                 status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 400)
@@ -244,7 +259,7 @@ class BatchStore:
                     raise
                 if code not in TRANSIENT_CODES and status < 500:
                     raise WriteFailed(f"{operation}: {code}: {exc}") from exc
-                problem: Exception = exc
+                problem = exc
             except BotoCoreError as exc:  # connection trouble: transient as far as the state machine knows
                 problem = exc
             if attempt + 1 < self.max_attempts:

@@ -8,12 +8,17 @@ Choices (docs/architecture.md, Writer):
   finds the rows already stored by this execution (counted as written again) and reports again.
 - After its item writes and before reporting, the writer puts the batch's record in the ledger table
   (`BATCH#<execution>#<first_row>`, an idempotent overwrite): the counts survive a crash between the
-  writes and the report, and a redelivery rewrites the same record.
+  writes and the report, and a redelivery rewrites the same record. Before its item writes it puts the
+  same key marked `writing` (only if no record exists yet), so Summarize of a run that just ended knows a
+  batch is still being stored and waits for it instead of a fixed time.
 - A batch that takes long (throttling backoff) sends task heartbeats, so Enqueue's HeartbeatSeconds can be
   short enough to notice a lost message within minutes.
 - If Step Functions says the token is finished (TaskTimedOut, TaskDoesNotExist, InvalidToken), the
   message is dropped: its execution has already failed that batch, a retry could never report. A heartbeat
   before writing asks exactly that, so a batch of an execution that already ended writes nothing.
+- A message that fails on its last receive (ApproximateReceiveCount reached the queue's maxReceiveCount,
+  MAX_RECEIVE_COUNT) is about to be parked in the DLQ by SQS: the writer first records it in the ledger
+  (`DLQ#<execution>#<first_row>`), so Summarize counts the batch's rows as dead-lettered while it is failed.
 """
 
 from __future__ import annotations
@@ -97,6 +102,22 @@ def batch_record(message: WriterMessage, outcome: StoreOutcome) -> dict[str, Any
     return record
 
 
+def writing_record(message: WriterMessage) -> dict[str, Any]:
+    """The batch's record while its rows are being stored: no counts yet, replaced by batch_record()."""
+    execution = message.source["execution"]
+    return {
+        "file": message.source_file,
+        "sk": f"BATCH#{execution}#{message.first_row:010d}",
+        "execution": execution,
+        "first_row": message.first_row,
+        "last_row": message.first_row + message.rows - 1,
+        "rows": message.rows,
+        "written": 0,
+        "writing": True,
+        "updated_at": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+    }
+
+
 @contextmanager
 def heartbeats(sfn: Any, token: str, every_s: float | None = None) -> Iterator[None]:
     """SendTaskHeartbeat every `every_s` while the block runs (only a slow batch ever sends one)."""
@@ -134,7 +155,13 @@ def deliver(body: str, store: BatchStore, sfn: Any, ledger: BatchStore | None = 
             for item in message.items
         ]
         with heartbeats(sfn, token):
-            outcome = store.store(items)
+            marked = ledger is not None and ledger.put_record_if_absent(writing_record(message))
+            try:
+                outcome = store.store(items)
+            except (WriteThrottled, WriteFailed):
+                if marked and ledger is not None:  # the batch failed: nothing to wait for
+                    _unmark(ledger, message)
+                raise
             if ledger is not None:
                 ledger.put_record(batch_record(message, outcome))
     except BadMessage as exc:
@@ -150,6 +177,20 @@ def deliver(body: str, store: BatchStore, sfn: Any, ledger: BatchStore | None = 
         except Exception as exc:  # the batch record stands; `etl file --verify` would show the difference
             logger.error("late batch not added to the ledger", extra={"error": str(exc)})
     return reported
+
+
+def _unmark(ledger: BatchStore, message: WriterMessage) -> None:
+    """Remove the batch's `writing` mark (not a record a concurrent delivery finished meanwhile)."""
+    key = writing_record(message)
+    try:
+        ledger.client.delete_item(
+            TableName=ledger.table_name,
+            Key={"file": {"S": key["file"]}, "sk": {"S": key["sk"]}},
+            ConditionExpression="writing = :t",
+            ExpressionAttributeValues={":t": {"BOOL": True}},
+        )
+    except Exception as exc:  # best effort: Summarize stops waiting for it after its settle time
+        logger.warning("writing mark not removed", extra={"error": str(exc)})
 
 
 def _token_alive(sfn: Any, token: str) -> bool:
@@ -256,8 +297,49 @@ def late_batch(
         time.sleep(1.0)
 
 
+def last_receive(record: SQSRecord) -> bool:
+    """This delivery is the message's last: if it fails, SQS moves the message to the DLQ."""
+    limit = int(os.environ.get("MAX_RECEIVE_COUNT") or 0)
+    return limit > 0 and int(record.attributes.approximate_receive_count or 0) >= limit
+
+
+def dead_letter_record(body: str, message_id: str, problem: str) -> dict[str, Any] | None:
+    """The ledger's mark of a batch whose message goes to the DLQ; None when the body names no batch."""
+    try:
+        data = json.loads(body)
+        source = data["source"]
+        execution, first_row = str(source["execution"]), int(data["first_row"])
+        file = f"s3://{source['bucket']}/{source['key']}"
+        rows = int(data.get("rows") or len(data.get("items") or []) + len(data.get("rejects") or []))
+    except (TypeError, ValueError, KeyError):
+        return None
+    return {
+        "file": file,
+        "sk": f"DLQ#{execution}#{first_row:010d}",
+        "execution": execution,
+        "first_row": first_row,
+        "last_row": first_row + rows - 1,
+        "rows": rows,
+        "message_id": message_id,
+        "problem": problem[:500],
+        "updated_at": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+    }
+
+
 def record_handler(record: SQSRecord) -> None:
-    outcome = deliver(record.body, batch_store(), stepfunctions_client(), ledger_store())
+    ledger = ledger_store()
+    try:
+        outcome = deliver(record.body, batch_store(), stepfunctions_client(), ledger)
+    except Exception as exc:
+        if ledger is not None and last_receive(record):
+            mark = dead_letter_record(record.body, record.message_id, f"{type(exc).__name__}: {exc}")
+            if mark is not None:
+                try:
+                    ledger.put_record(mark)
+                except Exception as put_error:  # the message still goes to the DLQ; etl dlq list shows it
+                    logger.error("dead letter not recorded", extra={"error": str(put_error)})
+            logger.error("last delivery failed: the message goes to the DLQ", extra={"error": str(exc)})
+        raise
     logger.info("message handled", extra={"message_id": record.message_id, "outcome": outcome})
 
 
@@ -269,6 +351,7 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     (all ids listed) instead of raising, so the twin and AWS both just redeliver those messages.
     """
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-    return process_partial_response(
+    response = process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context
     )
+    return dict(response)

@@ -29,6 +29,7 @@ from workflow.twin.twin import Twin
 HEADER = ["timestamp", "location", "source", "local_dest", "local_avg", "remote_dest", "remote_avg"]
 BASE_EPOCH = 1_700_000_000
 COUNTS = ("rows_total", "rows_written", "rows_duplicate", "rows_rejected", "rows_conflict", "rows_failed")
+SHOWN = (*COUNTS, "rows_dead_lettered")
 
 
 def fault_config() -> PipelineConfig:
@@ -49,11 +50,13 @@ def fault_config() -> PipelineConfig:
 
 
 @contextmanager
-def fault_twin() -> Iterator[Twin]:
+def fault_twin(speed: float = 30, lambda_time_scale: float = 0.25, **config: Any) -> Iterator[Twin]:
     """A twin for fault scenarios: virtual time 30x (retry backoffs; Enqueue's 300 s heartbeat -> 10 s; the
     Transform state's 120 s TimeoutSeconds -> 4 s), Lambda timeouts at 25% (the writer's 120 s -> 30 s: a
-    500-row batch of conditional puts into moto takes seconds), the fault hooks installed."""
-    with Twin.ephemeral(fault_config(), speed=30, lambda_time_scale=0.25, esm_pollers=10) as twin:
+    500-row batch of conditional puts into moto takes seconds), the fault hooks installed. `config`
+    overrides fields of fault_config() (e.g. max_receive_count=1 for a twin whose failures dead-letter)."""
+    settings = fault_config().model_copy(update=config)
+    with Twin.ephemeral(settings, speed=speed, lambda_time_scale=lambda_time_scale, esm_pollers=10) as twin:
         faults.install(twin)
         try:
             yield twin
@@ -91,7 +94,7 @@ class FileReport:
 
     def line(self) -> str:
         ledger = self.ledger
-        counts = " ".join(f"{k.removeprefix('rows_')}={ledger.get(k)}" for k in COUNTS)
+        counts = " ".join(f"{k.removeprefix('rows_')}={ledger.get(k)}" for k in SHOWN)
         runs = ",".join(f"{e.get('kind')}:{e.get('status')}" for e in ledger.get("executions") or [])
         failed = [
             (b.get("first_row"), b.get("last_row"), b.get("error"))
@@ -134,15 +137,23 @@ def _scan(twin: Twin, table: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-def file_report(twin: Twin, key: str, sources: dict[str, Path] | None = None) -> FileReport:
-    """The ledger's latest object item for the key and what the messages table holds from that file."""
+def file_report(
+    twin: Twin, key: str, sources: dict[str, Path] | None = None, etag: str | None = None
+) -> FileReport:
+    """The ledger's latest object item for the key (or the item of this object version, `etag`) and what
+    the messages table holds from that file (from that version's executions only, with `etag`)."""
     file = f"s3://{twin.config.data_bucket}/{key}"
     ddb = twin.client("dynamodb")
     items = tracking.ledger_query(ddb, twin.config.ledger_table_name, file) or []
     objects = tracking.ledger_objects(ddb, twin.config.ledger_table_name, file) or [{}]
+    if etag is not None:
+        objects = [o for o in objects if o.get("etag") == etag] or [{}]
     report = FileReport(key=key, file=file, ledger=objects[0])
+    mine = {str(e.get("execution_arn", "")).rsplit(":", 1)[-1] for e in objects[0].get("executions") or []}
     for record in (i for i in items if str(i["sk"]).startswith("BATCH#")):
         name = str(record["execution"])
+        if etag is not None and name not in mine:
+            continue
         report.recorded[name] = report.recorded.get(name, 0) + int(record["written"])
     rows_seen: set[int] = set()
     expected = _expected_values(sources or {})
@@ -153,6 +164,8 @@ def file_report(twin: Twin, key: str, sources: dict[str, Path] | None = None) ->
         ExpressionAttributeValues={":f": {"S": file}},
     ):
         name = str(item["execution"])
+        if etag is not None and name not in mine:
+            continue
         report.held[name] = report.held.get(name, 0) + 1
         row = int(item["source_row"])
         report.stored_twice += row in rows_seen
@@ -203,10 +216,13 @@ def executions_for(twin: Twin, key: str, count: int = 1, timeout_s: float = 30.0
     raise TimeoutError(f"no {count} executions for {key}")
 
 
-def finish(twin: Twin, arn: str, timeout_s: float = 120.0) -> dict[str, Any]:
+FINISH_TIMEOUT_S = 120.0  # bench/fault_ledgers.py raises it for 5,000-row files
+
+
+def finish(twin: Twin, arn: str, timeout_s: float | None = None) -> dict[str, Any]:
     """Wait for the execution and its ledger item (a failed run's is finalised by the status-change event)."""
     described = tracking.wait_for_execution(
-        twin.client("stepfunctions"), arn, timeout_s=timeout_s, poll_s=0.1
+        twin.client("stepfunctions"), arn, timeout_s=timeout_s or FINISH_TIMEOUT_S, poll_s=0.1
     )
     if described["status"] != "SUCCEEDED":
         _wait_status_delivery(twin, arn)
@@ -235,7 +251,11 @@ def _wait_status_delivery(twin: Twin, arn: str, timeout_s: float = 60.0) -> None
     assert twin.status_rule is not None
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        done = [d for d in twin.status_rule.deliveries if d.execution_arn == arn and d.done.is_set()]
+        done = [
+            d
+            for d in twin.status_rule.deliveries
+            if d.execution_arn == arn and d.status != "RUNNING" and d.done.is_set()
+        ]
         if done:
             assert done[-1].error is None, done[-1].error
             return
@@ -243,13 +263,29 @@ def _wait_status_delivery(twin: Twin, arn: str, timeout_s: float = 60.0) -> None
     raise TimeoutError(f"no status-change delivery for {arn}")
 
 
-def redrive(twin: Twin, arn: str) -> dict[str, Any]:
+def redrive(twin: Twin, arn: str, key: str | None = None) -> dict[str, Any]:
+    """Redrive and wait for the end; with `key`, also watch the ledger while the redrive runs: the result's
+    `ledger_while_running` is the first (status, kinds of executions) seen after the redrive began."""
     sfn = twin.client("stepfunctions")
-    deliveries = len(twin.status_rule.deliveries) if twin.status_rule else 0
+    ended = sum(1 for d in twin.status_rule.deliveries if d.status != "RUNNING") if twin.status_rule else 0
     sfn.redrive_execution(executionArn=arn)
-    time.sleep(0.2)
+    seen: tuple[str, list[str]] | None = None
+    if key is not None:
+        file = f"s3://{twin.config.data_bucket}/{key}"
+        ddb = twin.client("dynamodb")
+        deadline = time.monotonic() + 30
+        while seen is None and time.monotonic() < deadline:
+            objects = tracking.ledger_objects(ddb, twin.config.ledger_table_name, file) or [{}]
+            kinds = [str(e.get("kind")) for e in objects[0].get("executions") or []]
+            if objects[0].get("status") == "RUNNING" or kinds.count("redrive") > 0:
+                seen = (str(objects[0].get("status")), kinds)
+            time.sleep(0.05)
     result = finish(twin, arn)
-    assert twin.status_rule is None or len(twin.status_rule.deliveries) >= deliveries
+    if twin.status_rule is not None:  # the redrive's own RUNNING event is handled before we read the ledger
+        for delivery in [d for d in twin.status_rule.deliveries if d.execution_arn == arn]:
+            delivery.done.wait(30)
+        assert sum(1 for d in twin.status_rule.deliveries if d.status != "RUNNING") >= ended
+    result["ledger_while_running"] = seen
     return result
 
 
@@ -296,10 +332,10 @@ def overlapping_files(twin: Twin, tmp: Path, rounds: int = 2, rows: int = 600) -
     return Report("two overlapping files uploaded at once", files)
 
 
-def writer_crash_after_write(twin: Twin, tmp: Path, rows: int = 1000) -> Report:
+def writer_crash_after_write(twin: Twin, tmp: Path, rows: int = 500) -> Report:
     """The writer stores the second batch, then crashes before reporting; SQS redelivers the message."""
     path = write_csv(tmp / "crash.csv", rows, 200_000)
-    fault = faults.writer_crash_after_write(first_row=502, times=1)
+    fault = faults.writer_crash_after_write(first_row=second_batch(twin), times=1)
     result = run_one(twin, path, "incoming/crash.csv")
     report = file_report(
         twin, "incoming/crash.csv", {f"s3://{twin.config.data_bucket}/incoming/crash.csv": path}
@@ -308,10 +344,10 @@ def writer_crash_after_write(twin: Twin, tmp: Path, rows: int = 1000) -> Report:
     return Report("writer crashed after writing, before reporting", [report], [f"crashes: {fault.fired}"])
 
 
-def delivered_twice(twin: Twin, tmp: Path, rows: int = 1000) -> Report:
+def delivered_twice(twin: Twin, tmp: Path, rows: int = 500) -> Report:
     """SQS delivers one batch's message twice, to two writers at once."""
     path = write_csv(tmp / "twice.csv", rows, 300_000)
-    fault = faults.deliver_twice(first_row=502)
+    fault = faults.deliver_twice(first_row=second_batch(twin))
     result = run_one(twin, path, "incoming/twice.csv")
     report = file_report(
         twin, "incoming/twice.csv", {f"s3://{twin.config.data_bucket}/incoming/twice.csv": path}
@@ -320,11 +356,12 @@ def delivered_twice(twin: Twin, tmp: Path, rows: int = 1000) -> Report:
     return Report("SQS message delivered twice", [report], [f"second deliveries: {fault.fired}"])
 
 
-def transient_transform_errors(twin: Twin, tmp: Path, rows: int = 1000) -> Report:
+def transient_transform_errors(twin: Twin, tmp: Path, rows: int = 750) -> Report:
     """The transform raises a connection reset once, times out once, and Lambda throttles once."""
     path = write_csv(tmp / "blip.csv", rows, 400_000)
     reset = faults.transform_error(first_row=2)
-    timeout = faults.transform_timeout(first_row=502, seconds=6)  # past the state's TimeoutSeconds
+    # past the Transform state's TimeoutSeconds (120 virtual seconds)
+    timeout = faults.transform_timeout(first_row=502, seconds=180 / twin.speed)
     throttled = faults.lambda_throttled(twin.config.function("transform").name)
     result = run_one(twin, path, "incoming/blip.csv")
     report = file_report(twin, "incoming/blip.csv")
@@ -335,7 +372,7 @@ def transient_transform_errors(twin: Twin, tmp: Path, rows: int = 1000) -> Repor
     return Report("transient transform errors (reset, timeout, throttling)", [report], notes)
 
 
-def throttled_then_redrive(twin: Twin, tmp: Path, rows: int = 1000) -> Report:
+def throttled_then_redrive(twin: Twin, tmp: Path, rows: int = 750) -> Report:
     """DynamoDB throttles one batch's rows for good: the writer and the state machine retry, the file
     fails naming the real cause; the throttling ends; a redrive completes it."""
     path = write_csv(tmp / "throttle.csv", rows, 500_000)
@@ -346,14 +383,14 @@ def throttled_then_redrive(twin: Twin, tmp: Path, rows: int = 1000) -> Report:
     failed = finish(twin, arn)
     before = file_report(twin, key)
     faults.registry.clear()
-    done = redrive(twin, arn)
+    done = redrive(twin, arn, key)
     after = file_report(twin, key, {f"s3://{twin.config.data_bucket}/{key}": path})
     before.results.append(failed)
     after.results.append(done)
     return Report("DynamoDB throttling for good, then a redrive", [before, after])
 
 
-def stopped_then_redrive(twin: Twin, tmp: Path, rows: int = 2000) -> Report:
+def stopped_then_redrive(twin: Twin, tmp: Path, rows: int = 1000) -> Report:
     """The execution is stopped while its batches run, then redriven."""
     path = write_csv(tmp / "stopped.csv", rows, 600_000)
     key = "incoming/stopped.csv"
@@ -372,14 +409,14 @@ def stopped_then_redrive(twin: Twin, tmp: Path, rows: int = 2000) -> Report:
     )
     stopped = finish(twin, arn)
     before = file_report(twin, key)
-    done = redrive(twin, arn)
+    done = redrive(twin, arn, key)
     after = file_report(twin, key, {file: path})
     before.results.append(stopped)
     after.results.append(done)
     return Report("execution stopped mid-run, then redriven", [before, after])
 
 
-def same_file_twice(twin: Twin, tmp: Path, rows: int = 1000) -> Report:
+def same_file_twice(twin: Twin, tmp: Path, rows: int = 500) -> Report:
     """The same file uploaded twice at once (same key, same content: one object version, two events),
     then once more under another key (same content: every row a duplicate)."""
     path = write_csv(tmp / "twice-up.csv", rows, 700_000)
@@ -399,6 +436,150 @@ def same_file_twice(twin: Twin, tmp: Path, rows: int = 1000) -> Report:
     return Report("the same file uploaded twice at once, then under another key", [first, copy], notes)
 
 
+def second_batch(twin: Twin) -> int:
+    """The file row the second batch starts at (the batch size is set explicitly in fault_config())."""
+    return 2 + twin.config.max_items_per_batch
+
+
+def _report(twin: Twin, key: str, path: Path, result: dict[str, Any]) -> FileReport:
+    report = file_report(twin, key, {f"s3://{twin.config.data_bucket}/{key}": path})
+    report.results.append(result)
+    return report
+
+
+def writer_crash_before_write(twin: Twin, tmp: Path, rows: int = 500) -> Report:
+    """The writer crashes before storing the second batch, once: the message comes back (SQS visibility
+    timeout) or Enqueue's heartbeat timeout sends it again, whichever is first; nothing was stored."""
+    key, path = "incoming/crash-before.csv", write_csv(tmp / "crash-before.csv", rows, 800_000)
+    fault = faults.writer_crash_before_write(first_row=second_batch(twin))
+    report = _report(twin, key, path, run_one(twin, path, key))
+    return Report("writer crashed before writing", [report], [f"crashes: {fault.fired}"])
+
+
+def writer_crash_every_time(twin: Twin, tmp: Path, rows: int = 500) -> Report:
+    """The writer stores the second batch and crashes before reporting, every time (each redelivery, each
+    new message of Enqueue's retries): the batch fails (States.HeartbeatTimeout), the ledger counts the rows
+    that are stored, the message lands in the DLQ; the fault is cleared; a redrive completes the file.
+    Needs a twin whose failed messages dead-letter quickly (max_receive_count=1)."""
+    key, path = "incoming/crash-always.csv", write_csv(tmp / "crash-always.csv", rows, 850_000)
+    fault = faults.writer_crash_after_write(first_row=second_batch(twin), times=None)
+    twin.upload(path, key)
+    arn = executions_for(twin, key)[0]
+    failed = finish(twin, arn)
+    before = _report(twin, key, path, failed)
+    crashes = fault.fired
+    faults.registry.clear()
+    after = _report(twin, key, path, redrive(twin, arn, key))
+    return Report("writer crashed after writing, every time", [before, after], [f"crashes: {crashes}"])
+
+
+def lost_message(twin: Twin, tmp: Path, rows: int = 500) -> Report:
+    """The second batch's SQS message is lost (deleted unread): Enqueue's heartbeat timeout notices and its
+    Retry sends it again."""
+    key, path = "incoming/lost.csv", write_csv(tmp / "lost.csv", rows, 900_000)
+    fault = faults.lose_message(first_row=second_batch(twin))
+    report = _report(twin, key, path, run_one(twin, path, key))
+    return Report("SQS message lost", [report], [f"messages lost: {fault.fired}"])
+
+
+def token_never_returned(twin: Twin, tmp: Path, rows: int = 500) -> Report:
+    """The writer stores the second batch but its report never arrives (the message is gone): Enqueue's
+    heartbeat timeout retries; the second writer finds the rows stored by this execution: counted once."""
+    key, path = "incoming/no-report.csv", write_csv(tmp / "no-report.csv", rows, 950_000)
+    fault = faults.task_token_never_returned(first_row=second_batch(twin))
+    report = _report(twin, key, path, run_one(twin, path, key))
+    return Report("task token never returned", [report], [f"reports lost: {fault.fired}"])
+
+
+def missing_message_or_report(twin: Twin, tmp: Path, rows: int = 1000) -> Report:
+    """Three of the above in one file, on different batches (the tests' way of keeping them fast; the
+    bench runs each alone): the writer crashes before writing batch 2, batch 3's message is lost, batch
+    4's report never returns. Each is noticed (redelivery or Enqueue's heartbeat timeout) and sent again."""
+    key, path = "incoming/missing.csv", write_csv(tmp / "missing.csv", rows, 1_250_000)
+    size = twin.config.max_items_per_batch
+    crash = faults.writer_crash_before_write(first_row=2 + size)
+    lost = faults.lose_message(first_row=2 + 2 * size)
+    unreported = faults.task_token_never_returned(first_row=2 + 3 * size)
+    report = _report(twin, key, path, run_one(twin, path, key))
+    notes = [f"crashes: {crash.fired}, messages lost: {lost.fired}, reports lost: {unreported.fired}"]
+    return Report(
+        "writer crash before writing + SQS message lost + task token never returned", [report], notes
+    )
+
+
+def unprocessed_items(twin: Twin, tmp: Path, rows: int = 500) -> Report:
+    """DynamoDB refuses every tenth item of the second batch twice, stores the rest: the writer retries the
+    refused items only."""
+    key, path = "incoming/unprocessed.csv", write_csv(tmp / "unprocessed.csv", rows, 1_000_000)
+    first = second_batch(twin)
+    refused = range(first, first + twin.config.max_items_per_batch, 10)
+    fault = faults.unprocessed_items(twin.config.table_name, refused, refusals=2)
+    report = _report(twin, key, path, run_one(twin, path, key))
+    return Report("DynamoDB unprocessed items", [report], [f"refused puts: {fault.fired}"])
+
+
+def dynamodb_throttled_for_a_while(twin: Twin, tmp: Path, rows: int = 500) -> Report:
+    """DynamoDB throttles the second batch's puts for 3 s: the writer's own retries give up
+    (Writer.Throttled), the state machine's Retry tries again later and the file completes without a
+    redrive."""
+    key, path = "incoming/busy.csv", write_csv(tmp / "busy.csv", rows, 1_050_000)
+    first = second_batch(twin)
+    throttled = range(first, first + twin.config.max_items_per_batch)
+    reports = faults.watch_calls(
+        "stepfunctions", "SendTaskFailure", lambda params: params.get("error") == "Writer.Throttled"
+    )
+    fault = faults.throttle_dynamodb_for(twin.config.table_name, seconds=3.0, rows=throttled)
+    twin.upload(path, key)
+    report = _report(twin, key, path, finish(twin, executions_for(twin, key)[0]))
+    notes = [f"throttled puts: {fault.fired}", f"Writer.Throttled reports: {reports.fired}"]
+    return Report("DynamoDB throttling for a while, then recovery", [report], notes)
+
+
+def lambda_throttled(twin: Twin, tmp: Path, rows: int = 500) -> Report:
+    """The Lambda service throttles the transform's first four invocations (TooManyRequestsException)."""
+    key, path = "incoming/lambda-busy.csv", write_csv(tmp / "lambda-busy.csv", rows, 1_100_000)
+    fault = faults.lambda_throttled(twin.config.function("transform").name, times=4)
+    report = _report(twin, key, path, run_one(twin, path, key))
+    return Report("Lambda throttling", [report], [f"throttled invokes: {fault.fired}"])
+
+
+def replaced_while_running(twin: Twin, tmp: Path, rows: int = 500) -> Report:
+    """A file is replaced under the same key while its execution runs: version 2 repeats version 1's
+    timestamps, with the same values in even rows and other values in odd rows; version 1 has a bad value
+    in every hundredth row. Each version is its own ledger object with its own rejects file; each key is
+    stored once; the other version counts the same values as duplicates and the different ones as
+    conflicts (rejected with both origins), never overwriting."""
+    key = "incoming/replaced.csv"
+    file = f"s3://{twin.config.data_bucket}/{key}"
+    v1 = write_csv(
+        tmp / "replaced-v1.csv", rows, 1_150_000, local_avg=lambda i: "bad" if i % 100 == 0 else "4.39"
+    )
+    v2 = write_csv(tmp / "replaced-v2.csv", rows, 1_150_000, local_avg=lambda i: "8.25" if i % 2 else "4.39")
+    twin.upload(v1, key)
+    [arn1] = executions_for(twin, key)
+    ddb = twin.client("dynamodb")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # replace it once the first version's rows are being stored
+        items = tracking.ledger_query(ddb, twin.config.ledger_table_name, file) or []
+        if any(str(i["sk"]).startswith("BATCH#") for i in items):
+            break
+        time.sleep(0.05)
+    twin.upload(v2, key)
+    arn2 = executions_for(twin, key, count=2)[-1]
+    results = [finish(twin, arn1), finish(twin, arn2)]
+    assert twin.events is not None
+    etags = [
+        next(str(d.event["detail"]["object"]["etag"]) for d in twin.events.deliveries if str(d.result) == arn)
+        for arn in (arn1, arn2)
+    ]
+    reports = [
+        file_report(twin, key, {file: path}, etag=etag) for path, etag in zip((v1, v2), etags, strict=True)
+    ]
+    for report, result in zip(reports, results, strict=True):
+        report.results.append(result)
+    return Report("a file replaced under the same key while its execution runs", reports, [f"etags: {etags}"])
+
+
 SCENARIOS: list[Callable[[Twin, Path], Report]] = [
     overlapping_files,
     writer_crash_after_write,
@@ -407,4 +588,13 @@ SCENARIOS: list[Callable[[Twin, Path], Report]] = [
     throttled_then_redrive,
     stopped_then_redrive,
     same_file_twice,
+    writer_crash_before_write,
+    lost_message,
+    token_never_returned,
+    unprocessed_items,
+    dynamodb_throttled_for_a_while,
+    lambda_throttled,
+    replaced_while_running,
 ]
+DEAD_LETTER_SCENARIOS: list[Callable[[Twin, Path], Report]] = [writer_crash_every_time]
+"""Scenarios that need a twin whose failed messages go to the DLQ at once: fault_twin(max_receive_count=1)."""

@@ -334,12 +334,16 @@ def test_failed_aborted_and_timed_out_executions_go_to_summarize(synth: Synth) -
         "detail-type": ["Step Functions Execution Status Change"],
         "detail": {
             "stateMachineArn": [_ref(synth.logical_id(pipeline.state_machine))],
-            "status": ["FAILED", "ABORTED", "TIMED_OUT"],
+            "$or": [
+                {"status": ["FAILED", "ABORTED", "TIMED_OUT"]},
+                {"status": ["RUNNING"], "redriveCount": [{"numeric": [">", 0]}]},
+            ],
         },
     }
     (target,) = props["Targets"]
     summarize = synth.logical_id(synth.stack.functions.by_key["summarize"])
     assert target["Arn"] == _arn(summarize)
+    assert target["RetryPolicy"] == {"MaximumRetryAttempts": 185, "MaximumEventAgeInSeconds": 24 * 3600}
     assert "Input" not in target, "Summarize gets the event itself"
     permissions = [
         p["Properties"]

@@ -19,6 +19,7 @@ from rich.table import Table
 from workflow.cli.common import EndpointOpt, JsonOpt, StackOpt, err, fail, out, pairs, target_for
 
 COUNTS = ("rows_total", "rows_written", "rows_duplicate", "rows_rejected", "rows_conflict", "rows_failed")
+SHOWN = (*COUNTS, "rows_dead_lettered")  # rows whose message is in the DLQ: failed until redriven
 PARTS = COUNTS[1:]
 
 
@@ -56,9 +57,8 @@ def files(
     if as_json:
         print(json.dumps(objects, default=str))
         return
-    table = Table(
-        "uploaded", "file", "status", "total", "written", "dup", "rejected", "conflict", "failed", "runs"
-    )
+    counts = ("total", "written", "dup", "rejected", "conflict", "failed", "dlq")
+    table = Table("uploaded", "file", "status", *counts, "runs")
     for obj in objects:
         colour = (
             "green"
@@ -71,7 +71,7 @@ def files(
             str(obj.get("uploaded_at") or ""),
             str(obj.get("file")),
             f"[{colour}]{obj.get('status')}[/] {obj.get('outcome') or ''}",
-            *(str(obj.get(name, "")) for name in COUNTS),
+            *(str(obj.get(name, "")) for name in SHOWN),
             str(len(obj.get("executions") or [])),
         )
     out.print(table)
@@ -185,7 +185,7 @@ def _print_object(obj: dict[str, Any]) -> None:
         "updated_at",
         "status",
         "outcome",
-        *COUNTS,
+        *SHOWN,
     ):
         if obj.get(name) is not None:
             table.add_row(name.replace("_", " "), str(obj[name]))

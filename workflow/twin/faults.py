@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,13 +71,15 @@ class FaultRegistry:
 
 registry = FaultRegistry()
 _patch_lock = threading.Lock()
+_HOOKED = "_make_api_call"  # the one method every boto3 client call goes through
+_MARK = "_csv_etl_faults"
 
 
 def _install_call_hook() -> None:
     from botocore.client import BaseClient
 
     with _patch_lock:
-        original = BaseClient._make_api_call
+        original: Callable[..., Any] = getattr(BaseClient, _HOOKED)  # private: not in botocore's stubs
         if getattr(original, "_csv_etl_faults", False):
             return
 
@@ -88,8 +90,8 @@ def _install_call_hook() -> None:
                 return fault.action(self, operation_name, api_params, original)
             return original(self, operation_name, api_params)
 
-        make_api_call._csv_etl_faults = True  # type: ignore[attr-defined]
-        BaseClient._make_api_call = make_api_call  # type: ignore[method-assign]
+        setattr(make_api_call, _MARK, True)
+        setattr(BaseClient, _HOOKED, make_api_call)
 
 
 def install(twin: Any) -> None:
@@ -157,11 +159,66 @@ def throttle_dynamodb(table: str, rows: range | None = None, times: int | None =
             return False
         return rows is None or _item_row(params) in rows
 
-    def action(client: Any, operation: str, params: dict[str, Any], original: Any) -> Any:
-        error = {"Code": "ProvisionedThroughputExceededException", "Message": "injected: rate exceeded"}
-        raise ClientError({"Error": error, "ResponseMetadata": {"HTTPStatusCode": 400}}, operation)
+    return registry.arm(Fault("dynamodb-throttled", "call", match, _throttled, times))
 
-    return registry.arm(Fault("dynamodb-throttled", "call", match, action, times))
+
+def throttle_dynamodb_for(table: str, seconds: float, rows: range | None = None) -> Fault:
+    """PutItem on `table` (of these file rows) is throttled for `seconds` of real time from now, then
+    accepted again: a busy table that recovers on its own."""
+    until = time.monotonic() + seconds
+
+    def match(service: str, operation: str, params: dict[str, Any]) -> bool:
+        if time.monotonic() >= until:
+            return False
+        if service != "dynamodb" or operation != "PutItem" or params.get("TableName") != table:
+            return False
+        return rows is None or _item_row(params) in rows
+
+    return registry.arm(Fault("dynamodb-throttled-for-a-while", "call", match, _throttled, None))
+
+
+def unprocessed_items(table: str, rows: Sequence[int], refusals: int = 2) -> Fault:
+    """DynamoDB leaves some items of a batch unprocessed: the PutItem of each of these file rows is refused
+    (ProvisionedThroughputExceededException) its first `refusals` times, while the batch's other items are
+    stored. The writer's puts are one conditional PutItem per item, so "unprocessed items" (a
+    BatchWriteItem notion) shows up as some puts of a batch refused and the rest accepted."""
+    refused: dict[int, int] = {}
+    lock = threading.Lock()
+    wanted = set(rows)
+
+    def match(service: str, operation: str, params: dict[str, Any]) -> bool:
+        if service != "dynamodb" or operation != "PutItem" or params.get("TableName") != table:
+            return False
+        row = _item_row(params)
+        if row not in wanted:
+            return False
+        assert row is not None
+        with lock:
+            refused[row] = refused.get(row, 0) + 1
+            return refused[row] <= refusals
+
+    return registry.arm(Fault("dynamodb-unprocessed-items", "call", match, _throttled, None))
+
+
+def _throttled(client: Any, operation: str, params: dict[str, Any], original: Any) -> Any:
+    response: Any = {
+        "Error": {"Code": "ProvisionedThroughputExceededException", "Message": "injected: rate exceeded"},
+        "ResponseMetadata": {"HTTPStatusCode": 400},
+    }
+    raise ClientError(response, operation)
+
+
+def watch_calls(service: str, operation: str, where: Callable[[dict[str, Any]], bool]) -> Fault:
+    """Not a fault: counts the boto3 calls matching (service, operation, where(params)) and lets them
+    through, so a test can tell e.g. how often the writer reported Writer.Throttled."""
+
+    def match(svc: str, op: str, params: dict[str, Any]) -> bool:
+        return svc == service and op == operation and where(params)
+
+    def action(client: Any, op: str, params: dict[str, Any], original: Any) -> Any:
+        return original(client, op, params)
+
+    return registry.arm(Fault(f"watch-{service}-{operation}", "call", match, action, None))
 
 
 def transform_error(first_row: int, error: type[Exception] = ConnectionResetError, times: int = 1) -> Fault:
@@ -249,4 +306,60 @@ def writer_crash_after_write(first_row: int, times: int | None = 1) -> Fault:
     return crash
 
 
+def writer_crash_before_write(first_row: int, times: int | None = 1) -> Fault:
+    """The writer's invocation crashes before it does anything (SQS redelivers the message after its
+    visibility timeout, or Enqueue's heartbeat timeout sends a new one)."""
+
+    def match(key: str, event: Any) -> bool:
+        return key == "writer" and _batch_first_row(event) == first_row
+
+    def action(event: Any, context: Any, call_real: Callable[..., Any]) -> Any:
+        raise InjectedCrash(f"injected: the writer crashed before storing the batch at row {first_row}")
+
+    return registry.arm(Fault("writer-crash-before-write", "invoke", match, action, times))
+
+
+def lose_message(first_row: int, times: int = 1) -> Fault:
+    """The batch's SQS message is lost: its writer invocation returns without reading it, so the event
+    source mapping deletes it. Only Enqueue's HeartbeatSeconds can notice (then its Retry sends it again)."""
+
+    def match(key: str, event: Any) -> bool:
+        return key == "writer" and _batch_first_row(event) == first_row
+
+    def action(event: Any, context: Any, call_real: Callable[..., Any]) -> Any:
+        return {"batchItemFailures": []}
+
+    return registry.arm(Fault("sqs-message-lost", "invoke", match, action, times))
+
+
+def task_token_never_returned(first_row: int, times: int = 1) -> Fault:
+    """The writer stores the batch and records it, but its SendTaskSuccess never reaches Step Functions
+    (answered as if sent): the message is deleted and the task waits for a report that never comes."""
+
+    def match(key: str, event: Any) -> bool:
+        return key == "writer" and _batch_first_row(event) == first_row
+
+    def action(event: Any, context: Any, call_real: Callable[..., Any]) -> Any:
+        _swallowing.add(threading.get_ident())
+        try:
+            return call_real()
+        finally:
+            _swallowing.discard(threading.get_ident())
+
+    def call_match(service: str, operation: str, params: dict[str, Any]) -> bool:
+        return (
+            service == "stepfunctions"
+            and operation == "SendTaskSuccess"
+            and threading.get_ident() in _swallowing
+        )
+
+    def call_action(client: Any, operation: str, params: dict[str, Any], original: Any) -> Any:
+        return {}
+
+    lost = registry.arm(Fault("task-token-never-returned", "invoke", match, action, times))
+    registry.arm(Fault("task-report-swallowed", "call", call_match, call_action, times=None))
+    return lost
+
+
 _crashing: set[int] = set()
+_swallowing: set[int] = set()
