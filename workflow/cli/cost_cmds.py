@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from workflow.cli.common import EndpointOpt, JsonOpt, StackOpt, api_error, fail, out, target_for
+from workflow.config import PipelineConfig
 from workflow.cost import collect, meter, report
 from workflow.cost.prices import CHECKED, REGION
 
@@ -40,8 +41,8 @@ def cost(
         bool, typer.Option("--ledger/--no-ledger", help="count the ledger table's records")
     ] = True,
     log_level: Annotated[
-        str, typer.Option("--log-level", help="the state machine's log level (stack default ALL)")
-    ] = "ALL",
+        str, typer.Option("--log-level", help="the state machine's log level (default: the stack's)")
+    ] = PipelineConfig().state_machine_log_level,
     log_data: Annotated[
         bool, typer.Option("--log-data/--no-log-data", help="logs include execution data (stack default on)")
     ] = True,
