@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -213,6 +214,20 @@ def local_substitutions(
         "QueueUrl": queue_url or f"https://sqs.{region}.amazonaws.com/{account}/{config.queue_name}",
         "DataBucket": config.data_bucket,
         "LedgerTable": config.ledger_table_name,
+    }
+
+
+def state_machine_observability(config: PipelineConfig, region: str, account: str) -> dict[str, Any]:
+    """CreateStateMachine's loggingConfiguration and tracingConfiguration for the twin, as the stack sets
+    them from its parameters' defaults (a level other than OFF needs a log group destination on AWS)."""
+    group = f"arn:aws:logs:{region}:{account}:log-group:/aws/vendedlogs/states/{config.state_machine_name}:*"
+    return {
+        "loggingConfiguration": {
+            "level": config.state_machine_log_level,
+            "includeExecutionData": config.state_machine_log_execution_data,
+            "destinations": [{"cloudWatchLogsLogGroup": {"logGroupArn": group}}],
+        },
+        "tracingConfiguration": {"enabled": config.state_machine_tracing},
     }
 
 

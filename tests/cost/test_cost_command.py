@@ -48,6 +48,12 @@ def test_cost_json_counts_match_the_recorded_histories(run: tuple[Twin, dict[str
     cli = CliRunner().invoke(app, ["cost", arn, "--endpoint-url", twin.url, "--json"])
     assert cli.exit_code == 0, cli.output
     doc = json.loads(cli.output)
+    described = sfn.describe_state_machine_for_execution(executionArn=arn)
+    assert described["loggingConfiguration"]["level"] == "ERROR", (
+        "the twin's state machine is set up as the stack"
+    )
+    settings = doc["settings"]
+    assert (settings["log_level"], settings["log_data"], settings["tracing"]) == ("ERROR", True, True)
     counts = doc["counts"]
     assert counts["rows"] == 20 and counts["batches"] == len(children) == 1
     # Configure, IsReplay, RegisterObject, ProcessRows, Summarize: the definition's first-upload path
@@ -142,3 +148,25 @@ def test_modelled_durations_make_the_twin_run_agree_with_the_design_model(
     assert by_label["Lambda GB-s: transform (512 MB, arm64)"]["quantity"] == pytest.approx(106.25)
     paper = price_lines(designs.batched_lines(designs.THIS), designs.MILLION)
     assert projected["per_million_rows"]["total"] == pytest.approx(paper.per_million(paper.total), rel=0.01)
+
+
+def test_logging_and_tracing_come_from_the_execution_unless_given() -> None:
+    """DescribeStateMachineForExecution's loggingConfiguration and tracingConfiguration: absent means off
+    (https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeStateMachineForExecution.html)."""
+    from workflow.cost import deployment, meter
+
+    recorded = meter.RecordedExecution("arn:x", {}, [], state_machine={"name": "csv-etl"})
+    assert deployment.settings_for(recorded).log_level == "OFF"
+    assert deployment.settings_for(recorded).tracing is False
+    debug = {"loggingConfiguration": {"level": "ALL", "includeExecutionData": False}}
+    seen = deployment.settings_for(meter.RecordedExecution("arn:x", {}, [], state_machine=debug))
+    assert (seen.log_level, seen.log_data) == ("ALL", False)
+    given = deployment.settings_for(recorded, log_level="ERROR", tracing=True)
+    assert (given.log_level, given.tracing) == ("ERROR", True)
+    unread = deployment.settings_for(meter.RecordedExecution("arn:x", {}, []))
+    config = PipelineConfig()
+    assert (unread.log_level, unread.log_data, unread.tracing) == (
+        config.state_machine_log_level,
+        config.state_machine_log_execution_data,
+        config.state_machine_tracing,
+    )

@@ -59,6 +59,7 @@ class RecordedExecution:
     description: dict[str, Any]
     events: Sequence[history.Event]
     map_runs: Sequence[MapRunRecord] = ()
+    state_machine: dict[str, Any] | None = None  # DescribeStateMachineForExecution (logging, tracing)
 
 
 @dataclass(frozen=True)
