@@ -114,10 +114,11 @@ def writers_idle(twin: Twin, timeout_s: float = 60.0) -> None:
 
 
 def fail_one_batch(twin: Twin, path: Path, key: str) -> dict[str, Any]:
-    """Run a 1,500-row file (3 batches) whose second batch the writer fails; return its result once the
-    batches that were in flight when it failed have landed."""
+    """Run a 1,500-row file (2 batches of the default 800 rows) whose second batch the writer fails; return
+    its result once the batches that were in flight when it failed have landed."""
     generate(path, rows=1_500, bad_share=0.0, seed=11)
-    twin.runtime.overrides["writer"] = failing_writer(twin, fail_first_row=502)  # type: ignore[union-attr]
+    second = 2 + twin.config.max_items_per_batch
+    twin.runtime.overrides["writer"] = failing_writer(twin, fail_first_row=second)  # type: ignore[union-attr]
     try:
         failed = twin.run_file(path, key, timeout_s=180)
         writers_idle(twin)
@@ -141,7 +142,10 @@ def test_failing_writer_fails_the_file_then_replay_after_the_fix_completes_it_wi
     assert failed["rows_failed"] >= 500, failed
     assert failed["rows_written"] + failed["rows_failed"] == 1_500
     assert count_items(twin, failed["file"]) == failed["rows_written"], "the ledger counts what is stored"
-    assert [b["error"] for b in failed["failed_batches"] if b["first_row"] == 502] == ["Writer.WriteFailed"]
+    second = 2 + twin.config.max_items_per_batch
+    assert [b["error"] for b in failed["failed_batches"] if b["first_row"] == second] == [
+        "Writer.WriteFailed"
+    ]
     assert failed["next_step"] == f"etl redrive {execution_name(failed)}"
 
     target = remote.twin_target(endpoint_url=twin.url)
