@@ -2,11 +2,12 @@
 
     .venv/bin/python bench/cost_model.py            # a table: $ per million rows, DynamoDB writes vs the rest
     .venv/bin/python bench/cost_model.py --json
-    .venv/bin/python bench/cost_model.py --tune --rows 5000   # each tuning setting: local rows/s + AWS cost
+    .venv/bin/python bench/cost_model.py --tune --rows 20000  # each tuning setting: local rows/s + AWS cost
 
 `--tune` runs the same generated file through an ephemeral twin once per setting (as bench/throughput.py
-does) and prints the local rows/s next to the model's AWS cost per million rows for that setting. Local
-rows/s measure moto on a shared CPU: compare settings within one run, not with AWS.
+does) and prints the local rows/s next to that run's AWS cost per million rows: the run metered as `etl cost
+--durations modelled` does (its own counts, AWS Lambda durations), at the default log level ERROR and at ALL.
+Local rows/s measure moto on a shared CPU: compare settings within one run, not with AWS.
 
 Prices: workflow/cost/prices.py (us-east-1). Assumptions: workflow/cost/designs.py.
 """
@@ -29,9 +30,9 @@ from workflow.cost.report import price_lines  # noqa: E402
 
 # (name, config overrides): one knob at a time from the defaults.
 TUNING = (
-    ("defaults (500 rows, 128 KiB, concurrency 10, writer batch 5)", {}),
-    ("rows per batch 100", {"max_items_per_batch": 100}),
+    ("defaults (800 rows, 160 KiB, concurrency 10, writer batch 5)", {}),
     ("rows per batch 250", {"max_items_per_batch": 250}),
+    ("rows per batch 500", {"max_items_per_batch": 500}),
     ("rows per batch 1000, 256 KiB", {"max_items_per_batch": 1000, "max_input_bytes_per_batch": 262_144}),
     ("bytes per batch 32 KiB (about 170 rows)", {"max_input_bytes_per_batch": 32_768}),
     ("Map concurrency 2", {"max_concurrency": 2}),
@@ -41,8 +42,19 @@ TUNING = (
 )
 
 
+def metered(twin: object, arn: str, config: PipelineConfig, level: str) -> tuple[float, float]:
+    """The run's own counts (etl cost's meter), AWS Lambda durations, projected to 1,000,000 rows."""
+    from workflow.cost import collect, meter
+
+    settings = meter.MeterSettings(config=config, log_level=level)
+    counts = meter.count(collect.record(twin.client("stepfunctions"), arn), settings)  # type: ignore[attr-defined]
+    projected = meter.with_modelled_durations(meter.project(counts, designs.MILLION, settings))
+    report = price_lines(meter.lines(projected, settings), projected.rows)
+    return report.per_million(report.total), report.per_million(report.not_writes)
+
+
 def tune(rows: int) -> list[dict]:
-    """Each setting: the twin's rows/s on a generated file, and the model's AWS cost per million rows."""
+    """Each setting: the twin's rows/s on a generated file and the metered run's AWS cost per million rows."""
     import generate  # sample_data/generate.py
 
     from workflow.twin.twin import Twin
@@ -55,20 +67,20 @@ def tune(rows: int) -> list[dict]:
             config = PipelineConfig(**overrides)
             with Twin.ephemeral(config) as twin:
                 result = twin.run_file(path, timeout_s=1800)
+                costs = {
+                    level: metered(twin, result["execution_arn"], config, level) for level in ("ERROR", "ALL")
+                }
             accounted = sum(result.get(k) or 0 for k in ("rows_written", "rows_rejected", "rows_failed"))
-            costs = {}
-            for level in ("ALL", "ERROR"):
-                report = price_lines(designs.tuned_lines(config, level), designs.MILLION)
-                costs[level] = (report.per_million(report.total), report.per_million(report.not_writes))
             out.append(
                 {
                     "setting": name,
                     "status": result["status"],
                     "rows_accounted": accounted == rows,
+                    "batches": result.get("batches_total"),
                     "local_rows_per_s": round(rows / result["duration_s"]),
+                    "aws_usd_per_million_rows": round(costs["ERROR"][0], 4),
+                    "aws_not_writes": round(costs["ERROR"][1], 4),
                     "aws_usd_per_million_rows_logs_all": round(costs["ALL"][0], 4),
-                    "aws_usd_per_million_rows_logs_error": round(costs["ERROR"][0], 4),
-                    "aws_not_writes_logs_error": round(costs["ERROR"][1], 4),
                 }
             )
             print(json.dumps(out[-1]), flush=True)

@@ -71,7 +71,7 @@ def _tagged(rejects: Iterable[dict[str, Any]] | None, stage: str) -> list[dict[s
 
 
 def digest_child(child: ChildResult) -> BatchDigest:
-    """A succeeded child's BatchDone output, or for any other child the row range of its input batch.
+    """A succeeded child's output (its batch's ledger line), or for any other child its batch's row range.
 
     The original CSV values of the rejected rows are kept (for the rejects file a user can fix); the rest of
     the big Input is dropped at once.

@@ -117,7 +117,7 @@ def test_upload_runs_the_file_and_the_header_graph_and_map_run_show_it(
         e["data"]["id"]: e["data"].get("status") for e in graph["elements"] if "source" not in e["data"]
     }
     assert status["Summarize"] == "succeeded" and status["ProcessRows/Enqueue"] == "succeeded"
-    assert status["ProcessRows/NothingToWrite"] == "not_run"
+    assert status["ProcessRows/Transform"] == "succeeded"
     assert status["IsReplay"] == "succeeded" and status["RegisterObject"] == "succeeded"
     assert status["RegisterReplay"] == "not_run" and status["DuplicateEvent"] == "not_run"
     definition = json.loads((REPO_ROOT / "workflow/definition/csv_etl.asl.json").read_text())
@@ -154,7 +154,7 @@ def test_state_details_give_input_parameters_result_output_and_the_lambda_log(
     assert flow["OutputPath"]["note"] == "matches the recorded output"
     configure = console.get(f"/api/executions/{q(succeeded)}/states/Configure").get_json()
     configured = {step["step"]: step for step in configure["dataflow"]}
-    assert configured["Parameters"]["value"]["maxItemsPerBatch"] == 500, (
+    assert configured["Parameters"]["value"]["maxItemsPerBatch"] == 800, (
         "recomputed with the engine's templates"
     )
     assert configured["ResultPath"]["note"] == "matches the recorded output"
@@ -335,7 +335,7 @@ def test_trace_of_a_succeeded_execution(twin: Twin, succeeded: str) -> None:
     assert "SUCCEEDED" in result.output and "incoming/data.csv" in result.output
     assert "Summarize (Task)  succeeded" in result.output
     assert "rows succeeded 20, total 20; batches succeeded 1, total 1" in result.output
-    assert "NothingToWrite  not run" in result.output
+    assert "├── Transform  succeeded" in result.output and "└── Enqueue  succeeded" in result.output
 
 
 def test_trace_of_a_failed_execution_names_the_batch_and_its_real_cause(twin: Twin, failed: str) -> None:

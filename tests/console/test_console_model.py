@@ -159,8 +159,7 @@ def test_graph_nests_the_map_processor_and_parallel_branches_and_labels_choices(
     assert "Distributed Map" in nodes["ProcessRows"]["label"]
     assert nodes["Both/branch0/A"]["parent"] == "Both/branch0"
     assert nodes["Both/branch1"]["parent"] == "Both"
-    assert edges[("ProcessRows/AnyValidRows", "ProcessRows/Enqueue")]["data"]["label"] == "$.valid > 0"
-    assert edges[("ProcessRows/AnyValidRows", "ProcessRows/NothingToWrite")]["data"]["label"] == "Default"
+    assert edges[("ProcessRows/Transform", "ProcessRows/Enqueue")]["classes"] == "next"
     assert edges[("Configure", "IsReplay")]["classes"] == "next"
     assert edges[("IsReplay", "RegisterReplay")]["data"]["label"] == "And(2)"
     assert edges[("IsReplay", "RegisterObject")]["data"]["label"] == "Default"
@@ -173,7 +172,7 @@ def test_graph_nests_the_map_processor_and_parallel_branches_and_labels_choices(
         assert edges[(register, "ProcessRows/Transform")]["classes"] == "layout"
     top_level = {e["data"]["name"] for e in elements if e["data"].get("name") and "parent" not in e["data"]}
     assert top_level == set(definition["States"]), "every state of the definition, no other"
-    assert edges[("ProcessRows/BatchDone", "Summarize")]["classes"] == "layout"
+    assert edges[("ProcessRows/Enqueue", "Summarize")]["classes"] == "layout"
     assert edges[("Summarize", "Both/branch0/A")]["classes"] == "layout"
 
 

@@ -55,8 +55,8 @@ def test_steps_count_states_entered_retries_and_redrives() -> None:
     events = hb.child([hb.item(2)], [40, 120, 30], wait_ms=10)
     events.append({"type": "ExecutionRedriven", "id": 99, "timestamp": hb.T0})
     steps = history.steps(events)
-    assert (steps.states_entered, steps.retries, steps.redrives) == (4, 2, 1)
-    assert steps.transitions == 7
+    assert (steps.states_entered, steps.retries, steps.redrives) == (2, 2, 1)
+    assert steps.transitions == 5
 
 
 def test_lambda_calls_are_timed_from_task_started_to_the_task_end_per_attempt() -> None:
@@ -72,7 +72,7 @@ def test_count_reads_every_billed_quantity_of_the_run() -> None:
     assert counts.rows == 303 and counts.batches == 2
     assert counts.parent_transitions == 3  # Configure, ProcessRows, Summarize
     assert counts.child_starts == 2
-    assert counts.child_transitions == 5 + 4  # a retry of Transform in the first child
+    assert counts.child_transitions == 3 + 2  # Transform, Enqueue; a retry of Transform in the first child
     assert (counts.transform_requests, counts.transform_ms) == (3, 40 + 120 + 75)
     assert (counts.summarize_requests, counts.summarize_ms) == (1, 250)
     assert (counts.writer_messages, counts.writer_wait_ms) == (2, 2_500)
@@ -95,7 +95,7 @@ def test_lines_price_each_unit_and_split_dynamodb_writes_from_the_rest() -> None
     assert lines["Lambda GB-s: writer (512 MB, arm64)"].quantity == pytest.approx(2.5 * 0.5)
     priced = report.price_lines(list(lines.values()), counts.rows)
     transitions = sum(p.usd for p in priced.lines if p.line.price_key == "sfn.transition")
-    assert transitions == pytest.approx((3 + 2 + 9) * 0.025 / 1000)
+    assert transitions == pytest.approx((3 + 2 + 5) * 0.025 / 1000)
     writes = (304 + 3) * 0.625 / 1e6
     assert priced.writes == pytest.approx(writes)
     assert priced.total == pytest.approx(
@@ -116,21 +116,21 @@ def test_read_then_write_writer_pays_a_read_unit_per_key() -> None:
 def test_project_scales_per_row_per_batch_and_keeps_per_file_quantities() -> None:
     counts = meter.count(recorded())
     big = meter.project(counts, 1_000_000)
-    assert meter.rows_per_batch(counts, PipelineConfig()) == 500
-    assert big.batches == big.child_starts == 2_000
-    assert big.child_transitions == 9 * 1_000
+    assert meter.rows_per_batch(counts, PipelineConfig()) == 800
+    assert big.batches == big.child_starts == 1_250
+    assert big.child_transitions == 5 * 1_250 // 2  # 2 children took 5 steps: 2 states each, 1 retry
     assert big.parent_transitions == 3 and big.summarize_requests == 1 and big.result_puts == 2
     assert big.item_write_units == round(304 * 1_000_000 / 303)
-    # 500 items of ~230 bytes plus the token and source: between 64 and 128 KB, so 2 chunks a message.
-    assert big.writer_messages == 2_000 and big.sqs_send_chunks == 2 * 2_000
-    assert big.executions == 2_001
+    # 800 items of ~223 bytes plus the token and source: between 128 and 192 KB, so 3 chunks a message.
+    assert big.writer_messages == 1_250 and big.sqs_send_chunks == 3 * 1_250
+    assert big.executions == 1_251
 
 
 def test_rows_per_batch_is_cut_by_the_input_byte_limit() -> None:
     counts = meter.count(recorded())
     config = PipelineConfig(max_input_bytes_per_batch=10_000)
     per_row = counts.batch_input_bytes / counts.rows
-    assert meter.rows_per_batch(counts, config) == int(10_000 // per_row) < 500
+    assert meter.rows_per_batch(counts, config) == int(10_000 // per_row) < 800
 
 
 def test_log_levels_filter_events_and_execution_data_dominates_the_bytes() -> None:

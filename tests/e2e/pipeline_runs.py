@@ -121,10 +121,11 @@ def writers_idle(twin: Twin, timeout_s: float = 60.0) -> None:
 
 
 def fail_one_batch(twin: Twin, path: Path, key: str) -> dict[str, Any]:
-    """Run a 1,500-row file (3 batches) whose second batch the writer fails; return its result once the
-    batches that were in flight when it failed have landed."""
+    """Run a 1,500-row file (2 batches of the default 800 rows) whose second batch the writer fails; return
+    its result once the batches that were in flight when it failed have landed."""
     generate(path, rows=1_500, bad_share=0.0, seed=11)
-    twin.runtime.overrides["writer"] = failing_writer(twin, fail_first_row=502)  # type: ignore[union-attr]
+    second = 2 + twin.config.max_items_per_batch
+    twin.runtime.overrides["writer"] = failing_writer(twin, fail_first_row=second)  # type: ignore[union-attr]
     try:
         failed = twin.run_file(path, key, timeout_s=180)
         writers_idle(twin)

@@ -86,7 +86,10 @@ def test_failing_writer_fails_the_file_then_replay_after_the_fix_completes_it_wi
     assert failed["rows_failed"] >= 500, failed
     assert failed["rows_written"] + failed["rows_failed"] == 1_500
     assert count_items(twin, failed["file"]) == failed["rows_written"], "the ledger counts what is stored"
-    assert [b["error"] for b in failed["failed_batches"] if b["first_row"] == 502] == ["Writer.WriteFailed"]
+    second = 2 + twin.config.max_items_per_batch
+    assert [b["error"] for b in failed["failed_batches"] if b["first_row"] == second] == [
+        "Writer.WriteFailed"
+    ]
     assert failed["next_step"] == f"etl redrive {execution_name(failed)}"
 
     target = remote.twin_target(endpoint_url=twin.url)

@@ -151,8 +151,8 @@ def test_project_definition_templates_evaluate() -> None:
     definition = load_definition(subs)
     configure = evaluate_template(definition["States"]["Configure"]["Parameters"], {})
     assert configure == {
-        "maxItemsPerBatch": 500,
-        "maxInputBytesPerBatch": 131072,
+        "maxItemsPerBatch": 800,
+        "maxInputBytesPerBatch": 163840,
         "maxConcurrency": 10,
         "toleratedFailurePercentage": 0,
     }

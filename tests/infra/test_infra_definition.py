@@ -85,7 +85,7 @@ def test_substituted_definition_equals_render_definition(synth: Synth) -> None:
         == f"GetAtt:{synth.logical_id(fns['summarize'])}.Arn"
     )
     assert (
-        item_states["Enqueue"]["Parameters"]["QueueUrl"] == f"Ref:{synth.logical_id(synth.stack.store.queue)}"
+        item_states["Enqueue"]["Arguments"]["QueueUrl"] == f"Ref:{synth.logical_id(synth.stack.store.queue)}"
     )
     assert (
         states["ProcessRows"]["ResultWriter"]["Parameters"]["Bucket"]

@@ -45,7 +45,8 @@ def test_tuning_parameters_default_to_the_twins_config(synth: Synth) -> None:
         assert params[name]["Type"] == "Number", name
         assert params[name]["Default"] == default, name
     assert params["StateMachineLogLevel"]["AllowedValues"] == ["ALL", "ERROR", "FATAL", "OFF"]
-    assert params["StateMachineLogLevel"]["Default"] == "ALL"
+    assert params["StateMachineLogLevel"]["Default"] == CONFIG.state_machine_log_level == "ERROR"
+    assert params["StateMachineLogExecutionData"]["Default"] == "true"
     assert params["StateMachineTracing"]["Default"] == "true"
 
 

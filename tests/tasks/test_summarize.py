@@ -43,7 +43,7 @@ def batch_done(
     conflicts: list[int] = (),
     duplicate: int = 0,
 ) -> dict[str, Any]:  # type: ignore[assignment]
-    """The ASL's BatchDone Pass output."""
+    """A child's output: the batch's ledger line (the ASL's Enqueue Output)."""
 
     def reject(row: int, reason: str) -> dict[str, Any]:
         return {"row": row, "errors": [{"field": "local_avg", "reason": reason, "value": "x"}]}
@@ -486,7 +486,7 @@ def test_rejects_sample_is_bounded_and_the_summary_stays_small(s3: Any) -> None:
 
 
 def test_real_transform_outputs_summarize_with_every_row_accounted(s3: Any) -> None:
-    """data.csv's rows plus bad ones, through the real transform in batches of 7, as BatchDone outputs."""
+    """data.csv's rows plus bad ones, through the real transform in batches of 7, as children's outputs."""
     with open(SAMPLE_DATA / "data.csv", newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     rows[3]["local_avg"] = "n/a"

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from workflow.cli.common import EndpointOpt, JsonOpt, StackOpt, api_error, fail, out, target_for
-from workflow.cost import collect, meter, report
+from workflow.cost import collect, deployment, meter, report
 from workflow.cost.prices import CHECKED, REGION
 
 
@@ -40,14 +40,14 @@ def cost(
         bool, typer.Option("--ledger/--no-ledger", help="count the ledger table's records")
     ] = True,
     log_level: Annotated[
-        str, typer.Option("--log-level", help="the state machine's log level (stack default ALL)")
-    ] = "ALL",
+        str | None, typer.Option("--log-level", help="the state machine's log level (default: as it ran)")
+    ] = None,
     log_data: Annotated[
-        bool, typer.Option("--log-data/--no-log-data", help="logs include execution data (stack default on)")
-    ] = True,
+        bool | None, typer.Option("--log-data/--no-log-data", help="logs include execution data (as it ran)")
+    ] = None,
     tracing: Annotated[
-        bool, typer.Option("--tracing/--no-tracing", help="X-Ray tracing (stack default on)")
-    ] = True,
+        bool | None, typer.Option("--tracing/--no-tracing", help="X-Ray tracing (default: as it ran)")
+    ] = None,
     check: Annotated[
         bool, typer.Option("--check", help="exit 1 when the projection misses a target")
     ] = False,
@@ -66,10 +66,15 @@ def cost(
     ] = None,
 ) -> None:
     """Count an execution's billed units (Step Functions API only), price them, scale to a million rows."""
+    chosen: dict[str, Any] = {
+        "writer": writer,
+        "ledger": ledger,
+        "log_level": log_level,
+        "log_data": log_data,
+        "tracing": tracing,
+    }
     try:
-        settings = meter.MeterSettings(
-            writer=writer, ledger=ledger, log_level=log_level, log_data=log_data, tracing=tracing
-        )
+        settings = deployment.settings_for(None, **chosen)
     except ValueError as exc:
         raise fail(str(exc)) from exc
     if durations not in ("measured", "modelled"):
@@ -79,6 +84,7 @@ def cost(
         recorded = collect.record(target.client("stepfunctions"), target.execution_arn(execution), sample)
     except Exception as exc:
         raise fail(api_error(exc, execution)) from exc
+    settings = deployment.settings_for(recorded, **chosen)  # logging and tracing as the execution ran
     counts = meter.count(recorded, settings)
     if durations == "modelled":
         counts = meter.with_modelled_durations(counts)
@@ -96,9 +102,9 @@ def cost(
             "settings": {
                 "writer": writer,
                 "ledger": ledger,
-                "log_level": log_level.upper(),
-                "log_data": log_data,
-                "tracing": tracing,
+                "log_level": settings.log_level.upper(),
+                "log_data": settings.log_data,
+                "tracing": settings.tracing,
                 "architecture": settings.architecture,
                 "durations": durations,
             },

@@ -1,13 +1,16 @@
 """Read one execution from the Step Functions API: the same calls on the twin and on AWS.
 
 DescribeExecution, GetExecutionHistory (paged), ListMapRuns, DescribeMapRun, ListExecutions(mapRunArn)
-(paged) and each child's GetExecutionHistory. Nothing else: no CloudWatch, no Cost Explorer.
+(paged), each child's GetExecutionHistory, and DescribeStateMachineForExecution (how the state machine logs
+and traces). Nothing else: no CloudWatch, no Cost Explorer.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
+
+from botocore.exceptions import ClientError
 
 from workflow.cost.meter import ChildRecord, MapRunRecord, RecordedExecution
 
@@ -73,4 +76,15 @@ def record(sfn: SFNClient, arn: str, sample: int | None = None) -> RecordedExecu
         ]
         total = len(listed) if len(children) < len(listed) else None
         map_runs.append(MapRunRecord(run_arn, described, children, total))
-    return RecordedExecution(arn, description, history(sfn, arn), map_runs)
+    return RecordedExecution(arn, description, history(sfn, arn), map_runs, state_machine(sfn, arn))
+
+
+def state_machine(sfn: SFNClient, arn: str) -> dict[str, Any] | None:
+    """DescribeStateMachineForExecution (its logging and tracing), or None when it cannot be read."""
+    try:
+        described = dict(sfn.describe_state_machine_for_execution(executionArn=arn))
+    except ClientError:
+        return None
+    described.pop("ResponseMetadata", None)
+    described.pop("definition", None)  # large, and the meter reads the histories instead
+    return described

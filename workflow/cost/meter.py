@@ -59,6 +59,7 @@ class RecordedExecution:
     description: dict[str, Any]
     events: Sequence[history.Event]
     map_runs: Sequence[MapRunRecord] = ()
+    state_machine: dict[str, Any] | None = None  # DescribeStateMachineForExecution (logging, tracing)
 
 
 @dataclass(frozen=True)
@@ -69,11 +70,13 @@ class MeterSettings:
     architecture: str = LAMBDA_ARCHITECTURE
     writer: str = "conditional-put"
     ledger: bool = True
-    log_level: str = "ALL"  # infra StateMachineLogLevel default
-    log_data: bool = True  # infra StateMachineLogExecutionData default
-    tracing: bool = True  # infra StateMachineTracing default
+    log_level: str = ""  # "": the config's state_machine_log_level (infra StateMachineLogLevel default)
+    log_data: bool = True  # config state_machine_log_execution_data (infra StateMachineLogExecutionData)
+    tracing: bool = True  # config state_machine_tracing (infra StateMachineTracing)
 
     def __post_init__(self) -> None:
+        if not self.log_level:
+            object.__setattr__(self, "log_level", self.config.state_machine_log_level)
         if self.writer not in WRITER_MODES:
             raise ValueError(f"writer must be one of {', '.join(WRITER_MODES)}, not {self.writer!r}")
         if self.log_level.upper() not in LOG_LEVELS:
@@ -226,7 +229,7 @@ def _result_files(map_run: MapRunRecord) -> int:
 
 
 def _count_child(counts: Counts, child: ChildRecord, settings: MeterSettings) -> int:
-    """Adds one child execution's quantities; returns its rows (from BatchDone's output)."""
+    """Adds one child execution's quantities; returns its rows (from its output, the batch's ledger line)."""
     steps = history.steps(child.events)
     # "you'll be charged one state transition for each child workflow execution that the Distributed
     # Map state starts" (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-transitions.html)

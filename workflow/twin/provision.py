@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from workflow.config import PipelineConfig, load_definition, local_substitutions
+from workflow.config import PipelineConfig, load_definition, local_substitutions, state_machine_observability
 
 DLQ_RETENTION_S = 14 * 24 * 3600
 
@@ -110,6 +110,7 @@ def provision(
         definition=json.dumps(definition),
         roleArn=state_machine_role(config, account),
         type="STANDARD",
+        **state_machine_observability(config, region, account),
     )["stateMachineArn"]
 
     return Resources(
