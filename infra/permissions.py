@@ -22,7 +22,8 @@ TABLE_ACTIONS: dict[str, list[str]] = {
 # DynamoDB actions on the ledger table, per function: the writer puts its batch records (and adds a batch it
 # stored after its run ended to the object's counts); Summarize reads them and rewrites the object's item.
 LEDGER_ACTIONS: dict[str, list[str]] = {
-    "writer": ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:GetItem"],
+    # DeleteItem: the writer removes its `writing` mark of a batch that failed (tasks/writer)
+    "writer": ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:GetItem", "dynamodb:DeleteItem"],
     "summarize": ["dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem"],
 }
 

@@ -37,7 +37,7 @@ def fault_config() -> PipelineConfig:
     three at a time (a stopped run has batches that never started); SQS visibility 10 s (longer than a
     loaded machine needs for one batch, so a crashed writer's message comes back in seconds, not 3
     minutes); one message per writer invocation; a short ledger settle time; writer heartbeats every 2 s
-    (the twin runs virtual time 30x: Enqueue's 300 s HeartbeatSeconds is 10 s)."""
+    (the twin runs virtual time 20x: Enqueue's 300 s HeartbeatSeconds is 15 s)."""
     return PipelineConfig(
         max_items_per_batch=250,
         max_concurrency=3,
@@ -50,11 +50,12 @@ def fault_config() -> PipelineConfig:
 
 
 @contextmanager
-def fault_twin(speed: float = 30, lambda_time_scale: float = 0.25, **config: Any) -> Iterator[Twin]:
-    """A twin for fault scenarios: virtual time 30x (retry backoffs; Enqueue's 300 s heartbeat -> 10 s; the
-    Transform state's 120 s TimeoutSeconds -> 4 s), Lambda timeouts at 25% (the writer's 120 s -> 30 s: a
-    500-row batch of conditional puts into moto takes seconds), the fault hooks installed. `config`
-    overrides fields of fault_config() (e.g. max_receive_count=1 for a twin whose failures dead-letter)."""
+def fault_twin(speed: float = 20, lambda_time_scale: float = 0.25, **config: Any) -> Iterator[Twin]:
+    """A twin for fault scenarios: virtual time 20x (retry backoffs; Enqueue's 300 s heartbeat -> 15 s; the
+    Transform state's 120 s TimeoutSeconds -> 6 s, room for a busy machine), Lambda timeouts at 25% (the
+    writer's 120 s -> 30 s: a 500-row batch of conditional puts into moto takes seconds), the fault hooks
+    installed. `config` overrides fields of fault_config() (e.g. max_receive_count=1 for a twin whose
+    failures dead-letter)."""
     settings = fault_config().model_copy(update=config)
     with Twin.ephemeral(settings, speed=speed, lambda_time_scale=lambda_time_scale, esm_pollers=10) as twin:
         faults.install(twin)

@@ -21,8 +21,8 @@ pytestmark = pytest.mark.server
 
 @pytest.fixture(scope="module")
 def twin() -> Iterator[Twin]:
-    # virtual time 60x: Enqueue's 300 s heartbeat is 5 s; a 5 s visibility timeout parks a failed message soon
-    with scenarios.fault_twin(speed=60, max_receive_count=1, queue_visibility_timeout_s=5) as running:
+    # virtual time 30x: Enqueue's 300 s heartbeat is 10 s; a 5 s visibility timeout parks a message soon
+    with scenarios.fault_twin(speed=30, max_receive_count=1, queue_visibility_timeout_s=5) as running:
         yield running
 
 

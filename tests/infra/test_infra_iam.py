@@ -240,6 +240,7 @@ def test_function_roles_have_exactly_their_needs(synth: Synth) -> None:
             ("dynamodb:PutItem", ledger),  # the batch record
             ("dynamodb:UpdateItem", ledger),  # a batch stored after its run ended joins the counts
             ("dynamodb:GetItem", ledger),
+            ("dynamodb:DeleteItem", ledger),  # the `writing` mark of a batch that failed
             ("states:SendTaskHeartbeat", sm),
             ("states:SendTaskSuccess", sm),
             ("states:SendTaskFailure", sm),
