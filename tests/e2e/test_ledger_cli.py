@@ -77,7 +77,7 @@ def test_a_failed_run_shows_each_failed_batch_and_the_next_step(twin: Twin, tmp_
     assert result["next_step"] == f"etl redrive {name}"
     assert any(
         (b["first_row"], b["last_row"], b["error"], b["cause"])
-        == (502, 1001, "Writer.WriteFailed", "injected: table unavailable")
+        == (802, 1501, "Writer.WriteFailed", "injected: table unavailable")  # 2nd batch of 800
         for b in result["failed_batches"]
     )
     human = etl(twin, "describe", name)

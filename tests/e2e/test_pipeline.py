@@ -127,4 +127,4 @@ def test_failing_writer_fails_the_file_then_redrive_after_the_fix_completes_it(
     assert count_items(twin, failed["file"]) == 1_500
     sfn_runs = sfn.list_map_runs(executionArn=failed["execution_arn"])["mapRuns"]
     counts = sfn.describe_map_run(mapRunArn=sfn_runs[-1]["mapRunArn"])["executionCounts"]
-    assert counts["succeeded"] == 3 and counts["failed"] == 0
+    assert counts["succeeded"] == 2 and counts["failed"] == 0  # 1,500 rows in batches of 800
