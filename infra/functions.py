@@ -10,7 +10,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from infra.parameters import Parameters
+from infra.inputs import StackInputs
 from infra.settings import DeploySettings
 from workflow.config import TASKS_DIR, FunctionSpec, PipelineConfig
 
@@ -37,16 +37,10 @@ class Functions(Construct):
     """Creates every function with its own role and log group (write access to that group only)."""
 
     def __init__(
-        self,
-        scope: Construct,
-        cid: str,
-        *,
-        config: PipelineConfig,
-        settings: DeploySettings,
-        params: Parameters,
-        deployed: Mapping[str, str],
+        self, scope: Construct, cid: str, inputs: StackInputs, *, deployed: Mapping[str, str]
     ) -> None:
         super().__init__(scope, cid)
+        config, settings, params = inputs.config, inputs.settings, inputs.params
         layer_arn = Fn.sub(
             "arn:${AWS::Partition}:lambda:${AWS::Region}:"
             + settings.powertools_layer_account

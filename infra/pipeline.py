@@ -11,8 +11,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from infra.parameters import Parameters
-from infra.settings import DeploySettings
+from infra.inputs import StackInputs
 from infra.storage import DataStore
 from workflow.config import PipelineConfig, definition_text
 
@@ -33,15 +32,14 @@ class Pipeline(Construct):
         self,
         scope: Construct,
         cid: str,
+        inputs: StackInputs,
         *,
-        config: PipelineConfig,
-        settings: DeploySettings,
-        params: Parameters,
         store: DataStore,
         transform: lambda_.IFunction,
         summarize: lambda_.IFunction,
     ) -> None:
         super().__init__(scope, cid)
+        config, settings, params = inputs.config, inputs.settings, inputs.params
         stack = Stack.of(self)
         self.log_group = logs.LogGroup(
             self,
