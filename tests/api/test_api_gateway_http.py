@@ -24,9 +24,9 @@ from workflow.twin.gateway import (
     OPENAPI_PATH,
     RestGateway,
     generate_api_key,
-    proxy_response,
     render_gateway_template,
 )
+from workflow.twin.lambda_proxy import proxy_response
 from workflow.twin.lambdas import LambdaRuntime
 
 from .conftest import API_KEY, CONFIG, REPO_ROOT, Served, local_invoke, new_message, pipeline_item
