@@ -15,16 +15,10 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
 
+from workflow.twin.tracking import ROW_COUNTS
+
 OBJECT_PREFIX = "OBJECT#"
-COUNT_FIELDS = (
-    "rows_total",
-    "rows_written",
-    "rows_duplicate",
-    "rows_rejected",
-    "rows_conflict",
-    "rows_failed",
-    "rows_dead_lettered",
-)
+COUNT_FIELDS = (*ROW_COUNTS, "rows_dead_lettered")
 RECHECK_S = 30.0  # how long "the table exists / does not" is believed before asking again
 MAX_SCAN_ITEMS = 5_000
 
@@ -145,4 +139,4 @@ class Ledger:
 
 def _not_found(exc: Exception) -> bool:
     code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
-    return code == "ResourceNotFoundException"
+    return bool(code == "ResourceNotFoundException")

@@ -12,7 +12,7 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +21,7 @@ from typing import Any
 from workflow.config import LOCAL_ACCOUNT, LOCAL_REGION, TASKS_DIR, PipelineConfig
 from workflow.twin import moto_atomic, tracking
 from workflow.twin.backend import DUMMY_KEY, TwinBackend, endpoint_client
+from workflow.twin.clients import TypedClients
 from workflow.twin.endpoint import Endpoint, ServerThread
 from workflow.twin.esm import SqsEventSourceMapping
 from workflow.twin.events import ObjectCreatedRule, S3EventBridge
@@ -41,7 +42,7 @@ def reset_moto() -> None:
     moto_api_backend.reset()
 
 
-class Twin:
+class Twin(TypedClients):
     """Everything `etl up` and `etl run` need, started and stopped together."""
 
     def __init__(
@@ -147,7 +148,7 @@ class Twin:
             self.server.start()
             arns = {spec.key: self.runtime.arn(spec) for spec in self.config.functions}
             self.resources = provision(
-                self.config, self.backend.client, region=self.region, account=self.account, function_arns=arns
+                self.config, self.backend, region=self.region, account=self.account, function_arns=arns
             )
             rule = ObjectCreatedRule(self.config.data_bucket, self.config.incoming_prefix, ".csv")
             self.events = S3EventBridge(
@@ -246,7 +247,7 @@ class Twin:
         )
         return str(response["executionArn"])
 
-    def client(self, service: str) -> Any:
+    def _client(self, service: str) -> Any:
         """A boto3 client at this twin's endpoint (dummy keys), as a user would make one."""
         assert self.backend is not None
         return self.backend.client(service)
@@ -285,13 +286,8 @@ class Twin:
         )
         return tracking.run_result(described, time.monotonic() - started, self.summarize_failure)
 
-    def summarize_failure(self, described: dict[str, Any]) -> dict[str, Any] | None:
+    def summarize_failure(self, described: Mapping[str, Any]) -> dict[str, Any] | None:
         """The summary of a failed execution (Summarize invoked with its error)."""
-        return tracking.failure_summary(
-            self.client("stepfunctions"),
-            self.client("lambda"),
-            described,
-            self.client("dynamodb"),
-            self.config.ledger_table_name,
-            wait_s=self.config.ledger_settle_s + 10.0,
+        return tracking.summarize_failed(
+            self, described, self.config.ledger_table_name, self.config.ledger_settle_s + 10.0
         )
