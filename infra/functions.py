@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import cast
 
 from aws_cdk import Duration, Fn, RemovalPolicy
 from aws_cdk import aws_iam as iam
@@ -31,6 +32,12 @@ def resolve_env(config: PipelineConfig, spec: FunctionSpec, deployed: Mapping[st
         var: deployed[field] if field in deployed else str(getattr(config, field))
         for var, field in spec.env.items()
     }
+
+
+def cfn_function(fn: lambda_.Function) -> lambda_.CfnFunction:
+    """The L1 resource behind the construct: CDK's `node.default_child` of a Function is its CfnFunction
+    (typed only as an optional IConstruct)."""
+    return cast(lambda_.CfnFunction, fn.node.default_child)
 
 
 class Functions(Construct):
@@ -89,7 +96,5 @@ class Functions(Construct):
             role=role,
             description=f"csv-etl {spec.key}: tasks/{spec.folder} {spec.handler}",
         )
-        fn.node.default_child.add_metadata(  # type: ignore[union-attr]
-            "cfn-lint", {"config": {"ignore_checks": CFN_LINT_IGNORES}}
-        )
+        cfn_function(fn).add_metadata("cfn-lint", {"config": {"ignore_checks": CFN_LINT_IGNORES}})
         return fn

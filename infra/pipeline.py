@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from aws_cdk import ArnFormat, CfnCondition, CfnParameter, Duration, Fn, IResolvable, RemovalPolicy, Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
@@ -73,7 +75,8 @@ class Pipeline(Construct):
             ),
             tracing_enabled=True,
         )
-        cfn_sm: sfn.CfnStateMachine = self.state_machine.node.default_child  # type: ignore[assignment]
+        # CDK's `node.default_child` of a StateMachine is its CfnStateMachine (typed: optional IConstruct).
+        cfn_sm = cast(sfn.CfnStateMachine, self.state_machine.node.default_child)
         # Levels are parameters: the construct wrote the X-Ray and log-delivery permissions for the
         # enabled case, the parameters only choose what is sent.
         cfn_sm.add_property_override(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_s3 as s3
@@ -125,7 +127,8 @@ class DataStore(Construct):
             removal_policy=RemovalPolicy.RETAIN,
         )
         # Native CloudFormation EventBridge switch: no notification custom resource (and its Lambda).
-        cfn_bucket: s3.CfnBucket = bucket.node.default_child  # type: ignore[assignment]
+        # CDK's `node.default_child` of a Bucket is its CfnBucket (typed only as an optional IConstruct).
+        cfn_bucket = cast(s3.CfnBucket, bucket.node.default_child)
         cfn_bucket.add_property_override(
             "NotificationConfiguration.EventBridgeConfiguration.EventBridgeEnabled", True
         )

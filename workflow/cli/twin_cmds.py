@@ -285,7 +285,7 @@ def _running_executions(server: UpServer) -> list[str]:
     from workflow.twin.activity import key_of
 
     resources, service = server.twin.resources, server.twin.service
-    if resources is None:  # stopped while starting: nothing was provisioned, so nothing can be running
+    if resources is None or service is None:  # stopped while starting: nothing provisioned, nothing running
         return []
     found: list[str] = []
     try:

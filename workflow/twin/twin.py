@@ -12,11 +12,11 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workflow.config import LOCAL_ACCOUNT, LOCAL_REGION, TASKS_DIR, PipelineConfig
 from workflow.twin import moto_atomic, tracking
@@ -30,6 +30,11 @@ from workflow.twin.lambdas import LambdaRuntime
 from workflow.twin.provision import Resources, provision
 from workflow.twin.sqs_move import MessageMoveTasks
 from workflow.twin.status_events import ExecutionStatusRule
+
+if TYPE_CHECKING:
+    from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+
+    from workflow.engine.service import StepFunctions
 
 _active_lock = threading.Lock()
 _active: list[Twin] = []
@@ -73,12 +78,12 @@ class Twin(TypedClients):
         self.server: ServerThread | None = None
         self.runtime: LambdaRuntime | None = None
         self.backend: TwinBackend | None = None
-        self.service: Any = None
+        self.service: StepFunctions | None = None
         self.resources: Resources | None = None
         self.events: S3EventBridge | None = None
         self.esm: SqsEventSourceMapping | None = None
         self.status_rule: ExecutionStatusRule | None = None
-        self._app: Any = None
+        self._app: WSGIApplication | None = None
         self.ready = threading.Event()
 
     # ---- lifecycle ----------------------------------------------------------------------------------------
@@ -92,7 +97,7 @@ class Twin(TypedClients):
         """What every function sees besides its own settings: the endpoint and dummy keys."""
         return {"AWS_ENDPOINT_URL": url, "AWS_ACCESS_KEY_ID": DUMMY_KEY, "AWS_SECRET_ACCESS_KEY": DUMMY_KEY}
 
-    def _dispatch(self, environ: dict[str, Any], start_response: Any) -> Any:
+    def _dispatch(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         app = self._app
         starting = app is None or (environ.get("PATH_INFO") == "/health" and not self.ready.is_set())
         if starting:
@@ -275,7 +280,11 @@ class Twin(TypedClients):
         raise TimeoutError(f"no execution started for {key} within {timeout_s:.0f} s")
 
     def run_file(
-        self, path: Path, key: str | None = None, timeout_s: float = 900.0, on_progress: Any = None
+        self,
+        path: Path,
+        key: str | None = None,
+        timeout_s: float = 900.0,
+        on_progress: Callable[[int, int | None], None] | None = None,
     ) -> dict[str, Any]:
         """Upload one file, wait for its execution, return the flat result (see tracking.run_result)."""
         started = time.monotonic()
