@@ -23,13 +23,7 @@ class DataStore(Construct):
         config, settings, params = inputs.config, inputs.settings, inputs.params
         self.access_logs = self._access_log_bucket(settings)
         self.bucket = self._data_bucket(config, settings)
-        self.dlq = sqs.Queue(
-            self,
-            "BatchDlq",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=Duration.days(settings.dlq_retention_days),
-        )
+        self.dlq = self._dead_letter_queue("BatchDlq", settings)
         self.queue = sqs.Queue(
             self,
             "BatchQueue",
@@ -42,18 +36,22 @@ class DataStore(Construct):
         )
         # EventBridge cannot start an execution (throttling, a deleted state machine): the event lands here
         # after EventBridge's retries, so an uploaded file is never silently ignored.
-        self.start_failures = sqs.Queue(
-            self,
-            "StartFailuresDlq",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=Duration.days(settings.dlq_retention_days),
-        )
+        self.start_failures = self._dead_letter_queue("StartFailuresDlq", settings)
         # The stored messages outlive the stack: `cdk destroy` leaves the table in place.
         self.table = self._retained_table("MessagesTable", "date", "time")
         # The per-file ledger (docs/architecture.md, Ledger): what happened to every row of every file is
         # evidence, kept like the data (retained, point-in-time recovery).
         self.ledger = self._retained_table("LedgerTable", "file", "sk")
+
+    def _dead_letter_queue(self, cid: str, settings: DeploySettings) -> sqs.Queue:
+        """A queue that keeps what could not be processed for `dlq_retention_days` (encrypted, TLS only)."""
+        return sqs.Queue(
+            self,
+            cid,
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=Duration.days(settings.dlq_retention_days),
+        )
 
     def _retained_table(self, cid: str, partition_key: str, sort_key: str) -> dynamodb.Table:
         """An on-demand table keyed by two strings, with point-in-time recovery, kept when the stack goes."""

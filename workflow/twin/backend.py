@@ -8,7 +8,6 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from workflow.engine.backend import LambdaResult
 from workflow.twin.clients import TypedClients
 from workflow.twin.lambdas import LambdaRuntime
 
@@ -43,6 +42,8 @@ class TwinBackend(TypedClients):
         self.region = region
         self.account = account
         self.runtime = runtime
+        # Lambda's Invoke, as the engine's Backend names it: the in-process runtime answers it.
+        self.invoke_lambda = runtime.invoke
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
 
@@ -51,12 +52,3 @@ class TwinBackend(TypedClients):
             if service not in self._clients:
                 self._clients[service] = endpoint_client(service, self.endpoint_url, self.region)
             return self._clients[service]
-
-    def invoke_lambda(
-        self,
-        function_name: str,
-        payload: bytes,
-        invocation_type: str = "RequestResponse",
-        client_context: str | None = None,
-    ) -> LambdaResult:
-        return self.runtime.invoke(function_name, payload, invocation_type, client_context)
