@@ -44,12 +44,12 @@ TUNING = (
 
 def metered(twin: object, arn: str, config: PipelineConfig, level: str) -> tuple[float, float]:
     """The run's own counts (etl cost's meter), AWS Lambda durations, projected to 1,000,000 rows."""
-    from workflow.cost import collect, meter
+    from workflow.cost import billing, collect, meter, projection
 
     settings = meter.MeterSettings(config=config, log_level=level)
     counts = meter.count(collect.record(twin.client("stepfunctions"), arn), settings)  # type: ignore[attr-defined]
-    projected = meter.with_modelled_durations(meter.project(counts, designs.MILLION, settings))
-    report = price_lines(meter.lines(projected, settings), projected.rows)
+    projected = projection.with_modelled_durations(projection.project(counts, designs.MILLION, settings))
+    report = price_lines(billing.lines(projected, settings), projected.rows)
     return report.per_million(report.total), report.per_million(report.not_writes)
 
 

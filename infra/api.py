@@ -10,9 +10,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from infra.parameters import Parameters
-from infra.settings import DeploySettings
-from workflow.config import PipelineConfig
+from infra.inputs import StackInputs
 
 
 @dataclass(frozen=True)
@@ -48,16 +46,10 @@ class RestApi(Construct):
     """API Gateway REST API in front of the five API functions."""
 
     def __init__(
-        self,
-        scope: Construct,
-        cid: str,
-        *,
-        config: PipelineConfig,
-        settings: DeploySettings,
-        params: Parameters,
-        functions: dict[str, lambda_.IFunction],
+        self, scope: Construct, cid: str, inputs: StackInputs, *, functions: dict[str, lambda_.IFunction]
     ) -> None:
         super().__init__(scope, cid)
+        config, settings, params = inputs.config, inputs.settings, inputs.params
         self.access_logs = logs.LogGroup(
             self, "AccessLogs", retention=settings.log_retention, removal_policy=RemovalPolicy.DESTROY
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import cast
 
 from aws_cdk import Duration, Fn, RemovalPolicy
 from aws_cdk import aws_iam as iam
@@ -10,7 +11,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from infra.parameters import Parameters
+from infra.inputs import StackInputs
 from infra.settings import DeploySettings
 from workflow.config import TASKS_DIR, FunctionSpec, PipelineConfig
 
@@ -33,20 +34,20 @@ def resolve_env(config: PipelineConfig, spec: FunctionSpec, deployed: Mapping[st
     }
 
 
+def cfn_function(fn: lambda_.Function) -> lambda_.CfnFunction:
+    """The L1 resource behind the construct: CDK's `node.default_child` of a Function is its CfnFunction
+    (typed only as an optional IConstruct)."""
+    return cast(lambda_.CfnFunction, fn.node.default_child)
+
+
 class Functions(Construct):
     """Creates every function with its own role and log group (write access to that group only)."""
 
     def __init__(
-        self,
-        scope: Construct,
-        cid: str,
-        *,
-        config: PipelineConfig,
-        settings: DeploySettings,
-        params: Parameters,
-        deployed: Mapping[str, str],
+        self, scope: Construct, cid: str, inputs: StackInputs, *, deployed: Mapping[str, str]
     ) -> None:
         super().__init__(scope, cid)
+        config, settings, params = inputs.config, inputs.settings, inputs.params
         layer_arn = Fn.sub(
             "arn:${AWS::Partition}:lambda:${AWS::Region}:"
             + settings.powertools_layer_account
@@ -95,7 +96,5 @@ class Functions(Construct):
             role=role,
             description=f"csv-etl {spec.key}: tasks/{spec.folder} {spec.handler}",
         )
-        fn.node.default_child.add_metadata(  # type: ignore[union-attr]
-            "cfn-lint", {"config": {"ignore_checks": CFN_LINT_IGNORES}}
-        )
+        cfn_function(fn).add_metadata("cfn-lint", {"config": {"ignore_checks": CFN_LINT_IGNORES}})
         return fn

@@ -6,6 +6,8 @@ narrowest construct, one finding id per wildcard (`AwsSolutions-IAM5[Resource::.
 
 from __future__ import annotations
 
+from typing import cast
+
 from aws_cdk import Acknowledgment, CfnResource, Stack, Validations
 from constructs import IConstruct
 
@@ -14,8 +16,9 @@ from infra.stack import CsvEtlStack
 
 def _ref(stack: Stack, resource: IConstruct, attribute: str) -> str:
     """How cdk-nag writes a GetAtt inside a finding id: `<LogicalId.Attribute>`."""
-    cfn = resource if isinstance(resource, CfnResource) else resource.node.default_child
-    return f"<{stack.resolve(stack.get_logical_id(cfn))}.{attribute}>"  # type: ignore[arg-type]
+    # an L2 construct's `node.default_child` is its L1 resource (typed only as an optional IConstruct)
+    cfn = resource if isinstance(resource, CfnResource) else cast(CfnResource, resource.node.default_child)
+    return f"<{stack.resolve(stack.get_logical_id(cfn))}.{attribute}>"
 
 
 def _ack(construct: IConstruct, finding: str, *reason: str) -> None:

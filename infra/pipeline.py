@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from aws_cdk import ArnFormat, CfnCondition, CfnParameter, Duration, Fn, IResolvable, RemovalPolicy, Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
@@ -11,8 +13,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from infra.parameters import Parameters
-from infra.settings import DeploySettings
+from infra.inputs import StackInputs
 from infra.storage import DataStore
 from workflow.config import PipelineConfig, definition_text
 
@@ -33,15 +34,14 @@ class Pipeline(Construct):
         self,
         scope: Construct,
         cid: str,
+        inputs: StackInputs,
         *,
-        config: PipelineConfig,
-        settings: DeploySettings,
-        params: Parameters,
         store: DataStore,
         transform: lambda_.IFunction,
         summarize: lambda_.IFunction,
     ) -> None:
         super().__init__(scope, cid)
+        config, settings, params = inputs.config, inputs.settings, inputs.params
         stack = Stack.of(self)
         self.log_group = logs.LogGroup(
             self,
@@ -75,7 +75,8 @@ class Pipeline(Construct):
             ),
             tracing_enabled=True,
         )
-        cfn_sm: sfn.CfnStateMachine = self.state_machine.node.default_child  # type: ignore[assignment]
+        # CDK's `node.default_child` of a StateMachine is its CfnStateMachine (typed: optional IConstruct).
+        cfn_sm = cast(sfn.CfnStateMachine, self.state_machine.node.default_child)
         # Levels are parameters: the construct wrote the X-Ray and log-delivery permissions for the
         # enabled case, the parameters only choose what is sent.
         cfn_sm.add_property_override(

@@ -9,6 +9,7 @@ from constructs import Construct
 from infra.alarms import Alarms
 from infra.api import RestApi
 from infra.functions import Functions
+from infra.inputs import StackInputs
 from infra.parameters import create_parameters
 from infra.permissions import grant_function_needs
 from infra.pipeline import Pipeline
@@ -40,13 +41,16 @@ class CsvEtlStack(Stack):
         *,
         config: PipelineConfig | None = None,
         settings: DeploySettings | None = None,
-        **kwargs: object,
+        stack_name: str | None = None,
     ) -> None:
-        super().__init__(scope, cid, description="csv-etl: event-driven CSV ETL on Step Functions", **kwargs)
+        super().__init__(
+            scope, cid, description="csv-etl: event-driven CSV ETL on Step Functions", stack_name=stack_name
+        )
         self.config = config = config or PipelineConfig()
         self.settings = settings = settings or DeploySettings()
         self.params = params = create_parameters(self, config, settings)
-        self.store = store = DataStore(self, "Store", config=config, settings=settings, params=params)
+        inputs = StackInputs(config, settings, params)
+        self.store = store = DataStore(self, "Store", inputs)
         deployed = {
             "table_name": store.table.table_name,
             "ledger_table_name": store.ledger.table_name,
@@ -54,16 +58,12 @@ class CsvEtlStack(Stack):
             "queue_name": store.queue.queue_name,
             "dlq_name": store.dlq.queue_name,
         }
-        self.functions = Functions(
-            self, "Functions", config=config, settings=settings, params=params, deployed=deployed
-        )
+        self.functions = Functions(self, "Functions", inputs, deployed=deployed)
         fns = self.functions.by_key
         self.pipeline = Pipeline(
             self,
             "Pipeline",
-            config=config,
-            settings=settings,
-            params=params,
+            inputs,
             store=store,
             transform=fns["transform"],
             summarize=fns["summarize"],
@@ -78,7 +78,7 @@ class CsvEtlStack(Stack):
             )
         )
         grant_function_needs(config, fns, store, state_machine)
-        self.api = RestApi(self, "Rest", config=config, settings=settings, params=params, functions=dict(fns))
+        self.api = RestApi(self, "Rest", inputs, functions=dict(fns))
         self.alarms = Alarms(
             self,
             "Alarms",

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra.parameters import Parameters
+from infra.inputs import StackInputs
 from infra.settings import DeploySettings
 from workflow.config import PipelineConfig
 
@@ -16,25 +18,12 @@ from workflow.config import PipelineConfig
 class DataStore(Construct):
     """Bucket, queues and table. CloudFormation names them: the config's names are the twin's."""
 
-    def __init__(
-        self,
-        scope: Construct,
-        cid: str,
-        *,
-        config: PipelineConfig,
-        settings: DeploySettings,
-        params: Parameters,
-    ) -> None:
+    def __init__(self, scope: Construct, cid: str, inputs: StackInputs) -> None:
         super().__init__(scope, cid)
+        config, settings, params = inputs.config, inputs.settings, inputs.params
         self.access_logs = self._access_log_bucket(settings)
         self.bucket = self._data_bucket(config, settings)
-        self.dlq = sqs.Queue(
-            self,
-            "BatchDlq",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=Duration.days(settings.dlq_retention_days),
-        )
+        self.dlq = self._dead_letter_queue("BatchDlq", settings)
         self.queue = sqs.Queue(
             self,
             "BatchQueue",
@@ -47,32 +36,30 @@ class DataStore(Construct):
         )
         # EventBridge cannot start an execution (throttling, a deleted state machine): the event lands here
         # after EventBridge's retries, so an uploaded file is never silently ignored.
-        self.start_failures = sqs.Queue(
+        self.start_failures = self._dead_letter_queue("StartFailuresDlq", settings)
+        # The stored messages outlive the stack: `cdk destroy` leaves the table in place.
+        self.table = self._retained_table("MessagesTable", "date", "time")
+        # The per-file ledger (docs/architecture.md, Ledger): what happened to every row of every file is
+        # evidence, kept like the data (retained, point-in-time recovery).
+        self.ledger = self._retained_table("LedgerTable", "file", "sk")
+
+    def _dead_letter_queue(self, cid: str, settings: DeploySettings) -> sqs.Queue:
+        """A queue that keeps what could not be processed for `dlq_retention_days` (encrypted, TLS only)."""
+        return sqs.Queue(
             self,
-            "StartFailuresDlq",
+            cid,
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
             retention_period=Duration.days(settings.dlq_retention_days),
         )
-        self.table = dynamodb.Table(
+
+    def _retained_table(self, cid: str, partition_key: str, sort_key: str) -> dynamodb.Table:
+        """An on-demand table keyed by two strings, with point-in-time recovery, kept when the stack goes."""
+        return dynamodb.Table(
             self,
-            "MessagesTable",
-            partition_key=dynamodb.Attribute(name="date", type=dynamodb.AttributeType.STRING),
-            sort_key=dynamodb.Attribute(name="time", type=dynamodb.AttributeType.STRING),
-            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
-            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-                point_in_time_recovery_enabled=True
-            ),
-            # The stored messages outlive the stack: `cdk destroy` leaves the table in place.
-            removal_policy=RemovalPolicy.RETAIN,
-        )
-        # The per-file ledger (docs/architecture.md, Ledger): what happened to every row of every file is
-        # evidence, kept like the data (retained, point-in-time recovery).
-        self.ledger = dynamodb.Table(
-            self,
-            "LedgerTable",
-            partition_key=dynamodb.Attribute(name="file", type=dynamodb.AttributeType.STRING),
-            sort_key=dynamodb.Attribute(name="sk", type=dynamodb.AttributeType.STRING),
+            cid,
+            partition_key=dynamodb.Attribute(name=partition_key, type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name=sort_key, type=dynamodb.AttributeType.STRING),
             billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                 point_in_time_recovery_enabled=True
@@ -138,7 +125,8 @@ class DataStore(Construct):
             removal_policy=RemovalPolicy.RETAIN,
         )
         # Native CloudFormation EventBridge switch: no notification custom resource (and its Lambda).
-        cfn_bucket: s3.CfnBucket = bucket.node.default_child  # type: ignore[assignment]
+        # CDK's `node.default_child` of a Bucket is its CfnBucket (typed only as an optional IConstruct).
+        cfn_bucket = cast(s3.CfnBucket, bucket.node.default_child)
         cfn_bucket.add_property_override(
             "NotificationConfiguration.EventBridgeConfiguration.EventBridgeEnabled", True
         )

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import message_store
+from api_request import item_key
+from api_response import api_handler, json_response
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
-from message_model import api_handler, item_key, json_response
 
 
 def delete_message(event: APIGatewayProxyEvent, request_id: str) -> dict[str, Any]:

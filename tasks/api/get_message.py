@@ -6,16 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import message_store
+from api_request import date_param, item_key, page_params
+from api_response import api_handler, json_response
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
-from message_model import (
-    DatePageParams,
-    api_handler,
-    date_param,
-    item_key,
-    json_response,
-    page_params,
-    public_item,
-)
+from message_model import DatePageParams, public_item
 
 
 def get_message(event: APIGatewayProxyEvent, request_id: str) -> dict[str, Any]:

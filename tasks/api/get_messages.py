@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import message_store
+from api_request import page_params
+from api_response import api_handler, json_response
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
-from message_model import api_handler, json_response, page_params
 
 
 def list_messages(event: APIGatewayProxyEvent, request_id: str) -> dict[str, Any]:

@@ -1,29 +1,24 @@
-"""The message resource on the wire: pydantic models, request parsing, JSON responses and errors.
+"""The message resource on the wire: its fields, pydantic models and the item the API shows.
 
-Shared by the five API handlers (each its own Lambda). The rules are declared once here with pydantic and
+Shared by the five API handlers (each its own Lambda); api_request.py reads requests with these models,
+api_response.py writes the answers. The rules are declared once here with pydantic and
 mirror workflow/definition/openapi.json (a test keeps the two in step). Numbers are Decimals end to end so
 an API round trip never rounds what the pipeline stored.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import date as Date
 from decimal import Context, Decimal
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
-from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
-    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -63,33 +58,6 @@ _DDB_DIGITS = 38
 _DDB_MIN_ADJUSTED = -130
 _DDB_MAX_ADJUSTED = 125
 _EXACT = Context(prec=80)  # wide enough that key arithmetic never rounds
-
-logger = Logger(service="csv-etl-api")
-
-
-class ApiError(Exception):
-    """An error the client caused (or a clean 5xx): becomes `{"error": {"code", "message", "field"?}}`."""
-
-    def __init__(
-        self,
-        status: int,
-        code: str,
-        message: str,
-        field: str | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.field = field
-        self.headers = dict(headers or {})
-
-    def response(self) -> dict[str, Any]:
-        error: dict[str, Any] = {"code": self.code, "message": self.message}
-        if self.field is not None:
-            error["field"] = self.field
-        return json_response(self.status, {"error": error}, self.headers)
 
 
 # ---- field types -----------------------------------------------------------------------------------------
@@ -161,13 +129,13 @@ def timestamp_of(date: str, time: str) -> Decimal:
 # ---- models ----------------------------------------------------------------------------------------------
 
 
-class _Strict(BaseModel):
+class StrictModel(BaseModel):
     """JSON types are not coerced (a string is not a number) and unknown fields are errors."""
 
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
 
 
-class MessageKey(_Strict):
+class MessageKey(StrictModel):
     """The table key: partition key `date`, sort key `time`."""
 
     date: DateStr
@@ -217,7 +185,7 @@ _LEGACY_SET = re.compile(r"\s*set\s+(\w+\s*=\s*:\w+(?:\s*,\s*\w+\s*=\s*:\w+)*)\s
 _NUMBER_TEXT = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 
 
-class MessageUpdate(_Strict):
+class MessageUpdate(StrictModel):
     """Fields to change (PUT). The key and the read-only fields cannot change; at least one field is given.
 
     The seed's body `{"UpdateExpression": "set f = :v", "ExpressionAttributeValues": {":v": ...}}` is read
@@ -289,235 +257,6 @@ class ItemParams(BaseModel):
     time: str | None = None
 
 
-# ---- parsing requests ------------------------------------------------------------------------------------
-
-M = TypeVar("M", bound=BaseModel)
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ValueError(f"duplicate key {key!r}")
-        result[key] = value
-    return result
-
-
-# API Gateway passes a body of any media type to a proxy integration; the API takes JSON only (a missing
-# Content-Type is read as JSON, as the seed's sample events send none).
-_JSON_MEDIA_TYPE = re.compile(r"application/(?:[\w.+-]+\+)?json")
-
-
-def read_json_body(event: APIGatewayProxyEvent, max_bytes: int) -> dict[str, Any]:
-    """The request body as a JSON object with exact Decimal numbers; 400/413/415 ApiError otherwise.
-
-    A body flagged isBase64Encoded is decoded; the seed's sample events flag plain JSON bodies that way, so
-    a flagged body that is not base64 but is a JSON object is read as is.
-    """
-    content_type = str(event.headers.get("content-type") or "")  # Powertools' headers: case-insensitive
-    media_type = content_type.split(";", 1)[0].strip().lower()
-    if media_type and not _JSON_MEDIA_TYPE.fullmatch(media_type):
-        raise ApiError(
-            415,
-            "UnsupportedMediaType",
-            f"the body must be JSON sent as Content-Type: application/json, not {content_type[:100]!r}",
-        )
-    body = event.body
-    if body is None or body == "":
-        raise ApiError(400, "MalformedJson", "a JSON object body is required")
-    if not isinstance(body, str):
-        raise ApiError(400, "MalformedJson", "the body must be text")
-    if len(body) > max_bytes * 2:  # cheap bound before any decoding
-        raise _too_large(len(body), max_bytes)
-    raw = body.encode("utf-8", errors="surrogatepass")
-    if event.is_base64_encoded:
-        try:
-            raw = base64.b64decode(raw, validate=True)
-        except binascii.Error:
-            if not body.lstrip().startswith("{"):
-                raise ApiError(400, "MalformedJson", "the body is flagged base64 but is not base64") from None
-    if len(raw) > max_bytes:
-        raise _too_large(len(raw), max_bytes)
-    try:
-        data = json.loads(
-            raw,
-            parse_float=Decimal,
-            parse_int=Decimal,
-            parse_constant=_reject_constant,
-            object_pairs_hook=_unique_keys,
-        )
-    except (ValueError, RecursionError) as exc:
-        raise ApiError(400, "MalformedJson", f"the body is not valid JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise ApiError(400, "MalformedJson", "the body must be a JSON object")
-    return data
-
-
-def _too_large(size: int, max_bytes: int) -> ApiError:
-    return ApiError(413, "PayloadTooLarge", f"the body is {size} bytes; the limit is {max_bytes}")
-
-
-def validate(model: type[M], data: Any, where: str = "field") -> M:
-    """`model` validated from data; the first problem becomes a 400 naming the field (or parameter)."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise validation_error(exc, where) from None
-
-
-def validation_error(exc: ValidationError, where: str = "field") -> ApiError:
-    first = exc.errors(include_url=False)[0]
-    field = ".".join(str(part) for part in first["loc"]) or None
-    kind = first["type"]
-    if kind == "extra_forbidden":
-        name = str(first["loc"][-1])
-        if name in READ_ONLY_FIELDS:
-            message = f"{name} is read-only: it is set by the pipeline or derived from date and time"
-        elif name in KEY_FIELDS:
-            message = f"{name} is part of the key and cannot change; it is given in the URL"
-        else:
-            message = f"unknown {where} {name!r}"
-    elif kind == "missing":
-        message = "is required"
-    elif kind in ("is_instance_of", "decimal_type"):
-        message = "must be a number"
-    elif kind in ("model_type", "dict_type"):
-        message = "must be a JSON object"
-    else:
-        message = first["msg"]
-    if field is not None and not message.startswith(("unknown ", f"{field} ")):
-        message = f"{field}: {message}"
-    return ApiError(400, "ValidationFailed", message, field)
-
-
-def date_param(event: APIGatewayProxyEvent) -> str:
-    """The `date` path parameter, validated."""
-    date = event.path_parameters.get("date")
-    if date is None:
-        raise ApiError(400, "ValidationFailed", "date: the path parameter is required", "date")
-    return validate(_DateOnly, {"date": date}).date
-
-
-def item_key(event: APIGatewayProxyEvent, params: type[BaseModel] = ItemParams) -> tuple[str, str]:
-    """(date, time) from the `date` path parameter and the `time` query string parameter, validated."""
-    date = date_param(event)
-    validate(params, event.query_string_parameters, "query parameter")
-    time = event.query_string_parameters.get("time")
-    if time is None:
-        raise ApiError(400, "ValidationFailed", "time: the query string parameter is required", "time")
-    key = validate(MessageKey, {"date": date, "time": time})
-    return key.date, key.time
-
-
-class _DateOnly(_Strict):
-    date: DateStr
-
-
-def page_params(event: APIGatewayProxyEvent, params: type[PageParams] = PageParams) -> PageParams:
-    return validate(params, event.query_string_parameters, "query parameter")
-
-
-# ---- pagination tokens -----------------------------------------------------------------------------------
-
-
-def encode_token(last_key: Mapping[str, Any]) -> str:
-    """An opaque `next` token: the last key read, as URL-safe base64 JSON."""
-    text = json.dumps({"date": last_key["date"], "time": last_key["time"]}, separators=(",", ":"))
-    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
-
-
-def decode_token(token: str, date: str | None = None) -> dict[str, str]:
-    """The key a `next` token carries; 400 on anything this API did not hand out for this listing."""
-    bad = ApiError(400, "ValidationFailed", "next: not a pagination token from this listing", "next")
-    try:
-        data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-        key = MessageKey.model_validate(data)
-    except (ValueError, TypeError, ValidationError):
-        raise bad from None
-    if date is not None and key.date != date:
-        raise bad
-    return {"date": key.date, "time": key.time}
-
-
-# ---- responses -------------------------------------------------------------------------------------------
-
-
 def public_item(item: Mapping[str, Any]) -> dict[str, Any]:
     """The item as the API shows it: the documented attributes, in a stable order."""
     return {name: item[name] for name in PUBLIC_FIELDS if name in item}
-
-
-def to_json(value: Any) -> str:
-    """JSON with Decimals written exactly as numbers (json.dumps would need float and round them)."""
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError(f"cannot write {value} as JSON")
-        return format(value, "f")
-    if isinstance(value, Mapping):
-        return "{" + ",".join(f"{json.dumps(str(k))}:{to_json(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list | tuple):
-        return "[" + ",".join(to_json(v) for v in value) + "]"
-    return json.dumps(value, ensure_ascii=False)
-
-
-def json_response(status: int, body: Any = None, headers: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """An API Gateway Lambda proxy result; `body=None` sends no body (204)."""
-    all_headers = {"Cache-Control": "no-store", **(headers or {})}
-    if body is not None:
-        all_headers["Content-Type"] = "application/json"
-    return {
-        "statusCode": status,
-        "headers": all_headers,
-        "body": "" if body is None else to_json(body),
-        "isBase64Encoded": False,
-    }
-
-
-def location_of(event: APIGatewayProxyEvent, date: str, time: str) -> str:
-    """The message's URL path as the client sees it: with the stage prefix that API Gateway strips from
-    `path` but keeps in `requestContext.path`."""
-    context_path = (event.get("requestContext") or {}).get("path") or ""
-    path = event.get("path") or ""
-    prefix = context_path[: -len(path)] if path and context_path.endswith(path) else ""
-    return f"{prefix}/message/{date}?time={time}"
-
-
-def request_id_of(event: APIGatewayProxyEvent, context: Any) -> str:
-    from_gateway = (event.get("requestContext") or {}).get("requestId")
-    return from_gateway or getattr(context, "aws_request_id", "") or ""
-
-
-Operation = Callable[[APIGatewayProxyEvent, str], dict[str, Any]]
-
-
-def api_handler(operation: Operation) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
-    """A Lambda proxy handler around `operation(event, request_id)`: every failure becomes a JSON error
-    response (a 500 says only the request id; the stack trace goes to the log, never to the client)."""
-
-    def handler(raw_event: dict[str, Any], context: Any) -> dict[str, Any]:
-        event = APIGatewayProxyEvent(raw_event if isinstance(raw_event, dict) else {})
-        request_id = request_id_of(event, context)
-        try:
-            result = operation(event, request_id)
-        except ApiError as err:
-            result = err.response()
-        except Exception:
-            logger.exception("unhandled error", extra={"request_id": request_id})
-            result = ApiError(500, "InternalError", f"internal error; request id {request_id}").response()
-        logger.info(
-            "handled",
-            extra={
-                "request_id": request_id,
-                "method": event.get("httpMethod"),
-                "path": event.get("path"),
-                "status": result["statusCode"],
-            },
-        )
-        return result
-
-    handler.__doc__ = operation.__doc__
-    return handler

@@ -11,9 +11,11 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypedDict
 
 import boto3
+from api_request import decode_token, encode_token
+from api_response import ApiError
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
-from message_model import ApiError, PageParams, decode_token, encode_token, public_item
+from message_model import PageParams, public_item
 
 if TYPE_CHECKING:  # type stubs are a dev dependency; the Lambda runtime has only boto3
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -9,16 +9,10 @@ import os
 from typing import Any
 
 import message_store
+from api_request import read_json_body, validate
+from api_response import api_handler, json_response, location_of
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
-from message_model import (
-    NewMessage,
-    api_handler,
-    json_response,
-    location_of,
-    public_item,
-    read_json_body,
-    validate,
-)
+from message_model import NewMessage, public_item
 
 
 def post_message(event: APIGatewayProxyEvent, request_id: str) -> dict[str, Any]:

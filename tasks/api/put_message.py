@@ -7,16 +7,10 @@ import os
 from typing import Any
 
 import message_store
+from api_request import item_key, read_json_body, validate
+from api_response import api_handler, json_response
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
-from message_model import (
-    MessageUpdate,
-    api_handler,
-    item_key,
-    json_response,
-    public_item,
-    read_json_body,
-    validate,
-)
+from message_model import MessageUpdate, public_item
 
 
 def put_message(event: APIGatewayProxyEvent, request_id: str) -> dict[str, Any]:

@@ -25,9 +25,9 @@ from workflow.twin.gateway import (
     OPENAPI_PATH,
     RestGateway,
     generate_api_key,
-    proxy_response,
     render_gateway_template,
 )
+from workflow.twin.lambda_proxy import proxy_response
 from workflow.twin.lambdas import LambdaRuntime
 
 KEY = {"x-api-key": API_KEY}

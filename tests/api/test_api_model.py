@@ -6,17 +6,9 @@ import json
 from decimal import Decimal
 
 import pytest
-from message_model import (
-    ApiError,
-    MessageUpdate,
-    NewMessage,
-    canonical_time,
-    decode_token,
-    encode_token,
-    timestamp_of,
-    to_json,
-    validate,
-)
+from api_request import decode_token, encode_token, validate
+from api_response import ApiError, to_json
+from message_model import MessageUpdate, NewMessage, canonical_time, timestamp_of
 
 
 def test_to_json_writes_decimals_exactly_as_json_numbers() -> None:

@@ -105,7 +105,7 @@ def test_the_defaults_meet_the_cost_targets_on_a_twin_run(run: tuple[Twin, dict[
     modelled`): the twin's are moto's on a shared CPU (the writer's send-to-report time of one small message
     is mostly the twin's SQS polling).
     """
-    from workflow.cost import collect, meter
+    from workflow.cost import billing, collect, meter, projection
     from workflow.cost.report import price_lines
 
     twin, result = run
@@ -113,8 +113,8 @@ def test_the_defaults_meet_the_cost_targets_on_a_twin_run(run: tuple[Twin, dict[
     assert settings.log_level == PipelineConfig().state_machine_log_level == "ERROR"
     recorded = collect.record(twin.client("stepfunctions"), result["execution_arn"])
     counts = meter.count(recorded, settings)
-    projected = meter.with_modelled_durations(meter.project(counts, 1_000_000, settings))
-    report = price_lines(meter.lines(projected, settings), projected.rows)
+    projected = projection.with_modelled_durations(projection.project(counts, 1_000_000, settings))
+    report = price_lines(billing.lines(projected, settings), projected.rows)
     total, rest = report.per_million(report.total), report.per_million(report.not_writes)
     assert total <= 0.80 and rest <= 0.15, report.verdicts()
     # 1,250 children x (1 start + 2 steps) x $0.000025 = $0.094: the largest line outside the writes

@@ -16,7 +16,7 @@ import pytest
 
 from tests.cost import history_builder as hb
 from workflow.config import PipelineConfig
-from workflow.cost import history, meter, report
+from workflow.cost import billing, history, meter, projection, report
 from workflow.cost.item_size import item_size, number_size, stored_item, write_units
 from workflow.cost.prices import PRICES, price
 
@@ -88,7 +88,7 @@ def test_count_reads_every_billed_quantity_of_the_run() -> None:
 
 def test_lines_price_each_unit_and_split_dynamodb_writes_from_the_rest() -> None:
     counts = meter.count(recorded())
-    lines = {line.label: line for line in meter.lines(counts)}
+    lines = {line.label: line for line in billing.lines(counts)}
     assert lines["Lambda GB-s: transform (512 MB, arm64)"].quantity == pytest.approx(0.235 * 0.5)
     writer_calls = lines["Lambda requests: writer (messages / batch size 5)"]
     assert writer_calls.quantity == 1 and writer_calls.estimate
@@ -107,7 +107,7 @@ def test_lines_price_each_unit_and_split_dynamodb_writes_from_the_rest() -> None
 
 def test_read_then_write_writer_pays_a_read_unit_per_key() -> None:
     settings = meter.MeterSettings(writer="read-then-write", ledger=False)
-    lines = {line.label: line for line in meter.lines(meter.count(recorded(), settings), settings)}
+    lines = {line.label: line for line in billing.lines(meter.count(recorded(), settings), settings)}
     assert lines["DynamoDB reads: BatchGetItem before writing"].quantity == 303
     assert lines["DynamoDB writes: BatchWriteItem of new items"].quantity == 304
     assert not any("ledger" in label for label in lines)
@@ -115,8 +115,8 @@ def test_read_then_write_writer_pays_a_read_unit_per_key() -> None:
 
 def test_project_scales_per_row_per_batch_and_keeps_per_file_quantities() -> None:
     counts = meter.count(recorded())
-    big = meter.project(counts, 1_000_000)
-    assert meter.rows_per_batch(counts, PipelineConfig()) == 800
+    big = projection.project(counts, 1_000_000)
+    assert projection.rows_per_batch(counts, PipelineConfig()) == 800
     assert big.batches == big.child_starts == 1_250
     assert big.child_transitions == 5 * 1_250 // 2  # 2 children took 5 steps: 2 states each, 1 retry
     assert big.parent_transitions == 3 and big.summarize_requests == 1 and big.result_puts == 2
@@ -130,7 +130,7 @@ def test_rows_per_batch_is_cut_by_the_input_byte_limit() -> None:
     counts = meter.count(recorded())
     config = PipelineConfig(max_input_bytes_per_batch=10_000)
     per_row = counts.batch_input_bytes / counts.rows
-    assert meter.rows_per_batch(counts, config) == int(10_000 // per_row) < 800
+    assert projection.rows_per_batch(counts, config) == int(10_000 // per_row) < 800
 
 
 def test_log_levels_filter_events_and_execution_data_dominates_the_bytes() -> None:
@@ -167,7 +167,7 @@ def test_settings_reject_unknown_modes() -> None:
 
 def test_every_price_names_its_page_and_every_line_has_a_price() -> None:
     assert all(p.source.startswith("https://aws.amazon.com/") and p.per > 0 for p in PRICES.values())
-    keys = {line.price_key for line in meter.lines(meter.count(recorded()))}
+    keys = {line.price_key for line in billing.lines(meter.count(recorded()))}
     assert keys <= PRICES.keys()
     assert math.isclose(price("sfn.transition").unit_usd, 0.000025)
 
@@ -222,7 +222,7 @@ def test_table_calls_count_the_state_machines_own_dynamodb_requests_and_the_path
         ("Look", "getItem", False),
     ]
     lines = {
-        line.label: line for line in meter.lines(meter.Counts(state_table_writes=1, child_table_reads=3))
+        line.label: line for line in billing.lines(meter.Counts(state_table_writes=1, child_table_reads=3))
     }
     assert (
         lines["DynamoDB writes: the state machine's own DynamoDB tasks (ledger registration)"].quantity == 1

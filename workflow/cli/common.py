@@ -6,12 +6,19 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+from workflow.twin.tracking import ROW_COUNTS
+
+if TYPE_CHECKING:
+    import boto3
+
+    from workflow.twin.remote import Target
 
 out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 250)
 err = Console(stderr=True, soft_wrap=True, width=None if sys.stderr.isatty() else 250)
@@ -46,18 +53,7 @@ def print_result(result: dict[str, Any], as_json: bool) -> None:
     table = pairs()
     status = result["status"] + (f" ({result['outcome']})" if result.get("outcome") else "")
     table.add_row("status", f"[{colour}]{status}[/]")
-    for field in (
-        "file",
-        "rows_total",
-        "rows_written",
-        "rows_duplicate",
-        "rows_rejected",
-        "rows_conflict",
-        "rows_failed",
-        "rejects_location",
-        "duration_s",
-        "execution_arn",
-    ):
+    for field in ("file", *ROW_COUNTS, "rejects_location", "duration_s", "execution_arn"):
         if result.get(field) is not None:
             table.add_row(field.replace("_", " "), str(result[field]))
     for origin, count in (result.get("duplicates_of") or {}).items():
@@ -172,7 +168,7 @@ class ProgressBar:
         self.progress.update(self.task, completed=done, total=total)
 
 
-def aws_session() -> Any:
+def aws_session() -> boto3.session.Session:
     """A boto3 session for real AWS, ignoring AWS_ENDPOINT_URL (the twin banner exports it), with a note."""
     import os
 
@@ -189,7 +185,7 @@ def aws_session() -> Any:
     return boto3.session.Session(botocore_session=core)
 
 
-def target_for(stack: str | None, endpoint_url: str | None, bucket: str | None = None) -> Any:
+def target_for(stack: str | None, endpoint_url: str | None, bucket: str | None = None) -> Target:
     from workflow.twin import remote
 
     try:
@@ -204,7 +200,7 @@ def target_for(stack: str | None, endpoint_url: str | None, bucket: str | None =
         raise fail(f"{type(exc).__name__}: {exc}") from exc
 
 
-def wait_and_report(target: Any, arn: str, started: float, timeout: float, as_json: bool) -> None:
+def wait_and_report(target: Target, arn: str, started: float, timeout: float, as_json: bool) -> None:
     from workflow.twin import tracking
 
     with ProgressBar(enabled=not as_json and err.is_terminal) as bar:

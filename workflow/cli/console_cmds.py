@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from workflow.cli.common import EndpointOpt, JsonOpt, StackOpt, err, fail, out, target_for
 from workflow.console.trace import TERMINAL
 
+if TYPE_CHECKING:
+    from workflow.console.execution_views import ExecutionViews
+    from workflow.console.executions import Executions
+    from workflow.console.reader import Reader
+    from workflow.twin.remote import Target
+
 FollowOpt = Annotated[bool, typer.Option("--follow", "-f", help="keep updating until the execution ends")]
 
 
-def _readers(stack: str | None, endpoint_url: str | None) -> tuple[Any, Any, Any, Any]:
+def _readers(
+    stack: str | None, endpoint_url: str | None
+) -> tuple[Target, Reader, Executions, ExecutionViews]:
     from workflow.console.execution_views import ExecutionViews
     from workflow.console.executions import Executions
     from workflow.console.reader import Reader

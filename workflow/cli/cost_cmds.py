@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from workflow.cli.common import EndpointOpt, JsonOpt, StackOpt, api_error, fail, out, target_for
-from workflow.cost import collect, deployment, meter, report
+from workflow.cost import billing, collect, deployment, meter, projection, report
 from workflow.cost.prices import CHECKED, REGION
 
 
@@ -87,14 +87,14 @@ def cost(
     settings = deployment.settings_for(recorded, **chosen)  # logging and tracing as the execution ran
     counts = meter.count(recorded, settings)
     if durations == "modelled":
-        counts = meter.with_modelled_durations(counts)
-    measured = report.price_lines(meter.lines(counts, settings), counts.rows)
+        counts = projection.with_modelled_durations(counts)
+    measured = report.price_lines(billing.lines(counts, settings), counts.rows)
     projected = None
     if counts.rows and counts.batches:
-        scaled = meter.project(counts, rows, settings)
+        scaled = projection.project(counts, rows, settings)
         if durations == "modelled":
-            scaled = meter.with_modelled_durations(scaled)
-        projected = report.price_lines(meter.lines(scaled, settings), scaled.rows)
+            scaled = projection.with_modelled_durations(scaled)
+        projected = report.price_lines(billing.lines(scaled, settings), scaled.rows)
     if as_json:
         doc: dict[str, Any] = {
             "execution_arn": recorded.arn,
@@ -111,7 +111,7 @@ def cost(
             "counts": counts.as_dict(),
             "measured": measured.as_dict(),
             "projected": projected.as_dict() if projected else None,
-            "rows_per_batch": meter.rows_per_batch(counts, settings.config),
+            "rows_per_batch": projection.rows_per_batch(counts, settings.config),
             "sampled_children": sum(len(run.children) for run in recorded.map_runs),
         }
         print(json.dumps(doc, default=str))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -29,6 +30,9 @@ from workflow.cli.common import (
     wait_and_report,
 )
 from workflow.config import PipelineConfig
+
+if TYPE_CHECKING:
+    from workflow.twin.remote import Target
 
 CSV_SUFFIX = ".csv"  # the stack's EventBridge rule (and the twin's) match keys ending so, case-sensitive
 
@@ -204,7 +208,7 @@ def describe(
     target = target_for(stack, endpoint_url)
     sfn = target.client("stepfunctions")
     try:
-        described = sfn.describe_execution(executionArn=target.execution_arn(execution))
+        described: dict[str, Any] = dict(sfn.describe_execution(executionArn=target.execution_arn(execution)))
     except Exception as exc:
         raise fail(api_error(exc, execution)) from exc
     described.pop("ResponseMetadata", None)
@@ -235,48 +239,48 @@ def describe(
         print_result(result, False)
 
 
-def redrive(
-    execution: Annotated[str, typer.Argument(help="execution ARN or name")],
-    wait: WaitOpt = False,
-    stack: StackOpt = None,
-    endpoint_url: EndpointOpt = None,
-    as_json: JsonOpt = False,
-    timeout: TimeoutOpt = 900.0,
-) -> None:
-    """Redrive a failed execution from where it failed (its unsuccessful Map items run again)."""
-    target = target_for(stack, endpoint_url)
+# What redrive and replay do to an execution: (the execution to follow, the JSON to print, the line to print).
+Rerun = Callable[["Target", str], tuple[str, dict[str, str], str]]
+
+
+def _redrive(target: Target, execution: str) -> tuple[str, dict[str, str], str]:
     arn = target.execution_arn(execution)
-    started = time.monotonic()
-    try:
-        response = target.client("stepfunctions").redrive_execution(executionArn=arn)
-    except Exception as exc:
-        raise fail(api_error(exc, execution)) from exc
-    if not wait:
-        print(
-            json.dumps({"executionArn": arn, "redriveDate": str(response.get("redriveDate"))})
-            if as_json
-            else f"redriven {arn}"
-        )
-        return
-    wait_and_report(target, arn, started, timeout, as_json)
+    response = target.client("stepfunctions").redrive_execution(executionArn=arn)
+    return arn, {"executionArn": arn, "redriveDate": str(response.get("redriveDate"))}, f"redriven {arn}"
 
 
-def replay(
-    execution: Annotated[str, typer.Argument(help="execution ARN or name")],
-    wait: WaitOpt = False,
-    stack: StackOpt = None,
-    endpoint_url: EndpointOpt = None,
-    as_json: JsonOpt = False,
-    timeout: TimeoutOpt = 900.0,
-) -> None:
-    """Start a new execution with the same input (the same file event)."""
-    target = target_for(stack, endpoint_url)
-    started = time.monotonic()
-    try:
-        arn = target.replay(execution)
-    except Exception as exc:
-        raise fail(api_error(exc, execution)) from exc
-    if not wait:
-        print(json.dumps({"executionArn": arn}) if as_json else f"started {arn}")
-        return
-    wait_and_report(target, arn, started, timeout, as_json)
+def _replay(target: Target, execution: str) -> tuple[str, dict[str, str], str]:
+    arn = target.replay(execution)
+    return arn, {"executionArn": arn}, f"started {arn}"
+
+
+def _rerun_command(rerun: Rerun, doc: str) -> Callable[..., None]:
+    """The `etl redrive` / `etl replay` command: one execution's rerun, then (`--wait`) its summary."""
+
+    def command(
+        execution: Annotated[str, typer.Argument(help="execution ARN or name")],
+        wait: WaitOpt = False,
+        stack: StackOpt = None,
+        endpoint_url: EndpointOpt = None,
+        as_json: JsonOpt = False,
+        timeout: TimeoutOpt = 900.0,
+    ) -> None:
+        target = target_for(stack, endpoint_url)
+        started = time.monotonic()
+        try:
+            arn, as_object, line = rerun(target, execution)
+        except Exception as exc:
+            raise fail(api_error(exc, execution)) from exc
+        if not wait:
+            print(json.dumps(as_object) if as_json else line)
+            return
+        wait_and_report(target, arn, started, timeout, as_json)
+
+    command.__doc__ = doc
+    return command
+
+
+redrive = _rerun_command(
+    _redrive, "Redrive a failed execution from where it failed (its unsuccessful Map items run again)."
+)
+replay = _rerun_command(_replay, "Start a new execution with the same input (the same file event).")

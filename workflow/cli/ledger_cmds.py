@@ -11,24 +11,28 @@ import csv
 import io
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
 from workflow.cli.common import EndpointOpt, JsonOpt, StackOpt, err, fail, out, pairs, target_for
+from workflow.twin.tracking import ROW_COUNTS
 
-COUNTS = ("rows_total", "rows_written", "rows_duplicate", "rows_rejected", "rows_conflict", "rows_failed")
+if TYPE_CHECKING:
+    from workflow.twin.remote import Target
+
+COUNTS = ROW_COUNTS
 SHOWN = (*COUNTS, "rows_dead_lettered")  # rows whose message is in the DLQ: failed until redriven
 PARTS = COUNTS[1:]
 
 
-def _file_uri(target: Any, key: str) -> str:
+def _file_uri(target: Target, key: str) -> str:
     """s3://bucket/key from a key (or an s3:// URI, kept as it is)."""
     return key if key.startswith("s3://") else f"s3://{target.bucket}/{key}"
 
 
-def _objects(target: Any, file: str | None = None) -> list[dict[str, Any]]:
+def _objects(target: Target, file: str | None = None) -> list[dict[str, Any]]:
     try:
         objects = target.ledger_objects(file)
     except Exception as exc:
@@ -77,7 +81,7 @@ def files(
     out.print(table)
 
 
-def _verify(target: Any, file: str, batches: list[dict[str, Any]]) -> dict[str, Any]:
+def _verify(target: Target, file: str, batches: list[dict[str, Any]]) -> dict[str, Any]:
     """Scan the messages table for the file's items and compare, per execution, with the batch records."""
     from workflow.twin.tracking import _items
 
@@ -222,7 +226,7 @@ def _print_object(obj: dict[str, Any]) -> None:
         out.print(f"[bold]next:[/] {obj['next_step']}")
 
 
-def _rejects_location(target: Any, what: str) -> str | None:
+def _rejects_location(target: Target, what: str) -> str | None:
     """The rejects file of a key's latest version, or of an execution's file."""
     if "/" in what and not what.startswith("arn:"):
         uri = _file_uri(target, what)

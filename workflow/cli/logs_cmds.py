@@ -12,6 +12,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -192,7 +193,7 @@ def _cloudwatch(
         time.sleep(2.0)
 
 
-def _print_event(key: str, event: dict[str, Any], as_json: bool) -> None:
+def _print_event(key: str, event: Mapping[str, Any], as_json: bool) -> None:
     if as_json:
         print(json.dumps({"function": key, **event}), flush=True)
         return

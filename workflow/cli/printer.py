@@ -85,7 +85,7 @@ class ActivityPrinter:
 
     def start(self, server: UpServer) -> ActivityPrinter:
         twin, resources = server.twin, server.twin.resources
-        if resources is None:
+        if resources is None or twin.service is None:
             raise RuntimeError(
                 "the twin's resources are not provisioned yet: start the printer once it is ready"
             )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import socket
 import sys
 import time
@@ -66,20 +68,38 @@ def _setting(field: str) -> OptionInfo:
     return option
 
 
-# Spelled out (not built by a function) so that type checkers see them as type aliases.
-MaxItemsOpt = Annotated[int | None, _setting("max_items_per_batch")]
-MaxBytesOpt = Annotated[int | None, _setting("max_input_bytes_per_batch")]
-ConcurrencyOpt = Annotated[int | None, _setting("max_concurrency")]
-ToleratedOpt = Annotated[int | None, _setting("tolerated_failure_percentage")]
-WriterBatchOpt = Annotated[int | None, _setting("writer_batch_size")]
-WindowOpt = Annotated[int | None, _setting("writer_batching_window_s")]
-
-
-def _config(**values: int | None) -> PipelineConfig:
+def _config(values: dict[str, int | None]) -> PipelineConfig:
     try:
         return settings.pipeline_config(values)
     except ValueError as exc:
         raise fail(str(exc)) from exc
+
+
+def with_pipeline_settings(command: Callable[..., None]) -> Callable[..., None]:
+    """`command` with one option per pipeline setting (`settings.SETTINGS`, named as the CDK parameters),
+    which it receives checked, as its `config` argument: `etl run` and `etl up` take the same settings
+    without each spelling them out. typer reads the options from the returned function's signature."""
+    signature = inspect.signature(command, eval_str=True)
+    own = [param for name, param in signature.parameters.items() if name != "config"]
+    options = [
+        inspect.Parameter(
+            setting.field,
+            inspect.Parameter.KEYWORD_ONLY,
+            default=None,
+            annotation=Annotated[int | None, _setting(setting.field)],
+        )
+        for setting in settings.SETTINGS
+    ]
+
+    @functools.wraps(command)
+    def with_settings(**kwargs: Any) -> None:
+        values = {setting.field: kwargs.pop(setting.field) for setting in settings.SETTINGS}
+        command(**kwargs, config=_config(values))
+
+    full = signature.replace(parameters=[*own, *options])
+    vars(with_settings)["__signature__"] = full
+    with_settings.__annotations__ = {name: param.annotation for name, param in full.parameters.items()}
+    return with_settings
 
 
 def check_address(host: str, ports: dict[str, int | None]) -> None:
@@ -104,6 +124,7 @@ def _check_loudness(quiet: bool, verbose: bool) -> None:
         raise fail("--quiet and --verbose contradict each other: choose one")
 
 
+@with_pipeline_settings
 def run(
     path: FileArg,
     as_json: JsonOpt = False,
@@ -118,12 +139,8 @@ def run(
     console_port: RunConsolePortOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
-    max_items_per_batch: MaxItemsOpt = None,
-    max_input_bytes_per_batch: MaxBytesOpt = None,
-    max_concurrency: ConcurrencyOpt = None,
-    tolerated_failure_percentage: ToleratedOpt = None,
-    writer_batch_size: WriterBatchOpt = None,
-    writer_batching_window_s: WindowOpt = None,
+    *,
+    config: PipelineConfig,
 ) -> None:
     """Process one CSV end to end on a local twin and print its summary (exit 0 when it succeeded).
 
@@ -134,14 +151,6 @@ def run(
     from workflow.twin.endpoint import PortInUse
     from workflow.twin.twin import Twin
 
-    config = _config(
-        max_items_per_batch=max_items_per_batch,
-        max_input_bytes_per_batch=max_input_bytes_per_batch,
-        max_concurrency=max_concurrency,
-        tolerated_failure_percentage=tolerated_failure_percentage,
-        writer_batch_size=writer_batch_size,
-        writer_batching_window_s=writer_batching_window_s,
-    )
     refuse_unprocessed(path, key, config.incoming_prefix)
     check_address(host, {"--port": port, "--api-port": api_port, "--console-port": console_port})
     _check_loudness(quiet, verbose)
@@ -204,6 +213,7 @@ def _run_then_serve(
         exit_for(results[0])
 
 
+@with_pipeline_settings
 def up(
     host: HostOpt = "127.0.0.1",
     port: PortOpt = None,
@@ -218,12 +228,8 @@ def up(
     ] = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
-    max_items_per_batch: MaxItemsOpt = None,
-    max_input_bytes_per_batch: MaxBytesOpt = None,
-    max_concurrency: ConcurrencyOpt = None,
-    tolerated_failure_percentage: ToleratedOpt = None,
-    writer_batch_size: WriterBatchOpt = None,
-    writer_batching_window_s: WindowOpt = None,
+    *,
+    config: PipelineConfig,
 ) -> None:
     """Start the local twin (AWS endpoint, REST API, console) and print what it does, until Ctrl-C/SIGTERM.
 
@@ -231,14 +237,6 @@ def up(
     """
     from workflow.twin.server import UpServer
 
-    config = _config(
-        max_items_per_batch=max_items_per_batch,
-        max_input_bytes_per_batch=max_input_bytes_per_batch,
-        max_concurrency=max_concurrency,
-        tolerated_failure_percentage=tolerated_failure_percentage,
-        writer_batch_size=writer_batch_size,
-        writer_batching_window_s=writer_batching_window_s,
-    )
     check_address(host, {"--port": port, "--api-port": api_port, "--console-port": console_port})
     _check_loudness(quiet, verbose)
     server = UpServer(config, host, _ports((port, api_port, console_port)), api_key=api_key, watch=watch)
@@ -287,7 +285,7 @@ def _running_executions(server: UpServer) -> list[str]:
     from workflow.twin.activity import key_of
 
     resources, service = server.twin.resources, server.twin.service
-    if resources is None:  # stopped while starting: nothing was provisioned, so nothing can be running
+    if resources is None or service is None:  # stopped while starting: nothing provisioned, nothing running
         return []
     found: list[str] = []
     try:

@@ -32,13 +32,13 @@ class Actions:
         sfn = self.reader.sfn
         self.reader.forget(arn)
         if action == "redrive":
-            response = sfn.redrive_execution(executionArn=arn)
-            return {"action": action, "executionArn": arn, "redriveDate": response.get("redriveDate")}
+            redriven = sfn.redrive_execution(executionArn=arn)
+            return {"action": action, "executionArn": arn, "redriveDate": redriven.get("redriveDate")}
         if action == "stop":
-            response = sfn.stop_execution(
+            stopped = sfn.stop_execution(
                 executionArn=arn, error="Console.Stopped", cause="stopped from the console"
             )
-            return {"action": action, "executionArn": arn, "stopDate": response.get("stopDate")}
+            return {"action": action, "executionArn": arn, "stopDate": stopped.get("stopDate")}
         started = sfn.start_execution(
             stateMachineArn=described["stateMachineArn"],
             name=str(uuid.uuid4()),

@@ -12,7 +12,7 @@ from typing import Any
 from workflow.console import dataflow, graph
 from workflow.console.logs import function_name
 from workflow.console.reader import Reader
-from workflow.console.trace import STATUSES, details_of, parse_json, steps, visit_detail
+from workflow.console.trace import STATUSES, Trace, details_of, parse_json, steps, visit_detail
 
 HISTORY_PAGE = 100
 MAX_FILTER_SCAN = 5_000
@@ -34,7 +34,7 @@ class ExecutionViews:
     def __init__(self, reader: Reader) -> None:
         self.reader = reader
 
-    def _child_for(self, node: str, trace: Any, child: str | None) -> str | None:
+    def _child_for(self, node: str, trace: Trace, child: str | None) -> str | None:
         """The child execution ARN whose history holds the Map `node`'s inner states (described fresh
         enough: its ListExecutions item refreshes a stale cached copy)."""
         if child:

@@ -8,25 +8,18 @@ failed child executions (error, cause and the rows they carried), read from List
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from workflow.console.cache import BoundedCache
-from workflow.console.reader import Reader
+from workflow.console.reader import Reader, plain
 from workflow.console.trace import TERMINAL, parse_json
+from workflow.twin.tracking import ROW_COUNTS
 
 PAGE_SIZE = 50
 MAX_SCANNED = 2_000  # executions looked at for one filtered page
 MAX_FAILED_BATCHES = 20
-COUNTS = (
-    "rows_total",
-    "rows_written",
-    "rows_duplicate",
-    "rows_rejected",
-    "rows_conflict",
-    "rows_failed",
-    "batches_total",
-    "batches_failed",
-)
+COUNTS = (*ROW_COUNTS, "batches_total", "batches_failed")
 
 # Hints for the errors this pipeline raises, shown with "what to do next".
 HINTS = {
@@ -44,7 +37,7 @@ def summary_of(described: dict[str, Any]) -> dict[str, Any] | None:
     return value if isinstance(value, dict) and "rows_total" in value else None
 
 
-def duration_s(described: dict[str, Any]) -> float | None:
+def duration_s(described: Mapping[str, Any]) -> float | None:
     start, stop = described.get("startDate"), described.get("stopDate")
     return round((stop - start).total_seconds(), 3) if start and stop else None
 
@@ -57,13 +50,15 @@ def hint_for(*texts: Any) -> str | None:
     return None
 
 
-def batch_of(described: dict[str, Any], sample: int = 0) -> dict[str, Any] | None:
+def batch_of(described: Mapping[str, Any], sample: int = 0) -> dict[str, Any] | None:
     """A Map child's batch: first and last row number (index + 2: line 1 is the header), rows, a sample."""
     value = parse_json(described.get("input"))
     items = value.get("Items") if isinstance(value, dict) else None
     if not isinstance(items, list) or not items:
         return None
-    indexes = [i.get("index") for i in items if isinstance(i, dict) and isinstance(i.get("index"), int)]
+    indexes: list[int] = [
+        i["index"] for i in items if isinstance(i, dict) and isinstance(i.get("index"), int)
+    ]
     batch: dict[str, Any] = {"rows": len(items)}
     if indexes:
         batch["first_row"], batch["last_row"] = min(indexes) + 2, max(indexes) + 2
@@ -74,6 +69,19 @@ def batch_of(described: dict[str, Any], sample: int = 0) -> dict[str, Any] | Non
             if isinstance(i, dict)
         ]
     return batch
+
+
+def child_batch(listed: Mapping[str, Any], described: Mapping[str, Any]) -> dict[str, Any]:
+    """A Map child as the console lists it: name, status, its batch's rows and its error."""
+    batch = batch_of(described) or {}
+    return {
+        "name": listed["name"],
+        "status": listed["status"],
+        "first_row": batch.get("first_row"),
+        "last_row": batch.get("last_row"),
+        "rows": batch.get("rows"),
+        "error": described.get("error"),
+    }
 
 
 class Executions:
@@ -111,7 +119,7 @@ class Executions:
             self._rows.put(key, row)
         return row
 
-    def rows(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def rows(self, items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         """List rows for a page of ListExecutions items, described in parallel."""
         return list(self.reader.pool.map(self.row, items))
 
@@ -151,16 +159,10 @@ class Executions:
             items = response.get("executions", [])[: limit - len(found)]
             children = self.reader.describe_many(items)
             for item, child in zip(items, children, strict=True):
-                batch = batch_of(child) or {}
                 found.append(
                     {
                         "execution_arn": item["executionArn"],
-                        "name": item["name"],
-                        "status": item["status"],
-                        "first_row": batch.get("first_row"),
-                        "last_row": batch.get("last_row"),
-                        "rows": batch.get("rows"),
-                        "error": child.get("error"),
+                        **child_batch(item, child),
                         "cause": (child.get("cause") or "")[:2000],
                     }
                 )
@@ -171,9 +173,7 @@ class Executions:
     def map_runs(self, arn: str) -> list[dict[str, Any]]:
         runs = []
         for run in self.reader.sfn.list_map_runs(executionArn=arn).get("mapRuns", []):
-            described = self.reader.sfn.describe_map_run(mapRunArn=run["mapRunArn"])
-            described.pop("ResponseMetadata", None)
-            runs.append(described)
+            runs.append(plain(self.reader.sfn.describe_map_run(mapRunArn=run["mapRunArn"])))
         return runs
 
     def header(self, arn: str) -> dict[str, Any]:

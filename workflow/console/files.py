@@ -54,7 +54,7 @@ class Files:
         kwargs: dict[str, Any] = {"Bucket": self.src.bucket, "Prefix": self.src.incoming_prefix}
         while len(objects) < MAX_OBJECTS:
             response = self.src.s3.list_objects_v2(**kwargs)
-            objects.extend(response.get("Contents", []))
+            objects.extend(dict(item) for item in response.get("Contents", []))
             if not response.get("IsTruncated"):
                 break
             kwargs["ContinuationToken"] = response["NextContinuationToken"]

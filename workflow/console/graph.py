@@ -33,7 +33,7 @@ def condition_label(rule: dict[str, Any]) -> str:
             return f"{combinator}({len(rule[combinator])})"
     if "Not" in rule:
         return "Not(" + condition_label(rule["Not"]) + ")"
-    variable = rule.get("Variable", "")
+    variable = str(rule.get("Variable", ""))
     symbols = {
         "Equals": "==",
         "GreaterThan": ">",

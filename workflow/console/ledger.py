@@ -11,20 +11,17 @@ from __future__ import annotations
 import threading
 import time
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.types import TypeDeserializer
 
+from workflow.twin.tracking import ROW_COUNTS
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
 OBJECT_PREFIX = "OBJECT#"
-COUNT_FIELDS = (
-    "rows_total",
-    "rows_written",
-    "rows_duplicate",
-    "rows_rejected",
-    "rows_conflict",
-    "rows_failed",
-    "rows_dead_lettered",
-)
+COUNT_FIELDS = (*ROW_COUNTS, "rows_dead_lettered")
 RECHECK_S = 30.0  # how long "the table exists / does not" is believed before asking again
 MAX_SCAN_ITEMS = 5_000
 
@@ -80,7 +77,7 @@ def file_record(item: dict[str, Any]) -> dict[str, Any]:
 class Ledger:
     """Reads the ledger table through a low-level DynamoDB client; `available()` is False without it."""
 
-    def __init__(self, client: Any, table: str | None) -> None:
+    def __init__(self, client: DynamoDBClient, table: str | None) -> None:
         self.client = client
         self.table = table
         self._known = False
@@ -89,7 +86,7 @@ class Ledger:
 
     def available(self) -> bool:
         """Whether the table exists (the answer is kept for RECHECK_S seconds)."""
-        if not self.table or self.client is None:
+        if not self.table:
             return False
         with self._lock:
             if time.monotonic() < self._known_until:
@@ -105,11 +102,16 @@ class Ledger:
             self._known, self._known_until = known, time.monotonic() + RECHECK_S
         return known
 
+    def _name(self) -> str:
+        if not self.table:
+            raise LookupError("no ledger table: ask available() first")
+        return self.table
+
     def files(self) -> list[dict[str, Any]]:
         """Every OBJECT item, newest upload first (a scan, bounded to MAX_SCAN_ITEMS items)."""
         items: list[dict[str, Any]] = []
         kwargs: dict[str, Any] = {
-            "TableName": self.table,
+            "TableName": self._name(),
             "FilterExpression": "begins_with(sk, :p)",
             "ExpressionAttributeValues": {":p": {"S": OBJECT_PREFIX}},
         }
@@ -126,7 +128,7 @@ class Ledger:
     def file(self, bucket: str, key: str) -> list[dict[str, Any]]:
         """The OBJECT items of one file (one per object version), newest upload first."""
         response = self.client.query(
-            TableName=self.table,
+            TableName=self._name(),
             KeyConditionExpression="#f = :f AND begins_with(sk, :p)",
             ExpressionAttributeNames={"#f": "file"},
             ExpressionAttributeValues={":f": {"S": f"s3://{bucket}/{key}"}, ":p": {"S": OBJECT_PREFIX}},
@@ -145,4 +147,4 @@ class Ledger:
 
 def _not_found(exc: Exception) -> bool:
     code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
-    return code == "ResourceNotFoundException"
+    return bool(code == "ResourceNotFoundException")

@@ -40,8 +40,11 @@ def fingerprints(
             json.dumps(counts, sort_keys=True),
         )
     if map_run:
-        described = src.sfn.describe_map_run(mapRunArn=map_run)
-        found["maprun"] = (described["status"], json.dumps(described.get("itemCounts"), sort_keys=True))
+        map_run_described = src.sfn.describe_map_run(mapRunArn=map_run)
+        found["maprun"] = (
+            map_run_described["status"],
+            json.dumps(map_run_described.get("itemCounts"), sort_keys=True),
+        )
     return found
 
 

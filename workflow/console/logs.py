@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from mypy_boto3_lambda import LambdaClient
+    from mypy_boto3_logs import CloudWatchLogsClient
+
+    from workflow.twin.lambdas import InvocationRecord
 
 MAX_LINES = 200
 SLACK = timedelta(seconds=2)
@@ -40,7 +46,7 @@ class NoLogs:
         return []
 
 
-def lambda_log_group(lambda_client: Any) -> Callable[[str], str]:
+def lambda_log_group(lambda_client: LambdaClient) -> Callable[[str], str]:
     """The function's log group from its configuration (`LoggingConfig.LogGroup`: the stack gives each
     function its own group), else Lambda's default `/aws/lambda/<function>`; remembered per function."""
     known: dict[str, str] = {}
@@ -61,7 +67,9 @@ def lambda_log_group(lambda_client: Any) -> Callable[[str], str]:
 class CloudWatchLogs:
     """The function's CloudWatch log group: the lines between START and REPORT of the request."""
 
-    def __init__(self, client: Any, log_group_for: Callable[[str], str] | None = None) -> None:
+    def __init__(
+        self, client: CloudWatchLogsClient, log_group_for: Callable[[str], str] | None = None
+    ) -> None:
         self.client = client
         self.log_group_for = log_group_for or (lambda function: f"/aws/lambda/{function}")
 
@@ -104,7 +112,7 @@ def _invocation_block(events: list[tuple[str, str]], request_id: str) -> list[st
 class InvocationRecords:
     """The twin's Lambda runtime keeps each invocation's lines (`LambdaRuntime.records`)."""
 
-    def __init__(self, records: Callable[..., list[Any]]) -> None:
+    def __init__(self, records: Callable[..., list[InvocationRecord]]) -> None:
         self.records = records
 
     def lines(

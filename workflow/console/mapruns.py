@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflow.console.executions import batch_of, duration_s
-from workflow.console.reader import Reader
+from workflow.console.executions import child_batch, duration_s
+from workflow.console.reader import Reader, plain
 
 CHILD_PAGE = 50
 
@@ -19,8 +19,7 @@ class MapRuns:
         self.reader = reader
 
     def describe(self, arn: str) -> dict[str, Any]:
-        described = dict(self.reader.sfn.describe_map_run(mapRunArn=arn))
-        described.pop("ResponseMetadata", None)
+        described = plain(self.reader.sfn.describe_map_run(mapRunArn=arn))
         parent = self.reader.describe(described["executionArn"])
         described["execution_name"] = parent["name"]
         described["file"] = self.reader.file_of(described["executionArn"])
@@ -37,20 +36,14 @@ class MapRuns:
         described = self.reader.describe_many(items)
         rows = []
         for item, child in zip(items, described, strict=True):
-            batch = batch_of(child) or {}
             rows.append(
                 {
                     "executionArn": item["executionArn"],
-                    "name": item["name"],
-                    "status": item["status"],
+                    **child_batch(item, child),
                     "startDate": item.get("startDate"),
                     "stopDate": item.get("stopDate"),
                     "duration_s": duration_s(child),
                     "redriveCount": item.get("redriveCount", 0),
-                    "first_row": batch.get("first_row"),
-                    "last_row": batch.get("last_row"),
-                    "rows": batch.get("rows"),
-                    "error": child.get("error"),
                     "cause": (child.get("cause") or "")[:500] or None,
                 }
             )

@@ -8,6 +8,7 @@ page by page and capped at MAX_EVENTS, so a pathological execution cannot exhaus
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -20,10 +21,11 @@ PAGE = 1000
 DESCRIBE_THREADS = 8  # a page of 50 children costs about 7 round trips, not 50 (AWS answers in ~50 ms)
 
 
-def _strip(response: dict[str, Any]) -> dict[str, Any]:
-    response = dict(response)
-    response.pop("ResponseMetadata", None)
-    return response
+def plain(response: Mapping[str, Any]) -> dict[str, Any]:
+    """A boto3 response as the console's plain dict, without botocore's ResponseMetadata."""
+    found = dict(response)
+    found.pop("ResponseMetadata", None)
+    return found
 
 
 class Reader:
@@ -38,7 +40,9 @@ class Reader:
         self._files: BoundedCache[str, dict[str, Any]] = BoundedCache(20_000)
         self.pool = ThreadPoolExecutor(DESCRIBE_THREADS, thread_name_prefix="console-describe")
 
-    def describe(self, arn: str, fresh: bool = False, listed: dict[str, Any] | None = None) -> dict[str, Any]:
+    def describe(
+        self, arn: str, fresh: bool = False, listed: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
         """DescribeExecution, cached once finished. `listed` (its ListExecutions item) tells a cached copy
         that went stale: a redriven child changes status and redriveCount under the same ARN."""
         cached = None if fresh else self._described.get(arn)
@@ -50,12 +54,12 @@ class Reader:
             cached = cached if same else None
         if cached is not None:
             return cached
-        described = _strip(self.sfn.describe_execution(executionArn=arn))
+        described = plain(self.sfn.describe_execution(executionArn=arn))
         if described.get("status") in TERMINAL:
             self._described.put(arn, described)
         return described
 
-    def describe_many(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def describe_many(self, items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         """Descriptions of ListExecutions items (a page of children), DESCRIBE_THREADS calls in flight, in
         order; running ones are read fresh, finished ones from the cache unless it is stale."""
         return list(
@@ -87,7 +91,7 @@ class Reader:
             if token:
                 kwargs["nextToken"] = token
             page = self.sfn.get_execution_history(**kwargs)
-            events.extend(page.get("events", []))
+            events.extend(plain(event) for event in page.get("events", []))
             token = page.get("nextToken")
             if not token:
                 break

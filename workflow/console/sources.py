@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from workflow.config import PipelineConfig
 from workflow.console.ledger import Ledger
 from workflow.console.logs import CloudWatchLogs, InvocationRecords, LogSource, NoLogs, lambda_log_group
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_stepfunctions import SFNClient
+
+    from workflow.twin.lambdas import InvocationRecord
+    from workflow.twin.remote import Target
+    from workflow.twin.twin import Twin
 
 DEFAULT_LEDGER_TABLE = "csv-etl-ledger"
 
@@ -16,9 +26,9 @@ DEFAULT_LEDGER_TABLE = "csv-etl-ledger"
 class Sources:
     """Clients (stepfunctions, s3, dynamodb) and names; `logs` finds a Lambda invocation's lines."""
 
-    sfn: Any
-    s3: Any
-    dynamodb: Any
+    sfn: SFNClient
+    s3: S3Client
+    dynamodb: DynamoDBClient
     logs: LogSource
     bucket: str
     incoming_prefix: str
@@ -44,7 +54,11 @@ def ledger_table_name(config: PipelineConfig) -> str:
     return str(getattr(config, "ledger_table_name", DEFAULT_LEDGER_TABLE))
 
 
-def from_target(target: Any, config: PipelineConfig | None = None, records: Any = None) -> Sources:
+def from_target(
+    target: Target,
+    config: PipelineConfig | None = None,
+    records: Callable[..., list[InvocationRecord]] | None = None,
+) -> Sources:
     """Sources for a CLI target (workflow.twin.remote.Target): the twin or a deployed stack.
 
     `records` is the twin runtime's invocation records (only in the `etl up` process); a stack's Lambda
@@ -75,9 +89,11 @@ def from_target(target: Any, config: PipelineConfig | None = None, records: Any 
     )
 
 
-def for_twin(twin: Any) -> Sources:
+def for_twin(twin: Twin) -> Sources:
     """Sources for an in-process twin (`etl up`, tests): its clients, its Lambda runtime's records."""
     config = twin.config
+    if twin.runtime is None or twin.resources is None:
+        raise RuntimeError("the twin is not started")
     return Sources(
         sfn=twin.client("stepfunctions"),
         s3=twin.client("s3"),

@@ -14,6 +14,7 @@ event, so branches of a Parallel that interleave in one history are still told a
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -43,7 +44,7 @@ SUCCESS_TYPES = {"TaskSucceeded", "LambdaFunctionSucceeded", "MapRunSucceeded", 
 ATTEMPT_START_TYPES = {"TaskScheduled", "LambdaFunctionScheduled", "ActivityScheduled"}
 
 
-def details_of(event: dict[str, Any]) -> dict[str, Any]:
+def details_of(event: Mapping[str, Any]) -> dict[str, Any]:
     """The event's `...EventDetails` member (every history event has at most one)."""
     for key, value in event.items():
         if key.endswith("EventDetails") and isinstance(value, dict):

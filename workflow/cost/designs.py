@@ -12,8 +12,9 @@ from dataclasses import dataclass, replace
 from workflow.config import PipelineConfig
 from workflow.cost import definition_path
 from workflow.cost.assumptions import DEFAULT, MILLION, Assumptions, modelled_ms
+from workflow.cost.billing import lines
 from workflow.cost.item_size import write_units
-from workflow.cost.meter import SQS_CHUNK_BYTES, Counts, Line, MeterSettings, lines
+from workflow.cost.meter import SQS_CHUNK_BYTES, Counts, Line, MeterSettings
 
 __all__ = ["MILLION", "Assumptions"]
 

@@ -1,9 +1,9 @@
 """Count what one execution is billed for on AWS, from the Step Functions API alone.
 
 `count(recorded)` turns the recorded execution (its history, its Map Runs and each child's history) into
-`Counts`; `project(counts, rows)` scales those counts to a file of `rows` rows cut into full batches;
-`lines()` turns counts into billed units, one `Line` per thing AWS meters. Nothing here calls AWS
-(`collect.py` does).
+`Counts`; `projection.project(counts, rows)` scales those counts to a file of `rows` rows cut into full
+batches; `billing.lines()` turns counts into billed units, one `Line` per thing AWS meters. Nothing here calls
+AWS (`collect.py` does).
 
 Where the API cannot tell (the writer runs outside the state machine; the ledger's records; log sizes), the
 line is an estimate or a model, and says so.
@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from workflow.config import PipelineConfig
 from workflow.cost import history
-from workflow.cost.assumptions import modelled_ms
-from workflow.cost.item_size import item_size, read_units, stored_item, write_units
+from workflow.cost.item_size import item_size, stored_item, write_units
 
 # The CDK app deploys every function on Arm (infra/settings.py DeploySettings.architecture = ARM_64).
 LAMBDA_ARCHITECTURE = "arm64"
@@ -287,219 +286,3 @@ def count(recorded: RecordedExecution, settings: MeterSettings | None = None) ->
     if settings.ledger and counts.batches:
         counts.ledger_file_units = 1
     return counts
-
-
-def rows_per_batch(counts: Counts, config: PipelineConfig) -> int:
-    """Rows in a full batch: MaxItemsPerBatch, unless MaxInputBytesPerBatch cuts it first."""
-    if counts.rows <= 0 or counts.batch_input_bytes <= 0:
-        return config.max_items_per_batch
-    per_row = counts.batch_input_bytes / counts.rows
-    return max(1, min(config.max_items_per_batch, int(config.max_input_bytes_per_batch // per_row)))
-
-
-def project(counts: Counts, rows: int, settings: MeterSettings | None = None) -> Counts:
-    """The same workload scaled to a file of `rows` rows in full batches.
-
-    Per-row quantities (items, write units, Lambda time, payload bytes) scale with rows; per-batch ones
-    (child starts and steps, requests, SQS messages, ledger records) with the number of full batches; per-file
-    ones (the parent's steps and DynamoDB tasks, Summarize, the result files) stay. SQS chunks are recomputed
-    for the bigger messages.
-    """
-    settings = settings or MeterSettings()
-    if counts.rows <= 0 or counts.batches <= 0:
-        raise ValueError("the execution ran no batch of rows: there is nothing to scale")
-    per_batch = rows_per_batch(counts, settings.config)
-    batches = math.ceil(rows / per_batch)
-    k_row = rows / counts.rows
-    k_batch = batches / counts.batches
-
-    def by_row(value: int) -> int:
-        return round(value * k_row)
-
-    def by_batch(value: int) -> int:
-        return round(value * k_batch)
-
-    messages = by_batch(counts.writer_messages)
-    chunks = 0
-    if counts.writer_messages:
-        fixed = counts.message_fixed_bytes / counts.writer_messages
-        per_item = (counts.message_bytes - counts.message_fixed_bytes) / max(1, counts.items_enqueued)
-        items_per_message = counts.items_enqueued * k_row / max(1, messages)
-        chunks = max(1, math.ceil((fixed + per_item * items_per_message) / SQS_CHUNK_BYTES))
-    data_log = counts.child_log_bytes - counts.child_log_fixed_bytes
-    return replace(
-        counts,
-        rows=rows,
-        rows_written=by_row(counts.rows_written),
-        batches=batches,
-        child_starts=by_batch(counts.child_starts),
-        child_transitions=by_batch(counts.child_transitions),
-        transform_requests=by_batch(counts.transform_requests),
-        transform_ms=by_row(counts.transform_ms),
-        writer_messages=messages,
-        writer_wait_ms=by_row(counts.writer_wait_ms),
-        sqs_send_chunks=chunks * messages,
-        sqs_receive_chunks=chunks * messages,
-        message_bytes=by_row(counts.message_bytes),
-        message_fixed_bytes=by_batch(counts.message_fixed_bytes),
-        items_enqueued=by_row(counts.items_enqueued),
-        item_write_units=by_row(counts.item_write_units),
-        new_rows_written=by_row(counts.new_rows_written),
-        child_table_writes=by_batch(counts.child_table_writes),
-        child_table_reads=by_batch(counts.child_table_reads),
-        ledger_batch_units=by_batch(counts.ledger_batch_units),
-        ledger_read_bytes=by_batch(counts.ledger_read_bytes),
-        child_log_bytes=by_batch(counts.child_log_fixed_bytes) + by_row(data_log),
-        child_log_fixed_bytes=by_batch(counts.child_log_fixed_bytes),
-        batch_input_bytes=by_row(counts.batch_input_bytes),
-        executions=1 + batches,
-    )
-
-
-def with_modelled_durations(counts: Counts) -> Counts:
-    """These counts with the Lambda times of `assumptions.py` (on the twin the recorded ones are moto's)."""
-    ms = modelled_ms(counts.batches, counts.items_enqueued or counts.rows)
-    return replace(
-        counts,
-        transform_ms=ms["transform"] if counts.transform_requests else 0,
-        writer_wait_ms=ms["writer"] if counts.writer_messages else 0,
-        summarize_ms=ms["summarize"] if counts.summarize_requests else 0,
-    )
-
-
-def _gb_s(ms: int, memory_mb: int) -> float:
-    return ms / 1000 * memory_mb / 1024
-
-
-def lines(counts: Counts, settings: MeterSettings | None = None) -> list[Line]:
-    """Billed units of these counts, one line per metered thing, in the order the table prints them."""
-    settings = settings or MeterSettings()
-    config = settings.config
-    gb_s = f"lambda.gb_s.{settings.architecture}"
-    memory = {spec.key: spec.memory_mb for spec in config.functions}
-    writer_calls = math.ceil(counts.writer_messages / max(1, config.writer_batch_size))
-    writer_gb_s = _gb_s(counts.writer_wait_ms, memory["writer"])
-    level = settings.log_level.upper()
-    data = "with" if settings.log_data else "without"
-    out = [
-        Line("state transitions: parent execution", "sfn.transition", counts.parent_transitions),
-        Line("state transitions: Map child starts", "sfn.transition", counts.child_starts),
-        Line("state transitions: steps in Map children", "sfn.transition", counts.child_transitions),
-        Line("Lambda requests: transform", "lambda.request", counts.transform_requests),
-        Line(
-            f"Lambda GB-s: transform ({memory['transform']} MB, {settings.architecture})",
-            gb_s,
-            _gb_s(counts.transform_ms, memory["transform"]),
-            note="task span in the history: an upper bound",
-        ),
-        Line("Lambda requests: summarize", "lambda.request", counts.summarize_requests),
-        Line(
-            f"Lambda GB-s: summarize ({memory['summarize']} MB, {settings.architecture})",
-            gb_s,
-            _gb_s(counts.summarize_ms, memory["summarize"]),
-            note="task span in the history: an upper bound",
-        ),
-        Line(
-            f"Lambda requests: writer (messages / batch size {config.writer_batch_size})",
-            "lambda.request",
-            writer_calls,
-            estimate=True,
-            note="the writer runs outside the state machine: full SQS batches assumed",
-        ),
-        Line(
-            f"Lambda GB-s: writer ({memory['writer']} MB, {settings.architecture})",
-            gb_s,
-            writer_gb_s,
-            estimate=True,
-            note="send-to-report time of each message: an upper bound",
-        ),
-    ]
-    if counts.other_lambda_requests:
-        out.append(Line("Lambda requests: other functions", "lambda.request", counts.other_lambda_requests))
-    out += [
-        Line("SQS SendMessage (64 KB chunks)", "sqs.request", counts.sqs_send_chunks),
-        Line("SQS ReceiveMessage (64 KB chunks)", "sqs.request", counts.sqs_receive_chunks),
-        Line("SQS DeleteMessage", "sqs.request", counts.writer_messages),
-    ]
-    if settings.writer == "conditional-put":
-        out.append(
-            Line(
-                "DynamoDB writes: conditional PutItem per item",
-                "ddb.wru",
-                counts.item_write_units,
-                note="ceil(item size / 1 KB) each; a failed condition costs the same",
-            )
-        )
-    else:
-        out += [
-            Line("DynamoDB writes: BatchWriteItem of new items", "ddb.wru", counts.new_rows_written),
-            Line(
-                "DynamoDB reads: BatchGetItem before writing",
-                "ddb.rru",
-                counts.items_enqueued,
-                note="strongly consistent, 1 unit per key",
-            ),
-        ]
-    table_writes = counts.state_table_writes + counts.child_table_writes
-    table_reads = counts.state_table_reads + counts.child_table_reads
-    if table_writes:
-        out.append(
-            Line(
-                "DynamoDB writes: the state machine's own DynamoDB tasks (ledger registration)",
-                "ddb.wru",
-                table_writes,
-                estimate=True,
-                note="1 unit each: an object item under 1 KB assumed",
-            )
-        )
-    if table_reads:
-        out.append(
-            Line(
-                "DynamoDB reads: the state machine's own DynamoDB tasks",
-                "ddb.rru",
-                table_reads,
-                estimate=True,
-                note="1 unit each: an item under 4 KB assumed",
-            )
-        )
-    if settings.ledger:
-        out += [
-            Line(
-                "DynamoDB writes: ledger records (per batch + per file)",
-                "ddb.wru",
-                counts.ledger_batch_units + counts.ledger_file_units,
-                estimate=True,
-                note="modelled on the writer's ledger record",
-            ),
-            Line(
-                "DynamoDB reads: Summarize reads the ledger",
-                "ddb.rru",
-                read_units(counts.ledger_read_bytes) + 1 if counts.ledger_read_bytes else 0,
-                estimate=True,
-            ),
-        ]
-    out += [
-        Line("S3 GetObject: ItemReader reads the CSV", "s3.get", counts.reader_gets, note="at least one"),
-        Line("S3 PutObject: ResultWriter (results + manifest)", "s3.put", counts.result_puts),
-        Line("S3 GetObject: Summarize reads the results", "s3.get", counts.summarize_gets),
-        Line("S3 ListObjectsV2: Summarize finds the manifests", "s3.put", counts.summarize_lists),
-        Line("S3 PutObject: Summarize writes the rejects", "s3.put", counts.summarize_puts),
-        Line("EventBridge: S3 Object Created (default bus)", "events.aws_service", counts.aws_events),
-        Line(
-            f"CloudWatch Logs GB: state machine ({level}, {data} execution data)",
-            "logs.ingest_gb",
-            (counts.parent_log_bytes + counts.child_log_bytes) / 1e9,
-            estimate=True,
-            note="sized from the history events",
-        ),
-        Line(
-            "CloudWatch Logs GB: Lambda",
-            "logs.ingest_gb",
-            (counts.transform_requests + counts.summarize_requests + writer_calls) * LAMBDA_LOG_BYTES / 1e9,
-            estimate=True,
-            note=f"{LAMBDA_LOG_BYTES} bytes per invocation",
-        ),
-    ]
-    if settings.tracing:
-        out.append(Line("X-Ray traces: one per execution", "xray.trace", counts.executions, estimate=True))
-    return out

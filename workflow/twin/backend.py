@@ -8,10 +8,16 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from workflow.engine.backend import LambdaResult
+from workflow.twin.clients import TypedClients
 from workflow.twin.lambdas import LambdaRuntime
 
 DUMMY_KEY = "test"
+
+
+def session_client(session: boto3.session.Session, service: str, **kwargs: Any) -> Any:
+    """`session.client(service)` for a service named at run time (TypedClients gives the typed view)."""
+    # boto3-stubs types `client` per literal service name only; a `str` matches none of its overloads.
+    return session.client(service, **kwargs)  # type: ignore[call-overload]
 
 
 def endpoint_client(service: str, endpoint_url: str, region: str, *, pool: int = 50) -> Any:
@@ -25,10 +31,10 @@ def endpoint_client(service: str, endpoint_url: str, region: str, *, pool: int =
         connect_timeout=5,
         read_timeout=70,
     )
-    return session.client(service, endpoint_url=endpoint_url, config=config)  # type: ignore[call-overload]
+    return session_client(session, service, endpoint_url=endpoint_url, config=config)
 
 
-class TwinBackend:
+class TwinBackend(TypedClients):
     """Backend for the twin's StepFunctions service."""
 
     def __init__(self, endpoint_url: str, region: str, account: str, runtime: LambdaRuntime) -> None:
@@ -36,20 +42,13 @@ class TwinBackend:
         self.region = region
         self.account = account
         self.runtime = runtime
+        # Lambda's Invoke, as the engine's Backend names it: the in-process runtime answers it.
+        self.invoke_lambda = runtime.invoke
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
 
-    def client(self, service: str) -> Any:
+    def _client(self, service: str) -> Any:
         with self._lock:  # creating clients is not thread-safe in botocore; using them is
             if service not in self._clients:
                 self._clients[service] = endpoint_client(service, self.endpoint_url, self.region)
             return self._clients[service]
-
-    def invoke_lambda(
-        self,
-        function_name: str,
-        payload: bytes,
-        invocation_type: str = "RequestResponse",
-        client_context: str | None = None,
-    ) -> LambdaResult:
-        return self.runtime.invoke(function_name, payload, invocation_type, client_context)

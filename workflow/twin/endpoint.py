@@ -12,6 +12,7 @@ import errno
 import json
 import re
 import socket
+import socketserver
 import threading
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
@@ -138,7 +139,10 @@ class ServerThread:
             )
         except (OSError, SystemExit) as exc:  # werkzeug reports a taken port with SystemExit
             raise PortInUse(host, port, name, exc if isinstance(exc, OSError) else None) from exc
-        self.server.daemon_threads = True  # type: ignore[attr-defined]
+        if isinstance(
+            self.server, socketserver.ThreadingMixIn
+        ):  # threaded=True: werkzeug's ThreadedWSGIServer
+            self.server.daemon_threads = True
         self.port = self.server.server_port
         self._thread = threading.Thread(
             target=self.server.serve_forever,

@@ -23,6 +23,7 @@ import typer
 
 from workflow.config import LOCAL_REGION, FunctionSpec, PipelineConfig
 from workflow.twin.lambdas import InvocationRecord, LambdaRuntime
+from workflow.twin.provision import create_messages_table
 
 Target = Literal["auto", "endpoint", "ephemeral", "current"]
 _COMMAND_TARGETS: dict[str, Target] = {"auto": "auto", "endpoint": "endpoint", "ephemeral": "ephemeral"}
@@ -97,18 +98,7 @@ def ephemeral_aws(config: PipelineConfig) -> Iterator[None]:
         with mock_aws():
             session = boto3.session.Session(region_name=LOCAL_REGION)
             session.client("s3").create_bucket(Bucket=config.data_bucket)
-            session.client("dynamodb").create_table(
-                TableName=config.table_name,
-                AttributeDefinitions=[
-                    {"AttributeName": "date", "AttributeType": "S"},
-                    {"AttributeName": "time", "AttributeType": "S"},
-                ],
-                KeySchema=[
-                    {"AttributeName": "date", "KeyType": "HASH"},
-                    {"AttributeName": "time", "KeyType": "RANGE"},
-                ],
-                BillingMode="PAY_PER_REQUEST",
-            )
+            create_messages_table(session.client("dynamodb"), config)
             yield
     finally:
         for name, value in saved.items():

@@ -9,11 +9,16 @@ creating: the runtime serves the config's.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workflow.config import PipelineConfig, load_definition, local_substitutions, state_machine_observability
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_sqs import SQSClient
+
+    from workflow.twin.clients import TypedClients
 
 DLQ_RETENTION_S = 14 * 24 * 3600
 
@@ -43,28 +48,51 @@ def state_machine_role(config: PipelineConfig, account: str) -> str:
     return f"arn:aws:iam::{account}:role/{config.project}-state-machine"
 
 
+def create_keyed_table(dynamodb: DynamoDBClient, name: str, hash_key: str, range_key: str) -> None:
+    """An on-demand table keyed by two string attributes (the messages table: date/time; the ledger:
+    file/sk), as the CDK stack declares them."""
+    dynamodb.create_table(
+        TableName=name,
+        AttributeDefinitions=[
+            {"AttributeName": hash_key, "AttributeType": "S"},
+            {"AttributeName": range_key, "AttributeType": "S"},
+        ],
+        KeySchema=[
+            {"AttributeName": hash_key, "KeyType": "HASH"},
+            {"AttributeName": range_key, "KeyType": "RANGE"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+
+
+def create_messages_table(dynamodb: DynamoDBClient, config: PipelineConfig) -> None:
+    create_keyed_table(dynamodb, config.table_name, "date", "time")
+
+
+def _queue_arn(sqs: SQSClient, url: str) -> str:
+    return sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+
 def provision(
     config: PipelineConfig,
-    client: Callable[[str], Any],
+    clients: TypedClients,
     *,
     region: str,
     account: str,
     function_arns: dict[str, str],
 ) -> Resources:
     """Create everything (the twin starts from an empty moto, so no 'already exists' handling is needed)."""
-    s3 = client("s3")
+    s3 = clients.client("s3")
     s3.create_bucket(Bucket=config.data_bucket)
     s3.put_bucket_notification_configuration(
         Bucket=config.data_bucket, NotificationConfiguration={"EventBridgeConfiguration": {}}
     )
 
-    sqs = client("sqs")
+    sqs = clients.client("sqs")
     dlq_url = sqs.create_queue(
         QueueName=config.dlq_name, Attributes={"MessageRetentionPeriod": str(DLQ_RETENTION_S)}
     )["QueueUrl"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
+    dlq_arn = _queue_arn(sqs, dlq_url)
     redrive = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(config.max_receive_count)}
     queue_url = sqs.create_queue(
         QueueName=config.queue_name,
@@ -73,38 +101,14 @@ def provision(
             "RedrivePolicy": json.dumps(redrive),
         },
     )["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
+    queue_arn = _queue_arn(sqs, queue_url)
 
-    dynamodb = client("dynamodb")
-    dynamodb.create_table(
-        TableName=config.table_name,
-        AttributeDefinitions=[
-            {"AttributeName": "date", "AttributeType": "S"},
-            {"AttributeName": "time", "AttributeType": "S"},
-        ],
-        KeySchema=[
-            {"AttributeName": "date", "KeyType": "HASH"},
-            {"AttributeName": "time", "KeyType": "RANGE"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    dynamodb.create_table(
-        TableName=config.ledger_table_name,
-        AttributeDefinitions=[
-            {"AttributeName": "file", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        KeySchema=[
-            {"AttributeName": "file", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    dynamodb = clients.client("dynamodb")
+    create_messages_table(dynamodb, config)
+    create_keyed_table(dynamodb, config.ledger_table_name, "file", "sk")
 
     definition = load_definition(local_substitutions(config, region, account, queue_url=queue_url))
-    sfn = client("stepfunctions")
+    sfn = clients.client("stepfunctions")
     state_machine_arn = sfn.create_state_machine(
         name=config.state_machine_name,
         definition=json.dumps(definition),

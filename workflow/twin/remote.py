@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +19,8 @@ import boto3
 
 from workflow.config import LOCAL_REGION, PipelineConfig
 from workflow.twin import tracking
-from workflow.twin.backend import endpoint_client
+from workflow.twin.backend import endpoint_client, session_client
+from workflow.twin.clients import TypedClients
 
 DEFAULT_ENDPOINT = "http://127.0.0.1:4566"
 STACK_OUTPUTS = (
@@ -35,7 +37,7 @@ STACK_OUTPUTS = (
 
 
 @dataclass
-class Target:
+class Target(TypedClients):
     """The pipeline the CLI talks to."""
 
     description: str
@@ -47,15 +49,15 @@ class Target:
     endpoint_url: str | None = None
     outputs: dict[str, str] = field(default_factory=dict)
     _clients: dict[str, Any] = field(default_factory=dict)
-    _session: Any = None
+    _session: boto3.session.Session | None = None
 
-    def client(self, service: str) -> Any:
+    def _client(self, service: str) -> Any:
         if service not in self._clients:
             if self.endpoint_url:
                 region = os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION") or LOCAL_REGION
                 self._clients[service] = endpoint_client(service, self.endpoint_url, region, pool=10)
             else:
-                self._clients[service] = (self._session or boto3.session.Session()).client(service)
+                self._clients[service] = session_client(self._session or boto3.session.Session(), service)
         return self._clients[service]
 
     def require_state_machine(self) -> str:
@@ -88,14 +90,9 @@ class Target:
             timeout_s=timeout_s,
         )
 
-    def summarize_failure(self, described: dict[str, Any]) -> dict[str, Any] | None:
-        return tracking.failure_summary(
-            self.client("stepfunctions"),
-            self.client("lambda"),
-            described,
-            self.client("dynamodb"),
-            self.ledger_table,
-            wait_s=PipelineConfig().ledger_settle_s + 10.0,
+    def summarize_failure(self, described: Mapping[str, Any]) -> dict[str, Any] | None:
+        return tracking.summarize_failed(
+            self, described, self.ledger_table, PipelineConfig().ledger_settle_s + 10.0
         )
 
     def replay(self, execution: str) -> str:
@@ -152,7 +149,7 @@ def twin_target(
     return target
 
 
-def stack_target(stack: str, session: Any = None) -> Target:
+def stack_target(stack: str, session: boto3.session.Session | None = None) -> Target:
     """A deployed stack, named by its CloudFormation outputs."""
     session = session or boto3.session.Session()
     stacks = session.client("cloudformation").describe_stacks(StackName=stack)["Stacks"]

@@ -14,12 +14,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workflow.config import PipelineConfig
 from workflow.twin.endpoint import PortInUse, ServerThread, bind_error
 from workflow.twin.gateway import RestGateway, generate_api_key
 from workflow.twin.twin import Twin
+
+if TYPE_CHECKING:
+    from workflow.console.app import ConsoleApp
 
 
 @dataclass
@@ -99,7 +102,7 @@ class UpServer:
         self.twin = Twin(self.config, host, self.ports.aws, speed=speed)
         self.api: ServerThread | None = None
         self.console: ServerThread | None = None
-        self.console_app: Any = None
+        self.console_app: ConsoleApp | None = None
         self.watcher: FolderWatcher | None = None
 
     def check_ports(self) -> None:
@@ -111,7 +114,7 @@ class UpServer:
             if port and (problem := bind_error(self.host, port)) is not None:
                 raise PortInUse(self.host, port, name, problem)
 
-    def rest_app(self) -> Any:
+    def rest_app(self) -> RestGateway:
         runtime = self.twin.runtime
         assert runtime is not None
         limits = (self.config.api_rate_limit, self.config.api_burst_limit)

@@ -9,20 +9,30 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_lambda import LambdaClient
+    from mypy_boto3_stepfunctions import SFNClient
+
+    from workflow.twin.clients import TypedClients
+
 MAX_REJECTS = 100
+# A file's rows by what became of them (Summarize's output and the ledger's OBJECT item): the total, then
+# its parts, which add up to it.
+ROW_COUNTS = ("rows_total", "rows_written", "rows_duplicate", "rows_rejected", "rows_conflict", "rows_failed")
 SKEW = timedelta(seconds=2)  # clocks of the uploader and the service may differ a little
 TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 
 
 def execution_for_key(
-    sfn: Any,
+    sfn: SFNClient,
     state_machine_arn: str,
     bucket: str,
     key: str,
@@ -55,7 +65,7 @@ def execution_for_key(
         time.sleep(poll_s)
 
 
-def map_progress(sfn: Any, execution_arn: str) -> tuple[int, int | None]:
+def map_progress(sfn: SFNClient, execution_arn: str) -> tuple[int, int | None]:
     """(items done, items total or None) from the execution's Map run, (0, None) before it exists."""
     try:
         runs = sfn.list_map_runs(executionArn=execution_arn).get("mapRuns", [])
@@ -75,7 +85,7 @@ def map_progress(sfn: Any, execution_arn: str) -> tuple[int, int | None]:
 
 
 def wait_for_execution(
-    sfn: Any,
+    sfn: SFNClient,
     execution_arn: str,
     *,
     timeout_s: float = 600.0,
@@ -95,7 +105,7 @@ def wait_for_execution(
         time.sleep(poll_s)
 
 
-def file_summary(described: dict[str, Any]) -> dict[str, Any] | None:
+def file_summary(described: Mapping[str, Any]) -> dict[str, Any] | None:
     """The Summarize output: the execution output, or for FileFailed the JSON in the cause."""
     for text in (described.get("output"), described.get("cause")):
         if not text:
@@ -109,7 +119,7 @@ def file_summary(described: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
-def summarize_function(sfn: Any, state_machine_arn: str) -> str | None:
+def summarize_function(sfn: SFNClient, state_machine_arn: str) -> str | None:
     """The Summarize state's function, read from the state machine's own definition (twin and AWS alike)."""
     definition = json.loads(sfn.describe_state_machine(stateMachineArn=state_machine_arn)["definition"])
     state = definition.get("States", {}).get("Summarize", {})
@@ -118,10 +128,10 @@ def summarize_function(sfn: Any, state_machine_arn: str) -> str | None:
 
 
 def failure_summary(
-    sfn: Any,
-    lam: Any,
-    described: dict[str, Any],
-    dynamodb: Any = None,
+    sfn: SFNClient,
+    lam: LambdaClient,
+    described: Mapping[str, Any],
+    dynamodb: DynamoDBClient | None = None,
     ledger_table: str | None = None,
     wait_s: float = 10.0,
 ) -> dict[str, Any] | None:
@@ -155,6 +165,20 @@ def failure_summary(
     return summary if isinstance(summary, dict) and "rows_total" in summary else None
 
 
+def summarize_failed(
+    clients: TypedClients, described: Mapping[str, Any], ledger_table: str | None, wait_s: float
+) -> dict[str, Any] | None:
+    """`failure_summary` with the clients of a twin or a CLI target."""
+    return failure_summary(
+        clients.client("stepfunctions"),
+        clients.client("lambda"),
+        described,
+        clients.client("dynamodb"),
+        ledger_table,
+        wait_s=wait_s,
+    )
+
+
 # ---- the ledger (docs/architecture.md, Ledger) ----------------------------------------------------------
 def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
@@ -173,7 +197,7 @@ def _items(raw_items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{k: _plain(deserializer.deserialize(v)) for k, v in raw.items()} for raw in raw_items]
 
 
-def ledger_query(dynamodb: Any, table: str | None, file: str) -> list[dict[str, Any]] | None:
+def ledger_query(dynamodb: DynamoDBClient, table: str | None, file: str) -> list[dict[str, Any]] | None:
     """Every ledger item of one file (OBJECT and BATCH items); None when there is no ledger table."""
     if not table:
         return None
@@ -197,7 +221,9 @@ def ledger_query(dynamodb: Any, table: str | None, file: str) -> list[dict[str, 
         raise
 
 
-def ledger_objects(dynamodb: Any, table: str | None, file: str | None = None) -> list[dict[str, Any]] | None:
+def ledger_objects(
+    dynamodb: DynamoDBClient, table: str | None, file: str | None = None
+) -> list[dict[str, Any]] | None:
     """OBJECT items (one per object version), newest upload first; None when there is no ledger table."""
     if not table:
         return None
@@ -229,7 +255,7 @@ def ledger_objects(dynamodb: Any, table: str | None, file: str | None = None) ->
     )
 
 
-def ledger_entry(described: dict[str, Any], objects: list[dict[str, Any]] | None) -> dict[str, Any] | None:
+def ledger_entry(described: Mapping[str, Any], objects: list[dict[str, Any]] | None) -> dict[str, Any] | None:
     """The OBJECT item whose latest execution is this one and is finished (the ledger's summary of it)."""
     for obj in objects or []:
         entries = obj.get("executions") or []
@@ -242,7 +268,7 @@ def ledger_entry(described: dict[str, Any], objects: list[dict[str, Any]] | None
 
 
 def ledger_summary(
-    dynamodb: Any, table: str | None, described: dict[str, Any], wait_s: float = 0.0
+    dynamodb: DynamoDBClient, table: str | None, described: Mapping[str, Any], wait_s: float = 0.0
 ) -> dict[str, Any] | None:
     """The ledger's finalised account of a finished execution, as a summary; waits up to `wait_s` for it
     (a failed run is finalised by the status-change event, shortly after the execution ends)."""
@@ -284,9 +310,9 @@ def flat_rejects(summary: dict[str, Any] | None, limit: int = MAX_REJECTS) -> li
 
 
 def run_result(
-    described: dict[str, Any],
+    described: Mapping[str, Any],
     duration_s: float,
-    summarize: Callable[[dict[str, Any]], dict[str, Any] | None] | None = None,
+    summarize: Callable[[Mapping[str, Any]], dict[str, Any] | None] | None = None,
 ) -> dict[str, Any]:
     """The flat result of one file's run (what `etl run --json` prints); `summarize` makes the summary of a
     failed execution (see failure_summary)."""
@@ -312,12 +338,7 @@ def run_result(
         "status": described["status"],
         "outcome": summary.get("outcome"),
         "file": summary.get("file"),
-        "rows_total": summary.get("rows_total"),
-        "rows_written": summary.get("rows_written"),
-        "rows_duplicate": summary.get("rows_duplicate"),
-        "rows_rejected": summary.get("rows_rejected"),
-        "rows_conflict": summary.get("rows_conflict"),
-        "rows_failed": summary.get("rows_failed"),
+        **{name: summary.get(name) for name in ROW_COUNTS},
         "batches_total": summary.get("batches_total"),
         "batches_failed": summary.get("batches_failed"),
         "duplicates_of": summary.get("duplicates_of") or {},

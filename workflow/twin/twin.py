@@ -12,15 +12,16 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workflow.config import LOCAL_ACCOUNT, LOCAL_REGION, TASKS_DIR, PipelineConfig
 from workflow.twin import moto_seams, tracking
 from workflow.twin.backend import DUMMY_KEY, TwinBackend, endpoint_client
+from workflow.twin.clients import TypedClients
 from workflow.twin.endpoint import Endpoint, ServerThread
 from workflow.twin.esm import SqsEventSourceMapping
 from workflow.twin.events import ObjectCreatedRule, S3EventBridge
@@ -30,11 +31,16 @@ from workflow.twin.provision import Resources, provision
 from workflow.twin.sqs_move import MessageMoveTasks
 from workflow.twin.status_events import ExecutionStatusRule
 
+if TYPE_CHECKING:
+    from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+
+    from workflow.engine.service import StepFunctions
+
 _active_lock = threading.Lock()
 _active: list[Twin] = []
 
 
-class Twin:
+class Twin(TypedClients):
     """Everything `etl up` and `etl run` need, started and stopped together."""
 
     def __init__(
@@ -65,12 +71,12 @@ class Twin:
         self.server: ServerThread | None = None
         self.runtime: LambdaRuntime | None = None
         self.backend: TwinBackend | None = None
-        self.service: Any = None
+        self.service: StepFunctions | None = None
         self.resources: Resources | None = None
         self.events: S3EventBridge | None = None
         self.esm: SqsEventSourceMapping | None = None
         self.status_rule: ExecutionStatusRule | None = None
-        self._app: Any = None
+        self._app: WSGIApplication | None = None
         self.ready = threading.Event()
 
     # ---- lifecycle ----------------------------------------------------------------------------------------
@@ -84,7 +90,7 @@ class Twin:
         """What every function sees besides its own settings: the endpoint and dummy keys."""
         return {"AWS_ENDPOINT_URL": url, "AWS_ACCESS_KEY_ID": DUMMY_KEY, "AWS_SECRET_ACCESS_KEY": DUMMY_KEY}
 
-    def _dispatch(self, environ: dict[str, Any], start_response: Any) -> Any:
+    def _dispatch(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         app = self._app
         starting = app is None or (environ.get("PATH_INFO") == "/health" and not self.ready.is_set())
         if starting:
@@ -140,7 +146,7 @@ class Twin:
             self.server.start()
             arns = {spec.key: self.runtime.arn(spec) for spec in self.config.functions}
             self.resources = provision(
-                self.config, self.backend.client, region=self.region, account=self.account, function_arns=arns
+                self.config, self.backend, region=self.region, account=self.account, function_arns=arns
             )
             rule = ObjectCreatedRule(self.config.data_bucket, self.config.incoming_prefix, ".csv")
             self.events = S3EventBridge(
@@ -239,7 +245,7 @@ class Twin:
         )
         return str(response["executionArn"])
 
-    def client(self, service: str) -> Any:
+    def _client(self, service: str) -> Any:
         """A boto3 client at this twin's endpoint (dummy keys), as a user would make one."""
         assert self.backend is not None
         return self.backend.client(service)
@@ -267,7 +273,11 @@ class Twin:
         raise TimeoutError(f"no execution started for {key} within {timeout_s:.0f} s")
 
     def run_file(
-        self, path: Path, key: str | None = None, timeout_s: float = 900.0, on_progress: Any = None
+        self,
+        path: Path,
+        key: str | None = None,
+        timeout_s: float = 900.0,
+        on_progress: Callable[[int, int | None], None] | None = None,
     ) -> dict[str, Any]:
         """Upload one file, wait for its execution, return the flat result (see tracking.run_result)."""
         started = time.monotonic()
@@ -278,13 +288,8 @@ class Twin:
         )
         return tracking.run_result(described, time.monotonic() - started, self.summarize_failure)
 
-    def summarize_failure(self, described: dict[str, Any]) -> dict[str, Any] | None:
+    def summarize_failure(self, described: Mapping[str, Any]) -> dict[str, Any] | None:
         """The summary of a failed execution (Summarize invoked with its error)."""
-        return tracking.failure_summary(
-            self.client("stepfunctions"),
-            self.client("lambda"),
-            described,
-            self.client("dynamodb"),
-            self.config.ledger_table_name,
-            wait_s=self.config.ledger_settle_s + 10.0,
+        return tracking.summarize_failed(
+            self, described, self.config.ledger_table_name, self.config.ledger_settle_s + 10.0
         )
