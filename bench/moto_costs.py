@@ -11,8 +11,10 @@ This measures, for the same items (the messages table's shape), ms per item of:
 
 through three transports: `mock_aws` (moto's in-process stubber), `handoff` (the twin's endpoint app in
 process, as the twin's Lambdas call it: workflow/twin/handoff.py) and `http` (the twin's endpoint over a
-socket, as users call it). For the hand-off it also gives `inside_app_ms`: the time inside the endpoint
-app (moto's request parsing, its backend, its response), so the rest is botocore on the client side.
+socket, as users call it). Wall time and the process's CPU time per item (the CPU figure is the one to
+trust on a loaded machine; for `http` it includes the server threads). For the hand-off `inside_app_ms`
+is the wall time inside the endpoint app (moto's request parsing, its backend, its response); the rest
+is botocore on the client side.
 """
 
 from __future__ import annotations
@@ -74,9 +76,9 @@ def _table(client: Any) -> str:
     return name
 
 
-def put_conditional(client: Any, n: int) -> float:
+def put_conditional(client: Any, n: int) -> tuple[float, float]:
     table = _table(client)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for item in _items(n, 0):
         client.put_item(
             TableName=table,
@@ -84,22 +86,22 @@ def put_conditional(client: Any, n: int) -> float:
             ConditionExpression="attribute_not_exists(#d)",
             ExpressionAttributeNames={"#d": "date"},
         )
-    return (time.perf_counter() - started) * 1000 / n
+    return (time.perf_counter() - started) * 1000 / n, (time.process_time() - cpu) * 1000 / n
 
 
-def batch_write(client: Any, n: int) -> float:
+def batch_write(client: Any, n: int) -> tuple[float, float]:
     table = _table(client)
     items = list(_items(n, 0))
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for start in range(0, n, 25):
         requests = [{"PutRequest": {"Item": item}} for item in items[start : start + 25]]
         while requests:
             answer = client.batch_write_item(RequestItems={table: requests})
             requests = answer.get("UnprocessedItems", {}).get(table, [])
-    return (time.perf_counter() - started) * 1000 / n
+    return (time.perf_counter() - started) * 1000 / n, (time.process_time() - cpu) * 1000 / n
 
 
-CALLS: dict[str, Callable[[Any, int], float]] = {
+CALLS: dict[str, Callable[[Any, int], tuple[float, float]]] = {
     "put_item_conditional": put_conditional,
     "batch_write_item": batch_write,
 }
@@ -136,8 +138,8 @@ def main(argv: list[str] | None = None) -> int:
         for call, measure in CALLS.items():
             for transport, client in clients.items():
                 timed.seconds = 0.0
-                ms = measure(client, args.items)
-                entry = {"ms_per_item": round(ms, 3)}
+                ms, cpu = measure(client, args.items)
+                entry = {"ms_per_item": round(ms, 3), "cpu_ms_per_item": round(cpu, 3)}
                 if transport == "handoff":
                     entry["inside_app_ms"] = round(timed.seconds * 1000 / args.items, 3)
                 out.setdefault(call, {})[transport] = entry
@@ -147,7 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     with mock_aws():
         client = boto3.client("dynamodb", region_name="us-east-1")
         for call, measure in CALLS.items():
-            out[call]["mock_aws"] = {"ms_per_item": round(measure(client, args.items), 3)}
+            ms, cpu = measure(client, args.items)
+            out[call]["mock_aws"] = {"ms_per_item": round(ms, 3), "cpu_ms_per_item": round(cpu, 3)}
     print(json.dumps(out, indent=2))
     return 0
 
