@@ -171,3 +171,25 @@ def test_a_zero_percentage_fails_at_once_and_still_holds_every_batch_for_a_redri
     map_run = runner.sfn.list_map_runs(executionArn=described["executionArn"])["mapRuns"][0]["mapRunArn"]
     counts = runner.sfn.describe_map_run(mapRunArn=map_run)["executionCounts"]
     assert counts["total"] == 10 and counts["failed"] == 1 and counts["pending"] >= 1
+
+
+def test_an_item_reader_failure_after_children_started_fails_the_map_run_and_a_redrive_reads_again(
+    runner: Any, s3: Any
+) -> None:
+    body = "id,name\n" + "".join(f"{i},n-{i}\n" for i in range(10)) + '10,"unterminated\n'
+    s3.put_object(Bucket=BUCKET, Key="rows.csv", Body=body.encode())
+    described = runner.run(_definition({}, bad_index=-1), {})
+    assert described["status"] == "FAILED" and described["error"] == "States.ItemReaderFailed"
+    arn = described["executionArn"]
+    types = runner.types(arn)
+    assert types.index("MapRunStarted") < types.index("MapRunFailed") < types.index("MapStateFailed")
+    first = runner.sfn.list_map_runs(executionArn=arn)["mapRuns"]
+    assert len(first) == 1
+    counts = runner.sfn.describe_map_run(mapRunArn=first[0]["mapRunArn"])["executionCounts"]
+    # the batches before the bad record were read, and children ran while the reader went on
+    assert counts["total"] >= 9 and counts["succeeded"] >= 1  # the last batch waits for the next row
+    runner.sfn.redrive_execution(executionArn=arn)
+    again = runner.sfn.wait_for_execution(arn, 20.0)
+    assert again["error"] == "States.ItemReaderFailed"
+    # the partial Map Run is not redriven: the redrive read the file again, in a new Map Run
+    assert len(runner.sfn.list_map_runs(executionArn=arn)["mapRuns"]) == 2
