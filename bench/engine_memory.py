@@ -8,10 +8,18 @@ ResultWriter to S3) on the engine with moto's S3 in process, and prints one JSON
 (VmHWM), the RSS before the run (interpreter, moto, the CSV in moto's S3) and the run's growth above it,
 split by phase from an RSS sampler (every 50 ms):
 
-- `read_and_children`: reading and batching the CSV, then the child executions, up to the last child's end:
-  the engine's own memory (histories, map runs, execution records, batches);
+- `read_and_children`: reading and batching the CSV while the child executions run, up to the last child's
+  end: the engine's own memory (histories, map runs, execution records, batches) and the reader's stream;
 - `result_upload`: the ResultWriter's files, streamed by the engine but each uploaded with one PutObject,
   whose body moto (in process, as in the twin) reads in full: moto's share, about 3x the file size.
+
+`split_mb` splits the peak by owner from RSS per phase: `engine` is the growth while reading and running the
+children less the CSV's size (moto's in-process GetObject answers with the whole object, which the reader's
+stream holds while it reads: measured at 0.7-1x the file), `moto` the CSV object it stores, that response
+and the growth of the result upload, `rest` the RSS before the run without the CSV (interpreter, boto3,
+moto's code). `engine_objects_mb` is the engine's own objects alone (execution records, histories, Map Runs,
+slots, task tokens: their retained size, walked every few seconds and when the last child ends; the largest
+figure).
 
 Target (issue 14): the engine's memory at 1,000,000 rows stays within 1.5x of its figure at 100,000 rows.
 """
@@ -19,12 +27,14 @@ Target (issue 14): the engine's memory at 1,000,000 rows stays within 1.5x of it
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import sys
 import tempfile
 import threading
 import time
+import types
 from pathlib import Path
 from typing import Any
 
@@ -126,26 +136,71 @@ def reset_peak() -> bool:
     return True
 
 
-class Sampler(threading.Thread):
-    """Peak RSS until the Map Run's last child has finished, and after (the ResultWriter's upload)."""
+_NOT_OWNED = (
+    type,
+    types.ModuleType,
+    types.FunctionType,
+    types.BuiltinFunctionType,
+    types.MethodType,
+    types.CodeType,
+    types.FrameType,
+    threading.Thread,
+)
+_FOREIGN = ("boto", "botocore", "moto", "threading", "logging", "sqlite3")
 
-    def __init__(self, sfn: StepFunctions) -> None:
+
+def engine_bytes(engine: Any) -> int:
+    """The engine's own objects (execution records, histories, Map Runs and their slots, task tokens):
+    the retained size of everything reachable from them, each object once, not counting code, modules,
+    threads, boto3/moto objects or the Engine itself (its backend and store live elsewhere)."""
+    seen: set[int] = {id(engine), id(engine.__dict__)}
+    stack: list[Any] = [list(engine.executions.values()), list(engine.map_runs.values()), engine.tokens]
+    total = 0
+    while stack:
+        obj = stack.pop()
+        if id(obj) in seen or isinstance(obj, _NOT_OWNED):
+            continue
+        if type(obj).__module__.split(".", 1)[0] in _FOREIGN:
+            continue
+        seen.add(id(obj))
+        total += sys.getsizeof(obj)
+        stack.extend(gc.get_referents(obj))
+    return total
+
+
+class Sampler(threading.Thread):
+    """Peak RSS until the Map Run's last child has finished, and after (the ResultWriter's upload); the
+    engine's own objects measured every `every` seconds and when the last child ends."""
+
+    def __init__(self, sfn: StepFunctions, every: float = 15.0) -> None:
         super().__init__(daemon=True)
         self.sfn = sfn
         self.peaks = {"read_and_children": 0, "result_upload": 0}
         self.stopped = threading.Event()
+        self.every = every
+        self.engine_peak = 0
+
+    def snapshot(self) -> None:
+        self.engine_peak = max(self.engine_peak, engine_bytes(self.sfn.engine))
 
     def children_done(self) -> bool:
         for map_run in list(self.sfn.engine.map_runs.values()):
             counts: dict[str, int] = map_run.describe()["executionCounts"]
-            return counts["pending"] == 0 and counts["running"] == 0
+            # a streaming Map Run may have none pending for a moment while the reader reads on
+            idle = counts["pending"] == 0 and counts["running"] == 0
+            return idle and not map_run.reading and counts["total"] > 0
         return False
 
     def run(self) -> None:
         phase = "read_and_children"
+        last = time.monotonic()
         while not self.stopped.is_set():
             if phase == "read_and_children" and self.children_done():
                 phase = "result_upload"
+                self.snapshot()
+            elif phase == "read_and_children" and time.monotonic() - last >= self.every:
+                self.snapshot()
+                last = time.monotonic()
             self.peaks[phase] = max(self.peaks[phase], rss_kib("VmRSS"))
             time.sleep(0.05)
 
@@ -178,9 +233,12 @@ def run(rows: int, workdir: Path) -> dict[str, Any]:
         elapsed = time.perf_counter() - started
         sampler.stopped.set()
         sampler.join()
+        sampler.snapshot()
         peak = rss_kib("VmHWM")
         after = rss_kib("VmRSS")
         results = s3.list_objects_v2(Bucket=BUCKET, Prefix="results/").get("Contents", [])
+    csv_bytes = csv_path.stat().st_size
+    engine_kib = max(sampler.peaks["read_and_children"] - before, 0)
     return {
         "rows": rows,
         "status": described["status"],
@@ -193,6 +251,13 @@ def run(rows: int, workdir: Path) -> dict[str, Any]:
         "peak_counted_from": "start of the run" if peak_reset else "process start (clear_refs not allowed)",
         "growth_by_phase_mb": {k: round(max(v - before, 0) / 1024) for k, v in sampler.peaks.items()},
         "result_files_mb": round(sum(o["Size"] for o in results) / 2**20, 1),
+        "csv_mb": round(csv_bytes / 2**20, 1),
+        "split_mb": {
+            "engine": round(max(engine_kib - csv_bytes / 1024, 0) / 1024),
+            "moto": round((2 * csv_bytes / 1024 + max(peak - before - engine_kib, 0)) / 1024),
+            "rest": round(max(before - csv_bytes / 1024, 0) / 1024),
+        },
+        "engine_objects_mb": round(sampler.engine_peak / 2**20, 1),
         "batch": {
             "max_items": config.max_items_per_batch,
             "max_bytes": config.max_input_bytes_per_batch,

@@ -5,12 +5,21 @@
 Prints one JSON object: the pipeline's rows/s through the twin (S3 -> execution -> Map -> transform -> SQS ->
 writer -> DynamoDB -> summary) and, as the floor to compare with, moto's DynamoDB write rate for the same
 number of items with boto3's batch_writer (in-process `mock_aws`, and through the twin's HTTP endpoint).
+
+`stages` says where a row's time goes, from the execution's histories, the Map Run and the Lambda invocation
+records: `read` (ItemReader + ItemBatcher in the Map's thread), `transform` (the Transform state, Lambda
+call included), `enqueue` (SendMessage: Enqueue entered to TaskSubmitted), `write` (TaskSubmitted to the
+task token's answer: the queue, the writer's PutItems, SendTaskSuccess), `report` (Summarize). Each gives
+the seconds summed over batches (children overlap, so the sums exceed the wall time) and ms per row;
+`lambda_busy_s` is the handlers' own time. `ETL_TWIN_HANDOFF=0` keeps the Lambdas' HTTP hop (handoff.py), to
+compare in one sitting.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import resource
 import sys
 import tempfile
 import time
@@ -26,6 +35,7 @@ sys.path.insert(0, str(ROOT / "sample_data"))
 
 import generate  # noqa: E402  (sample_data/generate.py)
 
+from workflow.twin import handoff  # noqa: E402
 from workflow.twin.twin import Twin  # noqa: E402
 
 
@@ -74,17 +84,91 @@ def in_process_rate(rows: int) -> float:
         return table_write_rate(boto3.client("dynamodb", region_name="us-east-1"), rows)
 
 
+def _seconds(later: Any, earlier: Any) -> float:
+    return float((later - earlier).total_seconds())
+
+
+def _history(sfn: Any, arn: str) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = []
+    token: str | None = None
+    while True:
+        page = sfn.get_execution_history(
+            executionArn=arn, maxResults=1000, **({"nextToken": token} if token else {})
+        )
+        events += page["events"]
+        token = page.get("nextToken")
+        if not token:
+            return events
+
+
+def _child_stages(events: list[dict[str, Any]], totals: dict[str, float]) -> None:
+    """Add one child's Transform, Enqueue (up to TaskSubmitted) and write (TaskSubmitted to its answer)."""
+    entered: dict[str, Any] = {}
+    submitted = None
+    for event in events:
+        kind = event["type"]
+        if kind == "TaskStateEntered":
+            entered[event["stateEnteredEventDetails"]["name"]] = event["timestamp"]
+        elif kind == "TaskSubmitted" and "Enqueue" in entered:
+            submitted = event["timestamp"]
+            totals["enqueue"] += _seconds(submitted, entered["Enqueue"])
+        elif kind == "TaskStateExited":
+            name = event["stateExitedEventDetails"]["name"]
+            if name == "Transform":
+                totals["transform"] += _seconds(event["timestamp"], entered[name])
+            elif name == "Enqueue" and submitted is not None:
+                totals["write"] += _seconds(event["timestamp"], submitted)
+
+
+def stage_times(twin: Twin, execution_arn: str, rows: int) -> dict[str, Any]:
+    """Where the time went: per stage, seconds summed over batches and ms per row (see the docstring)."""
+    sfn = twin.service
+    totals = dict.fromkeys(("read", "transform", "enqueue", "write", "report"), 0.0)
+    for item in sfn.list_map_runs(executionArn=execution_arn)["mapRuns"]:
+        totals["read"] += sfn.engine.map_runs[item["mapRunArn"]].read_seconds
+        token: str | None = None
+        while True:
+            page = sfn.list_executions(mapRunArn=item["mapRunArn"], **({"nextToken": token} if token else {}))
+            for child in page["executions"]:
+                _child_stages(_history(sfn, child["executionArn"]), totals)
+            token = page.get("nextToken")
+            if not token:
+                break
+    entered = None
+    for event in _history(sfn, execution_arn):
+        if event["type"] == "TaskStateEntered" and event["stateEnteredEventDetails"]["name"] == "Summarize":
+            entered = event["timestamp"]
+        elif event["type"] == "TaskStateExited" and entered is not None:
+            totals["report"] += _seconds(event["timestamp"], entered)
+            entered = None
+    assert twin.runtime is not None
+    busy = {
+        spec.key: round(sum(r.duration_ms or 0.0 for r in twin.runtime.records(function=spec.key)) / 1000, 1)
+        for spec in twin.config.functions
+        if spec.key in ("transform", "writer", "summarize")
+    }
+    return {
+        "stages": {
+            name: {"seconds_summed": round(value, 1), "ms_per_row": round(value * 1000 / rows, 3)}
+            for name, value in totals.items()
+        },
+        "lambda_busy_s": busy,
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--bad-share", type=float, default=0.01)
+    parser.add_argument("--timeout", type=float, default=3600.0, help="seconds to wait for the execution")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory() as tmp:
         csv_path = Path(tmp) / f"bench-{args.rows}.csv"
         generate.write_csv(csv_path, args.rows, args.bad_share, seed=1)
         with Twin.ephemeral() as twin:
-            result = twin.run_file(csv_path)
+            result = twin.run_file(csv_path, timeout_s=args.timeout)
+            stages = stage_times(twin, result["execution_arn"], args.rows)
             http_rate = table_write_rate(twin.client("dynamodb"), args.rows)
     pipeline_rate = args.rows / result["duration_s"]
     floor = in_process_rate(args.rows)
@@ -103,6 +187,9 @@ def main(argv: list[str] | None = None) -> int:
                 "dynamodb_batch_writer_in_process_items_per_s": round(floor),
                 "dynamodb_batch_writer_via_twin_http_items_per_s": round(http_rate),
                 "pipeline_vs_in_process_floor": round(pipeline_rate / floor, 2),
+                "lambda_handoff": handoff.ENABLED,
+                "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+                **stages,
             },
             indent=2,
         )

@@ -239,8 +239,9 @@ def placeholder_names() -> frozenset[str]:
     return frozenset(re.findall(r"\$\{([A-Za-z0-9]+)\}", definition_text()))
 
 
-def load_definition(substitutions: dict[str, str]) -> dict:
+def load_definition(substitutions: dict[str, str]) -> dict[str, Any]:
     missing = placeholder_names() - substitutions.keys()
     if missing:
         raise ValueError(f"missing ASL substitutions: {sorted(missing)}")
-    return json.loads(render_definition(substitutions))
+    document: dict[str, Any] = json.loads(render_definition(substitutions))
+    return document

@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlparse
 
 from workflow.engine.asl.vocabulary import CSV_DELIMITERS, MAX_ITEMS_LIMIT
@@ -84,7 +84,7 @@ def _open_object(
         raise _s3_error("GetObject", f"s3://{bucket}/{key}", exc) from exc
     stream: io.BufferedIOBase = io.BufferedReader(_BodyReader(body), buffer_size=_JSON_CHUNK)
     if key.endswith(".gz") or key.endswith(".gzip"):
-        stream = gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[assignment]
+        stream = gzip.GzipFile(fileobj=stream, mode="rb")
     return stream
 
 
@@ -265,7 +265,7 @@ def _csv_items(lines: Iterable[str], config: Mapping[str, Any], source: str) -> 
 
 def _json_array_items(stream: io.BufferedIOBase, source: str) -> Iterator[Any]:
     """Elements of a top-level JSON array, decoded one at a time from a growing text buffer."""
-    reader = io.TextIOWrapper(stream, encoding="utf-8-sig")
+    reader = io.TextIOWrapper(cast(io.BufferedReader, stream), encoding="utf-8-sig")
     decoder = json.JSONDecoder()
     buf = ""
     pos = 0
@@ -357,7 +357,7 @@ def _json_items(stream: io.BufferedIOBase, config: Mapping[str, Any], source: st
         return _json_array_items(stream, source)
     # With ItemsPointer the array may be anywhere in the document: parse it whole (documented limitation).
     try:
-        document = json.load(io.TextIOWrapper(stream, encoding="utf-8-sig"))
+        document = json.load(io.TextIOWrapper(cast(io.BufferedReader, stream), encoding="utf-8-sig"))
     except ValueError as exc:
         raise _failed(f"Malformed JSON in {source}: {exc}") from exc
     node = _json_pointer(document, str(pointer), source)

@@ -70,6 +70,8 @@ class MapRun:
     redrive_count: int = 0
     redrive_date: datetime | None = None
     results_written: int = 0
+    read_seconds: float = 0.0  # time the ItemReader and ItemBatcher took (map_feed.py)
+    reading: bool = False  # the ItemReader is still reading: the total is not known yet (map_feed.py)
     error: str | None = None
     cause: str | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -96,6 +98,8 @@ class MapRun:
         total = self.total_items() or 1
         if count_given and failed > self.tolerated_failure_count:
             return True
+        if pct_given and self.reading:  # more items may come: only 0% is already exceeded
+            return self.tolerated_failure_percentage == 0
         return pct_given and failed * 100.0 / total > self.tolerated_failure_percentage
 
     def _counts(self, weight: bool) -> dict[str, int]:

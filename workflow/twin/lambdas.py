@@ -26,7 +26,7 @@ from typing import Any
 from workflow.config import LOCAL_ACCOUNT, LOCAL_REGION, TASKS_DIR, FunctionSpec, PipelineConfig
 from workflow.engine.backend import LambdaResult
 from workflow.engine.errors import ServiceError
-from workflow.twin import activity, capture, threadenv
+from workflow.twin import activity, capture, handoff, threadenv
 
 RUNTIME = "python3.12"
 MAX_RECORDS = 5_000
@@ -89,9 +89,15 @@ class LambdaRuntime:
         account: str = LOCAL_ACCOUNT,
         tasks_dir: Path = TASKS_DIR,
         time_scale: float = 1.0,
+        in_process_app: Any = None,
     ) -> None:
+        """`in_process_app`: the WSGI app behind base_env's AWS_ENDPOINT_URL, in this process: the
+        functions' AWS calls are then handed to it without a socket (handoff.py)."""
         self.config = config
         self.base_env = dict(base_env)
+        url = self.base_env.get("AWS_ENDPOINT_URL")
+        if in_process_app is not None and url and handoff.ENABLED:
+            self.base_env["AWS_ENDPOINT_URL"] = handoff.serve(url, in_process_app)
         self.region = region
         self.account = account
         self.tasks_dir = Path(tasks_dir)
@@ -175,7 +181,7 @@ class LambdaRuntime:
             try:
                 with threadenv.function_environment(self.environment(spec)):
                     module = importlib.import_module(module_name)
-                fn = getattr(module, function_name)
+                fn: Callable[[Any, Any], Any] = getattr(module, function_name)
             except Exception as exc:  # reported per invocation, as Lambda's Runtime.ImportModuleError
                 raise _ImportFailure(spec, exc) from exc
             self._handlers[spec.key] = fn

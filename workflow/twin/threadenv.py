@@ -86,3 +86,15 @@ def function_environment(env: Mapping[str, str]) -> Iterator[dict[str, str]]:
         yield _local.env
     finally:
         _local.env = previous
+
+
+@contextmanager
+def host_environment() -> Iterator[None]:
+    """Within this block the current thread sees the process environment again (the twin's own code, such
+    as moto answering a handler's request in process, runs with the settings it has on its own threads)."""
+    previous = _current()
+    _local.env = None
+    try:
+        yield
+    finally:
+        _local.env = previous

@@ -135,6 +135,7 @@ class Twin(TypedClients):
                 self.account,
                 tasks_dir=self.tasks_dir,
                 time_scale=self.lambda_time_scale,
+                in_process_app=self._dispatch,
             )
             self.backend = TwinBackend(url, self.region, self.account, self.runtime)
             self.service = StepFunctions(

@@ -9,18 +9,18 @@ not succeed, keeping their ARNs.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from workflow.engine import errors
 from workflow.engine.asl import Map
 from workflow.engine.errors import StatesError
+from workflow.engine.map_feed import SlotFeed
 from workflow.engine.map_run import UNSUCCESSFUL, ChildSlot, MapRun
 from workflow.engine.paths import apply_input_path
 from workflow.engine.states import data_flow as io  # the alias spares the batching code a rename (perf)
 from workflow.engine.states.map_items import map_items, max_concurrency, select_item
-from workflow.engine.states.runtime import Aborted, Scope, run_concurrently
+from workflow.engine.states.runtime import Aborted, CancelToken, Scope, run_concurrently
 from workflow.engine.states.step import Outcome, StateRun, next_of
 from workflow.engine.statuses import REDRIVABLE_MAP_RUN
 from workflow.engine.template import evaluate_template
@@ -117,8 +117,8 @@ def _slots(
     scope: Scope,
     ctx: Mapping[str, Any],
     variables: Mapping[str, Any],
-) -> tuple[list[ChildSlot], bool]:
-    """The child inputs, as JSON text; (slots, True) when they went to the engine's store (SPILL_BYTES)."""
+) -> SlotFeed:
+    """The child inputs as JSON text, prefetched up to SPILL_BYTES; the rest streams (map_feed.py)."""
     selected = (
         select_item(state, raw_input, effective, ctx, variables, i, item)
         for i, item in enumerate(_source_items(state, raw_input, effective, scope, ctx, variables))
@@ -135,39 +135,14 @@ def _slots(
     )
 
 
-_SPILL_ROWS = 64  # child inputs written to the store per transaction
-
-
-def _keep(scope: Scope, texts: Iterator[tuple[str, int]]) -> tuple[list[ChildSlot], bool]:
+def _keep(scope: Scope, texts: Iterator[tuple[str, int]]) -> SlotFeed:
     """Slots for the child inputs: in memory up to SPILL_BYTES of JSON, past that all in the store."""
     from workflow.engine import map_run as map_run_module
 
-    slots: list[ChildSlot] = []
-    held = 0
-    prefix: str | None = None
-    unsaved: list[ChildSlot] = []
-    for index, (text, count) in enumerate(texts):
-        slot = ChildSlot(index, text, count)
-        slots.append(slot)
-        unsaved.append(slot)
-        if prefix is None:
-            held += len(text)
-            if held <= map_run_module.SPILL_BYTES:
-                continue
-            prefix = f"slot|{uuid.uuid4()}|"
-        if len(unsaved) >= _SPILL_ROWS:
-            _save(scope, prefix, unsaved)
-    if prefix is not None:
-        _save(scope, prefix, unsaved)
-    return slots, prefix is not None
+    def put_many(rows: list[tuple[str, str]]) -> None:
+        scope.engine.store.put_many(rows)  # the store is created only when a Map Run needs it
 
-
-def _save(scope: Scope, prefix: str, slots: list[ChildSlot]) -> None:
-    rows = [(f"{prefix}{slot.index}", slot.input_text or "") for slot in slots]
-    scope.engine.store.put_many(rows)
-    for slot, (key, _) in zip(slots, rows, strict=True):
-        slot.input_key, slot.input_text = key, None
-    slots.clear()
+    return SlotFeed(texts, put_many, map_run_module.SPILL_BYTES).prefetch()
 
 
 def _tolerance(
@@ -192,22 +167,24 @@ def run_distributed_map(state: Map, raw_input: Any, scope: Scope, run: StateRun)
     )
     key = f"{scope.path}/{state.name}"
     previous = engine.map_runs.get(ex.map_runs.get(key, ""))
+    feed: SlotFeed | None = None  # the fresh run's inputs, still being read when the file is large
     if ex.redriving and previous is not None and previous.status in REDRIVABLE_MAP_RUN:
         map_run = previous
         engine.redrive_map_run(map_run)
         scope.event("MapStateStarted", {"length": len(map_run.slots)})
         scope.event("MapRunRedriven", {"mapRunArn": map_run.arn, "redriveCount": map_run.redrive_count})
     else:
-        slots, spilled = _slots(state, raw_input, effective, scope, ctx, variables)
+        feed = _slots(state, raw_input, effective, scope, ctx, variables)
+        slots, spilled = feed.slots, feed.spilled
         pct, count, given = _tolerance(state, raw_input, effective, ctx, variables)
         concurrency = max_concurrency(state, effective, ctx, variables, raw_input)
         assert state.processor is not None
         map_run = engine.create_map_run(ex, state, slots, concurrency, pct, count, given, spilled)
         ex.map_runs[key] = map_run.arn
-        scope.event("MapStateStarted", {"length": len(slots)})
+        scope.event("MapStateStarted", {"length": feed.length})
         scope.event("MapRunStarted", {"mapRunArn": map_run.arn})
     run.fanout_started = True  # run_state writes MapStateFailed after the last attempt
-    _run_children(map_run, scope)
+    _run_children(map_run, scope, feed)
     failed = map_run.threshold_exceeded()
     result: Any = None
     writer_error: StatesError | None = None
@@ -240,8 +217,9 @@ def _child_output(engine: EngineView, slot: ChildSlot) -> Any:
     return {"Error": record.error, "Cause": record.cause}
 
 
-def _run_children(map_run: MapRun, scope: Scope) -> None:
-    """Start the children that have not succeeded, at most MaxConcurrency at a time; stop at the threshold."""
+def _run_children(map_run: MapRun, scope: Scope, feed: SlotFeed | None = None) -> None:
+    """Start the children that have not succeeded, at most MaxConcurrency at a time; stop at the threshold.
+    A streaming feed starts them while the rest of the input is read (map_feed.py)."""
     engine = scope.engine
     group = scope.cancel.child()
     todo = [slot for slot in map_run.slots if slot.status != "SUCCEEDED"]
@@ -253,10 +231,34 @@ def _run_children(map_run: MapRun, scope: Scope) -> None:
         if slot.status in UNSUCCESSFUL and map_run.threshold_exceeded():
             group.cancel()  # the run fails: abort the running children, start no more
 
-    run_concurrently(one, todo, map_run.max_concurrency, "sfn-map-run")
+    if feed is not None and not feed.done:
+        _run_fed(map_run, scope, feed, one, group)
+    else:
+        run_concurrently(one, todo, map_run.max_concurrency, "sfn-map-run")
+    if feed is not None:
+        map_run.read_seconds = feed.read_seconds
     if scope.cancel.cancelled:
         engine.finish_map_run(map_run, "ABORTED", None, None)
         raise Aborted()
+
+
+def _run_fed(
+    map_run: MapRun, scope: Scope, feed: SlotFeed, one: Callable[[ChildSlot], None], group: CancelToken
+) -> None:
+    """Run the children of a streaming feed; a reader failure fails the Map Run (MapRunFailed) and, like a
+    stop during the read, leaves a partial run that a redrive does not reuse (it reads the file again)."""
+    map_run.reading = True
+    try:
+        feed.run(one, map_run.max_concurrency, group, lambda: scope.cancel.cancelled, "sfn-map-run")
+    except StatesError as err:
+        scope.execution.map_runs.pop(f"{scope.path}/{map_run.state_name}", None)
+        scope.engine.finish_map_run(map_run, "FAILED", err.error, err.cause)
+        scope.event("MapRunFailed", {"error": err.error, "cause": err.cause})
+        raise
+    finally:
+        map_run.reading = False
+    if feed.partial:
+        scope.execution.map_runs.pop(f"{scope.path}/{map_run.state_name}", None)
 
 
 def _write_results(

@@ -1,0 +1,159 @@
+"""What one DynamoDB write costs in moto, per item, by call and by transport.
+
+    .venv/bin/python bench/moto_costs.py --items 2000
+
+The writer stores each row with a conditional PutItem (attribute_not_exists: nothing overwritten, issue 10);
+boto3's batch_writer, the floor bench/throughput.py compares with, sends BatchWriteItem calls of 25 items.
+This measures, for the same items (the messages table's shape), ms per item of:
+
+- `put_item_conditional`: one PutItem with ConditionExpression per item;
+- `batch_write_item`: BatchWriteItem, 25 items a call;
+
+through three transports: `mock_aws` (moto's in-process stubber), `handoff` (the twin's endpoint app in
+process, as the twin's Lambdas call it: workflow/twin/handoff.py) and `http` (the twin's endpoint over a
+socket, as users call it). Wall time and the process's CPU time per item (the CPU figure is the one to
+trust on a loaded machine; for `http` it includes the server threads). For the hand-off `inside_app_ms`
+is the wall time inside the endpoint app (moto's request parsing, its backend, its response); the rest
+is botocore on the client side.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import boto3  # noqa: E402
+from boto3.dynamodb.types import TypeSerializer  # noqa: E402
+
+from workflow.twin import handoff  # noqa: E402
+from workflow.twin.backend import endpoint_client  # noqa: E402
+from workflow.twin.twin import Twin  # noqa: E402
+
+_SERIALIZER = TypeSerializer()
+
+
+def _items(n: int, offset: int) -> Iterator[dict[str, Any]]:
+    for i in range(offset, offset + n):
+        item = {
+            "date": "2019-05-28",
+            "time": f"{i:09d}",
+            "location": "location-03",
+            "source": "wireless",
+            "local_dest": "router-1",
+            "local_avg": Decimal("4.39"),
+            "remote_dest": "device-1",
+            "remote_avg": Decimal("9.09"),
+            "timestamp": Decimal("1559040909.3853335"),
+            "source_row": i + 2,
+        }
+        yield {k: _SERIALIZER.serialize(v) for k, v in item.items()}
+
+
+def _table(client: Any) -> str:
+    name = f"cost-{time.monotonic_ns()}"
+    client.create_table(
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
+        KeySchema=[
+            {"AttributeName": "date", "KeyType": "HASH"},
+            {"AttributeName": "time", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": "date", "AttributeType": "S"},
+            {"AttributeName": "time", "AttributeType": "S"},
+        ],
+    )
+    return name
+
+
+def put_conditional(client: Any, n: int) -> tuple[float, float]:
+    table = _table(client)
+    started, cpu = time.perf_counter(), time.process_time()
+    for item in _items(n, 0):
+        client.put_item(
+            TableName=table,
+            Item=item,
+            ConditionExpression="attribute_not_exists(#d)",
+            ExpressionAttributeNames={"#d": "date"},
+        )
+    return (time.perf_counter() - started) * 1000 / n, (time.process_time() - cpu) * 1000 / n
+
+
+def batch_write(client: Any, n: int) -> tuple[float, float]:
+    table = _table(client)
+    items = list(_items(n, 0))
+    started, cpu = time.perf_counter(), time.process_time()
+    for start in range(0, n, 25):
+        requests = [{"PutRequest": {"Item": item}} for item in items[start : start + 25]]
+        while requests:
+            answer = client.batch_write_item(RequestItems={table: requests})
+            requests = answer.get("UnprocessedItems", {}).get(table, [])
+    return (time.perf_counter() - started) * 1000 / n, (time.process_time() - cpu) * 1000 / n
+
+
+CALLS: dict[str, Callable[[Any, int], tuple[float, float]]] = {
+    "put_item_conditional": put_conditional,
+    "batch_write_item": batch_write,
+}
+
+
+class _Timed:
+    """Wraps a WSGI app and sums the time spent inside it."""
+
+    def __init__(self, app: Any) -> None:
+        self.app, self.seconds = app, 0.0
+
+    def __call__(self, environ: Any, start_response: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return list(self.app(environ, start_response))
+        finally:
+            self.seconds += time.perf_counter() - started
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=2000)
+    args = parser.parse_args(argv)
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+    out: dict[str, Any] = {"items": args.items}
+    with Twin.ephemeral() as twin:
+        timed = _Timed(twin._dispatch)
+        alias = handoff.serve(twin.url, timed)
+        clients = {
+            "handoff": endpoint_client("dynamodb", alias, twin.region),
+            "http": endpoint_client("dynamodb", twin.url, twin.region),
+        }
+        for call, measure in CALLS.items():
+            for transport, client in clients.items():
+                timed.seconds = 0.0
+                ms, cpu = measure(client, args.items)
+                entry = {"ms_per_item": round(ms, 3), "cpu_ms_per_item": round(cpu, 3)}
+                if transport == "handoff":
+                    entry["inside_app_ms"] = round(timed.seconds * 1000 / args.items, 3)
+                out.setdefault(call, {})[transport] = entry
+        handoff.serve(twin.url, twin._dispatch)
+    from moto import mock_aws
+
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        for call, measure in CALLS.items():
+            ms, cpu = measure(client, args.items)
+            out[call]["mock_aws"] = {"ms_per_item": round(ms, 3), "cpu_ms_per_item": round(cpu, 3)}
+    print(json.dumps(out, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,131 @@
+"""The twin's Lambdas reach the emulated services in process (workflow/twin/handoff.py): a handler's plain
+boto3 calls go to the endpoint app without a socket, and what they write is what a user reads over HTTP."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.httpsession import URLLib3Session
+
+from workflow.config import PipelineConfig
+from workflow.twin import handoff
+from workflow.twin.backend import endpoint_client
+from workflow.twin.endpoint import Endpoint, ServerThread
+from workflow.twin.lambda_api import LambdaApi
+from workflow.twin.lambdas import LambdaRuntime
+from workflow.twin.twin import reset_moto
+
+from .conftest import ACCOUNT, fake_stepfunctions
+
+REGION = "us-east-1"
+
+
+@pytest.fixture(scope="module")
+def twin_parts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerThread, LambdaRuntime]]:
+    from .fake_tasks import fake_config, write_tasks
+
+    reset_moto()
+    holder: dict[str, Any] = {}
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        return holder["app"](environ, start_response)
+
+    server = ServerThread(app, port=0)
+    config: PipelineConfig = fake_config()
+    runtime = LambdaRuntime(
+        config,
+        {"AWS_ENDPOINT_URL": server.url, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"},
+        REGION,
+        ACCOUNT,
+        tasks_dir=write_tasks(tmp_path_factory.mktemp("tasks")),
+        in_process_app=app,
+    )
+    holder["app"] = Endpoint(fake_stepfunctions, LambdaApi(runtime), ACCOUNT)
+    server.start()
+    yield server, runtime
+    server.stop()
+    reset_moto()
+
+
+@pytest.fixture
+def sockets(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The URLs botocore sent over HTTP (urllib3) during the test."""
+    sent: list[str] = []
+    real = URLLib3Session.send
+
+    def send(self: URLLib3Session, request: Any) -> Any:
+        sent.append(request.url)
+        return real(self, request)
+
+    monkeypatch.setattr(URLLib3Session, "send", send)
+    return sent
+
+
+def _handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Plain Lambda code: boto3 clients from the environment, as tasks/ handlers make them."""
+    dynamodb = boto3.client("dynamodb")
+    for i in range(event["n"]):
+        dynamodb.put_item(
+            TableName=event["table"],
+            Item={"pk": {"S": f"k{i}"}, "v": {"N": str(i)}},
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+    s3 = boto3.client("s3")
+    s3.put_object(Bucket=event["bucket"], Key="in dir/a+b.json", Body=json.dumps({"n": event["n"]}).encode())
+    body = s3.get_object(Bucket=event["bucket"], Key="in dir/a+b.json")["Body"].read()
+    try:
+        dynamodb.put_item(
+            TableName=event["table"],
+            Item={"pk": {"S": "k0"}, "v": {"N": "99"}},
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+        duplicate = "written"
+    except dynamodb.exceptions.ConditionalCheckFailedException as exc:
+        duplicate = exc.response["Error"]["Code"]
+    return {"endpoint": dynamodb.meta.endpoint_url, "body": json.loads(body), "duplicate": duplicate}
+
+
+def test_a_handlers_boto3_calls_reach_moto_without_a_socket_and_users_read_the_same_items(
+    twin_parts: tuple[ServerThread, LambdaRuntime], sockets: list[str]
+) -> None:
+    server, runtime = twin_parts
+    user_ddb = endpoint_client("dynamodb", server.url, REGION)
+    user_s3 = endpoint_client("s3", server.url, REGION)
+    user_ddb.create_table(
+        TableName="t",
+        BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+    )
+    user_s3.create_bucket(Bucket="handoff-data")
+    before_user = len(sockets)
+    before = handoff.served
+    runtime.overrides["echo"] = _handler
+    try:
+        result, record = runtime.invoke_event("echo", {"n": 5, "table": "t", "bucket": "handoff-data"})
+    finally:
+        runtime.overrides.pop("echo")
+    assert record.error is None, record.logs
+    assert result["endpoint"] == handoff.alias(server.url) != server.url
+    assert result["body"] == {"n": 5}
+    assert result["duplicate"] == "ConditionalCheckFailedException"  # moto's answer, error shape and all
+    assert handoff.served - before == 8  # 6 PutItem, PutObject, GetObject
+    assert len(sockets) == before_user  # none of them went over HTTP
+    # the user's HTTP clients read exactly what the handler wrote
+    items = user_ddb.scan(TableName="t")["Items"]
+    assert sorted((i["pk"]["S"], i["v"]["N"]) for i in items) == [(f"k{i}", str(i)) for i in range(5)]
+    stored = user_s3.get_object(Bucket="handoff-data", Key="in dir/a+b.json")["Body"].read()
+    assert json.loads(stored) == {"n": 5}
+    assert len(sockets) > before_user
+
+
+def test_without_an_in_process_app_the_functions_keep_the_http_endpoint(tmp_path: Path) -> None:
+    from .fake_tasks import fake_config
+
+    runtime = LambdaRuntime(fake_config(), {"AWS_ENDPOINT_URL": "http://127.0.0.1:4566"}, REGION, ACCOUNT)
+    assert runtime.base_env["AWS_ENDPOINT_URL"] == "http://127.0.0.1:4566"
