@@ -154,7 +154,8 @@ def engine_bytes(engine: Any) -> int:
     the retained size of everything reachable from them, each object once, not counting code, modules,
     threads, boto3/moto objects or the Engine itself (its backend and store live elsewhere)."""
     seen: set[int] = {id(engine), id(engine.__dict__)}
-    stack: list[Any] = [list(engine.executions.values()), list(engine.map_runs.values()), engine.tokens]
+    # the records held in memory; succeeded Map children live in the store and are rebuilt only when read
+    stack: list[Any] = [engine.executions.in_memory(), list(engine.map_runs.values()), engine.tokens]
     total = 0
     while stack:
         obj = stack.pop()

@@ -1,7 +1,8 @@
 """The engine: runs executions (one thread each), their Map runs and child executions, stop and redrive.
 
 `service.StepFunctions` validates API input and shapes responses; everything that happens while an execution
-runs lives here and in `states/`. Records are kept in memory, in start order.
+runs lives here and in `states/`. Records are kept in start order, in memory, and succeeded children of a
+large Map Run in the store (execution_table.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from workflow.engine.asl import Map, StateMachine
 from workflow.engine.backend import Backend
 from workflow.engine.clock import Clock, RealClock
 from workflow.engine.errors import StatesError
+from workflow.engine.execution_table import ExecutionTable
 from workflow.engine.history import History, Listener, payload, payload_fields
 from workflow.engine.history_store import HistoryStore
 from workflow.engine.map_run import ChildSlot, MapRun
@@ -49,11 +51,12 @@ class Engine:
         self.mock_config = mock_config
         self.rng = random.Random(seed)
         self.tokens = TokenRegistry()
-        self.executions: dict[str, ExecutionRecord] = {}
         self.map_runs: dict[str, MapRun] = {}
         self.listeners: list[Listener] = []
         self.lock = threading.RLock()
         self._store: HistoryStore | None = None
+        # running executions in memory, succeeded children of large Map Runs in the store
+        self.executions = ExecutionTable(lambda: self._store, self.map_runs, self.clock.now, self.listeners)
 
     @property
     def store(self) -> HistoryStore:
@@ -87,6 +90,13 @@ class Engine:
             input_key = record.input_key
         assert input_key is not None and self._store is not None
         return self._store.get(input_key) or "", self._store.get(f"output|{record.arn}")
+
+    def child_record(self, slot: ChildSlot) -> ExecutionRecord | None:
+        """The record of a Map Run's child: in memory, or rebuilt from the store once it moved there."""
+        record = slot.record
+        if record is None and slot.arn is not None:
+            record = self.executions.get(slot.arn)
+        return record
 
     def output_of(self, record: ExecutionRecord) -> Any:
         """The execution's output value (None unless SUCCEEDED), from memory or the store."""
@@ -368,9 +378,14 @@ class Engine:
         self._after_child(map_run, slot, record)
 
     def _after_child(self, map_run: MapRun, slot: ChildSlot, record: ExecutionRecord) -> None:
-        """A large Map Run keeps no finished child in memory: a succeeded one is never run again."""
+        """A large Map Run keeps no finished child in memory: a succeeded one is never run again, so its
+        history and payloads go to the store, then its record (the slot keeps its ARN and status)."""
+        slot.arn = record.arn
         if map_run.spilled and record.status == "SUCCEEDED" and record.input_key is not None:
             self.archive(record)
+            record.cancel.detach()  # the Map Run's cancel group would keep every child's token
+            if self.executions.park(record):
+                slot.parked_status, slot.record = record.status, None
 
     # ------------------------------------------------------------------------------------------ misc
 

@@ -85,6 +85,20 @@ class History:
         self._count = 0
         self._store: HistoryStore | None = None
 
+    @classmethod
+    def stored(
+        cls,
+        execution_arn: str,
+        now: Callable[[], datetime],
+        listeners: list[Listener],
+        store: HistoryStore,
+        count: int,
+    ) -> History:
+        """The history of an execution whose `count` events are already in `store` (execution_table.py)."""
+        history = cls(execution_arn, now, listeners)
+        history._store, history._count = store, count
+        return history
+
     def append(
         self, event_type: str, details: dict[str, Any] | None = None, previous: int | None = None
     ) -> int:

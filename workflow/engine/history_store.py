@@ -7,7 +7,9 @@ engine, WAL mode, one lock around the single connection):
 
 - `payloads`: JSON texts by key: the child inputs of a Map Run from the moment they are batched until
   their child starts, and the input/output of finished child executions;
-- `events`: the history events of finished child executions, in order.
+- `events`: the history events of finished child executions, in order;
+- `executions`: the compact record of each succeeded Map child (execution_table.py), in start order, so
+  the engine keeps no per-child object in memory once a child has succeeded.
 
 Running executions keep everything in memory; only what no longer changes moves here. Readers go through
 `History.events()` and `Engine.io_text()`, so the API (GetExecutionHistory, DescribeExecution, the Map
@@ -49,6 +51,12 @@ class HistoryStore:
             "CREATE TABLE events (arn TEXT NOT NULL, id INTEGER NOT NULL, stamp TEXT NOT NULL, "
             "body TEXT NOT NULL, PRIMARY KEY (arn, id)) WITHOUT ROWID"
         )
+        self._db.execute(
+            "CREATE TABLE executions (seq INTEGER PRIMARY KEY, arn TEXT NOT NULL UNIQUE, "
+            "map_run_arn TEXT, state_machine_arn TEXT NOT NULL, body TEXT NOT NULL)"
+        )
+        self._db.execute("CREATE INDEX executions_by_map_run ON executions (map_run_arn, seq)")
+        self._db.execute("CREATE INDEX executions_by_machine ON executions (state_machine_arn, seq)")
         self._lock = threading.Lock()
         self._finalizer = weakref.finalize(self, _close, self._db, self._folder)
 
@@ -104,6 +112,38 @@ class HistoryStore:
                 "SELECT stamp, body FROM events WHERE arn = ? ORDER BY id", (arn,)
             ).fetchall()
         return list(_decode(rows))
+
+    # ------------------------------------------------------------------------------------------ executions
+
+    def put_execution(self, seq: int, arn: str, map_run_arn: str | None, machine_arn: str, body: str) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO executions VALUES (?, ?, ?, ?, ?)",
+                (seq, arn, map_run_arn, machine_arn, body),
+            )
+
+    def execution(self, arn: str) -> tuple[int, str] | None:
+        """(start order, compact record) of a stored execution, None when it is not here."""
+        with self._lock:
+            row = self._db.execute("SELECT seq, body FROM executions WHERE arn = ?", (arn,)).fetchone()
+        return None if row is None else (int(row[0]), str(row[1]))
+
+    def executions(
+        self, *, map_run_arn: str | None = None, machine_arn: str | None = None
+    ) -> list[tuple[int, str]]:
+        """(start order, compact record) of the stored executions, of one Map Run or machine if given."""
+        query, args = "SELECT seq, body FROM executions", tuple[str, ...]()
+        if map_run_arn is not None:
+            query, args = query + " WHERE map_run_arn = ?", (map_run_arn,)
+        elif machine_arn is not None:
+            query, args = query + " WHERE state_machine_arn = ?", (machine_arn,)
+        with self._lock:
+            rows = self._db.execute(query + " ORDER BY seq", args).fetchall()
+        return [(int(seq), str(body)) for seq, body in rows]
+
+    def execution_count(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT COUNT(*) FROM executions").fetchone()[0])
 
 
 def _decode(rows: list[tuple[str, str]]) -> Iterator[dict[str, Any]]:

@@ -32,20 +32,29 @@ UNSUCCESSFUL = ("FAILED", "TIMED_OUT", "ABORTED")
 SPILL_BYTES = int(os.environ.get("SFN_ENGINE_SPILL_BYTES", str(4 * 1024 * 1024)))
 
 
-@dataclass
+@dataclass(slots=True)
 class ChildSlot:
     """One child execution of the run: its input (JSON text, or its key in the store) and item count, and
-    its record once started."""
+    its record once started; once the record has moved to the store (a succeeded child of a spilled run,
+    execution_table.py), only its ARN and final status."""
 
     index: int
     input_text: str | None
     item_count: int
     record: ExecutionRecord | None = None
     input_key: str | None = None
+    arn: str | None = None
+    parked_status: str | None = None
 
     @property
     def status(self) -> str:
-        return self.record.status if self.record is not None else "PENDING"
+        if self.record is not None:
+            return self.record.status
+        return self.parked_status or "PENDING"
+
+    @property
+    def started(self) -> bool:
+        return self.record is not None or self.arn is not None
 
 
 @dataclass

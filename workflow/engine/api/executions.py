@@ -218,15 +218,16 @@ class ExecutionActions(ServiceState):
         check_enum("redriveFilter", redriveFilter, ("REDRIVEN", "NOT_REDRIVEN"))
         if mapRunArn is not None:
             self._map_run(mapRunArn)
-            matches: Callable[[ExecutionRecord], bool] = lambda r: r.map_run_arn == mapRunArn  # noqa: E731
+        elif self._machine(stateMachineArn or "").type == "EXPRESS":
+            raise ServiceError(
+                "StateMachineTypeNotSupported",
+                "This operation is not supported by this type of state machine",
+            )
+        # the store answers for the children that left memory (execution_table.py)
+        if mapRunArn is not None:
+            records = self.engine.executions.values(map_run_arn=mapRunArn)
         else:
-            if self._machine(stateMachineArn or "").type == "EXPRESS":
-                raise ServiceError(
-                    "StateMachineTypeNotSupported",
-                    "This operation is not supported by this type of state machine",
-                )
-            matches = lambda r: r.state_machine_arn == stateMachineArn  # noqa: E731
-        records = [r for r in list(self.engine.executions.values()) if matches(r)]
+            records = self.engine.executions.values(state_machine_arn=stateMachineArn)
         if statusFilter:
             records = [r for r in records if r.status == statusFilter]
         if redriveFilter == "REDRIVEN":

@@ -209,7 +209,7 @@ def run_distributed_map(state: Map, raw_input: Any, scope: Scope, run: StateRun)
 
 
 def _child_output(engine: EngineView, slot: ChildSlot) -> Any:
-    record = slot.record
+    record = engine.child_record(slot)
     if record is None:
         return None
     if record.status == "SUCCEEDED":
@@ -282,7 +282,7 @@ def _write_results(
     def children() -> Iterator[ChildResult]:
         """One child at a time (its input and output read back from the store for a large run)."""
         for slot in map_run.slots:
-            record = slot.record
+            record = engine.child_record(slot)
             if record is None:
                 continue
             input_text, output_text = engine.io_text(record)
@@ -301,7 +301,7 @@ def _write_results(
                 redrive_status="REDRIVABLE_BY_MAP_RUN" if record.status in UNSUCCESSFUL else "NOT_REDRIVABLE",
             )
 
-    started = sum(1 for slot in map_run.slots if slot.record is not None)
+    started = sum(1 for slot in map_run.slots if slot.started)
     config = block.get("WriterConfig") or {}
     if "Resource" not in block:
         transformation = str(config.get("Transformation", "NONE"))

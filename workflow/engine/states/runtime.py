@@ -49,7 +49,7 @@ class CancelToken:
         self.parent = parent
         # the event a failed sibling ended on: AWS points the aborted siblings' events at it
         self.abort_anchor: int | None = None
-        self._children: list[CancelToken] = []
+        self._children: dict[int, CancelToken] = {}  # by id(): a finished child detaches itself
         self._hooks: list[Callable[[], None]] = []
         self._lock = threading.Lock()
         if parent is not None:
@@ -57,13 +57,19 @@ class CancelToken:
 
     def _add_child(self, child: CancelToken) -> None:
         with self._lock:
-            self._children.append(child)
+            self._children[id(child)] = child
             cancelled = self.event.is_set()
         if cancelled:
             child.cancel()
 
     def child(self) -> CancelToken:
         return CancelToken(self)
+
+    def detach(self) -> None:
+        """Leave the parent's children (a finished Map child: the parent need not cancel it any more)."""
+        if self.parent is not None:
+            with self.parent._lock:
+                self.parent._children.pop(id(self), None)
 
     def on_cancel(self, hook: Callable[[], None]) -> None:
         with self._lock:
@@ -77,7 +83,7 @@ class CancelToken:
             if self.event.is_set():
                 return
             self.event.set()
-            children, hooks = list(self._children), list(self._hooks)
+            children, hooks = list(self._children.values()), list(self._hooks)
         for hook in hooks:
             hook()
         for child in children:
