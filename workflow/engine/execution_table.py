@@ -71,8 +71,9 @@ class ExecutionTable:
             self._seq += 1
             self._live[arn] = (self._seq, record)
 
-    def park(self, record: ExecutionRecord) -> bool:
-        """Move an archived, finished record to the store as a compact row; False (kept) when it cannot."""
+    def park(self, record: ExecutionRecord, slot: int | None = None) -> bool:
+        """Move an archived, finished record to the store as a compact row (the Map Run's `slot` index
+        finds it again); False (kept in memory) when it cannot."""
         store = self._store()
         if store is None or not record.archived or not record.history.archived or not record.finished:
             return False
@@ -84,7 +85,7 @@ class ExecutionTable:
         row.update({name: _iso(getattr(record, name)) for name in _DATES})
         row["events"] = len(record.history)
         store.put_execution(
-            entry[0], record.arn, record.map_run_arn, record.state_machine_arn, json.dumps(row)
+            entry[0], record.arn, record.map_run_arn, slot, record.state_machine_arn, json.dumps(row)
         )
         with self._lock:  # stored first, dropped second: a reader in between finds one or the other
             if self._live.get(record.arn) == entry:
@@ -100,6 +101,12 @@ class ExecutionTable:
             return entry[1]
         store = self._store()
         found = store.execution(arn) if store is not None else None
+        return None if found is None or store is None else self._rebuild(found[1], store)
+
+    def map_child(self, map_run_arn: str, slot: int) -> ExecutionRecord | None:
+        """The parked child of a Map Run's slot, rebuilt from the store."""
+        store = self._store()
+        found = store.map_child(map_run_arn, slot) if store is not None else None
         return None if found is None or store is None else self._rebuild(found[1], store)
 
     def __getitem__(self, arn: str) -> ExecutionRecord:

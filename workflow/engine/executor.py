@@ -91,12 +91,11 @@ class Engine:
         assert input_key is not None and self._store is not None
         return self._store.get(input_key) or "", self._store.get(f"output|{record.arn}")
 
-    def child_record(self, slot: ChildSlot) -> ExecutionRecord | None:
+    def child_record(self, map_run: MapRun, slot: ChildSlot) -> ExecutionRecord | None:
         """The record of a Map Run's child: in memory, or rebuilt from the store once it moved there."""
-        record = slot.record
-        if record is None and slot.arn is not None:
-            record = self.executions.get(slot.arn)
-        return record
+        if slot.record is None and slot.parked_status is not None:
+            return self.executions.map_child(map_run.arn, slot.index)
+        return slot.record
 
     def output_of(self, record: ExecutionRecord) -> Any:
         """The execution's output value (None unless SUCCEEDED), from memory or the store."""
@@ -379,13 +378,12 @@ class Engine:
 
     def _after_child(self, map_run: MapRun, slot: ChildSlot, record: ExecutionRecord) -> None:
         """A large Map Run keeps no finished child in memory: a succeeded one is never run again, so its
-        history and payloads go to the store, then its record (the slot keeps its ARN and status)."""
-        slot.arn = record.arn
+        history and payloads go to the store, then its record (the slot keeps its index and status)."""
         if map_run.spilled and record.status == "SUCCEEDED" and record.input_key is not None:
             self.archive(record)
             record.cancel.detach()  # the Map Run's cancel group would keep every child's token
-            if self.executions.park(record):
-                slot.parked_status, slot.record = record.status, None
+            if self.executions.park(record, slot.index):
+                slot.parked_status, slot.record, slot.input_key = "SUCCEEDED", None, None
 
     # ------------------------------------------------------------------------------------------ misc
 

@@ -53,9 +53,9 @@ class HistoryStore:
         )
         self._db.execute(
             "CREATE TABLE executions (seq INTEGER PRIMARY KEY, arn TEXT NOT NULL UNIQUE, "
-            "map_run_arn TEXT, state_machine_arn TEXT NOT NULL, body TEXT NOT NULL)"
+            "map_run_arn TEXT, slot INTEGER, state_machine_arn TEXT NOT NULL, body TEXT NOT NULL)"
         )
-        self._db.execute("CREATE INDEX executions_by_map_run ON executions (map_run_arn, seq)")
+        self._db.execute("CREATE INDEX executions_by_map_run ON executions (map_run_arn, slot)")
         self._db.execute("CREATE INDEX executions_by_machine ON executions (state_machine_arn, seq)")
         self._lock = threading.Lock()
         self._finalizer = weakref.finalize(self, _close, self._db, self._folder)
@@ -115,17 +115,27 @@ class HistoryStore:
 
     # ------------------------------------------------------------------------------------------ executions
 
-    def put_execution(self, seq: int, arn: str, map_run_arn: str | None, machine_arn: str, body: str) -> None:
+    def put_execution(
+        self, seq: int, arn: str, map_run_arn: str | None, slot: int | None, machine_arn: str, body: str
+    ) -> None:
         with self._lock:
             self._db.execute(
-                "INSERT OR REPLACE INTO executions VALUES (?, ?, ?, ?, ?)",
-                (seq, arn, map_run_arn, machine_arn, body),
+                "INSERT OR REPLACE INTO executions VALUES (?, ?, ?, ?, ?, ?)",
+                (seq, arn, map_run_arn, slot, machine_arn, body),
             )
 
     def execution(self, arn: str) -> tuple[int, str] | None:
         """(start order, compact record) of a stored execution, None when it is not here."""
         with self._lock:
             row = self._db.execute("SELECT seq, body FROM executions WHERE arn = ?", (arn,)).fetchone()
+        return None if row is None else (int(row[0]), str(row[1]))
+
+    def map_child(self, map_run_arn: str, slot: int) -> tuple[int, str] | None:
+        """(start order, compact record) of the stored child of a Map Run's slot, None when not here."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT seq, body FROM executions WHERE map_run_arn = ? AND slot = ?", (map_run_arn, slot)
+            ).fetchone()
         return None if row is None else (int(row[0]), str(row[1]))
 
     def executions(

@@ -35,15 +35,14 @@ SPILL_BYTES = int(os.environ.get("SFN_ENGINE_SPILL_BYTES", str(4 * 1024 * 1024))
 @dataclass(slots=True)
 class ChildSlot:
     """One child execution of the run: its input (JSON text, or its key in the store) and item count, and
-    its record once started; once the record has moved to the store (a succeeded child of a spilled run,
-    execution_table.py), only its ARN and final status."""
+    its record once started. Once the record has moved to the store (a succeeded child of a spilled run,
+    execution_table.py), only the index, item count and final status: the store finds the child by index."""
 
     index: int
     input_text: str | None
     item_count: int
     record: ExecutionRecord | None = None
     input_key: str | None = None
-    arn: str | None = None
     parked_status: str | None = None
 
     @property
@@ -54,7 +53,7 @@ class ChildSlot:
 
     @property
     def started(self) -> bool:
-        return self.record is not None or self.arn is not None
+        return self.record is not None or self.parked_status is not None
 
 
 @dataclass
