@@ -206,7 +206,7 @@ class Sampler(threading.Thread):
             time.sleep(0.05)
 
 
-def run(rows: int, workdir: Path) -> dict[str, Any]:
+def run(rows: int, workdir: Path, every: float = 15.0) -> dict[str, Any]:
     csv_path = workdir / "data.csv"
     generate.write_csv(csv_path, rows, 0.0, 1)
     config = PipelineConfig()
@@ -223,7 +223,7 @@ def run(rows: int, workdir: Path) -> dict[str, Any]:
         )["stateMachineArn"]
         peak_reset = reset_peak()
         before = rss_kib("VmRSS")
-        sampler = Sampler(sfn)
+        sampler = Sampler(sfn, every)
         sampler.start()
         started = time.perf_counter()
         execution = sfn.start_execution(
@@ -259,6 +259,7 @@ def run(rows: int, workdir: Path) -> dict[str, Any]:
             "rest": round(max(before - csv_bytes / 1024, 0) / 1024),
         },
         "engine_objects_mb": round(sampler.engine_peak / 2**20, 1),
+        "engine_objects_every_s": every,
         "batch": {
             "max_items": config.max_items_per_batch,
             "max_bytes": config.max_input_bytes_per_batch,
@@ -270,11 +271,18 @@ def run(rows: int, workdir: Path) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument(
+        "--every",
+        type=float,
+        default=15.0,
+        help="seconds between walks of the engine's objects (a short run is walked only at its end: "
+        "use 1 to catch the running children's payloads at every size)",
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="engine-memory-") as tmp:
         os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
         os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
-        print(json.dumps(run(args.rows, Path(tmp)), indent=2))
+        print(json.dumps(run(args.rows, Path(tmp), args.every), indent=2))
     return 0
 
 
