@@ -115,12 +115,13 @@ def test_succeeded_children_leave_memory_and_still_answer_in_full(
     map_run_arn = sfn.list_map_runs(executionArn=failed["executionArn"])["mapRuns"][0]["mapRunArn"]
     map_run = sfn.engine.map_runs[map_run_arn]
 
-    # only the failed child is held in memory; the slots of the others keep just their index and status
+    # only the failed child is held in memory; the others' slots are one shared object
     in_memory = _children_in_memory(sfn)
     assert [r.status for r in in_memory] == ["FAILED"]
     parked = [slot for slot in map_run.slots if slot.record is None]
     assert len(parked) == CHILDREN - 1
     assert all(slot.status == "SUCCEEDED" and slot.input_key is None for slot in parked)
+    assert len({id(slot) for slot in parked}) == 1  # one shared slot object for every such batch of 2
 
     counts = sfn.describe_map_run(mapRunArn=map_run_arn)["executionCounts"]
     assert (counts["succeeded"], counts["failed"], counts["total"]) == (CHILDREN - 1, 1, CHILDREN)

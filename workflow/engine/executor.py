@@ -23,7 +23,7 @@ from workflow.engine.errors import StatesError
 from workflow.engine.execution_table import ExecutionTable
 from workflow.engine.history import History, Listener, payload, payload_fields
 from workflow.engine.history_store import HistoryStore
-from workflow.engine.map_run import ChildSlot, MapRun
+from workflow.engine.map_run import ChildSlot, MapRun, parked_slot
 from workflow.engine.mock_config import MockSource
 from workflow.engine.states import interpreter
 from workflow.engine.states.runtime import Aborted, CancelToken, ExecutionRecord, Scope, Variables
@@ -91,10 +91,11 @@ class Engine:
         assert input_key is not None and self._store is not None
         return self._store.get(input_key) or "", self._store.get(f"output|{record.arn}")
 
-    def child_record(self, map_run: MapRun, slot: ChildSlot) -> ExecutionRecord | None:
+    def child_record(self, map_run: MapRun, index: int) -> ExecutionRecord | None:
         """The record of a Map Run's child: in memory, or rebuilt from the store once it moved there."""
+        slot = map_run.slots[index]
         if slot.record is None and slot.parked_status is not None:
-            return self.executions.map_child(map_run.arn, slot.index)
+            return self.executions.map_child(map_run.arn, index)
         return slot.record
 
     def output_of(self, record: ExecutionRecord) -> Any:
@@ -384,6 +385,7 @@ class Engine:
             record.cancel.detach()  # the Map Run's cancel group would keep every child's token
             if self.executions.park(record, slot.index):
                 slot.parked_status, slot.record, slot.input_key = "SUCCEEDED", None, None
+                map_run.slots[slot.index] = parked_slot(slot.item_count)  # the Map Run keeps no object
 
     # ------------------------------------------------------------------------------------------ misc
 

@@ -56,6 +56,19 @@ class ChildSlot:
         return self.record is not None or self.parked_status is not None
 
 
+_PARKED: dict[int, ChildSlot] = {}
+
+
+def parked_slot(item_count: int) -> ChildSlot:
+    """The slot that stands for any succeeded child of `item_count` items whose record is in the store:
+    shared and never changed (its index is meaningless: the slot's position in MapRun.slots is its index),
+    so a Map Run holds one list entry per such child, no object."""
+    slot = _PARKED.get(item_count)
+    if slot is None:
+        slot = _PARKED.setdefault(item_count, ChildSlot(-1, None, item_count, parked_status="SUCCEEDED"))
+    return slot
+
+
 @dataclass
 class MapRun:
     arn: str

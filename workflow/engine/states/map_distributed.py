@@ -194,7 +194,7 @@ def run_distributed_map(state: Map, raw_input: Any, scope: Scope, run: StateRun)
         except StatesError as err:
             writer_error = err
     else:
-        result = [_child_output(engine, map_run, slot) for slot in map_run.slots]
+        result = [_child_output(engine, map_run, index) for index in range(len(map_run.slots))]
     error = (errors.EXCEED_TOLERATED_FAILURE_THRESHOLD, THRESHOLD_CAUSE) if failed else None
     if error is None and writer_error is not None:
         error = (writer_error.error, writer_error.cause)
@@ -208,8 +208,8 @@ def run_distributed_map(state: Map, raw_input: Any, scope: Scope, run: StateRun)
     return Outcome(output, next_of(state))
 
 
-def _child_output(engine: EngineView, map_run: MapRun, slot: ChildSlot) -> Any:
-    record = engine.child_record(map_run, slot)
+def _child_output(engine: EngineView, map_run: MapRun, index: int) -> Any:
+    record = engine.child_record(map_run, index)
     if record is None:
         return None
     if record.status == "SUCCEEDED":
@@ -281,8 +281,8 @@ def _write_results(
 
     def children() -> Iterator[ChildResult]:
         """One child at a time (its input and output read back from the store for a large run)."""
-        for slot in map_run.slots:
-            record = engine.child_record(map_run, slot)
+        for index in range(len(map_run.slots)):
+            record = engine.child_record(map_run, index)
             if record is None:
                 continue
             input_text, output_text = engine.io_text(record)
