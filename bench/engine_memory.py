@@ -20,7 +20,7 @@ and the growth of the result upload, `rest` the RSS before the run without the C
 moto's code). `engine_objects_mb` is the engine's own objects alone (execution records, histories, Map Runs,
 slots, task tokens: their retained size, walked every `--every` seconds and when the last child ends; the
 largest figure: the running children's batches when a walk catches them, so use `--every 1` to compare
-sizes); `engine_objects_retained_mb` is the walk when the last child ends, what stays as the file grows.
+sizes); `engine_objects_retained_kb` is the walk when the last child ends, what stays as the file grows.
 
 Target (issue 14): the engine's memory at 1,000,000 rows stays within 1.5x of its figure at 100,000 rows.
 """
@@ -264,7 +264,7 @@ def run(rows: int, workdir: Path, every: float = 15.0) -> dict[str, Any]:
         },
         "engine_objects_mb": round(sampler.engine_peak / 2**20, 1),
         "engine_objects_every_s": every,
-        "engine_objects_retained_mb": round(sampler.engine_retained / 2**20, 2),
+        "engine_objects_retained_kb": round(sampler.engine_retained / 1024),
         "batch": {
             "max_items": config.max_items_per_batch,
             "max_bytes": config.max_input_bytes_per_batch,
