@@ -13,19 +13,17 @@ import io
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import datetime
 from typing import Any, cast
 from urllib.parse import urlparse
 
-from workflow.engine.asl.vocabulary import CSV_DELIMITERS, MAX_ITEMS_LIMIT
+from workflow.engine.asl.vocabulary import CSV_DELIMITERS
 from workflow.engine.backend import Backend
 from workflow.engine.errors import ITEM_READER_FAILED, StatesError
+from workflow.engine.quotas import ITEM_BYTES, MAX_ITEMS
+from workflow.engine.time_format import epoch_whole_seconds
 
 GET_OBJECT = "arn:aws:states:::s3:getObject"
 LIST_OBJECTS_V2 = "arn:aws:states:::s3:listObjectsV2"
-# "Step Functions supports reading an item of up to 8 MB from a text delimited file, JSON, or JSON Lines
-# file" (measured here in characters of the decoded text).
-MAX_ITEM_SIZE = 8 * 1024 * 1024
 
 _JSON_CHUNK = 64 * 1024
 
@@ -159,7 +157,7 @@ def _split_records(
     for line in lines:
         line_no += 1
         record_size = len(line) + (record_size if pending else 0)
-        if record_size > MAX_ITEM_SIZE:
+        if record_size > ITEM_BYTES:
             raise _failed(
                 f"The record on line {start_line if pending else line_no} of {source} is larger "
                 "than the 8 MB item limit"
@@ -322,11 +320,11 @@ def _json_array_items(stream: io.BufferedIOBase, source: str) -> Iterator[Any]:
                 except json.JSONDecodeError as exc:
                     if eof:
                         raise _failed(f"Malformed JSON in {source}: {exc.msg}") from exc
-                if len(buf) - pos > MAX_ITEM_SIZE:
+                if len(buf) - pos > ITEM_BYTES:
                     raise _failed(f"An item of the JSON array in {source} is larger than the 8 MB item limit")
                 if not fill():
                     continue
-            if end - pos > MAX_ITEM_SIZE:
+            if end - pos > ITEM_BYTES:
                 raise _failed(f"An item of the JSON array in {source} is larger than the 8 MB item limit")
             pos = end
             first_item = False
@@ -373,7 +371,7 @@ def _jsonl_items(lines: Iterable[str], source: str) -> Iterator[Any]:
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
-        if len(line) > MAX_ITEM_SIZE:
+        if len(line) > ITEM_BYTES:
             raise _failed(f"Line {number} of {source} is larger than the 8 MB item limit")
         try:
             yield json.loads(line)
@@ -446,10 +444,6 @@ def _athena_items(backend: Backend, bucket: str, key: str, config: Mapping[str, 
     return items()
 
 
-def _epoch_seconds(value: Any) -> Any:
-    return int(value.timestamp()) if isinstance(value, datetime) else value
-
-
 def _list_objects(backend: Backend, params: Mapping[str, Any], config: Mapping[str, Any]) -> Iterator[Any]:
     """s3:listObjectsV2: one item per object, {Etag, Key, LastModified (epoch s), Size, StorageClass}."""
     kwargs = {
@@ -488,7 +482,7 @@ def _list_objects(backend: Backend, params: Mapping[str, Any], config: Mapping[s
                 yield {
                     "Etag": obj.get("ETag"),
                     "Key": obj["Key"],
-                    "LastModified": _epoch_seconds(obj.get("LastModified")),
+                    "LastModified": epoch_whole_seconds(obj.get("LastModified")),
                     "Size": obj.get("Size"),
                     "StorageClass": obj.get("StorageClass", "STANDARD"),
                 }
@@ -520,8 +514,8 @@ def _max_items(config: Mapping[str, Any]) -> int | None:
     value = config.get("MaxItems")
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0 or value > MAX_ITEMS_LIMIT:
-        raise _failed(f"ReaderConfig.MaxItems must be an integer from 0 to {MAX_ITEMS_LIMIT}, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0 or value > MAX_ITEMS:
+        raise _failed(f"ReaderConfig.MaxItems must be an integer from 0 to {MAX_ITEMS}, got {value!r}")
     return value or None  # 0 means no limit, as when the field is absent
 
 

@@ -13,10 +13,11 @@ import os
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from workflow.engine.definition import Machine
 from workflow.engine.states.runtime import ExecutionRecord
+from workflow.engine.statuses import UNSUCCESSFUL, ExecutionStatus, MapRunStatus
 
 _STATUS_KEYS = {
     "RUNNING": "running",
@@ -25,7 +26,6 @@ _STATUS_KEYS = {
     "TIMED_OUT": "timedOut",
     "ABORTED": "aborted",
 }
-UNSUCCESSFUL = ("FAILED", "TIMED_OUT", "ABORTED")
 
 # Child inputs of one Map Run kept in memory up to this many bytes of JSON; past it they (and the finished
 # children's histories) go to the HistoryStore. The environment variable lets a test run force the store.
@@ -44,7 +44,7 @@ class ChildSlot:
     input_key: str | None = None
 
     @property
-    def status(self) -> str:
+    def status(self) -> ExecutionStatus | Literal["PENDING"]:
         return self.record.status if self.record is not None else "PENDING"
 
 
@@ -65,7 +65,7 @@ class MapRun:
     slots: list[ChildSlot] = field(default_factory=list)
     spilled: bool = False  # inputs and finished children live in the engine's store
     definition_text: str = ""  # the child machine's definition as JSON, encoded once for all children
-    status: str = "RUNNING"
+    status: MapRunStatus = "RUNNING"
     stop_date: datetime | None = None
     redrive_count: int = 0
     redrive_date: datetime | None = None

@@ -46,7 +46,7 @@ API (ASL field -> attribute; absent JSON values are None, given ones a `Payload(
   should build its state with `parse_state` instead, and an ItemBatcher is `Map.item_batcher`.
 - Vocabulary (`asl.vocabulary`): StateType, QueryLanguage, ProcessorMode, ExecutionType, JitterStrategy,
   ReaderInputType, CSVHeaderLocation (StrEnums: equal to their ASL spelling), CSV_DELIMITERS,
-  MAX_ITEMS_LIMIT, MAX_STATE_NAME, STATE_TYPES, TERMINAL_TYPES, NO_TRANSITION_TYPES, is_member(),
+  STATE_TYPES, TERMINAL_TYPES, NO_TRANSITION_TYPES, is_member(),
   member_or(); choice operators in `asl.choice_rules` (COMPARISON_OPERATORS, ALL_OPERATORS, TYPE_TESTS,
   BOOLEAN_OPERATORS: choice.py can import them instead of building its own table).
 """
@@ -85,7 +85,6 @@ from workflow.engine.asl.vocabulary import (
     CSV_DELIMITERS,
     JSONATA,
     JSONPATH,
-    MAX_ITEMS_LIMIT,
     STATE_TYPES,
     CSVHeaderLocation,
     ExecutionType,
@@ -102,7 +101,6 @@ __all__ = [
     "CSV_DELIMITERS",
     "JSONATA",
     "JSONPATH",
-    "MAX_ITEMS_LIMIT",
     "STATE_CLASSES",
     "STATE_TYPES",
     "CSVHeaderLocation",

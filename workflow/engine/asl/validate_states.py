@@ -26,7 +26,6 @@ from workflow.engine.asl.validate_values import (
 from workflow.engine.asl.vocabulary import (
     JSONATA,
     JSONPATH,
-    MAX_STATE_NAME,
     NO_TRANSITION_TYPES,
     STATE_TYPES,
     QueryLanguage,
@@ -34,6 +33,7 @@ from workflow.engine.asl.vocabulary import (
 )
 from workflow.engine.choice import is_timestamp
 from workflow.engine.jsonata_eval import is_jsonata_expression
+from workflow.engine.quotas import NAME_LENGTH
 
 StateRule = Callable[[Report, Mapping[str, Any], Where, QueryLanguage, Sequence[str], NestedCheck], None]
 
@@ -53,8 +53,8 @@ def state(
         report.add("DUPLICATE_STATE_NAME", f"Duplicate State name: {name}", here)
     else:
         report.state_names[name] = here
-    if not name or len(name) > MAX_STATE_NAME:
-        report.add("INVALID_STATE_NAME", f"State names must be 1 to {MAX_STATE_NAME} characters long", here)
+    if not name or len(name) > NAME_LENGTH:
+        report.add("INVALID_STATE_NAME", f"State names must be 1 to {NAME_LENGTH} characters long", here)
     if not isinstance(spec, Mapping):
         report.schema("A state must be a JSON object", here)
         return

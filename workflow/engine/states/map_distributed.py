@@ -16,13 +16,13 @@ from workflow.engine import errors
 from workflow.engine.asl import Map
 from workflow.engine.errors import StatesError
 from workflow.engine.map_feed import SlotFeed
-from workflow.engine.map_run import UNSUCCESSFUL, ChildSlot, MapRun
+from workflow.engine.map_run import ChildSlot, MapRun
 from workflow.engine.paths import apply_input_path
-from workflow.engine.states import data_flow as io  # the alias spares the batching code a rename (perf)
+from workflow.engine.states import data_flow
 from workflow.engine.states.map_items import map_items, max_concurrency, select_item
 from workflow.engine.states.runtime import Aborted, CancelToken, Scope, run_concurrently
 from workflow.engine.states.step import Outcome, StateRun, next_of
-from workflow.engine.statuses import REDRIVABLE_MAP_RUN
+from workflow.engine.statuses import REDRIVABLE_MAP_RUN, UNSUCCESSFUL
 from workflow.engine.template import evaluate_template
 
 if TYPE_CHECKING:
@@ -42,8 +42,8 @@ def _evaluated_block(
     """ItemReader/ResultWriter with their Parameters (JSONPath) or Arguments (JSONata) evaluated."""
     out = dict(block)
     if state.jsonata and "Arguments" in block:
-        out["Arguments"] = io.jsonata(
-            block["Arguments"], io.states_var(raw_input, ctx), variables, "Arguments"
+        out["Arguments"] = data_flow.jsonata(
+            block["Arguments"], data_flow.states_var(raw_input, ctx), variables, "Arguments"
         )
         out["Parameters"] = out["Arguments"]
     elif "Parameters" in block:
@@ -58,8 +58,8 @@ def _evaluated_block(
             config.pop("MaxItemsPath"), effective, context=ctx, variables=variables
         )
     elif state.jsonata and isinstance(config.get("MaxItems"), str):
-        config["MaxItems"] = io.jsonata(
-            config["MaxItems"], io.states_var(raw_input, ctx), variables, "MaxItems"
+        config["MaxItems"] = data_flow.jsonata(
+            config["MaxItems"], data_flow.states_var(raw_input, ctx), variables, "MaxItems"
         )
     if config:
         out["ReaderConfig"] = config
@@ -93,15 +93,17 @@ def _batcher_settings(
 ) -> tuple[int | None, int | None, Any]:
     batcher = state.item_batcher
     assert batcher is not None
-    max_items = io.dynamic_number(state, batcher.max_items_per_batch, effective, ctx, variables, raw_input)
-    max_bytes = io.dynamic_number(
+    max_items = data_flow.dynamic_number(
+        state, batcher.max_items_per_batch, effective, ctx, variables, raw_input
+    )
+    max_bytes = data_flow.dynamic_number(
         state, batcher.max_input_bytes_per_batch, effective, ctx, variables, raw_input
     )
     batch_input: Any = None
     if batcher.batch_input is not None:
         if state.jsonata:
-            batch_input = io.jsonata(
-                batcher.batch_input.value, io.states_var(raw_input, ctx), variables, "BatchInput"
+            batch_input = data_flow.jsonata(
+                batcher.batch_input.value, data_flow.states_var(raw_input, ctx), variables, "BatchInput"
             )
         else:
             batch_input = evaluate_template(
@@ -148,8 +150,12 @@ def _keep(scope: Scope, texts: Iterator[tuple[str, int]]) -> SlotFeed:
 def _tolerance(
     state: Map, raw_input: Any, effective: Any, ctx: Mapping[str, Any], variables: Mapping[str, Any]
 ) -> tuple[float, int, tuple[bool, bool]]:
-    pct = io.dynamic_number(state, state.tolerated_failure_percentage, effective, ctx, variables, raw_input)
-    count = io.dynamic_number(state, state.tolerated_failure_count, effective, ctx, variables, raw_input)
+    pct = data_flow.dynamic_number(
+        state, state.tolerated_failure_percentage, effective, ctx, variables, raw_input
+    )
+    count = data_flow.dynamic_number(
+        state, state.tolerated_failure_count, effective, ctx, variables, raw_input
+    )
     if pct is not None and not 0 <= pct <= 100:
         raise StatesError(errors.RUNTIME, "ToleratedFailurePercentage must be between 0 and 100")
     if count is not None and count < 0:
@@ -204,7 +210,7 @@ def run_distributed_map(state: Map, raw_input: Any, scope: Scope, run: StateRun)
         raise StatesError(*error)
     scope.event("MapRunSucceeded")
     scope.event("MapStateSucceeded")
-    output = io.finish(state, scope, raw_input=raw_input, result=result, ctx=ctx, variables=variables)
+    output = data_flow.finish(state, scope, raw_input=raw_input, result=result, ctx=ctx, variables=variables)
     return Outcome(output, next_of(state))
 
 
