@@ -237,7 +237,7 @@ def _mocked_fanout(
     `failures` (stateConfiguration.mapIterationFailureCount) failed iterations of a Map are weighed against
     its tolerance as a run would: past it, States.ExceedToleratedFailureThreshold (recorded:
     test_state_configuration.py::test_map_state_failure_count)."""
-    from workflow.engine.states.map_distributed import THRESHOLD_CAUSE, _tolerance
+    from workflow.engine.states.map_distributed import THRESHOLD_CAUSE, MapInputs, tolerance
     from workflow.engine.states.step import next_of
 
     value = mocked.raise_if_error()
@@ -250,7 +250,7 @@ def _mocked_fanout(
                 raw_input, state.spec.get("InputPath", MISSING), context=ctx, variables=variables
             )
         )
-        pct, count, given = _tolerance(state, raw_input, effective, ctx, variables)
+        pct, count, given = tolerance(MapInputs(state, raw_input, effective, ctx, variables))
         total = len(value) if isinstance(value, list) else failures
         if _exceeded(failures, total, pct, count, given):
             raise StatesError(errors.EXCEED_TOLERATED_FAILURE_THRESHOLD, THRESHOLD_CAUSE)
