@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from workflow.engine.definition import Machine
+from workflow.engine.asl import StateMachine
 from workflow.engine.states.runtime import ExecutionRecord
 from workflow.engine.statuses import UNSUCCESSFUL, ExecutionStatus, MapRunStatus
 
@@ -55,7 +55,7 @@ class MapRun:
     state_machine_arn: str  # the child state machine (<parent>/<label>)
     state_name: str
     label: str
-    machine: Machine
+    machine: StateMachine
     execution_type: str
     start_date: datetime
     max_concurrency: int
