@@ -13,11 +13,11 @@ import os
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from workflow.engine.asl import StateMachine
 from workflow.engine.states.runtime import ExecutionRecord
-from workflow.engine.statuses import UNSUCCESSFUL, ExecutionStatus, MapRunStatus
+from workflow.engine.statuses import UNSUCCESSFUL, ChildStatus, MapRunStatus
 
 _STATUS_KEYS = {
     "RUNNING": "running",
@@ -44,7 +44,7 @@ class ChildSlot:
     input_key: str | None = None
 
     @property
-    def status(self) -> ExecutionStatus | Literal["PENDING"]:
+    def status(self) -> ChildStatus:
         return self.record.status if self.record is not None else "PENDING"
 
 

@@ -20,7 +20,7 @@ from workflow.engine.backend import Backend
 from workflow.engine.errors import RESULT_WRITER_FAILED, StatesError
 from workflow.engine.json_format import COMPACT, compact_json
 from workflow.engine.quotas import RESULT_FILE_BYTES
-from workflow.engine.statuses import UNSUCCESSFUL
+from workflow.engine.statuses import UNSUCCESSFUL, ChildStatus, RedriveStatus
 
 _SPOOL_BYTES = 8 * 1024 * 1024
 
@@ -36,7 +36,7 @@ class ChildResult:
     execution_arn: str
     name: str
     state_machine_arn: str
-    status: str
+    status: ChildStatus
     input: str
     output: str | None
     error: str | None
@@ -44,7 +44,7 @@ class ChildResult:
     start_date: datetime
     stop_date: datetime | None
     redrive_count: int = 0
-    redrive_status: str = "NOT_REDRIVABLE"
+    redrive_status: RedriveStatus = "NOT_REDRIVABLE"
     redrive_status_reason: str | None = None
 
 
@@ -56,7 +56,7 @@ def _timestamp(value: datetime) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
-def _bucket_of(status: str) -> str:
+def _bucket_of(status: ChildStatus) -> str:
     if status == "SUCCEEDED":
         return SUCCEEDED
     if status in UNSUCCESSFUL:
