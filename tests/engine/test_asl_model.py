@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from workflow.config import PipelineConfig, load_definition, local_substitutions, placeholder_names
-from workflow.engine import item_reader, quotas
+from workflow.engine import item_formats, item_reader, quotas
 from workflow.engine.asl import (
     STATE_CLASSES,
     Catcher,
@@ -188,7 +188,7 @@ def test_parse_state_alone() -> None:
 
 def test_item_reader_uses_the_vocabulary() -> None:
     """One home for CSVDelimiter names and the MaxItems limit ("ReaderConfig")."""
-    assert item_reader.CSV_DELIMITERS is vocabulary.CSV_DELIMITERS
+    assert item_formats.CSV_DELIMITERS is vocabulary.CSV_DELIMITERS
     assert item_reader.MAX_ITEMS is quotas.MAX_ITEMS == 100_000_000
 
 

@@ -19,7 +19,7 @@ from workflow.engine.asl import StateMachine
 from workflow.engine.states.runtime import ExecutionRecord
 from workflow.engine.statuses import UNSUCCESSFUL, ChildStatus, MapRunStatus
 
-_STATUS_KEYS = {
+_STATUS_KEYS: dict[ChildStatus, str] = {
     "RUNNING": "running",
     "SUCCEEDED": "succeeded",
     "FAILED": "failed",
