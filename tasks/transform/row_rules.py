@@ -47,6 +47,7 @@ MAX_VALUE_CHARS = 200
 # Step Functions' CSV reader gives "" for the fields a short row lacks ("How Step Functions parses input
 # CSV files"), so an empty value may be a missing one; absent keys are reported as "missing column".
 EMPTY = "empty or missing"
+BLANK_ROW = "every field is empty"
 
 
 Echo = str | int | float | bool | None  # an offending value as it travels in JSON
@@ -177,6 +178,10 @@ def convert_row(index: int, row: object) -> tuple[dict[str, Any] | None, RowReje
     row_number = index + 2
     if not isinstance(row, dict):
         return None, {"row": row_number, "errors": [RowError("row", "not a CSV record", row).as_dict()]}
+    if row and not any(_cell_text(value).strip() for value in row.values()):
+        # A blank line of separators (a spreadsheet's trailing ",,,,,,"): one short reason, not one per field,
+        # so 800 of them in a batch stay far below the 256 KiB payload limit.
+        return None, {"row": row_number, "errors": [RowError("row", BLANK_ROW, None).as_dict()]}
     errors: list[RowError] = []
     item: dict[str, Any] = {}
 

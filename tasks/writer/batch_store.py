@@ -27,19 +27,9 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
+from writer_message import ITEM_NUMBER_FIELDS as NUMBER_FIELDS
+from writer_message import ITEM_TEXT_FIELDS as DATA_FIELDS
 
-NUMBER_FIELDS = ("timestamp", "local_avg", "remote_avg")
-DATA_FIELDS = (
-    "date",
-    "time",
-    "timestamp",
-    "location",
-    "source",
-    "local_dest",
-    "local_avg",
-    "remote_dest",
-    "remote_avg",
-)
 KEY_FIELDS = ("date", "time")
 PUT_WORKERS = 8  # concurrent PutItem calls per message: enough to hide latency, small for Lambda
 

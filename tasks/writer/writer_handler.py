@@ -77,15 +77,9 @@ def ledger_store() -> BatchStore | None:
 
 def batch_record(message: WriterMessage, outcome: StoreOutcome) -> dict[str, Any]:
     """The ledger's record of one batch: what happened to each of its rows, keyed so a rerun overwrites it."""
-    execution = message.source["execution"]
     details = json.dumps({"rejects": message.rejects, "conflicts": outcome.conflicts}, ensure_ascii=False)
     record: dict[str, Any] = {
-        "file": message.source_file,
-        "sk": f"BATCH#{execution}#{message.first_row:010d}",
-        "execution": execution,
-        "first_row": message.first_row,
-        "last_row": message.first_row + message.rows - 1,
-        "rows": message.rows,
+        **_batch_identity(message),
         "written": outcome.written,
         "duplicate": outcome.duplicate,
         "conflict": len(outcome.conflicts),
@@ -102,8 +96,8 @@ def batch_record(message: WriterMessage, outcome: StoreOutcome) -> dict[str, Any
     return record
 
 
-def writing_record(message: WriterMessage) -> dict[str, Any]:
-    """The batch's record while its rows are being stored: no counts yet, replaced by batch_record()."""
+def _batch_identity(message: WriterMessage) -> dict[str, Any]:
+    """The keys and row range every record of one batch carries (its writing mark and its final record)."""
     execution = message.source["execution"]
     return {
         "file": message.source_file,
@@ -112,6 +106,13 @@ def writing_record(message: WriterMessage) -> dict[str, Any]:
         "first_row": message.first_row,
         "last_row": message.first_row + message.rows - 1,
         "rows": message.rows,
+    }
+
+
+def writing_record(message: WriterMessage) -> dict[str, Any]:
+    """The batch's record while its rows are being stored: no counts yet, replaced by batch_record()."""
+    return {
+        **_batch_identity(message),
         "written": 0,
         "writing": True,
         "updated_at": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),

@@ -376,3 +376,21 @@ def test_rejects_lines_split_into_one_problem_each_with_the_value_of_its_column(
     ]
     with pytest.raises(NotARejectsFile, match=r"s3://b/other\.csv: not a rejects file"):
         list(parse(iter(["timestamp,location\n", "1,2\n"]), "s3://b/other.csv"))
+
+
+def test_the_ledgers_advice_wins_unless_it_is_only_the_redrive_command_the_console_already_names() -> None:
+    from workflow.console.executions import _next_step
+
+    header: dict[str, Any] = {
+        "status": "FAILED",
+        "name": "run-1",
+        "failed_batches": [{"cause": "Requested resource not found"}],
+        "error": "States.ExceedToleratedFailureThreshold",
+        "cause": "",
+        "actions": {"redrive": True},
+    }
+    own = _next_step(header, "etl redrive run-1")
+    assert "press Redrive" in own and "etl redrive run-1" in own
+    assert _next_step(header, None) == own
+    fix_file = "Fix the file (line 151 is longer than the ItemReader reads) and upload it again."
+    assert _next_step(header, fix_file) == fix_file

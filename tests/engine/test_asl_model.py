@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from workflow.config import PipelineConfig, load_definition, local_substitutions, placeholder_names
-from workflow.engine import item_reader
+from workflow.engine import item_formats, item_reader, quotas
 from workflow.engine.asl import (
     STATE_CLASSES,
     Catcher,
@@ -36,15 +36,13 @@ from workflow.engine.asl import (
     ReaderInputType,
     ResultWriter,
     Retrier,
-    State,
     StateMachine,
     StateType,
     Task,
     Wait,
     vocabulary,
 )
-from workflow.engine.asl.parse import parse_state
-from workflow.engine.definition import parse_definition
+from workflow.engine.asl.parse import parse_definition, parse_state
 from workflow.engine.errors import ServiceError
 
 CASES = Path(__file__).parents[1] / "conformance" / "cases"
@@ -180,19 +178,18 @@ def test_absent_and_null_json_values_stay_distinct() -> None:
     assert isinstance(second, Pass) and second.result is None
 
 
-def test_parse_state_alone_and_the_transitional_state_constructor() -> None:
-    """TestState runs one state: parse_state types it; a bare State(name, type, raw, language) (the former
-    StateDef) still derives its flow from the raw JSON."""
+def test_parse_state_alone() -> None:
+    """TestState runs one state: parse_state types it, flow fields included."""
     state = parse_state("T", {"Type": "Wait", "Seconds": 5, "Next": "X"}, "JSONPath")
     assert isinstance(state, Wait) and state.seconds.value == 5 and state.next == "X"
-    bare = State("T", StateType.FAIL, {"Type": "Fail"}, QueryLanguage.JSONPATH)
-    assert bare.end and bare.spec == {"Type": "Fail"}
+    fail = parse_state("F", {"Type": "Fail"}, "JSONPath")
+    assert isinstance(fail, Fail) and fail.end and fail.raw == {"Type": "Fail"}
 
 
 def test_item_reader_uses_the_vocabulary() -> None:
     """One home for CSVDelimiter names and the MaxItems limit ("ReaderConfig")."""
-    assert item_reader.CSV_DELIMITERS is vocabulary.CSV_DELIMITERS
-    assert item_reader.MAX_ITEMS_LIMIT == vocabulary.MAX_ITEMS_LIMIT == 100_000_000
+    assert item_formats.CSV_DELIMITERS is vocabulary.CSV_DELIMITERS
+    assert item_reader.MAX_ITEMS is quotas.MAX_ITEMS == 100_000_000
 
 
 # ------------------------------------------------------------------------------ rejected documents

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from workflow.engine.batcher import PAYLOAD_LIMIT_BYTES, batch_items
+from workflow.engine.batcher import batch_items
 from workflow.engine.errors import StatesError
+from workflow.engine.quotas import PAYLOAD_BYTES
 
 
 def size(batch: dict[str, Any]) -> int:
@@ -71,7 +72,7 @@ def test_default_byte_limit_is_the_256_kib_payload_quota() -> None:
     items = ["y" * 1000] * 600
     batches = list(batch_items(items, max_items=None, max_bytes=None))
     assert len(batches) == 3
-    assert all(size(b) <= PAYLOAD_LIMIT_BYTES for b in batches)
+    assert all(size(b) <= PAYLOAD_BYTES for b in batches)
 
 
 def test_item_larger_than_the_limit_fails_with_its_position() -> None:
@@ -83,7 +84,7 @@ def test_item_larger_than_the_limit_fails_with_its_position() -> None:
 
 @pytest.mark.parametrize(
     ("max_items", "max_bytes"),
-    [(0, None), (-1, None), (None, 0), (True, None), (None, PAYLOAD_LIMIT_BYTES + 1), (1.5, None)],
+    [(0, None), (-1, None), (None, 0), (True, None), (None, PAYLOAD_BYTES + 1), (1.5, None)],
 )
 def test_invalid_limits_fail(max_items: Any, max_bytes: Any) -> None:
     """MaxItemsPerBatch must be a positive integer; MaxInputBytesPerBatch a positive integer up to 256 KiB."""

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from workflow.engine import choice, errors
 from workflow.engine.asl import Choice
-from workflow.engine.asl.choice_rules import ALL_OPERATORS, ChoiceRule, parse_rule
+from workflow.engine.asl.choice_rules import ALL_OPERATORS, COMPARISON_OPERATORS, ChoiceRule, parse_rule
 from workflow.engine.asl.parse import parse_state
 from workflow.engine.choice import is_timestamp, string_matches
 from workflow.engine.errors import StatesError
@@ -333,6 +333,18 @@ def test_every_documented_operator_is_known() -> None:
         "IsTimestamp",
     } <= ALL_OPERATORS
     assert "StringMatchesPath" not in ALL_OPERATORS
+
+
+@pytest.mark.parametrize("operator", sorted(COMPARISON_OPERATORS))
+def test_the_runner_evaluates_every_operator_of_the_one_table(operator: str) -> None:
+    """choice.py evaluates the operators of `asl.choice_rules` (one table): a value compared with itself
+    (directly or through a `...Path` operand) is Equals, LessThanEquals and GreaterThanEquals, not LessThan
+    or GreaterThan ("Choice workflow state", comparison operators)."""
+    kind, relation, by_path = COMPARISON_OPERATORS[operator]
+    value = {"String": "b", "Numeric": 2, "Boolean": True, "Timestamp": "2016-03-14T01:59:00Z"}[kind]
+    rule = {"Variable": "$.v", operator: "$.v" if by_path else value, "Next": "A"}
+    expected = relation in ("Equals", "LessThanEquals", "GreaterThanEquals")
+    assert evaluate_choice_rule(rule, {"v": value}) is expected
 
 
 @settings(max_examples=80, deadline=None)

@@ -438,9 +438,9 @@ def test_list_objects_missing_bucket_fails(s3: FakeBackend) -> None:
 
 
 def _parse(text: str, delimiter: str = ",") -> list[list[str]]:
-    from workflow.engine.item_reader import _split_records
+    from workflow.engine.item_formats import split_records
 
-    return [fields for _line, fields in _split_records(text.splitlines(keepends=True), delimiter)]
+    return [fields for _line, fields in split_records(text.splitlines(keepends=True), delimiter)]
 
 
 _FIELD = st.text(alphabet=st.sampled_from(list('ab ,;|"\t\n\r\u00e9x1')), max_size=8)
@@ -464,7 +464,7 @@ def test_csv_reads_back_what_rfc4180_writers_produce(rows: list[list[str]], deli
 
 
 def test_parser_line_numbers_point_at_record_starts() -> None:
-    from workflow.engine.item_reader import _split_records
+    from workflow.engine.item_formats import split_records
 
     text = 'a,b\n1,"x\ny"\n2,z\n'
-    assert [line for line, _ in _split_records(text.splitlines(keepends=True), ",")] == [1, 2, 4]
+    assert [line for line, _ in split_records(text.splitlines(keepends=True), ",")] == [1, 2, 4]

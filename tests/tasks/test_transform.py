@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -112,6 +113,24 @@ def test_short_row_is_missing_column_whether_key_absent_empty_or_null(short_row_
     assert set(fields(reject)) == {"remote_avg"}
     expected = "missing column" if short_row_value in {"absent", None} else "empty or missing"
     assert fields(reject)["remote_avg"] == expected
+
+
+def test_a_blank_row_gets_one_short_reason_so_a_batch_of_them_fits_the_payload_limit() -> None:
+    """A spreadsheet's trailing ",,,,,," lines: one reason each (not seven), so 800 of them in one batch stay
+    far below Step Functions' 256 KiB payload limit ("Quotas related to state throttling"/payload size)."""
+    blank = {field: "" for field in GOOD}
+    assert reject_of(blank) == {
+        "row": 2,
+        "errors": [{"field": "row", "reason": "every field is empty", "value": None}],
+    }
+    entries = [{"index": i, "row": dict(blank)} for i in range(800)]
+    result = transform_handler.transform_batch(
+        {"Items": entries, "BatchInput": {"bucket": "b", "key": "k.csv"}}
+    )
+    assert len(result["rejects"]) == 800 and not result["items"]
+    assert len(json.dumps(result, separators=(",", ":"))) < 262_144 // 2
+    one_empty = dict(GOOD, location="")  # a row with some values still lists each problem
+    assert fields(reject_of(one_empty)) == {"location": "empty or missing"}
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ from workflow.twin.backend import endpoint_client
 from workflow.twin.endpoint import Endpoint, ServerThread
 from workflow.twin.lambda_api import LambdaApi
 from workflow.twin.lambdas import LambdaRuntime
-from workflow.twin.twin import reset_moto
+from workflow.twin.moto_seams import reset_moto
 
 from .conftest import ACCOUNT, fake_stepfunctions
 

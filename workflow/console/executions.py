@@ -237,7 +237,7 @@ class Executions:
             "batch": batch_of(described, sample=100) if is_child else None,
             "actions": actions_for(described),
         }
-        header["next_step"] = (ledger or {}).get("next_step") or next_step(header)
+        header["next_step"] = _next_step(header, (ledger or {}).get("next_step"))
         return header
 
 
@@ -251,6 +251,14 @@ def actions_for(described: dict[str, Any]) -> dict[str, Any]:
         "replay": status in TERMINAL and not is_child,
         "stop": status == "RUNNING" and not is_child,
     }
+
+
+def _next_step(header: dict[str, Any], ledger_step: str | None) -> str:
+    """The ledger's advice when it says more than the redrive command our own words already name (e.g. "fix
+    the file": a redrive cannot help a line too long for the ItemReader)."""
+    if ledger_step and not ledger_step.startswith("etl redrive "):
+        return ledger_step
+    return next_step(header)
 
 
 def next_step(header: dict[str, Any]) -> str:

@@ -9,24 +9,19 @@ here also passes the child execution's input quota.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from workflow.engine.errors import DATA_LIMIT_EXCEEDED, RUNTIME, StatesError
-
-PAYLOAD_LIMIT_BYTES = 256 * 1024  # Step Functions' 256 KiB input/output quota
+from workflow.engine.json_format import COMPACT
+from workflow.engine.quotas import PAYLOAD_BYTES
 
 _OPEN = len('{"Items":[')
 _CLOSE = len("]}")
 
 
-# One encoder for all items: json.dumps() with options builds a new one per call.
-_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
-
-
 def _json_size(value: Any) -> int:
-    text = _ENCODER.encode(value)
+    text = COMPACT.encode(value)
     return len(text) if text.isascii() else len(text.encode("utf-8"))
 
 
@@ -60,7 +55,7 @@ def batch_texts(
 ) -> Iterator[tuple[str, int]]:
     """The same batches as `batch_items`, as (compact JSON text, item count): each item is encoded once,
     for its size and for the text, so a Map Run can keep its batches as text (or out of memory)."""
-    tail = "]}" if batch_input is None else "]," + '"BatchInput":' + _ENCODER.encode(batch_input) + "}"
+    tail = "]}" if batch_input is None else "]," + '"BatchInput":' + COMPACT.encode(batch_input) + "}"
     for batch, _ in _batches(items, max_items=max_items, max_bytes=max_bytes, batch_input=batch_input):
         yield '{"Items":[' + ",".join(text for _, text in batch) + tail, len(batch)
 
@@ -70,7 +65,7 @@ def _batches(
 ) -> Iterator[tuple[list[tuple[Any, str]], int]]:
     """Consecutive (item, JSON text) groups within both limits, with their size in bytes."""
     max_items = _positive("MaxItemsPerBatch", max_items)
-    limit = _positive("MaxInputBytesPerBatch", max_bytes, PAYLOAD_LIMIT_BYTES) or PAYLOAD_LIMIT_BYTES
+    limit = _positive("MaxInputBytesPerBatch", max_bytes, PAYLOAD_BYTES) or PAYLOAD_BYTES
     fixed = _OPEN + _CLOSE
     if batch_input is not None:
         fixed += len(',"BatchInput":') + _json_size(batch_input)
@@ -84,7 +79,7 @@ def _batches(
     batch: list[tuple[Any, str]] = []
     size = fixed
     for position, item in enumerate(items):
-        text = _ENCODER.encode(item)
+        text = COMPACT.encode(item)
         item_size = len(text) if text.isascii() else len(text.encode("utf-8"))
         if fixed + item_size > limit:
             raise StatesError(

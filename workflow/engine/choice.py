@@ -17,8 +17,9 @@ from workflow.engine import errors
 from workflow.engine.asl import Choice
 from workflow.engine.asl.choice_rules import COMPARISON_OPERATORS, TYPE_TESTS, ChoiceRule
 from workflow.engine.errors import StatesError
+from workflow.engine.json_format import compact_json
 from workflow.engine.jsonata_eval import evaluate_expression, is_jsonata_expression
-from workflow.engine.paths import PathNotFound, dumps, evaluate_path
+from workflow.engine.paths import PathNotFound, evaluate_path
 
 
 def _is_number(v: Any) -> bool:
@@ -145,7 +146,7 @@ def evaluate_choice_rule(
         return not evaluate_choice_rule(rule.not_, data, context=context, variables=variables)
     operator, path = rule.operator, rule.variable
     if operator is None or path is None:
-        raise StatesError(errors.RUNTIME, f"Invalid Choice rule: {dumps(dict(rule.raw or {}))}")
+        raise StatesError(errors.RUNTIME, f"Invalid Choice rule: {compact_json(dict(rule.raw or {}))}")
     expected = rule.operand
     try:
         value = evaluate_path(path, data, context=context, variables=variables)
@@ -209,7 +210,7 @@ def select_choice(
         return state.default, None
     raise StatesError(
         errors.NO_CHOICE_MATCHED,
-        f"No Choice rule matched and the Choice state has no Default: input {dumps(data)}",
+        f"No Choice rule matched and the Choice state has no Default: input {compact_json(data)}",
     )
 
 
@@ -230,6 +231,6 @@ def _condition(
         raise StatesError(
             errors.QUERY_EVALUATION_ERROR,
             f"The JSONata expression '{condition}' specified for the field '{field}' must "
-            f"return a boolean, but returned {dumps(result)}",
+            f"return a boolean, but returned {compact_json(result)}",
         )
     return result

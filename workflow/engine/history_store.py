@@ -29,7 +29,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+from workflow.engine.json_format import COMPACT
 
 
 def _close(connection: sqlite3.Connection, folder: str) -> None:
@@ -92,7 +92,7 @@ class HistoryStore:
         """Store a finished execution's events; False (nothing stored) when one is not plain JSON."""
         try:
             rows = [
-                (arn, e["id"], e["timestamp"].isoformat(), _ENCODER.encode({**e, "timestamp": None}))
+                (arn, e["id"], e["timestamp"].isoformat(), COMPACT.encode({**e, "timestamp": None}))
                 for e in events
             ]
         except (TypeError, ValueError, AttributeError):

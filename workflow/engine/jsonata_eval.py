@@ -180,36 +180,27 @@ def evaluate_expression(
     expr = compile_expression(body)
     bindings: dict[str, Any] = dict(variables or {})
     bindings["states"] = dict(states)
-    try:
-        result = expr.evaluate(None, bindings)
-    except _FunctionError as exc:
-        raise StatesError(
+
+    def failed(outcome: str) -> StatesError:
+        return StatesError(
             errors.QUERY_EVALUATION_ERROR,
-            f"The JSONata expression '{body}'{where} returned an error: {exc}",
-            location=location,
-        ) from None
-    except StatesError:
-        raise
-    except Exception as exc:  # jsonata-python raises JException and, on bad types, Python errors
-        raise StatesError(
-            errors.QUERY_EVALUATION_ERROR,
-            f"The JSONata expression '{body}'{where} returned an error: {exc}",
-            location=location,
-        ) from None
-    if result is None:
-        raise StatesError(
-            errors.QUERY_EVALUATION_ERROR,
-            f"The JSONata expression '{body}'{where} returned nothing (undefined).",
+            f"The JSONata expression '{body}'{where} {outcome}",
             location=location,
         )
+
+    try:
+        result = expr.evaluate(None, bindings)
+    except StatesError:
+        raise
+    # _FunctionError from our functions; jsonata-python raises JException and, on bad types, Python errors
+    except Exception as exc:
+        raise failed(f"returned an error: {exc}") from None
+    if result is None:
+        raise failed("returned nothing (undefined).")
     try:
         return _to_json(result)
     except _FunctionError as exc:
-        raise StatesError(
-            errors.QUERY_EVALUATION_ERROR,
-            f"The JSONata expression '{body}'{where} returned an error: {exc}",
-            location=location,
-        ) from None
+        raise failed(f"returned an error: {exc}") from None
 
 
 def evaluate_jsonata_template(

@@ -15,17 +15,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from workflow.engine.definition import Machine
+from workflow.engine.asl import StateMachine
 from workflow.engine.states.runtime import ExecutionRecord
+from workflow.engine.statuses import UNSUCCESSFUL, ChildStatus, MapRunStatus
 
-_STATUS_KEYS = {
+_STATUS_KEYS: dict[ChildStatus, str] = {
     "RUNNING": "running",
     "SUCCEEDED": "succeeded",
     "FAILED": "failed",
     "TIMED_OUT": "timedOut",
     "ABORTED": "aborted",
 }
-UNSUCCESSFUL = ("FAILED", "TIMED_OUT", "ABORTED")
 
 # Child inputs of one Map Run kept in memory up to this many bytes of JSON; past it they (and the finished
 # children's histories) go to the HistoryStore. The environment variable lets a test run force the store.
@@ -43,10 +43,10 @@ class ChildSlot:
     item_count: int
     record: ExecutionRecord | None = None
     input_key: str | None = None
-    parked_status: str | None = None
+    parked_status: ChildStatus | None = None
 
     @property
-    def status(self) -> str:
+    def status(self) -> ChildStatus:
         if self.record is not None:
             return self.record.status
         return self.parked_status or "PENDING"
@@ -76,7 +76,7 @@ class MapRun:
     state_machine_arn: str  # the child state machine (<parent>/<label>)
     state_name: str
     label: str
-    machine: Machine
+    machine: StateMachine
     execution_type: str
     start_date: datetime
     max_concurrency: int
@@ -86,7 +86,7 @@ class MapRun:
     slots: list[ChildSlot] = field(default_factory=list)
     spilled: bool = False  # inputs and finished children live in the engine's store
     definition_text: str = ""  # the child machine's definition as JSON, encoded once for all children
-    status: str = "RUNNING"
+    status: MapRunStatus = "RUNNING"
     stop_date: datetime | None = None
     redrive_count: int = 0
     redrive_date: datetime | None = None

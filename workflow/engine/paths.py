@@ -22,6 +22,7 @@ from typing import Any
 
 from workflow.engine import errors
 from workflow.engine.errors import StatesError
+from workflow.engine.json_format import compact_json
 from workflow.engine.json_format import json_equal as _json_equal
 
 
@@ -73,11 +74,6 @@ def copy_json(value: Any) -> Any:
     if isinstance(value, Mapping | tuple):
         return copy.deepcopy(value)
     return value
-
-
-def dumps(value: Any) -> str:
-    """Compact JSON as AWS prints payloads in error causes and history events."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 # ---------------------------------------------------------------------------------------------- parsing
@@ -691,7 +687,7 @@ def apply_result_path(state_input: Any, result: Any, result_path: str | None = M
         )
     failure = StatesError(
         errors.RESULT_PATH_MATCH_FAILURE,
-        f'Unable to apply ResultPath "{result_path}" to input "{dumps(state_input)}"',
+        f'Unable to apply ResultPath "{result_path}" to input "{compact_json(state_input)}"',
     )
     if not isinstance(state_input, Mapping):
         raise failure

@@ -18,15 +18,15 @@ from typing import IO, Any
 
 from workflow.engine.backend import Backend
 from workflow.engine.errors import RESULT_WRITER_FAILED, StatesError
+from workflow.engine.json_format import COMPACT, compact_json
+from workflow.engine.quotas import RESULT_FILE_BYTES
+from workflow.engine.statuses import UNSUCCESSFUL, ChildStatus, RedriveStatus
 
-MAX_FILE_BYTES = 5 * 1024**3  # "Step Functions supports individual result files of up to 5 GB"
 _SPOOL_BYTES = 8 * 1024 * 1024
 
 SUCCEEDED = "SUCCEEDED"
 FAILED = "FAILED"
 PENDING = "PENDING"
-_FAILED_STATUSES = {"FAILED", "TIMED_OUT", "ABORTED"}
-_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 
 @dataclass
@@ -36,7 +36,7 @@ class ChildResult:
     execution_arn: str
     name: str
     state_machine_arn: str
-    status: str
+    status: ChildStatus
     input: str
     output: str | None
     error: str | None
@@ -44,7 +44,7 @@ class ChildResult:
     start_date: datetime
     stop_date: datetime | None
     redrive_count: int = 0
-    redrive_status: str = "NOT_REDRIVABLE"
+    redrive_status: RedriveStatus = "NOT_REDRIVABLE"
     redrive_status_reason: str | None = None
 
 
@@ -56,10 +56,10 @@ def _timestamp(value: datetime) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
-def _bucket_of(status: str) -> str:
+def _bucket_of(status: ChildStatus) -> str:
     if status == "SUCCEEDED":
         return SUCCEEDED
-    if status in _FAILED_STATUSES:
+    if status in UNSUCCESSFUL:
         return FAILED
     return PENDING
 
@@ -128,7 +128,7 @@ class _PartWriter:
         self._count = 0
 
     def add(self, value: Any) -> None:
-        data = _ENCODER.encode(value).encode("utf-8")
+        data = COMPACT.encode(value).encode("utf-8")
         if self._file is not None and self._size + 1 + len(data) + 1 > self.max_file_bytes:
             self.flush()  # the record would push this file past the limit: start the next index
         if self._file is None:
@@ -185,7 +185,7 @@ def write_results(
     map_run_arn: str,
     children: Iterable[ChildResult],
     writer_config: Mapping[str, Any] | None = None,
-    max_file_bytes: int = MAX_FILE_BYTES,
+    max_file_bytes: int = RESULT_FILE_BYTES,
 ) -> dict[str, str]:
     """Export a Map Run's children and return the ResultWriterDetails `{"Bucket", "Key"}` of the manifest.
 
@@ -223,7 +223,7 @@ def write_results(
             Bucket=bucket,
             Key=key,
             ContentType="application/json",
-            Body=json.dumps(manifest, separators=(",", ":")).encode("utf-8"),
+            Body=compact_json(manifest, ensure_ascii=True).encode("utf-8"),
         )
     except Exception as exc:
         raise _s3_failure(bucket, key, exc) from exc

@@ -26,6 +26,10 @@ END_EVENTS: Final[dict[ExecutionStatus, str]] = {
     "ABORTED": "ExecutionAborted",
 }
 
+ChildStatus = ExecutionStatus | Literal["PENDING"]
+"""A Map Run child's status: its execution's, or PENDING for an item not started yet (ResultWriter's
+PENDING_n.json, DescribeMapRun's `pending` counts)."""
+
 MapRunStatus = Literal["RUNNING", "SUCCEEDED", "FAILED", "ABORTED"]
 """A Map Run's status (DescribeMapRun)."""
 

@@ -13,7 +13,8 @@ from typing import Any
 from workflow.engine import errors
 from workflow.engine.errors import StatesError
 from workflow.engine.intrinsics import evaluate_intrinsic, is_intrinsic
-from workflow.engine.paths import PathNotFound, PathSyntaxError, copy_json, dumps, evaluate_path, parse_path
+from workflow.engine.json_format import compact_json
+from workflow.engine.paths import PathNotFound, PathSyntaxError, copy_json, evaluate_path, parse_path
 
 
 def evaluate_template(
@@ -75,7 +76,7 @@ def _dynamic(
         value = evaluate_path(expr, data, context=context, variables=variables)
     except PathNotFound:
         if parsed.root == "$$":
-            where = f"the context object '{dumps(context)}'"
+            where = f"the context object '{compact_json(context)}'"
         elif parsed.variable is not None:
             if variables is None or parsed.variable not in variables:
                 raise StatesError(
@@ -83,9 +84,9 @@ def _dynamic(
                     f"The variable '{parsed.root}' referenced by the JSONPath '{expr}' "
                     f"specified for the field '{key}' is not defined",
                 ) from None
-            where = f"the variable '{parsed.root}' with value '{dumps(variables[parsed.variable])}'"
+            where = f"the variable '{parsed.root}' with value '{compact_json(variables[parsed.variable])}'"
         else:
-            where = f"the input '{dumps(data)}'"
+            where = f"the input '{compact_json(data)}'"
         raise StatesError(
             error, f"The JSONPath '{expr}' specified for the field '{key}' could not be found in {where}"
         ) from None

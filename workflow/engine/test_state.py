@@ -17,9 +17,9 @@ import uuid
 from typing import Any
 
 from workflow.engine import errors
-from workflow.engine.asl import Map
+from workflow.engine.asl import JSONPATH, STATE_TYPES, Map, Pass, State, StateMachine
+from workflow.engine.asl.parse import parse_state
 from workflow.engine.clock import ManualClock
-from workflow.engine.definition import JSONPATH, STATE_TYPES, Machine, StateDef, parse_state
 from workflow.engine.errors import ServiceError, StatesError
 from workflow.engine.history import History
 from workflow.engine.mock_config import MockSource
@@ -93,7 +93,7 @@ class _TestStateRun(StateRun):
 
 
 def _inspection(
-    state: StateDef, raw_input: Any, ctx: dict[str, Any], variables: dict[str, Any], result: Any
+    state: State, raw_input: Any, ctx: dict[str, Any], variables: dict[str, Any], result: Any
 ) -> dict[str, Any]:
     """Data after each JSONPath step, recomputed from the state's input and its raw result."""
     data: dict[str, Any] = {"input": json.dumps(raw_input)}
@@ -102,22 +102,20 @@ def _inspection(
         if result is not MISSING:
             data["result"] = json.dumps(result)
         return data
-    after_input = apply_input_path(
-        raw_input, state.spec.get("InputPath", MISSING), context=ctx, variables=variables
-    )
+    io = state.jsonpath_io
+    after_input = apply_input_path(raw_input, io.input_path, context=ctx, variables=variables)
     data["afterInputPath"] = json.dumps(after_input)
-    if state.type == "Map":  # the Map fields TestState reports (test_state_configuration.snapshot.json)
-        items = evaluate_path(state.spec.get("ItemsPath", "$"), after_input, context=ctx, variables=variables)
+    if isinstance(state, Map):  # the Map fields TestState reports (test_state_configuration.snapshot.json)
+        items = evaluate_path(state.items_path or "$", after_input, context=ctx, variables=variables)
         data["afterItemsPath"] = json.dumps(items)
-        data["maxConcurrency"] = int(state.spec.get("MaxConcurrency", 0))
-        for key in ("ToleratedFailureCount", "ToleratedFailurePercentage"):
-            if key in state.spec:
-                data[key[:1].lower() + key[1:]] = state.spec[key]
+        data["maxConcurrency"] = int(state.max_concurrency.value or 0)
+        for tolerance_field in (state.tolerated_failure_count, state.tolerated_failure_percentage):
+            if tolerance_field.value is not None:
+                name = tolerance_field.name
+                data[name[:1].lower() + name[1:]] = tolerance_field.value
     parameters = after_input
-    if "Parameters" in state.spec:
-        parameters = evaluate_template(
-            state.spec["Parameters"], after_input, context=ctx, variables=variables
-        )
+    if io.parameters is not None:
+        parameters = evaluate_template(io.parameters.value, after_input, context=ctx, variables=variables)
         data["afterParameters"] = json.dumps(parameters)
     if result is MISSING and state.type == "Pass":  # a Pass state's result is its effective input
         result = parameters
@@ -125,9 +123,7 @@ def _inspection(
         data["result"] = json.dumps(result)
         selected = data_flow.select_result(state, result, ctx, variables)
         data["afterResultSelector"] = json.dumps(selected)
-        data["afterResultPath"] = json.dumps(
-            apply_result_path(raw_input, selected, state.spec.get("ResultPath", MISSING))
-        )
+        data["afterResultPath"] = json.dumps(apply_result_path(raw_input, selected, io.result_path))
     if variables:
         data["variables"] = json.dumps(variables)
     return data
@@ -161,7 +157,7 @@ def run_test_state(
         raise ServiceError("InvalidExecutionInput", f"Invalid input: '{exc}'") from exc
     retries_made = int((state_configuration or {}).get("retrierRetryCount", 0))
     state = parse_state(TEST_STATE_NAME, spec)  # its own QueryLanguage, else JSONPath
-    machine = Machine(TEST_STATE_NAME, {TEST_STATE_NAME: state}, state.query_language)
+    machine = StateMachine(TEST_STATE_NAME, {TEST_STATE_NAME: state}, state.query_language)
     # A Wait state does not wait in TestState; other states keep the engine's clock (Task timeouts hold).
     clock = ManualClock(engine.clock.now()) if state.type == "Wait" else engine.clock
     sandbox = _Sandbox(engine, clock)
@@ -230,14 +226,14 @@ def run_test_state(
 
 
 def _mocked_fanout(
-    state: StateDef, raw_input: Any, scope: Scope, run: StateRun, mocked: Any, failures: int = 0
+    state: State, raw_input: Any, scope: Scope, run: StateRun, mocked: Any, failures: int = 0
 ) -> Outcome:
     """A Map or Parallel state tested with a mock: the mocked result (or error) stands for its branches.
 
     `failures` (stateConfiguration.mapIterationFailureCount) failed iterations of a Map are weighed against
     its tolerance as a run would: past it, States.ExceedToleratedFailureThreshold (recorded:
     test_state_configuration.py::test_map_state_failure_count)."""
-    from workflow.engine.states.map_distributed import THRESHOLD_CAUSE, _tolerance
+    from workflow.engine.states.map_distributed import THRESHOLD_CAUSE, MapInputs, tolerance
     from workflow.engine.states.step import next_of
 
     value = mocked.raise_if_error()
@@ -246,11 +242,9 @@ def _mocked_fanout(
         effective = (
             raw_input
             if state.jsonata
-            else apply_input_path(
-                raw_input, state.spec.get("InputPath", MISSING), context=ctx, variables=variables
-            )
+            else apply_input_path(raw_input, state.jsonpath_io.input_path, context=ctx, variables=variables)
         )
-        pct, count, given = _tolerance(state, raw_input, effective, ctx, variables)
+        pct, count, given = tolerance(MapInputs(state, raw_input, effective, ctx, variables))
         total = len(value) if isinstance(value, list) else failures
         if _exceeded(failures, total, pct, count, given):
             raise StatesError(errors.EXCEED_TOLERATED_FAILURE_THRESHOLD, THRESHOLD_CAUSE)
@@ -268,13 +262,13 @@ def _exceeded(failed: int, total: int, pct: float, count: int, given: tuple[bool
     return pct_given and failed * 100.0 / max(total, 1) > pct
 
 
-def _raw_result(record: ExecutionRecord, state: StateDef, raw_input: Any) -> Any:
+def _raw_result(record: ExecutionRecord, state: State, raw_input: Any) -> Any:
     for event in reversed(record.history.events()):
         details = event.get("taskSucceededEventDetails") or event.get("lambdaFunctionSucceededEventDetails")
         if details:
             return json.loads(details["output"])
-    if state.type == "Pass":
-        return state.spec.get("Result", MISSING)
+    if isinstance(state, Pass):
+        return state.result.value if state.result is not None else MISSING
     return MISSING
 
 

@@ -16,6 +16,12 @@ def epoch_millis(value: datetime) -> int:
     return int(value.timestamp() * 1000)
 
 
+def epoch_whole_seconds(value: object) -> object:
+    """A datetime as whole seconds since the epoch (ItemReader's listObjectsV2 `LastModified`); other values
+    as they are."""
+    return int(value.timestamp()) if isinstance(value, datetime) else value
+
+
 def epoch_seconds(value: datetime | date) -> float:
     """Seconds since the epoch with milliseconds, as the AWS JSON protocol sends timestamps (naive = UTC)."""
     if isinstance(value, datetime):

@@ -20,14 +20,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from workflow.engine.backend import LambdaResult
+from workflow.engine.quotas import SQS_RECEIVE_MAX
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
     from mypy_boto3_sqs.type_defs import MessageAttributeValueOutputTypeDef, MessageTypeDef
 
 log = logging.getLogger(__name__)
-
-MAX_RECEIVE = 10  # SQS's ReceiveMessage limit per call
 
 
 def _attribute(value: MessageAttributeValueOutputTypeDef) -> dict[str, Any]:
@@ -153,7 +152,7 @@ class SqsEventSourceMapping:
     def _receive(self, count: int, wait_s: int) -> list[MessageTypeDef]:
         response = self.sqs.receive_message(
             QueueUrl=self.queue_url,
-            MaxNumberOfMessages=min(MAX_RECEIVE, count),
+            MaxNumberOfMessages=min(SQS_RECEIVE_MAX, count),
             WaitTimeSeconds=wait_s,
             AttributeNames=["All"],
             MessageAttributeNames=["All"],
@@ -184,8 +183,8 @@ class SqsEventSourceMapping:
             self.stats.function_errors += 1
         kept = failed_message_ids(result, ids, self.report_batch_item_failures)
         to_delete = [m for m in batch if m["MessageId"] not in kept]
-        for start in range(0, len(to_delete), MAX_RECEIVE):
-            chunk = to_delete[start : start + MAX_RECEIVE]
+        for start in range(0, len(to_delete), SQS_RECEIVE_MAX):
+            chunk = to_delete[start : start + SQS_RECEIVE_MAX]
             self.sqs.delete_message_batch(
                 QueueUrl=self.queue_url,
                 Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(chunk)],

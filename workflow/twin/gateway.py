@@ -30,6 +30,7 @@ from urllib.parse import parse_qsl
 from werkzeug.wrappers import Request, Response
 
 from workflow.config import LOCAL_ACCOUNT, PipelineConfig
+from workflow.engine.quotas import API_GATEWAY_PAYLOAD_BYTES
 from workflow.twin import activity
 from workflow.twin.lambda_proxy import ProxyContext, proxy_event, proxy_response
 
@@ -37,8 +38,6 @@ if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
 
 OPENAPI_PATH = Path(__file__).resolve().parent.parent / "definition" / "openapi.json"
-# API Gateway's REST API payload limit (10 MB); bigger requests get REQUEST_TOO_LARGE.
-API_GATEWAY_MAX_PAYLOAD = 10 * 1024 * 1024
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 # The body template the OpenAPI document sets (x-amazon-apigateway-gateway-responses) on DEFAULT_4XX and
 # DEFAULT_5XX, so the deployed API's own errors have the API's error shape; the local gateway renders it.
@@ -184,7 +183,7 @@ class RestGateway:
         *,
         openapi_path: Path = OPENAPI_PATH,
         config: PipelineConfig | None = None,
-        max_payload_bytes: int = API_GATEWAY_MAX_PAYLOAD,
+        max_payload_bytes: int = API_GATEWAY_PAYLOAD_BYTES,
         throttle: tuple[float, int] | None = None,
         validate_requests: bool = True,
         account: str = LOCAL_ACCOUNT,

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from workflow.engine.time_format import epoch_millis
 from workflow.twin.delivery_retry import LAMBDA_ASYNC_RETRY_DELAYS_S, RetryPolicy
 
 STATUS_CHANGE = "Step Functions Execution Status Change"
@@ -31,15 +32,10 @@ ENDED_EVENTS = {"ExecutionFailed": "FAILED", "ExecutionAborted": "ABORTED", "Exe
 RULE_EVENTS = {**ENDED_EVENTS, "ExecutionRedriven": "RUNNING"}
 
 
-def _millis(value: Any) -> int | None:
-    if isinstance(value, datetime):
-        return int(value.timestamp() * 1000)
-    return None
-
-
 def status_change_event(described: dict[str, Any], region: str, account: str) -> dict[str, Any]:
     """The EventBridge event AWS emits for an execution's status change, from DescribeExecution."""
     status = described["status"]
+    start, stop = described.get("startDate"), described.get("stopDate")
     return {
         "version": "0",
         "id": str(uuid.uuid4()),
@@ -54,8 +50,8 @@ def status_change_event(described: dict[str, Any], region: str, account: str) ->
             "stateMachineArn": described["stateMachineArn"],
             "name": described["name"],
             "status": status,
-            "startDate": _millis(described.get("startDate")),
-            "stopDate": _millis(described.get("stopDate")),
+            "startDate": epoch_millis(start) if isinstance(start, datetime) else None,
+            "stopDate": epoch_millis(stop) if isinstance(stop, datetime) else None,
             "input": described.get("input"),
             "output": described.get("output"),
             "inputDetails": {"included": True},

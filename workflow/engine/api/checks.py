@@ -8,7 +8,7 @@ from typing import Any
 
 from workflow.engine import quotas
 from workflow.engine.api.common import ServiceState, definition_text
-from workflow.engine.definition import parse_definition
+from workflow.engine.asl.parse import parse_definition
 from workflow.engine.errors import ServiceError
 from workflow.engine.test_state import run_test_state
 from workflow.engine.validation import validate_definition

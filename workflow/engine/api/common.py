@@ -13,9 +13,9 @@ from datetime import datetime
 from typing import Any
 
 from workflow.engine import quotas
+from workflow.engine.asl import StateMachine
 from workflow.engine.backend import Backend
 from workflow.engine.clock import Clock
-from workflow.engine.definition import Machine
 from workflow.engine.errors import ServiceError
 from workflow.engine.executor import Engine
 from workflow.engine.map_run import MapRun
@@ -33,7 +33,7 @@ class StateMachineRecord:
     arn: str
     name: str
     definition: str
-    machine: Machine
+    machine: StateMachine
     role_arn: str
     type: str
     creation_date: datetime

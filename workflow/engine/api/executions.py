@@ -14,8 +14,8 @@ from workflow.engine import quotas
 from workflow.engine.api.common import ServiceState, check_enum, page, present, validation
 from workflow.engine.errors import ServiceError
 from workflow.engine.history import strip_execution_data
-from workflow.engine.map_run import UNSUCCESSFUL
 from workflow.engine.states.runtime import ExecutionRecord
+from workflow.engine.statuses import UNSUCCESSFUL
 
 _EXECUTION_STATUSES = ("RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE")
 

@@ -8,7 +8,7 @@ import uuid
 from typing import Any
 
 from workflow.engine.api.common import ServiceState, StateMachineRecord, definition_text, page, validation
-from workflow.engine.definition import parse_definition
+from workflow.engine.asl.parse import parse_definition
 from workflow.engine.errors import ServiceError
 
 

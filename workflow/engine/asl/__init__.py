@@ -17,7 +17,7 @@ API (ASL field -> attribute; absent JSON values are None, given ones a `Payload(
 - `State` (base of all): name, type (StateType), raw (the state's JSON), query_language (QueryLanguage),
   next, end (End: true or Succeed/Fail), comment, assign, jsonpath_io (JsonPathIO), jsonata_io
   (JsonataIO), retry (tuple of Retrier), catch (tuple of Catcher), branches (Parallel), processor (Map);
-  properties spec (= raw, transitional), jsonata, distributed, execution_type; machines().
+  properties jsonata, distributed, execution_type; machines().
 - `Pass`: result.  `Task`: resource, timing (TaskTiming), credentials.  `Choice`: choices (tuple of
   ChoiceRule), default.  `Wait`: seconds, timestamp (Dynamic: Seconds/SecondsPath, Timestamp/TimestampPath).
   `Succeed`.  `Fail`: error, cause (Dynamic: Error/ErrorPath, Cause/CausePath).  `Parallel`: branches.
@@ -41,14 +41,11 @@ API (ASL field -> attribute; absent JSON values are None, given ones a `Payload(
   REFERENCE_PATH_FIELDS, TEMPLATE_FIELDS, EXCLUSIVE_FIELDS; `asl.states` DISTRIBUTED_ONLY_FIELDS.
 - Validation: `asl.validate.validate_definition(definition, *, severity="ERROR")` (AWS-shaped diagnostics),
   rules in `asl/validate_*.py`.
-- Transitional (until the runners read the typed fields): `State(name, type, raw, language)` still builds a
-  bare base state whose `next`/`end` come from `raw` and whose `spec` is `raw` (former `StateDef`); TestState
-  should build its state with `parse_state` instead, and an ItemBatcher is `Map.item_batcher`.
 - Vocabulary (`asl.vocabulary`): StateType, QueryLanguage, ProcessorMode, ExecutionType, JitterStrategy,
-  ReaderInputType, CSVHeaderLocation (StrEnums: equal to their ASL spelling), CSV_DELIMITERS,
-  MAX_ITEMS_LIMIT, MAX_STATE_NAME, STATE_TYPES, TERMINAL_TYPES, NO_TRANSITION_TYPES, is_member(),
-  member_or(); choice operators in `asl.choice_rules` (COMPARISON_OPERATORS, ALL_OPERATORS, TYPE_TESTS,
-  BOOLEAN_OPERATORS: choice.py can import them instead of building its own table).
+  ReaderInputType, CSVHeaderLocation (StrEnums: equal to their ASL spelling), CSV_DELIMITERS, STATE_TYPES,
+  TERMINAL_TYPES, NO_TRANSITION_TYPES, is_member(), member_or(); limits are in `workflow.engine.quotas`;
+  choice operators in `asl.choice_rules` (COMPARISON_OPERATORS, ALL_OPERATORS, TYPE_TESTS,
+  BOOLEAN_OPERATORS: the one table `choice.py` evaluates with).
 """
 
 from workflow.engine.asl.choice_rules import ALL_OPERATORS, COMPARISON_OPERATORS, ChoiceRule
@@ -85,7 +82,6 @@ from workflow.engine.asl.vocabulary import (
     CSV_DELIMITERS,
     JSONATA,
     JSONPATH,
-    MAX_ITEMS_LIMIT,
     STATE_TYPES,
     CSVHeaderLocation,
     ExecutionType,
@@ -102,7 +98,6 @@ __all__ = [
     "CSV_DELIMITERS",
     "JSONATA",
     "JSONPATH",
-    "MAX_ITEMS_LIMIT",
     "STATE_CLASSES",
     "STATE_TYPES",
     "CSVHeaderLocation",

@@ -12,27 +12,11 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from workflow.engine.asl import map_fields, vocabulary
+from workflow.engine.asl import states as model
 from workflow.engine.asl.choice_rules import parse_rule
 from workflow.engine.asl.fields import Catcher, Dynamic, JsonataIO, JsonPathIO, Payload, Retrier, TaskTiming
-from workflow.engine.asl.map_fields import (
-    ItemBatcher,
-    ItemReader,
-    ProcessorConfig,
-    ReaderConfig,
-    ResultWriter,
-)
-from workflow.engine.asl.states import (
-    Choice,
-    Fail,
-    Map,
-    Parallel,
-    Pass,
-    State,
-    StateMachine,
-    Succeed,
-    Task,
-    Wait,
-)
+from workflow.engine.asl.states import Choice, Map, Parallel, State, StateMachine
 from workflow.engine.asl.validate import validate_definition
 from workflow.engine.asl.vocabulary import (
     JSONATA,
@@ -40,12 +24,7 @@ from workflow.engine.asl.vocabulary import (
     NO_TRANSITION_TYPES,
     STATE_TYPES,
     TERMINAL_TYPES,
-    CSVHeaderLocation,
-    ExecutionType,
-    JitterStrategy,
-    ProcessorMode,
     QueryLanguage,
-    ReaderInputType,
     StateType,
     is_member,
     member_or,
@@ -175,11 +154,11 @@ def parse_state(name: str, raw: Raw, inherited: QueryLanguage | str = JSONPATH, 
         "catch": tuple(_catcher(c) for c in _list(raw, "Catch")),
     }
     if kind == StateType.PASS:
-        return Pass(**common, result=_payload(raw, "Result"))
+        return model.Pass(**common, result=_payload(raw, "Result"))
     if kind == StateType.TASK:
         timing = TaskTiming(_dynamic(raw, "TimeoutSeconds"), _dynamic(raw, "HeartbeatSeconds"))
         resource = raw.get("Resource")
-        return Task(
+        return model.Task(
             **common,
             resource=resource if isinstance(resource, str) else "",
             timing=timing,
@@ -189,11 +168,11 @@ def parse_state(name: str, raw: Raw, inherited: QueryLanguage | str = JSONPATH, 
         choices = tuple(parse_rule(rule, top=True) for rule in _list(raw, "Choices"))
         return Choice(**common, choices=choices, default=_str(raw, "Default"))
     if kind == StateType.WAIT:
-        return Wait(**common, seconds=_dynamic(raw, "Seconds"), timestamp=_dynamic(raw, "Timestamp"))
+        return model.Wait(**common, seconds=_dynamic(raw, "Seconds"), timestamp=_dynamic(raw, "Timestamp"))
     if kind == StateType.SUCCEED:
-        return Succeed(**common)
+        return model.Succeed(**common)
     if kind == StateType.FAIL:
-        return Fail(**common, error=_dynamic(raw, "Error"), cause=_dynamic(raw, "Cause"))
+        return model.Fail(**common, error=_dynamic(raw, "Error"), cause=_dynamic(raw, "Cause"))
     if kind == StateType.PARALLEL:
         branches = tuple(
             parse_machine(b, language, f"{where}/Branches[{i}]") for i, b in enumerate(_list(raw, "Branches"))
@@ -215,9 +194,9 @@ def _map(raw: Raw, language: QueryLanguage, where: str, common: dict[str, Any]) 
     return Map(
         **common,
         processor=processor,
-        processor_config=ProcessorConfig(
-            mode=member_or(ProcessorMode, mode, ProcessorMode.INLINE),
-            execution_type=member_or(ExecutionType, execution, ExecutionType.STANDARD),
+        processor_config=map_fields.ProcessorConfig(
+            mode=member_or(vocabulary.ProcessorMode, mode, vocabulary.ProcessorMode.INLINE),
+            execution_type=member_or(vocabulary.ExecutionType, execution, vocabulary.ExecutionType.STANDARD),
         ),
         uses_iterator="ItemProcessor" not in raw,
         items_path=_path(raw, "ItemsPath"),
@@ -234,23 +213,27 @@ def _map(raw: Raw, language: QueryLanguage, where: str, common: dict[str, Any]) 
     )
 
 
-def _item_reader(raw: Any, language: QueryLanguage) -> ItemReader | None:
+def _item_reader(raw: Any, language: QueryLanguage) -> map_fields.ItemReader | None:
     if not isinstance(raw, Mapping):
         return None
     config = raw.get("ReaderConfig")
     config = config if isinstance(config, Mapping) else {}
     input_type, location = config.get("InputType"), config.get("CSVHeaderLocation")
     headers = config.get("CSVHeaders")
-    reader_config = ReaderConfig(
-        input_type=ReaderInputType(str(input_type)) if is_member(ReaderInputType, input_type) else None,
-        csv_header_location=member_or(CSVHeaderLocation, location, CSVHeaderLocation.FIRST_ROW),
+    reader_config = map_fields.ReaderConfig(
+        input_type=vocabulary.ReaderInputType(str(input_type))
+        if is_member(vocabulary.ReaderInputType, input_type)
+        else None,
+        csv_header_location=member_or(
+            vocabulary.CSVHeaderLocation, location, vocabulary.CSVHeaderLocation.FIRST_ROW
+        ),
         csv_headers=tuple(str(h) for h in headers) if isinstance(headers, list) else None,
         csv_delimiter=str(config.get("CSVDelimiter", "COMMA")),
         max_items=_dynamic(config, "MaxItems"),
         manifest_type=_str(config, "ManifestType"),
         transformation=_str(config, "Transformation"),
     )
-    return ItemReader(
+    return map_fields.ItemReader(
         resource=str(raw.get("Resource", "")),
         reader_config=reader_config,
         parameters=_payload(raw, "Parameters" if language == JSONPATH else "Arguments"),
@@ -258,10 +241,10 @@ def _item_reader(raw: Any, language: QueryLanguage) -> ItemReader | None:
     )
 
 
-def _item_batcher(raw: Any) -> ItemBatcher | None:
+def _item_batcher(raw: Any) -> map_fields.ItemBatcher | None:
     if not isinstance(raw, Mapping):
         return None
-    return ItemBatcher(
+    return map_fields.ItemBatcher(
         max_items_per_batch=_dynamic(raw, "MaxItemsPerBatch"),
         max_input_bytes_per_batch=_dynamic(raw, "MaxInputBytesPerBatch"),
         batch_input=_payload(raw, "BatchInput"),
@@ -269,11 +252,11 @@ def _item_batcher(raw: Any) -> ItemBatcher | None:
     )
 
 
-def _result_writer(raw: Any, language: QueryLanguage) -> ResultWriter | None:
+def _result_writer(raw: Any, language: QueryLanguage) -> map_fields.ResultWriter | None:
     if not isinstance(raw, Mapping):
         return None
     config = raw.get("WriterConfig")
-    return ResultWriter(
+    return map_fields.ResultWriter(
         resource=_str(raw, "Resource"),
         parameters=_payload(raw, "Parameters" if language == JSONPATH else "Arguments"),
         writer_config=dict(config) if isinstance(config, Mapping) else None,
@@ -290,7 +273,7 @@ def _retrier(raw: Any) -> Retrier:
         max_attempts=raw.get("MaxAttempts", 3),
         backoff_rate=raw.get("BackoffRate", 2.0),
         max_delay_seconds=raw.get("MaxDelaySeconds"),
-        jitter_strategy=member_or(JitterStrategy, jitter, JitterStrategy.NONE),
+        jitter_strategy=member_or(vocabulary.JitterStrategy, jitter, vocabulary.JitterStrategy.NONE),
         comment=_str(raw, "Comment"),
         raw=dict(raw),
     )

@@ -65,19 +65,6 @@ class State:
 
     FIELDS: ClassVar[FieldTable] = {}
 
-    def __post_init__(self) -> None:
-        # Transitional: code that still builds a bare `State(name, type, raw, language)` (the former
-        # `StateDef`) gets the flow fields from its raw JSON, as StateDef derived them.
-        if type(self) is State:
-            object.__setattr__(self, "next", self.next or self.raw.get("Next"))
-            terminal = self.type in (StateType.SUCCEED, StateType.FAIL)
-            object.__setattr__(self, "end", self.end or bool(self.raw.get("End")) or terminal)
-
-    @property
-    def spec(self) -> Mapping[str, Any]:
-        """The raw JSON (transitional name, for code that reads fields by their ASL names)."""
-        return self.raw
-
     @property
     def jsonata(self) -> bool:
         return self.query_language == JSONATA

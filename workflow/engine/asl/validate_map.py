@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from workflow.engine.asl.diagnostics import Report, Where, loc
@@ -36,6 +37,21 @@ from workflow.engine.asl.vocabulary import (
 NestedCheck = Callable[[Mapping[str, Any], Where, QueryLanguage], None]
 """Validates a nested machine (a Map's processor, a Parallel branch) in the given inherited language."""
 
+
+@dataclass(frozen=True)
+class StateCheck:
+    """What the rules of one state type are given: the report to add to, the state's JSON and where it
+    stands, its effective language, its sibling state names (Next/Catch targets), and the check of a
+    nested machine."""
+
+    report: Report
+    spec: Mapping[str, Any]
+    where: Where
+    language: QueryLanguage
+    names: Sequence[str]
+    nested: NestedCheck
+
+
 # ...except that AWS accepts a JSONata ToleratedFailureCount/Percentage on an inline Map, where it does
 # nothing (recorded: evaluate_jsonata/test_base_evaluate_expressions.py::test_base_map_from_input); a
 # JSONPath inline Map with a tolerance stays refused, as the docs say (not contradicted by a recording).
@@ -43,15 +59,9 @@ _INLINE_JSONATA_OK = ("ToleratedFailurePercentage", "ToleratedFailureCount")
 _LABEL_FORBIDDEN = re.compile(r"[\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]")
 
 
-def map_state(
-    report: Report,
-    spec: Mapping[str, Any],
-    where: Where,
-    language: QueryLanguage,
-    names: Sequence[str],
-    nested: NestedCheck,
-) -> None:
-    mode = _processor(report, spec, where, language, nested)
+def map_state(check: StateCheck) -> None:
+    report, spec, where, language = check.report, check.spec, check.where, check.language
+    mode = _processor(report, spec, where, language, check.nested)
     if mode != ProcessorMode.DISTRIBUTED:
         for key in DISTRIBUTED_ONLY_FIELDS:
             if language == JSONATA and key in _INLINE_JSONATA_OK:
@@ -91,7 +101,7 @@ def map_state(
         _item_batcher(report, spec["ItemBatcher"], (*where, "ItemBatcher"), language)
     if "ResultWriter" in spec:
         _result_writer(report, spec["ResultWriter"], (*where, "ResultWriter"), language)
-    retry_catch(report, spec, where, language, names)
+    retry_catch(report, spec, where, language, check.names)
 
 
 def _processor(

@@ -14,7 +14,7 @@ from workflow.engine.asl.fields import EXCLUSIVE_FIELDS
 from workflow.engine.asl.states import COMMON_FIELDS, STATE_CLASSES
 from workflow.engine.asl.validate_choice import choice_state
 from workflow.engine.asl.validate_errors import retry_catch, target
-from workflow.engine.asl.validate_map import NestedCheck, map_state
+from workflow.engine.asl.validate_map import NestedCheck, StateCheck, map_state
 from workflow.engine.asl.validate_values import (
     assign,
     dynamic_value,
@@ -26,7 +26,6 @@ from workflow.engine.asl.validate_values import (
 from workflow.engine.asl.vocabulary import (
     JSONATA,
     JSONPATH,
-    MAX_STATE_NAME,
     NO_TRANSITION_TYPES,
     STATE_TYPES,
     QueryLanguage,
@@ -34,8 +33,9 @@ from workflow.engine.asl.vocabulary import (
 )
 from workflow.engine.choice import is_timestamp
 from workflow.engine.jsonata_eval import is_jsonata_expression
+from workflow.engine.quotas import NAME_LENGTH
 
-StateRule = Callable[[Report, Mapping[str, Any], Where, QueryLanguage, Sequence[str], NestedCheck], None]
+StateRule = Callable[[StateCheck], None]
 
 
 def state(
@@ -53,8 +53,8 @@ def state(
         report.add("DUPLICATE_STATE_NAME", f"Duplicate State name: {name}", here)
     else:
         report.state_names[name] = here
-    if not name or len(name) > MAX_STATE_NAME:
-        report.add("INVALID_STATE_NAME", f"State names must be 1 to {MAX_STATE_NAME} characters long", here)
+    if not name or len(name) > NAME_LENGTH:
+        report.add("INVALID_STATE_NAME", f"State names must be 1 to {NAME_LENGTH} characters long", here)
     if not isinstance(spec, Mapping):
         report.schema("A state must be a JSON object", here)
         return
@@ -75,7 +75,7 @@ def state(
         jsonata_fields(report, spec, where)
     if "Assign" in spec:
         assign(report, spec["Assign"], (*where, "Assign"), language)
-    STATE_RULES[kind](report, spec, where, language, siblings, nested)
+    STATE_RULES[kind](StateCheck(report, spec, where, language, siblings, nested))
 
 
 def _language(
@@ -134,25 +134,12 @@ def _flow(
 # ------------------------------------------------------------------------------- state types
 
 
-def _no_rules(
-    report: Report,
-    spec: Mapping[str, Any],
-    where: Where,
-    language: QueryLanguage,
-    names: Sequence[str],
-    nested: NestedCheck,
-) -> None:
+def _no_rules(check: StateCheck) -> None:
     """Pass and Succeed: nothing beyond the common rules."""
 
 
-def _task(
-    report: Report,
-    spec: Mapping[str, Any],
-    where: Where,
-    language: QueryLanguage,
-    names: Sequence[str],
-    nested: NestedCheck,
-) -> None:
+def _task(check: StateCheck) -> None:
+    report, spec, where, language = check.report, check.spec, check.where, check.language
     resource = spec.get("Resource")
     if "Resource" not in spec:
         report.schema("These fields are required: [Resource]", loc(*where))
@@ -165,37 +152,25 @@ def _task(
     timeout, heartbeat = spec.get("TimeoutSeconds"), spec.get("HeartbeatSeconds")
     if positive_int(timeout) and positive_int(heartbeat) and heartbeat >= timeout:
         report.schema("HeartbeatSeconds must be smaller than TimeoutSeconds", loc(*where, "HeartbeatSeconds"))
-    retry_catch(report, spec, where, language, names)
+    retry_catch(report, spec, where, language, check.names)
 
 
-def _parallel(
-    report: Report,
-    spec: Mapping[str, Any],
-    where: Where,
-    language: QueryLanguage,
-    names: Sequence[str],
-    nested: NestedCheck,
-) -> None:
+def _parallel(check: StateCheck) -> None:
+    report, spec, where, language = check.report, check.spec, check.where, check.language
     branches = spec.get("Branches")
     if not isinstance(branches, list) or not branches:
         report.schema("These fields are required: [Branches] (a non-empty array)", loc(*where, "Branches"))
     else:
         for i, branch in enumerate(branches):
             if isinstance(branch, Mapping):
-                nested(branch, (*where, "Branches", i), language)
+                check.nested(branch, (*where, "Branches", i), language)
             else:
                 report.schema("A branch must be an object", loc(*where, "Branches", i))
-    retry_catch(report, spec, where, language, names)
+    retry_catch(report, spec, where, language, check.names)
 
 
-def _wait(
-    report: Report,
-    spec: Mapping[str, Any],
-    where: Where,
-    language: QueryLanguage,
-    names: Sequence[str],
-    nested: NestedCheck,
-) -> None:
+def _wait(check: StateCheck) -> None:
+    report, spec, where, language = check.report, check.spec, check.where, check.language
     given = [k for k in ("Seconds", "SecondsPath", "Timestamp", "TimestampPath") if k in spec]
     if len(given) != 1:
         report.schema(
@@ -210,14 +185,8 @@ def _wait(
         )
 
 
-def _fail(
-    report: Report,
-    spec: Mapping[str, Any],
-    where: Where,
-    language: QueryLanguage,
-    names: Sequence[str],
-    nested: NestedCheck,
-) -> None:
+def _fail(check: StateCheck) -> None:
+    report, spec, where, language = check.report, check.spec, check.where, check.language
     for key in ("Error", "Cause"):
         if key in spec and not isinstance(spec[key], str):
             report.schema(f"The field '{key}' must be a string", loc(*where, key))
@@ -225,15 +194,8 @@ def _fail(
             dynamic_value(report, spec[key + "Path"], (*where, key + "Path"))
 
 
-def _choice(
-    report: Report,
-    spec: Mapping[str, Any],
-    where: Where,
-    language: QueryLanguage,
-    names: Sequence[str],
-    nested: NestedCheck,
-) -> None:
-    choice_state(report, spec, where, language, names)
+def _choice(check: StateCheck) -> None:
+    choice_state(check.report, check.spec, check.where, check.language, check.names)
 
 
 STATE_RULES: Mapping[StateType, StateRule] = {

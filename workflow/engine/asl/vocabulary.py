@@ -80,12 +80,8 @@ CSV_DELIMITERS: Final[dict[str, str]] = {
 }
 """ReaderConfig.CSVDelimiter names and the character each stands for ("ReaderConfig", Distributed Map)."""
 
-MAX_STATE_NAME: Final = 80
-"""State names are 1 to 80 characters ("States", ASL reference)."""
 MAX_LABEL: Final = 40
 """A Map's Label is at most 40 characters ("Map state", Label)."""
-MAX_ITEMS_LIMIT: Final = 100_000_000
-"""ReaderConfig.MaxItems: "You can specify a limit of up to 100,000,000"."""
 TOLERATED_PERCENTAGE_MAX: Final = 100
 
 

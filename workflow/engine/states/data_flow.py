@@ -16,8 +16,8 @@ from typing import Any
 from workflow.engine import errors
 from workflow.engine.asl import Dynamic, Payload, State
 from workflow.engine.asl.fields import NumberOrExpression
-from workflow.engine.clock import iso_millis
 from workflow.engine.errors import StatesError
+from workflow.engine.json_format import compact_json
 from workflow.engine.jsonata_eval import evaluate_jsonata_template
 from workflow.engine.paths import (
     MISSING,
@@ -26,10 +26,10 @@ from workflow.engine.paths import (
     apply_result_path,
     evaluate_path,
 )
+from workflow.engine.quotas import PAYLOAD_BYTES
 from workflow.engine.states.runtime import Scope
 from workflow.engine.template import evaluate_template
-
-MAX_PAYLOAD_BYTES = 262_144
+from workflow.engine.time_format import iso_millis
 
 
 def context_object(
@@ -71,8 +71,8 @@ def context_object(
 def check_size(value: Any, state_name: str) -> str:
     """States.DataLimitExceeded for a state/task result over 256 KiB, in AWS's wording; else the result's
     compact JSON, which the StateExited event reuses (each output is encoded once)."""
-    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-    if (len(text) if text.isascii() else len(text.encode("utf-8"))) > MAX_PAYLOAD_BYTES:
+    text = compact_json(value)
+    if (len(text) if text.isascii() else len(text.encode("utf-8"))) > PAYLOAD_BYTES:
         raise StatesError(
             errors.DATA_LIMIT_EXCEEDED,
             f"The state/task '{state_name}' returned a result with a size exceeding the maximum number "

@@ -10,19 +10,21 @@ not succeed, keeping their ARNs.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from workflow.engine import errors
-from workflow.engine.asl import Map
+from workflow.engine.asl import Dynamic, Map
+from workflow.engine.asl.fields import NumberOrExpression
 from workflow.engine.errors import StatesError
 from workflow.engine.map_feed import SlotFeed
-from workflow.engine.map_run import UNSUCCESSFUL, ChildSlot, MapRun
+from workflow.engine.map_run import ChildSlot, MapRun
 from workflow.engine.paths import apply_input_path
-from workflow.engine.states import data_flow as io  # the alias spares the batching code a rename (perf)
+from workflow.engine.states import data_flow
 from workflow.engine.states.map_items import map_items, max_concurrency, select_item
 from workflow.engine.states.runtime import Aborted, CancelToken, Scope, run_concurrently
 from workflow.engine.states.step import Outcome, StateRun, next_of
-from workflow.engine.statuses import REDRIVABLE_MAP_RUN
+from workflow.engine.statuses import REDRIVABLE_MAP_RUN, UNSUCCESSFUL
 from workflow.engine.template import evaluate_template
 
 if TYPE_CHECKING:
@@ -31,19 +33,25 @@ if TYPE_CHECKING:
 THRESHOLD_CAUSE = "The specified tolerated failure threshold was exceeded"
 
 
-def _evaluated_block(
-    state: Map,
-    block: Mapping[str, Any],
-    raw_input: Any,
-    effective: Any,
-    ctx: Mapping[str, Any],
-    variables: Mapping[str, Any],
-) -> dict[str, Any]:
+@dataclass(frozen=True)
+class MapInputs:
+    """What the Map's fields are evaluated against: the state, its input as given (`raw`) and after
+    InputPath (`effective`), the context object and the variables as they were when the state started."""
+
+    state: Map
+    raw: Any
+    effective: Any
+    ctx: Mapping[str, Any]
+    variables: Mapping[str, Any]
+
+
+def _evaluated_block(inputs: MapInputs, block: Mapping[str, Any]) -> dict[str, Any]:
     """ItemReader/ResultWriter with their Parameters (JSONPath) or Arguments (JSONata) evaluated."""
+    state, effective, ctx, variables = inputs.state, inputs.effective, inputs.ctx, inputs.variables
     out = dict(block)
     if state.jsonata and "Arguments" in block:
-        out["Arguments"] = io.jsonata(
-            block["Arguments"], io.states_var(raw_input, ctx), variables, "Arguments"
+        out["Arguments"] = data_flow.jsonata(
+            block["Arguments"], data_flow.states_var(inputs.raw, ctx), variables, "Arguments"
         )
         out["Parameters"] = out["Arguments"]
     elif "Parameters" in block:
@@ -58,28 +66,22 @@ def _evaluated_block(
             config.pop("MaxItemsPath"), effective, context=ctx, variables=variables
         )
     elif state.jsonata and isinstance(config.get("MaxItems"), str):
-        config["MaxItems"] = io.jsonata(
-            config["MaxItems"], io.states_var(raw_input, ctx), variables, "MaxItems"
+        config["MaxItems"] = data_flow.jsonata(
+            config["MaxItems"], data_flow.states_var(inputs.raw, ctx), variables, "MaxItems"
         )
     if config:
         out["ReaderConfig"] = config
     return out
 
 
-def _source_items(
-    state: Map,
-    raw_input: Any,
-    effective: Any,
-    scope: Scope,
-    ctx: Mapping[str, Any],
-    variables: Mapping[str, Any],
-) -> Iterator[Any]:
+def _source_items(inputs: MapInputs, scope: Scope) -> Iterator[Any]:
+    state = inputs.state
     if state.item_reader is None:
-        yield from map_items(state, raw_input, effective, ctx, variables)
+        yield from map_items(state, inputs.raw, inputs.effective, inputs.ctx, inputs.variables)
         return
     from workflow.engine.item_reader import read_items
 
-    reader = _evaluated_block(state, state.item_reader.raw, raw_input, effective, ctx, variables)
+    reader = _evaluated_block(inputs, state.item_reader.raw)
     try:
         yield from read_items(reader, scope.engine.backend)
     except StatesError:
@@ -88,40 +90,42 @@ def _source_items(
         raise StatesError(errors.ITEM_READER_FAILED, f"{type(exc).__name__}: {exc}") from exc
 
 
-def _batcher_settings(
-    state: Map, raw_input: Any, effective: Any, ctx: Mapping[str, Any], variables: Mapping[str, Any]
-) -> tuple[int | None, int | None, Any]:
+def _number(inputs: MapInputs, field: Dynamic[NumberOrExpression]) -> float | None:
+    """A Map field that is a number, a `...Path` or a JSONata expression, evaluated."""
+    return data_flow.dynamic_number(
+        inputs.state, field, inputs.effective, inputs.ctx, inputs.variables, inputs.raw
+    )
+
+
+def _batcher_settings(inputs: MapInputs) -> tuple[int | None, int | None, Any]:
+    state, ctx, variables = inputs.state, inputs.ctx, inputs.variables
     batcher = state.item_batcher
     assert batcher is not None
-    max_items = io.dynamic_number(state, batcher.max_items_per_batch, effective, ctx, variables, raw_input)
-    max_bytes = io.dynamic_number(
-        state, batcher.max_input_bytes_per_batch, effective, ctx, variables, raw_input
-    )
+    max_items = _number(inputs, batcher.max_items_per_batch)
+    max_bytes = _number(inputs, batcher.max_input_bytes_per_batch)
     batch_input: Any = None
     if batcher.batch_input is not None:
         if state.jsonata:
-            batch_input = io.jsonata(
-                batcher.batch_input.value, io.states_var(raw_input, ctx), variables, "BatchInput"
+            batch_input = data_flow.jsonata(
+                batcher.batch_input.value, data_flow.states_var(inputs.raw, ctx), variables, "BatchInput"
             )
         else:
             batch_input = evaluate_template(
-                batcher.batch_input.value, effective, context=ctx, variables=variables, error=errors.RUNTIME
+                batcher.batch_input.value,
+                inputs.effective,
+                context=ctx,
+                variables=variables,
+                error=errors.RUNTIME,
             )
     return (int(max_items) if max_items else None, int(max_bytes) if max_bytes else None, batch_input)
 
 
-def _slots(
-    state: Map,
-    raw_input: Any,
-    effective: Any,
-    scope: Scope,
-    ctx: Mapping[str, Any],
-    variables: Mapping[str, Any],
-) -> SlotFeed:
+def _slots(inputs: MapInputs, scope: Scope) -> SlotFeed:
     """The child inputs as JSON text, prefetched up to SPILL_BYTES; the rest streams (map_feed.py)."""
+    state = inputs.state
     selected = (
-        select_item(state, raw_input, effective, ctx, variables, i, item)
-        for i, item in enumerate(_source_items(state, raw_input, effective, scope, ctx, variables))
+        select_item(state, inputs.raw, inputs.effective, inputs.ctx, inputs.variables, i, item)
+        for i, item in enumerate(_source_items(inputs, scope))
     )
     if state.item_batcher is None:
         from workflow.engine.history import payload
@@ -129,7 +133,7 @@ def _slots(
         return _keep(scope, ((payload(value), 1) for value in selected))
     from workflow.engine.batcher import batch_texts
 
-    max_items, max_bytes, batch_input = _batcher_settings(state, raw_input, effective, ctx, variables)
+    max_items, max_bytes, batch_input = _batcher_settings(inputs)
     return _keep(
         scope, batch_texts(selected, max_items=max_items, max_bytes=max_bytes, batch_input=batch_input)
     )
@@ -145,11 +149,11 @@ def _keep(scope: Scope, texts: Iterator[tuple[str, int]]) -> SlotFeed:
     return SlotFeed(texts, put_many, map_run_module.SPILL_BYTES).prefetch()
 
 
-def _tolerance(
-    state: Map, raw_input: Any, effective: Any, ctx: Mapping[str, Any], variables: Mapping[str, Any]
-) -> tuple[float, int, tuple[bool, bool]]:
-    pct = io.dynamic_number(state, state.tolerated_failure_percentage, effective, ctx, variables, raw_input)
-    count = io.dynamic_number(state, state.tolerated_failure_count, effective, ctx, variables, raw_input)
+def tolerance(inputs: MapInputs) -> tuple[float, int, tuple[bool, bool]]:
+    """ToleratedFailurePercentage and ToleratedFailureCount evaluated (0 when absent), and whether each was
+    given (with neither, any failure fails the Map Run)."""
+    pct = _number(inputs, inputs.state.tolerated_failure_percentage)
+    count = _number(inputs, inputs.state.tolerated_failure_count)
     if pct is not None and not 0 <= pct <= 100:
         raise StatesError(errors.RUNTIME, "ToleratedFailurePercentage must be between 0 and 100")
     if count is not None and count < 0:
@@ -165,6 +169,7 @@ def run_distributed_map(state: Map, raw_input: Any, scope: Scope, run: StateRun)
         if state.jsonata
         else apply_input_path(raw_input, state.jsonpath_io.input_path, context=ctx, variables=variables)
     )
+    inputs = MapInputs(state, raw_input, effective, ctx, variables)
     key = f"{scope.path}/{state.name}"
     previous = engine.map_runs.get(ex.map_runs.get(key, ""))
     feed: SlotFeed | None = None  # the fresh run's inputs, still being read when the file is large
@@ -174,9 +179,9 @@ def run_distributed_map(state: Map, raw_input: Any, scope: Scope, run: StateRun)
         scope.event("MapStateStarted", {"length": len(map_run.slots)})
         scope.event("MapRunRedriven", {"mapRunArn": map_run.arn, "redriveCount": map_run.redrive_count})
     else:
-        feed = _slots(state, raw_input, effective, scope, ctx, variables)
+        feed = _slots(inputs, scope)
         slots, spilled = feed.slots, feed.spilled
-        pct, count, given = _tolerance(state, raw_input, effective, ctx, variables)
+        pct, count, given = tolerance(inputs)
         concurrency = max_concurrency(state, effective, ctx, variables, raw_input)
         assert state.processor is not None
         map_run = engine.create_map_run(ex, state, slots, concurrency, pct, count, given, spilled)
@@ -190,7 +195,7 @@ def run_distributed_map(state: Map, raw_input: Any, scope: Scope, run: StateRun)
     writer_error: StatesError | None = None
     if state.result_writer is not None:
         try:
-            result = _write_results(state, map_run, raw_input, effective, scope, ctx, variables)
+            result = _write_results(inputs, map_run, scope)
         except StatesError as err:
             writer_error = err
     else:
@@ -204,7 +209,7 @@ def run_distributed_map(state: Map, raw_input: Any, scope: Scope, run: StateRun)
         raise StatesError(*error)
     scope.event("MapRunSucceeded")
     scope.event("MapStateSucceeded")
-    output = io.finish(state, scope, raw_input=raw_input, result=result, ctx=ctx, variables=variables)
+    output = data_flow.finish(state, scope, raw_input=raw_input, result=result, ctx=ctx, variables=variables)
     return Outcome(output, next_of(state))
 
 
@@ -261,21 +266,14 @@ def _run_fed(
         scope.execution.map_runs.pop(f"{scope.path}/{map_run.state_name}", None)
 
 
-def _write_results(
-    state: Map,
-    map_run: MapRun,
-    raw_input: Any,
-    effective: Any,
-    scope: Scope,
-    ctx: Mapping[str, Any],
-    variables: Mapping[str, Any],
-) -> Any:
+def _write_results(inputs: MapInputs, map_run: MapRun, scope: Scope) -> Any:
     """Export the children's results to S3; with only a WriterConfig (no Resource) the transformed results
     become the state's output instead (ResultWriter doc)."""
     from workflow.engine.result_writer import ChildResult, transform_output, write_results
 
+    state = inputs.state
     assert state.result_writer is not None
-    block = _evaluated_block(state, state.result_writer.raw, raw_input, effective, ctx, variables)
+    block = _evaluated_block(inputs, state.result_writer.raw)
     params = block.get("Parameters") or {}
     engine = scope.engine
 

@@ -9,6 +9,7 @@ from typing import Any
 from workflow.engine import errors
 from workflow.engine.asl import Map
 from workflow.engine.errors import StatesError
+from workflow.engine.json_format import compact_json
 from workflow.engine.jsonata_eval import expression_body, is_jsonata_expression
 from workflow.engine.paths import evaluate_path
 from workflow.engine.states import data_flow
@@ -53,7 +54,7 @@ def _items_type_error(expression: Any, items: Any) -> StatesError:
     elif isinstance(items, int | float):
         shown, kind = json.dumps(items), "number"
     elif isinstance(items, dict):
-        shown, kind = json.dumps(items, separators=(",", ":")), "object"
+        shown, kind = compact_json(items, ensure_ascii=True), "object"
     else:
         shown, kind = "null", "null"
     expr = expression_body(expression) if is_jsonata_expression(expression) else json.dumps(expression)
@@ -100,7 +101,7 @@ def max_concurrency(
     if path is not None and not state.jsonata:
         found = evaluate_path(path, effective, context=ctx, variables=variables)
         if isinstance(found, bool) or not isinstance(found, int):
-            shown = found if isinstance(found, str) else json.dumps(found, separators=(",", ":"))
+            shown = found if isinstance(found, str) else compact_json(found, ensure_ascii=True)
             raise StatesError(
                 errors.RUNTIME,
                 f'The MaxConcurrencyPath field refers to value "{shown}" which is not a valid integer: '

@@ -12,6 +12,7 @@ from workflow.engine import errors
 from workflow.engine.asl import Choice, Fail, Pass, Succeed, Wait
 from workflow.engine.choice import select_choice
 from workflow.engine.errors import StatesError
+from workflow.engine.json_format import compact_json
 from workflow.engine.paths import apply_output_path, evaluate_path
 from workflow.engine.states import data_flow
 from workflow.engine.states.runtime import Scope
@@ -168,7 +169,7 @@ def run_wait(state: Wait, raw_input: Any, scope: Scope, run: StateRun) -> Outcom
 
 def _show(value: Any) -> str:
     """A value as AWS's causes print it after `path ==`: strings bare, the rest as JSON."""
-    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+    return value if isinstance(value, str) else compact_json(value, ensure_ascii=True)
 
 
 _ISO_OFFSET = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})")

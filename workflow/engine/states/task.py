@@ -16,12 +16,11 @@ from workflow.engine.integrations import (
     parse_resource,
     run_task,
 )
+from workflow.engine.quotas import TASK_TIMEOUT_SECONDS
 from workflow.engine.states import data_flow
 from workflow.engine.states.runtime import Aborted, Scope
 from workflow.engine.states.step import Outcome, StateRun, next_of, wait
 from workflow.engine.states.tokens import TaskFailure, TaskSuccess, TokenWaiter
-
-DEFAULT_TASK_TIMEOUT = 99_999_999  # AWS's default TimeoutSeconds for a Task
 
 
 class _Events:
@@ -163,7 +162,7 @@ def _await_token(waiter: TokenWaiter, scope: Scope, timeout: float | None, heart
     scope.cancel.on_cancel(waiter.event.set)
     start = clock.now()
     last_beat, beats = start, 0
-    limit = timeout if timeout is not None else DEFAULT_TASK_TIMEOUT
+    limit = timeout if timeout is not None else TASK_TIMEOUT_SECONDS
     while True:
         with waiter.lock:
             outcome = waiter.outcome

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workflow.engine.errors import ServiceError
+from workflow.engine.json_format import compact_json
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ class TokenRegistry:
         self._lock = threading.Lock()
 
     def issue(self, execution_arn: str, state_name: str) -> TokenWaiter:
-        raw = json.dumps({"e": execution_arn, "s": state_name, "n": uuid.uuid4().hex}, separators=(",", ":"))
+        raw = compact_json({"e": execution_arn, "s": state_name, "n": uuid.uuid4().hex}, ensure_ascii=True)
         token = "AQ" + base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
         waiter = TokenWaiter(token, execution_arn, state_name)
         with self._lock:
