@@ -37,6 +37,7 @@ from boto3.dynamodb.types import TypeSerializer  # noqa: E402
 
 from workflow.twin import handoff  # noqa: E402
 from workflow.twin.backend import endpoint_client  # noqa: E402
+from workflow.twin.provision import create_keyed_table  # noqa: E402
 from workflow.twin.twin import Twin  # noqa: E402
 
 _SERIALIZER = TypeSerializer()
@@ -61,18 +62,7 @@ def _items(n: int, offset: int) -> Iterator[dict[str, Any]]:
 
 def _table(client: Any) -> str:
     name = f"cost-{time.monotonic_ns()}"
-    client.create_table(
-        TableName=name,
-        BillingMode="PAY_PER_REQUEST",
-        KeySchema=[
-            {"AttributeName": "date", "KeyType": "HASH"},
-            {"AttributeName": "time", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "date", "AttributeType": "S"},
-            {"AttributeName": "time", "AttributeType": "S"},
-        ],
-    )
+    create_keyed_table(client, name, "date", "time")  # shaped like the messages table
     return name
 
 

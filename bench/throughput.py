@@ -36,24 +36,14 @@ sys.path.insert(0, str(ROOT / "sample_data"))
 import generate  # noqa: E402  (sample_data/generate.py)
 
 from workflow.twin import handoff  # noqa: E402
+from workflow.twin.provision import create_keyed_table  # noqa: E402
 from workflow.twin.twin import Twin  # noqa: E402
 
 
 def table_write_rate(dynamodb: Any, rows: int) -> float:
     """Items/s for `rows` puts with batch_writer into a fresh table shaped like the messages table."""
     name = f"bench-{time.monotonic_ns()}"
-    dynamodb.create_table(
-        TableName=name,
-        BillingMode="PAY_PER_REQUEST",
-        KeySchema=[
-            {"AttributeName": "date", "KeyType": "HASH"},
-            {"AttributeName": "time", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "date", "AttributeType": "S"},
-            {"AttributeName": "time", "AttributeType": "S"},
-        ],
-    )
+    create_keyed_table(dynamodb, name, "date", "time")
     table = boto3.resource(
         "dynamodb", region_name="us-east-1", endpoint_url=dynamodb.meta.endpoint_url
     ).Table(name)
