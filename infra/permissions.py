@@ -12,7 +12,9 @@ from workflow.config import PipelineConfig
 # DynamoDB actions on the messages table, per function (config key). The API handlers' calls are checked
 # against this table by tests/infra (every boto3 call in a folder must be allowed here).
 TABLE_ACTIONS: dict[str, list[str]] = {
-    "writer": ["dynamodb:PutItem"],
+    # PartiQLInsert: the items go in as INSERTs in BatchExecuteStatement (an INSERT never overwrites);
+    # BatchGetItem: the stored items under the keys an INSERT found taken (duplicates and conflicts only)
+    "writer": ["dynamodb:PartiQLInsert", "dynamodb:BatchGetItem"],
     "api_list": ["dynamodb:Scan", "dynamodb:Query"],
     "api_get": ["dynamodb:GetItem", "dynamodb:Query"],
     "api_post": ["dynamodb:PutItem"],

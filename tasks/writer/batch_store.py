@@ -1,21 +1,25 @@
 """Storing one batch of items in DynamoDB without ever overwriting a stored item.
 
-Each item is written with a conditional PutItem (`attribute_not_exists(date)`): the write itself decides,
-so two writers racing for the same key can never replace each other's rows. When the condition fails,
-DynamoDB returns the stored item (`ReturnValuesOnConditionCheckFailure=ALL_OLD`), so no read is needed
-before the write, and the row is classified against it:
+Items go in as PartiQL INSERTs, 25 to a BatchExecuteStatement call (DynamoDB's limit). An INSERT fails
+with DuplicateItem when the key is already stored ("PartiQL insert statements for DynamoDB", developer
+guide), so the write itself decides: two writers racing for the same key can never replace each other's
+rows, and no read comes before the write. Each INSERT is billed as a PutItem (one write unit per KB), the
+same as a conditional PutItem, in 1/25 of the calls. Only the rows that came back DuplicateItem are read
+(one consistent BatchGetItem; DynamoDB returns no item on a failed batch INSERT) and classified:
 - `written`: stored now, or already stored by this same execution from the same file row (a redelivery
   or a redrive of the batch);
 - `duplicate`: the same values already stored from another origin (an earlier execution of this file,
   or another file): counted and named, not a reject;
 - `conflict`: different values under the stored key: rejected with both origins, never overwritten.
-Puts run concurrently on a small thread pool (boto3 clients are thread-safe). Throttling, 5xx and
-connection errors are retried with exponential backoff and full jitter, then the batch fails as
-`WriteThrottled` so the state machine retries it later (docs/architecture.md, Writer).
+Calls run concurrently on a small thread pool (boto3 clients are thread-safe). Throttling, 5xx and
+connection errors, of a whole call or of single statements, are retried with exponential backoff and full
+jitter, then the batch fails as `WriteThrottled` so the state machine retries it later
+(docs/architecture.md, Writer).
 """
 
 from __future__ import annotations
 
+import functools
 import random
 import threading
 import time
@@ -31,7 +35,9 @@ from writer_message import ITEM_NUMBER_FIELDS as NUMBER_FIELDS
 from writer_message import ITEM_TEXT_FIELDS as DATA_FIELDS
 
 KEY_FIELDS = ("date", "time")
-PUT_WORKERS = 8  # concurrent PutItem calls per message: enough to hide latency, small for Lambda
+PUT_WORKERS = 4  # concurrent write calls per message: enough to hide latency, small for Lambda
+STATEMENTS_PER_CALL = 25  # BatchExecuteStatement takes 1 to 25 statements
+KEYS_PER_GET = 100  # BatchGetItem takes up to 100 keys
 
 # Errors that say "try again later"; anything else from DynamoDB will not get better by retrying.
 TRANSIENT_CODES = frozenset(
@@ -45,6 +51,13 @@ TRANSIENT_CODES = frozenset(
         "TransactionConflictException",
     }
 )
+
+# A single statement's error codes (BatchStatementError, DynamoDB API reference) that say "try again later".
+TRANSIENT_STATEMENT_CODES = frozenset(
+    {"ProvisionedThroughputExceeded", "ThrottlingError", "RequestLimitExceeded", "InternalServerError"}
+    | {"TransactionConflict"}
+)
+EXISTING_CODES = frozenset({"DuplicateItem", "ConditionalCheckFailed"})  # the key is already stored
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -95,6 +108,20 @@ def table_item(
 
 def key_of(item: dict[str, Any]) -> Key:
     return item["date"], item["time"]
+
+
+@functools.lru_cache(maxsize=64)
+def _insert_text(table_name: str, names: tuple[str, ...]) -> str:
+    values = ", ".join(f"'{name}': ?" for name in names)
+    return f'INSERT INTO "{table_name}" VALUE {{{values}}}'
+
+
+def insert_statement(table_name: str, item: dict[str, Any]) -> dict[str, Any]:
+    """A PartiQL INSERT of the item, every value a parameter (never spliced into the statement's text)."""
+    return {
+        "Statement": _insert_text(table_name, tuple(item)),
+        "Parameters": [_serializer.serialize(value) for value in item.values()],
+    }
 
 
 def origin_of(stored: dict[str, Any]) -> str:
@@ -155,7 +182,7 @@ class BatchStore:
         self.jitter = jitter
 
     def store(self, items: Sequence[dict[str, Any]]) -> StoreOutcome:
-        """Put every item that is new; classify the others against what is stored."""
+        """Insert every item that is new; classify the others against what is stored."""
         outcome = StoreOutcome()
         seen: dict[Key, int] = {}
         unique: list[dict[str, Any]] = []
@@ -168,45 +195,106 @@ class BatchStore:
             else:
                 seen[key] = item["source_row"]
                 unique.append(item)
-        gave_up = threading.Event()  # one put out of retries: the others stop retrying, the batch fails fast
-
-        def put(item: dict[str, Any]) -> dict[str, Any] | None:
-            return self.put_new(item, gave_up)
-
-        if len(unique) <= 1 or self.workers <= 1:
-            results = [put(item) for item in unique]
+        stored: dict[Key, dict[str, Any]] = {}  # what is under the keys an INSERT found taken
+        pending = unique
+        for _ in range(3):  # a key found taken and then gone again (deleted meanwhile) is inserted again
+            existing = self.insert_new(pending)
+            stored.update(self.get_stored([key_of(item) for item in existing]))
+            pending = [item for item in existing if key_of(item) not in stored]
+            if not pending:
+                break
         else:
-            with ThreadPoolExecutor(max_workers=min(self.workers, len(unique))) as pool:
-                results = list(pool.map(put, unique))
-        for item, stored in zip(unique, results, strict=True):
-            kind = "written" if stored is None else classify(item, stored)
+            raise WriteThrottled(f"{len(pending)} keys kept changing between INSERT and read: retry later")
+        for item in unique:
+            previous = stored.get(key_of(item))
+            kind = "written" if previous is None else classify(item, previous)
             if kind == "written":
                 outcome.written += 1
             elif kind == "duplicate":
                 outcome.duplicate += 1
-                origin = f"{stored.get('source_file')} (execution {stored.get('execution')})"  # type: ignore[union-attr]
+                origin = f"{previous.get('source_file')} (execution {previous.get('execution')})"  # type: ignore[union-attr]
                 outcome.duplicate_origins[origin] = outcome.duplicate_origins.get(origin, 0) + 1
             else:
-                outcome.conflicts.append(conflict_reject(item, stored))
+                outcome.conflicts.append(conflict_reject(item, previous))
         outcome.conflicts.sort(key=lambda reject: reject["row"])
         return outcome
 
-    def put_new(self, item: dict[str, Any], gave_up: threading.Event | None = None) -> dict[str, Any] | None:
-        """Conditional PutItem: None when stored now, else the item already stored under the key."""
-        request = {
-            "TableName": self.table_name,
-            "Item": {name: _serializer.serialize(value) for name, value in item.items()},
-            "ConditionExpression": "attribute_not_exists(#d)",
-            "ExpressionAttributeNames": {"#d": "date"},
-            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-        }
-        try:
-            self.call("put_item", gave_up=gave_up, **request)
-        except ClientError as exc:  # only the condition failure comes back as a ClientError
-            response: Any = exc.response  # a failed condition's ALL_OLD item rides on the error response
-            stored: dict[str, Any] = response.get("Item") or {}
-            return {name: _deserializer.deserialize(value) for name, value in stored.items()}
-        return None
+    def insert_new(self, items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        """INSERT each item; the ones whose key was already stored, in order."""
+        chunks = [items[i : i + STATEMENTS_PER_CALL] for i in range(0, len(items), STATEMENTS_PER_CALL)]
+        gave_up = threading.Event()  # one call out of retries: the others stop retrying, the batch fails fast
+        if len(chunks) <= 1 or self.workers <= 1:
+            results = [self.insert_chunk(chunk, gave_up) for chunk in chunks]
+        else:
+            with ThreadPoolExecutor(max_workers=min(self.workers, len(chunks))) as pool:
+                results = list(pool.map(lambda chunk: self.insert_chunk(chunk, gave_up), chunks))
+        return [item for taken in results for item in taken]
+
+    def insert_chunk(self, chunk: Sequence[dict[str, Any]], gave_up: threading.Event) -> list[dict[str, Any]]:
+        """One BatchExecuteStatement of INSERTs, its throttled statements retried; the items found taken."""
+        taken: list[dict[str, Any]] = []
+        pending = list(chunk)
+        for attempt in range(self.max_attempts):
+            statements = [insert_statement(self.table_name, item) for item in pending]
+            response = self.call("batch_execute_statement", gave_up=gave_up, Statements=statements)
+            again: list[dict[str, Any]] = []
+            codes: set[str] = set()
+            for item, answer in zip(pending, response["Responses"], strict=True):
+                error = answer.get("Error")
+                if error is None:
+                    continue
+                code = error.get("Code", "")
+                if code in EXISTING_CODES:
+                    taken.append(item)
+                elif code in TRANSIENT_STATEMENT_CODES:
+                    again.append(item)
+                    codes.add(code)
+                else:
+                    raise WriteFailed(
+                        f"BatchExecuteStatement INSERT into {self.table_name}, file row {item['source_row']}:"
+                        f" {code}: {error.get('Message', '')}"
+                    )
+            if not again:
+                return taken
+            pending = again
+            if gave_up.is_set():
+                break
+            if attempt + 1 < self.max_attempts:
+                self._backoff(attempt)
+        gave_up.set()
+        raise WriteThrottled(
+            f"BatchExecuteStatement: {len(pending)} INSERTs still refused after {self.max_attempts} attempts"
+            f" ({', '.join(sorted(codes))})"
+        )
+
+    def get_stored(self, keys: Sequence[Key]) -> dict[Key, dict[str, Any]]:
+        """The items stored under these keys (a consistent read, so it sees the write that took the key)."""
+        found: dict[Key, dict[str, Any]] = {}
+        for start in range(0, len(keys), KEYS_PER_GET):
+            request: dict[str, Any] = {
+                self.table_name: {
+                    "Keys": [
+                        {"date": {"S": date}, "time": {"S": time_}}
+                        for date, time_ in keys[start : start + KEYS_PER_GET]
+                    ],
+                    "ConsistentRead": True,
+                }
+            }
+            for attempt in range(self.max_attempts):
+                response = self.call("batch_get_item", RequestItems=request)
+                for raw in response.get("Responses", {}).get(self.table_name, []):
+                    stored = {name: _deserializer.deserialize(value) for name, value in raw.items()}
+                    found[key_of(stored)] = stored
+                request = response.get("UnprocessedKeys") or {}
+                if not request:
+                    break
+                if attempt + 1 < self.max_attempts:
+                    self._backoff(attempt)
+            else:
+                raise WriteThrottled(
+                    f"BatchGetItem: keys still unprocessed after {self.max_attempts} attempts"
+                )
+        return found
 
     def put_record(self, item: dict[str, Any]) -> None:
         """Unconditional PutItem (an idempotent record: the same key always gets the same content)."""

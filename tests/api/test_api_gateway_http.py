@@ -403,6 +403,10 @@ def test_rows_stored_by_the_pipelines_own_code_are_served_and_edited(api: Served
     import batch_store  # tasks/writer and tasks/transform are code roots on the path (pytest's pythonpath)
     import row_rules
 
+    from workflow.twin import moto_seams
+
+    moto_seams.answer_partiql_inserts()  # the writer's INSERTs, as the twin runs them
+
     with (REPO_ROOT / "sample_data" / "data.csv").open(newline="") as handle:
         rows = list(csv.DictReader(handle))
     items, rejects = row_rules.transform_items([{"index": i, "row": row} for i, row in enumerate(rows)])

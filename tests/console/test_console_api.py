@@ -180,7 +180,7 @@ def test_a_failed_batch_shows_the_failing_state_the_real_cause_and_what_to_do(
     assert header["status"] == "FAILED" and header["failing_state"] == "ProcessRows"
     assert header["error"] == "States.ExceedToleratedFailureThreshold"
     (batch,) = header["failed_batches"]
-    assert batch["error"] == "Writer.WriteFailed" and "ResourceNotFoundException" in batch["cause"]
+    assert batch["error"] == "Writer.WriteFailed" and "ResourceNotFound" in batch["cause"]
     assert (batch["first_row"], batch["last_row"], batch["rows"]) == (2, 21, 20)
     assert header["actions"]["redrive"] is True and header["actions"]["stop"] is False
     assert "Redrive" in header["next_step"] and "does not exist" in header["next_step"]
@@ -267,7 +267,7 @@ def test_files_list_reads_the_ledger_with_counts_and_real_causes(
     assert broken["status"] == "FAILED" and broken["execution_arn"] == failed
     assert broken["counts"]["rows_failed"] == 20, "the ledger knows the rows a failed run did not store"
     (batch,) = broken["failed_batches"]
-    assert batch["error"] == "Writer.WriteFailed" and "ResourceNotFoundException" in batch["cause"]
+    assert batch["error"] == "Writer.WriteFailed" and "ResourceNotFound" in batch["cause"]
 
 
 def test_files_and_executions_lists_from_s3_and_step_functions(
@@ -343,7 +343,7 @@ def test_trace_of_a_failed_execution_names_the_batch_and_its_real_cause(twin: Tw
     assert result.exit_code == 1, result.output
     assert "ProcessRows (Map)  failed" in result.output
     assert "failed batch rows 2-21 (20): Writer.WriteFailed" in result.output
-    assert "ResourceNotFoundException" in result.output
+    assert "ResourceNotFound" in result.output
     assert "error at ProcessRows: States.ExceedToleratedFailureThreshold" in result.output
     assert "etl redrive" in result.output
 

@@ -10,7 +10,7 @@ labelled controls, names of buttons and links.
 from __future__ import annotations
 
 import os
-import time
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -94,12 +94,13 @@ def accessible(page: Any) -> None:
     assert not problems, problems
 
 
-def slow_writer(twin: Twin, seconds: float) -> Callable[[Any, Any], Any]:
-    """The real writer, after a pause: the execution stays RUNNING long enough to watch it change."""
+def held_writer(twin: Twin, release: threading.Event) -> Callable[[Any, Any], Any]:
+    """The real writer, once `release` is set (30 s at most): the execution stays RUNNING until the test has
+    watched it run, however slowly the page comes up."""
     real = twin.runtime.handler(twin.config.function("writer"))  # type: ignore[union-attr]
 
     def handler(event: Any, context: Any) -> Any:
-        time.sleep(seconds)
+        release.wait(30)
         return real(event, context)
 
     return handler
@@ -112,7 +113,8 @@ def node_status(page: Any, node: str) -> str:
 def test_upload_through_files_page_watch_it_succeed_then_the_map_run(
     twin: Twin, console_url: str, page: Any, shots: Callable[[Any, str], Path]
 ) -> None:
-    twin.runtime.overrides["writer"] = slow_writer(twin, 2.0)  # type: ignore[union-attr]
+    release = threading.Event()
+    twin.runtime.overrides["writer"] = held_writer(twin, release)  # type: ignore[union-attr]
     try:
         page.goto(console_url + "/files")
         page.wait_for_selector("#files table")
@@ -123,9 +125,11 @@ def test_upload_through_files_page_watch_it_succeed_then_the_map_run(
         page.wait_for_selector("#states button[data-node='ProcessRows/Enqueue'][data-status='running']")
         assert page.locator("#exec-status .badge").inner_text() == "RUNNING"
         shots(page, "execution-running")
+        release.set()
         done = "#states button[data-node='Summarize'][data-status='succeeded']"
         page.wait_for_selector(done, timeout=30_000)
     finally:
+        release.set()
         twin.runtime.overrides.clear()  # type: ignore[union-attr]
     assert page.evaluate("() => window.__sameDocument") is True, "the page updated without a reload"
     assert node_status(page, "Summarize") == "succeeded" and node_status(page, "ProcessRows") == "succeeded"
@@ -183,7 +187,7 @@ def test_failed_batch_shows_the_real_cause_then_redrive_succeeds_the_same_execut
         page.wait_for_selector("#problem")
         assert page.locator("#failing-state").inner_text() == "ProcessRows"
         problem = page.locator("#problem").inner_text()
-        assert "Writer.WriteFailed" in problem and "ResourceNotFoundException" in problem
+        assert "Writer.WriteFailed" in problem and "ResourceNotFound" in problem
         assert f"2{DASH}21 (20)" in problem
         assert node_status(page, "ProcessRows") == "failed"
         assert node_status(page, "ProcessRows/Enqueue") == "failed"

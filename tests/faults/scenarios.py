@@ -516,7 +516,7 @@ def unprocessed_items(twin: Twin, tmp: Path, rows: int = 500) -> Report:
     refused = range(first, first + twin.config.max_items_per_batch, 10)
     fault = faults.unprocessed_items(twin.config.table_name, refused, refusals=2)
     report = _report(twin, key, path, run_one(twin, path, key))
-    return Report("DynamoDB unprocessed items", [report], [f"refused puts: {fault.fired}"])
+    return Report("DynamoDB unprocessed items", [report], [f"refused INSERTs: {fault.fired}"])
 
 
 def dynamodb_throttled_for_a_while(twin: Twin, tmp: Path, rows: int = 500) -> Report:

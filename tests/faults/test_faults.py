@@ -186,7 +186,7 @@ def test_dynamodb_unprocessed_items_are_retried_by_the_writer(twin: Twin, tmp_pa
     show(report)
     [file] = report.files
     scenarios.check(file)
-    assert report.notes == ["refused puts: 50"]  # 25 items of the batch, refused twice each
+    assert report.notes == ["refused INSERTs: 50"]  # 25 items of the batch, refused twice each
     assert (file.ledger["status"], file.ledger["rows_written"]) == ("SUCCEEDED", 500)
 
 

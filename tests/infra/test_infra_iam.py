@@ -236,7 +236,8 @@ def test_function_roles_have_exactly_their_needs(synth: Synth) -> None:
     needs: dict[str, set[tuple[str, str]]] = {
         "transform": set(),
         "writer": {
-            ("dynamodb:PutItem", table),  # conditional puts: never an overwrite, no read before
+            ("dynamodb:PartiQLInsert", table),  # INSERTs: never an overwrite, no read before
+            ("dynamodb:BatchGetItem", table),  # only the keys an INSERT found taken
             ("dynamodb:PutItem", ledger),  # the batch record
             ("dynamodb:UpdateItem", ledger),  # a batch stored after its run ended joins the counts
             ("dynamodb:GetItem", ledger),
@@ -303,6 +304,9 @@ OPERATIONS = {
     "scan": "dynamodb:Scan",
     "batch_write_item": "dynamodb:BatchWriteItem",
     "batch_get_item": "dynamodb:BatchGetItem",
+    # the writer's statements are INSERTs only (tasks/writer/batch_store.py); "IAM policies with PartiQL for
+    # DynamoDB" (developer guide): BatchExecuteStatement needs the PartiQL action of each statement
+    "batch_execute_statement": "dynamodb:PartiQLInsert",
     "batch_writer": "dynamodb:BatchWriteItem",
     "transact_write_items": "dynamodb:TransactWriteItems",
     "get_object": "s3:GetObject",

@@ -102,14 +102,15 @@ class FakeStepFunctions:
 
 
 class FlakyDynamoDB:
-    """Wraps a real (moto) client; its first `failures` PutItem calls raise `error`, as DynamoDB does when
-    throttled or unreachable."""
+    """Wraps a real (moto) client; its first `failures` BatchExecuteStatement calls raise `error`, as
+    DynamoDB does when throttled or unreachable."""
 
     def __init__(self, client: Any, failures: int, error: Exception | None = None) -> None:
         self.client = client
         self.failures = failures
         self.error = error or ClientError(
-            {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}}, "PutItem"
+            {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}},
+            "BatchExecuteStatement",
         )
         self.put_calls = 0
         self.lock = threading.Lock()
@@ -117,13 +118,13 @@ class FlakyDynamoDB:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.client, name)
 
-    def put_item(self, **kwargs: Any) -> dict[str, Any]:
+    def batch_execute_statement(self, **kwargs: Any) -> dict[str, Any]:
         with self.lock:
             self.put_calls += 1
             fail = self.put_calls <= self.failures
         if fail:
             raise self.error
-        return self.client.put_item(**kwargs)
+        return self.client.batch_execute_statement(**kwargs)
 
 
 def _create(client: Any, name: str, hash_key: str, range_key: str) -> None:
@@ -144,6 +145,7 @@ def _create(client: Any, name: str, hash_key: str, range_key: str) -> None:
 @pytest.fixture
 def dynamodb() -> Iterator[Any]:
     moto_seams.make_dynamodb_writes_atomic()  # DynamoDB's conditional writes are atomic; moto's are made so
+    moto_seams.answer_partiql_inserts()  # INSERT refuses a stored key, as DynamoDB's does; moto's overwrites
     with mock_aws():
         client = boto3.client("dynamodb", region_name="us-east-1")
         _create(client, TABLE, "date", "time")
@@ -209,8 +211,10 @@ def test_handler_writes_items_with_exact_numbers_and_origin_then_reports_success
     )
 
 
-def test_every_put_is_conditional_and_none_is_a_read_or_a_batch_write(dynamodb: Any) -> None:
-    """No read-then-write window: each item is one PutItem with attribute_not_exists on the key."""
+def test_items_go_in_as_parameterised_inserts_25_a_call_and_nothing_is_read_first(dynamodb: Any) -> None:
+    """No read-then-write window and no overwrite: each item is a PartiQL INSERT (DynamoDB refuses one whose
+    key is stored: "PartiQL insert statements for DynamoDB"), 25 to a BatchExecuteStatement (its limit),
+    values as parameters; with every key new, nothing is read."""
     calls: list[tuple[str, dict[str, Any]]] = []
 
     class Recording:
@@ -221,10 +225,38 @@ def test_every_put_is_conditional_and_none_is_a_read_or_a_batch_write(dynamodb: 
 
             return call
 
-    store(Recording()).store([batch_store.table_item(make_item(r), SOURCE_FILE, "e") for r in range(2, 12)])
-    assert {name for name, _ in calls} == {"put_item"} and len(calls) == 10
-    assert all(kw["ConditionExpression"] == "attribute_not_exists(#d)" for _, kw in calls)
-    assert all(kw["ReturnValuesOnConditionCheckFailure"] == "ALL_OLD" for _, kw in calls)
+    outcome = store(Recording()).store(
+        [batch_store.table_item(make_item(r), SOURCE_FILE, "e") for r in range(2, 62)]
+    )
+    assert outcome.written == 60 and len(stored(dynamodb)) == 60
+    assert sorted(len(kw["Statements"]) for _, kw in calls) == [10, 25, 25]
+    assert {name for name, _ in calls} == {"batch_execute_statement"}
+    statements = [statement for _, kw in calls for statement in kw["Statements"]]
+    assert all(s["Statement"].startswith(f"INSERT INTO \"{TABLE}\" VALUE {{'date': ?") for s in statements)
+    assert all("2019-05-28" not in s["Statement"] for s in statements)  # values only as parameters
+
+
+def test_a_taken_key_is_read_once_consistently_and_only_that_key(dynamodb: Any) -> None:
+    """Only the rows DynamoDB answered DuplicateItem are read back, with a consistent BatchGetItem."""
+    store(dynamodb).store([batch_store.table_item(make_item(3), "s3://b/other.csv", "e0")])
+    calls: list[tuple[str, dict[str, Any]]] = []
+
+    class Recording:
+        def __getattr__(self, name: str) -> Any:
+            def call(**kwargs: Any) -> Any:
+                calls.append((name, kwargs))
+                return getattr(dynamodb, name)(**kwargs)
+
+            return call
+
+    outcome = store(Recording()).store(
+        [batch_store.table_item(make_item(r), SOURCE_FILE, "e") for r in (2, 3, 4)]
+    )
+    assert (outcome.written, outcome.duplicate) == (2, 1)
+    [(name, kwargs)] = [call for call in calls if call[0] != "batch_execute_statement"]
+    assert name == "batch_get_item"
+    [(table, request)] = kwargs["RequestItems"].items()
+    assert table == TABLE and request["ConsistentRead"] is True and len(request["Keys"]) == 1
 
 
 def test_redelivered_message_counts_as_written_and_does_not_rewrite(
@@ -370,7 +402,7 @@ def test_dynamodb_validation_error_reports_writer_write_failed(
     writer_handler.handler(sqs_event(body([make_item(2)])), None)
     [(name, kwargs)] = wired.calls
     assert (name, kwargs["error"]) == ("failure", "Writer.WriteFailed")
-    assert "ResourceNotFoundException" in kwargs["cause"]
+    assert "ResourceNotFound" in kwargs["cause"] and "file row 2" in kwargs["cause"]
 
 
 def test_batch_record_holds_the_counts_and_a_redelivery_rewrites_the_same_record(

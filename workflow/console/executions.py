@@ -23,7 +23,7 @@ COUNTS = (*ROW_COUNTS, "batches_total", "batches_failed")
 
 # Hints for the errors this pipeline raises, shown with "what to do next".
 HINTS = {
-    "ResourceNotFoundException": "a table or resource the writer needs does not exist: create it",
+    "ResourceNotFound": "a table or resource the writer needs does not exist: create it",
     "Sandbox.Timedout": "a Lambda timed out: raise its timeout or lower the batch size",
     "Writer.Throttled": "DynamoDB throttled the writes past the retries: raise capacity or lower concurrency",
     "CsvHeaderError": "the CSV header is not the expected one: fix the file and upload it again",

@@ -2,8 +2,9 @@
 
 Three hook points, all outside `tasks/` (the handlers stay the plain Lambda code AWS runs):
 - boto3 calls (`BaseClient._make_api_call`, patched once per process): a fault may raise instead of the
-  call (DynamoDB throttling on PutItem of some rows, a crash just before the writer's SendTaskSuccess =
-  "the writer crashed after writing, before reporting"), matched on service, operation and parameters;
+  call or answer part of it (DynamoDB throttling the INSERTs of some rows, a crash just before the
+  writer's SendTaskSuccess = "the writer crashed after writing, before reporting"), matched on service,
+  operation and parameters;
 - the function's invocation (the twin runtime's `overrides`, wrapping the real handler): raise in the
   handler (a connection reset), outlive the timeout (Sandbox.Timedout), deliver an SQS message twice;
 - the Lambda Invoke API the engine calls (`TwinBackend.invoke_lambda`): throttling
@@ -25,6 +26,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from workflow.engine.errors import ServiceError
+from workflow.twin.moto_seams import parameter_insert
 
 
 class InjectedCrash(Exception):
@@ -145,59 +147,104 @@ def _batch_first_row(event: Any) -> int | None:
     return None
 
 
-def _item_row(params: dict[str, Any]) -> int | None:
-    row = (params.get("Item") or {}).get("source_row", {})
-    return int(row["N"]) if isinstance(row, dict) and "N" in row else None
+def _statement_row(statement: dict[str, Any]) -> tuple[str, int | None] | None:
+    """(table, file row) of one of the writer's INSERT statements; None for any other statement."""
+    insert = parameter_insert(statement.get("Statement", ""))
+    if insert is None:
+        return None
+    table, names = insert
+    parameters = statement.get("Parameters") or []
+    if "source_row" not in names or len(parameters) != len(names):
+        return table, None
+    row = parameters[names.index("source_row")]
+    return table, int(row["N"]) if isinstance(row, dict) and "N" in row else None
+
+
+def _written_rows(operation: str, params: dict[str, Any], table: str) -> list[int | None] | None:
+    """The file rows a DynamoDB write call puts into `table` (None: not such a call). The writer's items go
+    in as INSERTs in BatchExecuteStatement; a PutItem of an item counts too."""
+    if operation == "PutItem":
+        if params.get("TableName") != table:
+            return None
+        row = (params.get("Item") or {}).get("source_row", {})
+        return [int(row["N"]) if isinstance(row, dict) and "N" in row else None]
+    if operation == "BatchExecuteStatement":
+        rows = [_statement_row(s) for s in params.get("Statements") or []]
+        mine = [found[1] for found in rows if found is not None and found[0] == table]
+        return mine or None
+    return None
+
+
+def _hits(operation: str, params: dict[str, Any], table: str, rows: range | None) -> bool:
+    written = _written_rows(operation, params, table)
+    return written is not None and (rows is None or any(row in rows for row in written))
 
 
 # ---- the faults the issue lists ------------------------------------------------------------------------
 def throttle_dynamodb(table: str, rows: range | None = None, times: int | None = None) -> Fault:
-    """PutItem on `table` (of these file rows) answers ProvisionedThroughputExceededException."""
+    """A write of items to `table` (any of these file rows) answers ProvisionedThroughputExceededException."""
 
     def match(service: str, operation: str, params: dict[str, Any]) -> bool:
-        if service != "dynamodb" or operation != "PutItem" or params.get("TableName") != table:
-            return False
-        return rows is None or _item_row(params) in rows
+        return service == "dynamodb" and _hits(operation, params, table, rows)
 
     return registry.arm(Fault("dynamodb-throttled", "call", match, _throttled, times))
 
 
 def throttle_dynamodb_for(table: str, seconds: float, rows: range | None = None) -> Fault:
-    """PutItem on `table` (of these file rows) is throttled for `seconds` of real time from now, then
-    accepted again: a busy table that recovers on its own."""
+    """Writes of items to `table` (of these file rows) are throttled for `seconds` of real time from now,
+    then accepted again: a busy table that recovers on its own."""
     until = time.monotonic() + seconds
 
     def match(service: str, operation: str, params: dict[str, Any]) -> bool:
         if time.monotonic() >= until:
             return False
-        if service != "dynamodb" or operation != "PutItem" or params.get("TableName") != table:
-            return False
-        return rows is None or _item_row(params) in rows
+        return service == "dynamodb" and _hits(operation, params, table, rows)
 
     return registry.arm(Fault("dynamodb-throttled-for-a-while", "call", match, _throttled, None))
 
 
 def unprocessed_items(table: str, rows: Sequence[int], refusals: int = 2) -> Fault:
-    """DynamoDB leaves some items of a batch unprocessed: the PutItem of each of these file rows is refused
-    (ProvisionedThroughputExceededException) its first `refusals` times, while the batch's other items are
-    stored. The writer's puts are one conditional PutItem per item, so "unprocessed items" (a
-    BatchWriteItem notion) shows up as some puts of a batch refused and the rest accepted."""
+    """DynamoDB refuses some statements of a batch: the INSERT of each of these file rows answers
+    ProvisionedThroughputExceeded (a BatchStatementError code) its first `refusals` times, while the call's
+    other statements are stored, as a BatchExecuteStatement under load can. Its `fired` counts the refused
+    statements."""
     refused: dict[int, int] = {}
     lock = threading.Lock()
     wanted = set(rows)
 
-    def match(service: str, operation: str, params: dict[str, Any]) -> bool:
-        if service != "dynamodb" or operation != "PutItem" or params.get("TableName") != table:
-            return False
-        row = _item_row(params)
-        if row not in wanted:
-            return False
-        assert row is not None
-        with lock:
-            refused[row] = refused.get(row, 0) + 1
-            return refused[row] <= refusals
+    def due(row: int | None) -> bool:
+        return row is not None and row in wanted and refused.get(row, 0) < refusals
 
-    return registry.arm(Fault("dynamodb-unprocessed-items", "call", match, _throttled, None))
+    def match(service: str, operation: str, params: dict[str, Any]) -> bool:
+        if service != "dynamodb" or operation != "BatchExecuteStatement":
+            return False
+        written = _written_rows(operation, params, table) or []
+        with lock:
+            return any(due(row) for row in written)
+
+    def action(client: Any, operation: str, params: dict[str, Any], original: Any) -> Any:
+        statements = params["Statements"]
+        with lock:
+            refuse = []
+            for statement in statements:
+                found = _statement_row(statement)
+                row = found[1] if found is not None and found[0] == table else None
+                if row is not None and due(row):
+                    refused[row] = refused.get(row, 0) + 1
+                    refuse.append(True)
+                else:
+                    refuse.append(False)
+        fault.fired += sum(refuse) - 1  # take() counted the call once; count each refused statement
+        passed = [statement for statement, no in zip(statements, refuse, strict=True) if not no]
+        answers = iter(
+            original(client, operation, {**params, "Statements": passed})["Responses"] if passed else []
+        )
+        error = {"Code": "ProvisionedThroughputExceeded", "Message": "injected: rate exceeded"}
+        responses = [{"TableName": table, "Error": dict(error)} if no else next(answers) for no in refuse]
+        return {"Responses": responses, "ResponseMetadata": {"HTTPStatusCode": 200}}
+
+    fault = Fault("dynamodb-unprocessed-items", "call", match, action, None)
+    return registry.arm(fault)
 
 
 def _throttled(client: Any, operation: str, params: dict[str, Any], original: Any) -> Any:

@@ -126,6 +126,7 @@ class Twin(TypedClients):
         try:
             moto_seams.reset_moto()
             moto_seams.make_dynamodb_writes_atomic()
+            moto_seams.answer_partiql_inserts()
             self.server = ServerThread(self._dispatch, self.host, self.port, name="AWS endpoint")
             url = self.server.url
             self.runtime = LambdaRuntime(
