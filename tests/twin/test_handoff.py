@@ -129,3 +129,63 @@ def test_without_an_in_process_app_the_functions_keep_the_http_endpoint(tmp_path
 
     runtime = LambdaRuntime(fake_config(), {"AWS_ENDPOINT_URL": "http://127.0.0.1:4566"}, REGION, ACCOUNT)
     assert runtime.base_env["AWS_ENDPOINT_URL"] == "http://127.0.0.1:4566"
+
+
+def test_a_batch_of_inserts_is_answered_directly_as_motos_own_path_answers_it() -> None:
+    """The writer's BatchExecuteStatement of INSERTs skips the app (moto_seams.batch_inserts_answer): the
+    same answers, the same table, as the full path through moto's handler; any other statement declines
+    and takes the full path."""
+    from workflow.twin.moto_seams import answer_partiql_inserts, batch_inserts_answer, moto_app
+
+    reset_moto()
+    answer_partiql_inserts()
+    answered: list[int] = []
+    direct = batch_inserts_answer(ACCOUNT, REGION)
+
+    def counting(body: bytes) -> bytes | None:
+        content = direct(body)
+        answered.append(0 if content is None else 1)
+        return content
+
+    app = moto_app(ACCOUNT)
+    target = "DynamoDB_20120810.BatchExecuteStatement"
+    fast_url = handoff.serve("http://127.0.0.1:59101", app, {target: counting})
+    full_url = handoff.serve("http://127.0.0.1:59102", app)
+    try:
+        fast, full = (endpoint_client("dynamodb", url, REGION) for url in (fast_url, full_url))
+        fast.create_table(
+            TableName="t",
+            BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        )
+
+        def insert(key: str, value: str) -> dict[str, Any]:
+            return {
+                "Statement": "INSERT INTO \"t\" VALUE {'pk': ?, 'v': ?}",
+                "Parameters": [{"S": key}, {"N": value}],
+            }
+
+        def answers(client: Any, statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            return list(client.batch_execute_statement(Statements=statements)["Responses"])
+
+        assert answers(fast, [insert("a", "1"), insert("b", "2")]) == [{"TableName": "t"}] * 2
+        assert answers(full, [insert("c", "3")]) == [{"TableName": "t"}]
+        direct_again = answers(fast, [insert("a", "9"), insert("d", "4")])
+        full_again = answers(full, [insert("b", "9"), insert("e", "5")])
+        assert direct_again == full_again and direct_again[0]["Error"]["Code"] == "DuplicateItem"
+        select = {"Statement": "SELECT * FROM t WHERE pk = 'a'"}
+        assert answers(fast, [select]) == answers(full, [select])  # declined: moto's own answer
+        assert answered == [1, 1, 0]
+        items = full.scan(TableName="t")["Items"]
+        assert sorted((i["pk"]["S"], i["v"]["N"]) for i in items) == [
+            ("a", "1"),
+            ("b", "2"),
+            ("c", "3"),
+            ("d", "4"),
+            ("e", "5"),
+        ]
+    finally:
+        handoff.forget("http://127.0.0.1:59101")
+        handoff.forget("http://127.0.0.1:59102")
+        reset_moto()

@@ -17,7 +17,7 @@ import time
 import traceback
 import uuid
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -90,14 +90,16 @@ class LambdaRuntime:
         tasks_dir: Path = TASKS_DIR,
         time_scale: float = 1.0,
         in_process_app: Any = None,
+        direct_answers: Mapping[str, handoff.DirectAnswer] | None = None,
     ) -> None:
         """`in_process_app`: the WSGI app behind base_env's AWS_ENDPOINT_URL, in this process: the
-        functions' AWS calls are then handed to it without a socket (handoff.py)."""
+        functions' AWS calls are then handed to it without a socket (handoff.py); `direct_answers`: the
+        requests (by X-Amz-Target) answered without the app."""
         self.config = config
         self.base_env = dict(base_env)
         url = self.base_env.get("AWS_ENDPOINT_URL")
         if in_process_app is not None and url and handoff.ENABLED:
-            self.base_env["AWS_ENDPOINT_URL"] = handoff.serve(url, in_process_app)
+            self.base_env["AWS_ENDPOINT_URL"] = handoff.serve(url, in_process_app, direct_answers)
         self.region = region
         self.account = account
         self.tasks_dir = Path(tasks_dir)

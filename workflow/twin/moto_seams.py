@@ -23,6 +23,7 @@ writer's event source mapping in `esm.py` counts on it), and moto does not imple
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import re
 import threading
@@ -41,6 +42,7 @@ __all__ = [
     "S3Notification",
     "add_s3_listener",
     "answer_partiql_inserts",
+    "batch_inserts_answer",
     "make_dynamodb_writes_atomic",
     "moto_app",
     "reset_moto",
@@ -297,3 +299,36 @@ def answer_partiql_inserts() -> None:
     functools.update_wrapper(batch_execute_statement, original)
     setattr(batch_execute_statement, _PARTIQL_MARK, True)
     DynamoDBBackend.batch_execute_statement = batch_execute_statement  # type: ignore[method-assign]
+
+
+def batch_inserts_answer(account: str, region: str) -> Callable[[bytes], bytes | None]:
+    """A direct answer to a BatchExecuteStatement made only of parameterised INSERTs, for the in-process
+    hand-off (handoff.py): the JSON body straight to moto's `DynamoDBBackend.batch_execute_statement` (as
+    `answer_partiql_inserts` runs it) and its responses as the JSON moto's handler would send.
+
+    moto's handler for this action (`DynamoHandler.batch_execute_statement`) only reads `Statements` from
+    the body and returns the backend's list as `{"Responses": ...}`; the generic request machinery around
+    it (werkzeug routing, `BaseResponse.setup_class`, the service-model `RequestParser`) costs more than
+    the writes themselves for 25 statements of 10 parameters (measured: bench/throughput.py, issue 14).
+    Anything else (another statement, more than 25, a body that is not JSON) returns None, and the request
+    takes moto's full path.
+    """
+    from moto.dynamodb.models import dynamodb_backends
+
+    def answer(body: bytes) -> bytes | None:
+        try:
+            request = json.loads(body)
+        except ValueError:
+            return None
+        statements = request.get("Statements") if isinstance(request, dict) else None
+        if not isinstance(statements, list) or not 1 <= len(statements) <= STATEMENTS_PER_BATCH:
+            return None
+        if not all(isinstance(s, dict) and parameter_insert(s.get("Statement", "")) for s in statements):
+            return None
+        responses = dynamodb_backends[account][region].batch_execute_statement(statements)
+        return json.dumps({"Responses": responses}, separators=(",", ":")).encode()
+
+    return answer
+
+
+STATEMENTS_PER_BATCH = 25  # BatchExecuteStatement's limit (DynamoDB API reference)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from workflow.config import LOCAL_ACCOUNT, LOCAL_REGION, TASKS_DIR, PipelineConfig
-from workflow.twin import moto_seams, tracking
+from workflow.twin import gc_tuning, moto_seams, tracking
 from workflow.twin.backend import DUMMY_KEY, TwinBackend, endpoint_client
 from workflow.twin.clients import TypedClients
 from workflow.twin.endpoint import Endpoint, ServerThread
@@ -38,6 +38,10 @@ if TYPE_CHECKING:
 
 _active_lock = threading.Lock()
 _active: list[Twin] = []
+
+
+def _nothing() -> None:
+    return None
 
 
 class Twin(TypedClients):
@@ -69,6 +73,7 @@ class Twin(TypedClients):
         self.esm_pollers = esm_pollers
         self.started_at: datetime | None = None
         self.server: ServerThread | None = None
+        self._restore_gc: Callable[[], None] = _nothing  # gc_tuning.relax's undo while running
         self.runtime: LambdaRuntime | None = None
         self.backend: TwinBackend | None = None
         self.service: StepFunctions | None = None
@@ -124,6 +129,7 @@ class Twin(TypedClients):
                 raise RuntimeError("another twin is running in this process (moto's state is process-wide)")
             _active.append(self)
         try:
+            self._restore_gc = gc_tuning.relax()
             moto_seams.reset_moto()
             moto_seams.make_dynamodb_writes_atomic()
             moto_seams.answer_partiql_inserts()
@@ -137,6 +143,11 @@ class Twin(TypedClients):
                 tasks_dir=self.tasks_dir,
                 time_scale=self.lambda_time_scale,
                 in_process_app=self._dispatch,
+                direct_answers={
+                    "DynamoDB_20120810.BatchExecuteStatement": moto_seams.batch_inserts_answer(
+                        self.account, self.region
+                    )
+                },
             )
             self.backend = TwinBackend(url, self.region, self.account, self.runtime)
             self.service = StepFunctions(
@@ -204,6 +215,8 @@ class Twin(TypedClients):
         with _active_lock:
             if self in _active:
                 _active.remove(self)
+        self._restore_gc()
+        self._restore_gc = _nothing
 
     def _stop_running_executions(self) -> None:
         """Stop what still runs (as StopExecution would), so no engine thread outlives the twin."""
