@@ -4,12 +4,16 @@
 
 Prints one JSON object: the pipeline's rows/s through the twin (S3 -> execution -> Map -> transform -> SQS ->
 writer -> DynamoDB -> summary) and, as the floor to compare with, moto's DynamoDB write rate for the same
-number of items with boto3's batch_writer (in-process `mock_aws`, and through the twin's HTTP endpoint).
+number of items with boto3's batch_writer: in-process `mock_aws` in a fresh interpreter with moto as
+released and CPython's default collector (`pipeline_vs_in_process_floor`, issue 14's ratio); the same with
+the moto seams and collector setting the twin runs with (`pipeline_vs_floor_with_twin_settings`: a like-for-
+like ratio, since the twin's moto is faster than stock moto: workflow/twin/moto_seams.py, gc_tuning.py);
+and through the twin's HTTP endpoint.
 
 `stages` says where a row's time goes, from the execution's histories, the Map Run and the Lambda invocation
 records: `read` (ItemReader + ItemBatcher in the Map's thread), `transform` (the Transform state, Lambda
 call included), `enqueue` (SendMessage: Enqueue entered to TaskSubmitted), `write` (TaskSubmitted to the
-task token's answer: the queue, the writer's PutItems, SendTaskSuccess), `report` (Summarize). Each gives
+task token's answer: the queue, the writer's INSERTs, SendTaskSuccess), `report` (Summarize). Each gives
 the seconds summed over batches (children overlap, so the sums exceed the wall time) and ms per row;
 `lambda_busy_s` is the handlers' own time. `ETL_TWIN_HANDOFF=0` keeps the Lambdas' HTTP hop (handoff.py), to
 compare in one sitting.
@@ -20,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -72,6 +77,31 @@ def in_process_rate(rows: int) -> float:
 
     with mock_aws():
         return table_write_rate(boto3.client("dynamodb", region_name="us-east-1"), rows)
+
+
+def fresh_process_rate(rows: int, *, twin_settings: bool) -> float:
+    """`in_process_rate` in a new interpreter: a heap without the twin's leftovers (which made the figure
+    swing 2,400-3,100 items/s when measured after the twin in this process). `twin_settings`: with the
+    moto seams and the collector setting the twin runs with, for a like-for-like figure."""
+    flag = ["--twin-settings"] if twin_settings else []
+    out = subprocess.run(
+        [sys.executable, __file__, "--floor-only", "--rows", str(rows), *flag],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return float(json.loads(out)["items_per_s"])
+
+
+def floor_only(rows: int, twin_settings: bool) -> int:
+    if twin_settings:
+        from workflow.twin import gc_tuning, moto_seams
+
+        gc_tuning.relax()
+        moto_seams.make_dynamodb_writes_atomic()
+        moto_seams.size_items_once()
+    print(json.dumps({"items_per_s": in_process_rate(rows)}))
+    return 0
 
 
 def _seconds(later: Any, earlier: Any) -> float:
@@ -151,7 +181,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--bad-share", type=float, default=0.01)
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds to wait for the execution")
+    parser.add_argument("--floor-only", action="store_true", help="only the floor, as JSON (used internally)")
+    parser.add_argument("--twin-settings", action="store_true", help="with --floor-only: the twin's moto")
     args = parser.parse_args(argv)
+    if args.floor_only:
+        return floor_only(args.rows, args.twin_settings)
 
     with tempfile.TemporaryDirectory() as tmp:
         csv_path = Path(tmp) / f"bench-{args.rows}.csv"
@@ -161,7 +195,8 @@ def main(argv: list[str] | None = None) -> int:
             stages = stage_times(twin, result["execution_arn"], args.rows)
             http_rate = table_write_rate(twin.client("dynamodb"), args.rows)
     pipeline_rate = args.rows / result["duration_s"]
-    floor = in_process_rate(args.rows)
+    floor = fresh_process_rate(args.rows, twin_settings=False)
+    floor_twin = fresh_process_rate(args.rows, twin_settings=True)
     accounted = (result["rows_written"] or 0) + (result["rows_rejected"] or 0) + (result["rows_failed"] or 0)
     print(
         json.dumps(
@@ -175,8 +210,10 @@ def main(argv: list[str] | None = None) -> int:
                 "pipeline_seconds": result["duration_s"],
                 "pipeline_rows_per_s": round(pipeline_rate),
                 "dynamodb_batch_writer_in_process_items_per_s": round(floor),
+                "dynamodb_batch_writer_in_process_twin_settings_items_per_s": round(floor_twin),
                 "dynamodb_batch_writer_via_twin_http_items_per_s": round(http_rate),
                 "pipeline_vs_in_process_floor": round(pipeline_rate / floor, 2),
+                "pipeline_vs_floor_with_twin_settings": round(pipeline_rate / floor_twin, 2),
                 "lambda_handoff": handoff.ENABLED,
                 "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
                 **stages,

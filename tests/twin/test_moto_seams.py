@@ -470,3 +470,56 @@ def test_racing_inserts_of_one_key_let_exactly_one_through(aws: boto3.session.Se
     for thread in threads:
         thread.join(60)
     assert sorted(wins) == list(range(keys)), seam("answer_partiql_inserts", "a key won twice or never")
+
+
+# ---- size_items_once -----------------------------------------------------------------------------------
+
+
+def test_item_internals_have_the_shape_the_seam_uses() -> None:
+    from moto.dynamodb.models.dynamo_type import Item, LimitedSizeDict
+
+    init = inspect.getsource(getattr(Item.__init__, "__wrapped__", Item.__init__))  # moto's own
+    assert "LimitedSizeDict()" in init and "self.attrs[key] = DynamoType(value)" in init, seam(
+        "size_items_once", "Item.__init__ no longer fills a LimitedSizeDict attribute by attribute"
+    )
+    check = inspect.getsource(LimitedSizeDict.__setitem__)
+    assert str(moto_seams.ITEM_SIZE_LIMIT) in check, seam(
+        "size_items_once", "LimitedSizeDict's bound is no longer 405000"
+    )
+
+
+def _item(original: Any, attrs: dict[str, Any]) -> Any:
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item
+
+    return (original or Item)(DynamoType(attrs["pk"]), None, attrs)
+
+
+def test_items_built_with_one_size_check_equal_motos_and_fail_at_the_same_size() -> None:
+    """Same attributes, same types, same `ItemSizeTooLarge` on either side of moto's bound."""
+    from moto.dynamodb.exceptions import ItemSizeTooLarge
+    from moto.dynamodb.models.dynamo_type import Item
+
+    moto_seams.size_items_once()
+    own = Item.__init__.__wrapped__  # moto's own __init__, kept by functools.update_wrapper
+
+    class MotoItem(Item):
+        __init__ = own
+
+    attrs = {"pk": {"S": "k"}, "n": {"N": "1.50"}, "l": {"L": [{"S": "x"}, {"M": {"a": {"BOOL": True}}}]}}
+    ours, theirs = _item(None, attrs), _item(MotoItem, attrs)
+    assert ours.attrs == theirs.attrs and type(ours.attrs) is type(theirs.attrs)
+    assert ours.size() == theirs.size()
+    fixed = len("pk") + len("k") + len("big")
+    for size, fails in (
+        (moto_seams.ITEM_SIZE_LIMIT - fixed, False),
+        (moto_seams.ITEM_SIZE_LIMIT - fixed + 1, True),
+    ):
+        big = {"pk": {"S": "k"}, "big": {"S": "x" * size}}
+        outcomes = []
+        for cls in (None, MotoItem):
+            try:
+                _item(cls, big)
+                outcomes.append(False)
+            except ItemSizeTooLarge:
+                outcomes.append(True)
+        assert outcomes == [fails, fails], seam("size_items_once", f"{size} bytes: {outcomes}")

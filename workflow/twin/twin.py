@@ -133,6 +133,7 @@ class Twin(TypedClients):
             moto_seams.reset_moto()
             moto_seams.make_dynamodb_writes_atomic()
             moto_seams.answer_partiql_inserts()
+            moto_seams.size_items_once()
             self.server = ServerThread(self._dispatch, self.host, self.port, name="AWS endpoint")
             url = self.server.url
             self.runtime = LambdaRuntime(
