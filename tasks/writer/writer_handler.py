@@ -40,7 +40,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from batch_store import PUT_WORKERS, BatchStore, StoreOutcome, WriteFailed, WriteThrottled, table_item
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
-from writer_message import BadMessage, WriterMessage, parse_message, read_task_token
+from writer_message import BadMessage, Body, WriterMessage, parse_message
 
 logger = Logger(service="csv-etl-writer")
 
@@ -144,13 +144,14 @@ def heartbeats(sfn: Any, token: str, every_s: float | None = None) -> Iterator[N
 
 def deliver(body: str, store: BatchStore, sfn: Any, ledger: BatchStore | None = None) -> str:
     """Write one message's items, record the batch in the ledger, report on its token; says what happened."""
-    token = read_task_token(body)
+    decoded = Body(body)
+    token = decoded.task_token
     if token is None:
         raise UnreportableMessage("message body has no readable taskToken")
     if not _token_alive(sfn, token):
         return "token finished: batch dropped"
     try:
-        message = parse_message(body)
+        message = parse_message(decoded)
         items = [
             table_item(item, message.source_file, message.source["execution"], message.etag)
             for item in message.items

@@ -45,25 +45,37 @@ class WriterMessage:
         return f"s3://{self.source['bucket']}/{self.source['key']}"
 
 
+class Body:
+    """A message body decoded once (bodies are a whole batch of rows, so each decode counts)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        try:
+            self.data: Any = json.loads(text)
+            self.problem: str | None = None
+        except (TypeError, ValueError) as exc:
+            self.data, self.problem = None, f"body is not JSON: {exc}"
+
+    @property
+    def task_token(self) -> str | None:
+        """The task token if the body is a JSON object holding one; None means nobody can be told."""
+        token = self.data.get("taskToken") if isinstance(self.data, dict) else None
+        return token if isinstance(token, str) and token else None
+
+
 def read_task_token(body: str) -> str | None:
-    """The task token if the body is a JSON object holding one; None means nobody can be told."""
-    try:
-        data = json.loads(body)
-    except (TypeError, ValueError):
-        return None
-    token = data.get("taskToken") if isinstance(data, dict) else None
-    return token if isinstance(token, str) and token else None
+    return Body(body).task_token
 
 
-def parse_message(body: str) -> WriterMessage:
+def parse_message(body: str | Body) -> WriterMessage:
     """The checked message, or BadMessage saying what is wrong (the caller reports it on the token)."""
-    try:
-        data = json.loads(body)
-    except ValueError as exc:
-        raise BadMessage(f"body is not JSON: {exc}") from exc
+    decoded = body if isinstance(body, Body) else Body(body)
+    if decoded.problem is not None:
+        raise BadMessage(decoded.problem)
+    data = decoded.data
     if not isinstance(data, dict):
         raise BadMessage("body is not a JSON object")
-    token = read_task_token(body)
+    token = decoded.task_token
     if token is None:
         raise BadMessage("no taskToken")
     source = data.get("source")

@@ -56,6 +56,7 @@ class _Events:
         self.scope.event("TaskSubmitted", {**self._ids(), **payload_fields("output", output)})
 
     def succeeded(self, output: Any) -> None:
+        """`output`: the result, or its JSON text already encoded."""
         kind = "LambdaFunctionSucceeded" if self.ref.is_lambda_arn else "TaskSucceeded"
         extra = {} if self.ref.is_lambda_arn else self._ids()
         self.scope.event(kind, {**extra, **payload_fields("output", output)})
@@ -103,7 +104,7 @@ def run_task_state(state: Task, raw_input: Any, scope: Scope, run: StateRun) -> 
             result = _await_token(waiter, scope, timeout, heartbeat)
         if isinstance(result, _Mocked):
             result = result.value
-        data_flow.check_size(result, state.name)
+        encoded = data_flow.check_size(result, state.name)
     except (TaskCancelled, Aborted) as exc:
         raise Aborted() from exc
     except StatesError as err:
@@ -116,7 +117,7 @@ def run_task_state(state: Task, raw_input: Any, scope: Scope, run: StateRun) -> 
     finally:
         if waiter is not None:
             engine.tokens.close(waiter)
-    events.succeeded(result)
+    events.succeeded(encoded)  # the result's JSON from the size check: encoded once
     output = data_flow.finish(state, scope, raw_input=raw_input, result=result, ctx=ctx, variables=variables)
     return Outcome(output, next_of(state))
 
