@@ -6,13 +6,15 @@ The writer stores each row with a conditional PutItem (attribute_not_exists: not
 boto3's batch_writer, the floor bench/throughput.py compares with, sends BatchWriteItem calls of 25 items.
 This measures, for the same items (the messages table's shape), ms per item of:
 
-- `put_item_conditional`: one PutItem with ConditionExpression per item;
-- `batch_write_item`: BatchWriteItem, 25 items a call;
+- `put_item_conditional`: one PutItem with ConditionExpression per item (issue 10's writer);
+- `batch_write_item`: BatchWriteItem, 25 items a call (the floor: no condition possible);
+- `insert_batch_execute_statement`: PartiQL INSERTs, 25 a BatchExecuteStatement (today's writer);
 
-through three transports: `mock_aws` (moto's in-process stubber), `handoff` (the twin's endpoint app in
-process, as the twin's Lambdas call it: workflow/twin/handoff.py) and `http` (the twin's endpoint over a
-socket, as users call it). Wall time and the process's CPU time per item (the CPU figure is the one to
-trust on a loaded machine; for `http` it includes the server threads). For the hand-off `inside_app_ms`
+through four transports: `mock_aws` (moto's in-process stubber), `handoff` (the twin's endpoint app in
+process: workflow/twin/handoff.py), `handoff_direct` (the same, plus the direct answer of a batch of INSERTs,
+as the twin's Lambdas call it) and `http` (the twin's endpoint over a socket, as users call it). Wall time
+and the process's CPU time per item (the CPU figure is the one to trust on a loaded machine; for `http` it
+includes the server threads). For the hand-off `inside_app_ms`
 is the wall time inside the endpoint app (moto's request parsing, its backend, its response); the rest
 is botocore on the client side.
 """
@@ -37,6 +39,7 @@ from boto3.dynamodb.types import TypeSerializer  # noqa: E402
 
 from workflow.twin import handoff  # noqa: E402
 from workflow.twin.backend import endpoint_client  # noqa: E402
+from workflow.twin.moto_seams import answer_partiql_inserts, batch_inserts_answer  # noqa: E402
 from workflow.twin.provision import create_keyed_table  # noqa: E402
 from workflow.twin.twin import Twin  # noqa: E402
 
@@ -91,9 +94,26 @@ def batch_write(client: Any, n: int) -> tuple[float, float]:
     return (time.perf_counter() - started) * 1000 / n, (time.process_time() - cpu) * 1000 / n
 
 
+def insert_batch(client: Any, n: int) -> tuple[float, float]:
+    """The writer's pattern (tasks/writer/batch_store.py): PartiQL INSERTs, 25 per BatchExecuteStatement."""
+    table = _table(client)
+    items = list(_items(n, 0))
+    names = list(items[0])
+    text = f'INSERT INTO "{table}" VALUE {{' + ", ".join(f"'{name}': ?" for name in names) + "}"
+    started, cpu = time.perf_counter(), time.process_time()
+    for start in range(0, n, 25):
+        statements = [
+            {"Statement": text, "Parameters": [i[k] for k in names]} for i in items[start : start + 25]
+        ]
+        answers = client.batch_execute_statement(Statements=statements)["Responses"]
+        assert not any("Error" in answer for answer in answers), answers[:1]
+    return (time.perf_counter() - started) * 1000 / n, (time.process_time() - cpu) * 1000 / n
+
+
 CALLS: dict[str, Callable[[Any, int], tuple[float, float]]] = {
     "put_item_conditional": put_conditional,
     "batch_write_item": batch_write,
+    "insert_batch_execute_statement": insert_batch,
 }
 
 
@@ -121,8 +141,11 @@ def main(argv: list[str] | None = None) -> int:
     with Twin.ephemeral() as twin:
         timed = _Timed(twin._dispatch)
         alias = handoff.serve(twin.url, timed)
+        direct = {"DynamoDB_20120810.BatchExecuteStatement": batch_inserts_answer(twin.account, twin.region)}
+        lambdas_alias = handoff.serve("http://127.0.0.1:59999", timed, direct)
         clients = {
             "handoff": endpoint_client("dynamodb", alias, twin.region),
+            "handoff_direct": endpoint_client("dynamodb", lambdas_alias, twin.region),
             "http": endpoint_client("dynamodb", twin.url, twin.region),
         }
         for call, measure in CALLS.items():
@@ -136,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         handoff.serve(twin.url, twin._dispatch)
     from moto import mock_aws
 
+    answer_partiql_inserts()  # moto's own INSERT overwrites and rejects `?` (moto_seams.py)
     with mock_aws():
         client = boto3.client("dynamodb", region_name="us-east-1")
         for call, measure in CALLS.items():

@@ -79,7 +79,9 @@ def item(row: int, location: str = "location-03") -> dict[str, Any]:
     }
 
 
-def child(items: list[dict[str, Any]], transform_spans: list[int], wait_ms: int) -> list[dict[str, Any]]:
+def child(
+    items: list[dict[str, Any]], transform_spans: list[int], wait_ms: int, duplicate: int = 0
+) -> list[dict[str, Any]]:
     """A batch: Transform (retried when given more spans), then Enqueue and its wait, whose output is the
     batch's ledger line (the definition's 2-state child)."""
     rows = [{"index": i["source_row"] - 2, "row": {"timestamp": i["timestamp"]}} for i in items]
@@ -111,7 +113,14 @@ def child(items: list[dict[str, Any]], transform_spans: list[int], wait_ms: int)
         resourceType="sqs",
         resource="sendMessage.waitForTaskToken",
     )
-    done = {"rows": len(items), "written": len(items), "already_written": 0, "rejects": [], "conflicts": []}
+    done = {
+        "rows": len(items),
+        "written": len(items) - duplicate,
+        "duplicate": duplicate,
+        "already_written": 0,
+        "rejects": [],
+        "conflicts": [],
+    }
     h.exit("Task", "Enqueue", done)
     h.add("ExecutionSucceeded", "executionSucceededEventDetails", output=json.dumps(done))
     return h.events

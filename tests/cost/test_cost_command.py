@@ -77,7 +77,10 @@ def test_cost_json_counts_match_the_recorded_histories(run: tuple[Twin, dict[str
     assert projected["rows"] == 1_000_000 and doc["rows_per_batch"] == 800
     by_label = {line["label"]: line for line in projected["lines"]}
     assert by_label["state transitions: Map child starts"]["quantity"] == 1_250
-    assert by_label["DynamoDB writes: conditional PutItem per item"]["quantity"] == 1_000_000
+    assert (
+        by_label["DynamoDB writes: PartiQL INSERT per item (BatchExecuteStatement, 25 a call)"]["quantity"]
+        == 1_000_000
+    )
 
 
 def test_cost_table_prints_the_split_and_the_verdicts(run: tuple[Twin, dict[str, Any]]) -> None:

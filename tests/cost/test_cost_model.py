@@ -105,6 +105,24 @@ def test_lines_price_each_unit_and_split_dynamodb_writes_from_the_rest() -> None
     assert priced.per_million(priced.total) == pytest.approx(priced.total * 1e6 / 303)
 
 
+def test_insert_writer_pays_a_write_unit_per_item_and_reads_only_the_keys_found_taken() -> None:
+    """tasks/writer: PartiQL INSERTs are billed as PutItems (a write unit per KB, refused or not); only the
+    items an INSERT found stored are read back (strongly consistent BatchGetItem: 1 read unit each)."""
+    clean = {line.label: line for line in billing.lines(meter.count(recorded()))}
+    assert (
+        clean["DynamoDB writes: PartiQL INSERT per item (BatchExecuteStatement, 25 a call)"].quantity == 304
+    )
+    assert clean["DynamoDB reads: BatchGetItem of the keys an INSERT found taken"].quantity == 0
+    replayed = recorded()
+    child_b = replayed.map_runs[0].children[1]
+    items = [hb.item(5, location=BIG)] + [hb.item(row) for row in range(6, 305)]
+    again = meter.ChildRecord(child_b.arn, "SUCCEEDED", hb.child(items, [75], wait_ms=500, duplicate=40))
+    runs = [meter.MapRunRecord("arn:map-run", {}, [replayed.map_runs[0].children[0], again])]
+    counts = meter.count(meter.RecordedExecution(replayed.arn, replayed.description, replayed.events, runs))
+    lines = {line.label: line for line in billing.lines(counts)}
+    assert lines["DynamoDB reads: BatchGetItem of the keys an INSERT found taken"].quantity == 40
+
+
 def test_read_then_write_writer_pays_a_read_unit_per_key() -> None:
     settings = meter.MeterSettings(writer="read-then-write", ledger=False)
     lines = {line.label: line for line in billing.lines(meter.count(recorded(), settings), settings)}

@@ -34,8 +34,12 @@ def cost(
     ] = 1_000_000,
     writer: Annotated[
         str,
-        typer.Option("--writer", help="the writer's DynamoDB pattern: conditional-put or read-then-write"),
-    ] = "conditional-put",
+        typer.Option(
+            "--writer",
+            help="the writer's DynamoDB pattern: insert (PartiQL INSERTs, today's), conditional-put or"
+            " read-then-write",
+        ),
+    ] = "insert",
     ledger: Annotated[
         bool, typer.Option("--ledger/--no-ledger", help="count the ledger table's records")
     ] = True,

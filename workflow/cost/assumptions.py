@@ -6,6 +6,7 @@ the twin's own durations measure moto and a shared CPU, not AWS.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 MILLION = 1_000_000
@@ -26,7 +27,10 @@ class Assumptions:
     transform_ms_per_row: float = 0.2
     transform_ms_per_call: float = 10.0
     put_item_ms: float = 5.0  # one PutItem round trip in the region
-    put_workers: int = 8  # the writer's concurrent PutItems per message
+    put_workers: int = 8  # concurrent PutItems per batch (the direct-write design of designs.py)
+    insert_call_ms: float = 15.0  # one BatchExecuteStatement of 25 INSERTs in the Region
+    statements_per_call: int = 25  # BatchExecuteStatement's limit
+    write_workers: int = 4  # the writer's concurrent calls per message (tasks/writer PUT_WORKERS)
     writer_ms_per_message: float = 30.0  # ledger record + SendTaskSuccess
     summarize_ms: float = 2_000.0
     # State machine logs, calibrated on the twin's 1M-row projection: 355 bytes per event without data;
@@ -42,6 +46,9 @@ def modelled_ms(batches: int, rows: int, a: Assumptions = DEFAULT) -> dict[str, 
     """Lambda milliseconds for `batches` batches holding `rows` rows, by function, from the assumptions."""
     return {
         "transform": round(batches * a.transform_ms_per_call + rows * a.transform_ms_per_row),
-        "writer": round(batches * a.writer_ms_per_message + rows * a.put_item_ms / a.put_workers),
+        "writer": round(
+            batches * a.writer_ms_per_message
+            + math.ceil(rows / a.statements_per_call) * a.insert_call_ms / a.write_workers
+        ),
         "summarize": round(a.summarize_ms),
     }

@@ -66,7 +66,22 @@ def lines(counts: Counts, settings: MeterSettings | None = None) -> list[Line]:
         Line("SQS ReceiveMessage (64 KB chunks)", "sqs.request", counts.sqs_receive_chunks),
         Line("SQS DeleteMessage", "sqs.request", counts.writer_messages),
     ]
-    if settings.writer == "conditional-put":
+    if settings.writer == "insert":
+        out += [
+            Line(
+                "DynamoDB writes: PartiQL INSERT per item (BatchExecuteStatement, 25 a call)",
+                "ddb.wru",
+                counts.item_write_units,
+                note="ceil(item size / 1 KB) each, as a PutItem; a refused INSERT (DuplicateItem) the same",
+            ),
+            Line(
+                "DynamoDB reads: BatchGetItem of the keys an INSERT found taken",
+                "ddb.rru",
+                counts.taken_keys,
+                note="strongly consistent, 1 unit per key; duplicates and conflicts only",
+            ),
+        ]
+    elif settings.writer == "conditional-put":
         out.append(
             Line(
                 "DynamoDB writes: conditional PutItem per item",

@@ -53,7 +53,7 @@ def observability(described: Mapping[str, Any] | None, config: PipelineConfig) -
 def settings_for(
     recorded: RecordedExecution | None,
     *,
-    writer: str = "conditional-put",
+    writer: str = "insert",
     ledger: bool = True,
     log_level: str | None = None,
     log_data: bool | None = None,

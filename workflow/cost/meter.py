@@ -26,7 +26,7 @@ SQS_CHUNK_BYTES = 64 * 1024  # "each 64 KB chunk of a payload is billed as 1 req
 LAMBDA_LOG_BYTES = 800  # START, END, REPORT lines plus one structured handler line per invocation
 LEDGER_RECORD_BYTES = 400  # a per-batch ledger record without its rejects/conflicts details
 STATE_FUNCTIONS = {"Transform": "transform", "Summarize": "summarize"}
-WRITER_MODES = ("conditional-put", "read-then-write")
+WRITER_MODES = ("insert", "conditional-put", "read-then-write")  # insert: tasks/writer today
 LOG_LEVELS = ("ALL", "ERROR", "FATAL", "OFF")
 
 
@@ -67,7 +67,7 @@ class MeterSettings:
 
     config: PipelineConfig = field(default_factory=PipelineConfig)
     architecture: str = LAMBDA_ARCHITECTURE
-    writer: str = "conditional-put"
+    writer: str = "insert"
     ledger: bool = True
     log_level: str = ""  # "": the config's state_machine_log_level (infra StateMachineLogLevel default)
     log_data: bool = True  # config state_machine_log_execution_data (infra StateMachineLogExecutionData)
@@ -109,6 +109,7 @@ class Counts:
     items_enqueued: int = 0
     item_write_units: int = 0
     new_rows_written: int = 0
+    taken_keys: int = 0  # items an INSERT found already stored (duplicates, conflicts): read back once
     ledger_batch_units: int = 0
     ledger_file_units: int = 0
     ledger_read_bytes: int = 0
@@ -199,6 +200,10 @@ def _add_sends(counts: Counts, child: ChildRecord, output: Any) -> None:
         if isinstance(output, dict) and items:
             new = max(0, int(output.get("written", 0)) - int(output.get("already_written", 0)))
             counts.new_rows_written += round(sum(units) * min(new, len(items)) / len(items))
+            conflicts = output.get("conflicts")
+            counts.taken_keys += int(output.get("duplicate", 0)) + (
+                len(conflicts) if isinstance(conflicts, list) else 0
+            )
 
 
 def _ledger(counts: Counts, output: Any) -> None:

@@ -71,6 +71,7 @@ def project(counts: Counts, rows: int, settings: MeterSettings | None = None) ->
         items_enqueued=by_row(counts.items_enqueued),
         item_write_units=by_row(counts.item_write_units),
         new_rows_written=by_row(counts.new_rows_written),
+        taken_keys=by_row(counts.taken_keys),
         child_table_writes=by_batch(counts.child_table_writes),
         child_table_reads=by_batch(counts.child_table_reads),
         ledger_batch_units=by_batch(counts.ledger_batch_units),
