@@ -33,7 +33,7 @@ SHOWN = (*COUNTS, "rows_dead_lettered")
 
 
 def fault_config() -> PipelineConfig:
-    """Batches of 250 rows (conditional puts into moto run a few hundred items/s: docs/architecture.md),
+    """Batches of 250 rows (10 calls of 25 INSERTs: faults can hit some calls of a batch and not others),
     three at a time (a stopped run has batches that never started); SQS visibility 10 s (longer than a
     loaded machine needs for one batch, so a crashed writer's message comes back in seconds, not 3
     minutes); one message per writer invocation; a short ledger settle time; writer heartbeats every 2 s
@@ -53,7 +53,7 @@ def fault_config() -> PipelineConfig:
 def fault_twin(speed: float = 20, lambda_time_scale: float = 0.25, **config: Any) -> Iterator[Twin]:
     """A twin for fault scenarios: virtual time 20x (retry backoffs; Enqueue's 300 s heartbeat -> 15 s; the
     Transform state's 120 s TimeoutSeconds -> 6 s, room for a busy machine), Lambda timeouts at 25% (the
-    writer's 120 s -> 30 s: a 500-row batch of conditional puts into moto takes seconds), the fault hooks
+    writer's 120 s -> 30 s: room for a loaded machine), the fault hooks
     installed. `config` overrides fields of fault_config() (e.g. max_receive_count=1 for a twin whose
     failures dead-letter)."""
     settings = fault_config().model_copy(update=config)

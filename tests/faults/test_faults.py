@@ -2,10 +2,9 @@
 first. After each: the ledger equation holds, the table holds exactly what the ledger says was written, no
 row is stored twice, and the summary names what happened. `pytest -s` prints each scenario's ledger.
 
-The issue asks for 5,000-row files; conditional puts into moto run a few hundred items/s on a shared
-2-core machine, so these tests use 500-1,000-row files (2-4 batches of 250: the batch size and concurrency
-are set explicitly in scenarios.fault_config()), enough for every fault to hit a batch with others
-around it. bench/fault_ledgers.py runs every scenario on 5,000-row files and prints each ledger."""
+The issue asks for 5,000-row files; these tests use 500-1,000-row files (2-4 batches of 250: the batch
+size and concurrency are set explicitly in scenarios.fault_config()) to keep the suite short on a shared
+2-core machine, enough for every fault to hit a batch with others around it. bench/fault_ledgers.py runs every scenario on 5,000-row files and prints each ledger."""
 
 from __future__ import annotations
 

@@ -211,21 +211,27 @@ def test_handler_writes_items_with_exact_numbers_and_origin_then_reports_success
     )
 
 
-def test_items_go_in_as_parameterised_inserts_25_a_call_and_nothing_is_read_first(dynamodb: Any) -> None:
-    """No read-then-write window and no overwrite: each item is a PartiQL INSERT (DynamoDB refuses one whose
-    key is stored: "PartiQL insert statements for DynamoDB"), 25 to a BatchExecuteStatement (its limit),
-    values as parameters; with every key new, nothing is read."""
+def recorded_calls(client: Any) -> tuple[list[tuple[str, dict[str, Any]]], Any]:
+    """A client that passes every call to `client` and records (operation, arguments)."""
     calls: list[tuple[str, dict[str, Any]]] = []
 
     class Recording:
         def __getattr__(self, name: str) -> Any:
             def call(**kwargs: Any) -> Any:
                 calls.append((name, kwargs))
-                return getattr(dynamodb, name)(**kwargs)
+                return getattr(client, name)(**kwargs)
 
             return call
 
-    outcome = store(Recording()).store(
+    return calls, Recording()
+
+
+def test_items_go_in_as_parameterised_inserts_25_a_call_and_nothing_is_read_first(dynamodb: Any) -> None:
+    """No read-then-write window and no overwrite: each item is a PartiQL INSERT (DynamoDB refuses one whose
+    key is stored: "PartiQL insert statements for DynamoDB"), 25 to a BatchExecuteStatement (its limit),
+    values as parameters; with every key new, nothing is read."""
+    calls, recording = recorded_calls(dynamodb)
+    outcome = store(recording).store(
         [batch_store.table_item(make_item(r), SOURCE_FILE, "e") for r in range(2, 62)]
     )
     assert outcome.written == 60 and len(stored(dynamodb)) == 60
@@ -239,17 +245,8 @@ def test_items_go_in_as_parameterised_inserts_25_a_call_and_nothing_is_read_firs
 def test_a_taken_key_is_read_once_consistently_and_only_that_key(dynamodb: Any) -> None:
     """Only the rows DynamoDB answered DuplicateItem are read back, with a consistent BatchGetItem."""
     store(dynamodb).store([batch_store.table_item(make_item(3), "s3://b/other.csv", "e0")])
-    calls: list[tuple[str, dict[str, Any]]] = []
-
-    class Recording:
-        def __getattr__(self, name: str) -> Any:
-            def call(**kwargs: Any) -> Any:
-                calls.append((name, kwargs))
-                return getattr(dynamodb, name)(**kwargs)
-
-            return call
-
-    outcome = store(Recording()).store(
+    calls, recording = recorded_calls(dynamodb)
+    outcome = store(recording).store(
         [batch_store.table_item(make_item(r), SOURCE_FILE, "e") for r in (2, 3, 4)]
     )
     assert (outcome.written, outcome.duplicate) == (2, 1)
