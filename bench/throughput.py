@@ -202,15 +202,14 @@ def main(argv: list[str] | None = None) -> int:
     floor_after = fresh_process_rate(args.rows, twin_settings=False)
     floor = (floor_before + floor_after) / 2
     floor_twin = fresh_process_rate(args.rows, twin_settings=True)
-    accounted = (result["rows_written"] or 0) + (result["rows_rejected"] or 0) + (result["rows_failed"] or 0)
+    outcomes = ("rows_written", "rows_duplicate", "rows_rejected", "rows_conflict", "rows_failed")
+    accounted = sum(result.get(name) or 0 for name in outcomes)  # the ledger's equation
     print(
         json.dumps(
             {
                 "rows": args.rows,
                 "status": result["status"],
-                "rows_written": result["rows_written"],
-                "rows_rejected": result["rows_rejected"],
-                "rows_failed": result["rows_failed"],
+                **{name: result.get(name) for name in outcomes},
                 "rows_unaccounted": args.rows - accounted,
                 "pipeline_seconds": result["duration_s"],
                 "pipeline_rows_per_s": round(pipeline_rate),
