@@ -4,7 +4,8 @@ row is stored twice, and the summary names what happened. `pytest -s` prints eac
 
 The issue asks for 5,000-row files; these tests use 500-1,000-row files (2-4 batches of 250: the batch
 size and concurrency are set explicitly in scenarios.fault_config()) to keep the suite short on a shared
-2-core machine, enough for every fault to hit a batch with others around it. bench/fault_ledgers.py runs every scenario on 5,000-row files and prints each ledger."""
+2-core machine, enough for every fault to hit a batch with others around it. bench/fault_ledgers.py runs
+every scenario on 5,000-row files and prints each ledger."""
 
 from __future__ import annotations
 
