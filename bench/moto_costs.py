@@ -27,7 +27,6 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 import boto3  # noqa: E402
 from boto3.dynamodb.types import TypeSerializer  # noqa: E402
+from throughput import message_item  # noqa: E402  (bench/throughput.py)
 
 from workflow.twin import handoff  # noqa: E402
 from workflow.twin.backend import endpoint_client  # noqa: E402
@@ -48,19 +48,7 @@ _SERIALIZER = TypeSerializer()
 
 def _items(n: int, offset: int) -> Iterator[dict[str, Any]]:
     for i in range(offset, offset + n):
-        item = {
-            "date": "2019-05-28",
-            "time": f"{i:09d}",
-            "location": "location-03",
-            "source": "wireless",
-            "local_dest": "router-1",
-            "local_avg": Decimal("4.39"),
-            "remote_dest": "device-1",
-            "remote_avg": Decimal("9.09"),
-            "timestamp": Decimal("1559040909.3853335"),
-            "source_row": i + 2,
-        }
-        yield {k: _SERIALIZER.serialize(v) for k, v in item.items()}
+        yield {k: _SERIALIZER.serialize(v) for k, v in message_item(i).items()}
 
 
 def _table(client: Any) -> str:

@@ -46,6 +46,22 @@ from workflow.twin.provision import create_keyed_table  # noqa: E402
 from workflow.twin.twin import Twin  # noqa: E402
 
 
+def message_item(i: int) -> dict[str, Any]:
+    """The i-th of a run of items shaped like the messages table's (bench/moto_costs.py uses it too)."""
+    return {
+        "date": "2019-05-28",
+        "time": f"{i:09d}",
+        "location": "location-03",
+        "source": "wireless",
+        "local_dest": "router-1",
+        "local_avg": Decimal("4.39"),
+        "remote_dest": "device-1",
+        "remote_avg": Decimal("9.09"),
+        "timestamp": Decimal("1559040909.3853335"),
+        "source_row": i + 2,
+    }
+
+
 def table_write_rate(dynamodb: Any, rows: int) -> float:
     """Items/s for `rows` puts with batch_writer into a fresh table shaped like the messages table."""
     name = f"bench-{time.monotonic_ns()}"
@@ -56,20 +72,7 @@ def table_write_rate(dynamodb: Any, rows: int) -> float:
     started = time.perf_counter()
     with table.batch_writer() as batch:
         for i in range(rows):
-            batch.put_item(
-                Item={
-                    "date": "2019-05-28",
-                    "time": f"{i:09d}",
-                    "location": "location-03",
-                    "source": "wireless",
-                    "local_dest": "router-1",
-                    "local_avg": Decimal("4.39"),
-                    "remote_dest": "device-1",
-                    "remote_avg": Decimal("9.09"),
-                    "timestamp": Decimal("1559040909.3853335"),
-                    "source_row": i + 2,
-                }
-            )
+            batch.put_item(Item=message_item(i))
     return rows / (time.perf_counter() - started)
 
 

@@ -274,8 +274,8 @@ class BatchStore:
             request: dict[str, Any] = {
                 self.table_name: {
                     "Keys": [
-                        {"date": {"S": date}, "time": {"S": time_}}
-                        for date, time_ in keys[start : start + KEYS_PER_GET]
+                        {name: {"S": value} for name, value in zip(KEY_FIELDS, key, strict=True)}
+                        for key in keys[start : start + KEYS_PER_GET]
                     ],
                     "ConsistentRead": True,
                 }

@@ -31,6 +31,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from moto.dynamodb.exceptions import ItemSizeTooLarge, MockValidationException, ResourceNotFoundException
+from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
+from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
+from moto.dynamodb.models.utilities import bytesize
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 
 if TYPE_CHECKING:
@@ -200,8 +204,6 @@ def make_dynamodb_writes_atomic() -> None:
     `ATOMIC_DYNAMODB_WRITES` of `moto.dynamodb.models.DynamoDBBackend`, through which moto's DynamoDB
     responses (single, batch and transactional writes) store items.
     """
-    from moto.dynamodb.models import DynamoDBBackend
-
     for name in ATOMIC_DYNAMODB_WRITES:
         original = getattr(DynamoDBBackend, name)
         if getattr(original, _ATOMIC_MARK, False):
@@ -238,9 +240,6 @@ def parameter_insert(statement: str) -> tuple[str, tuple[str, ...]] | None:
 
 def _insert(backend: Any, table_name: str, names: tuple[str, ...], parameters: list[Any]) -> dict[str, Any]:
     """One INSERT as DynamoDB runs it: the item stored if its key is new, else a DuplicateItem error."""
-    from moto.dynamodb.exceptions import MockValidationException, ResourceNotFoundException
-    from moto.dynamodb.models.dynamo_type import DynamoType
-
     if len(parameters) != len(names):
         message = "Number of parameters in request and statement don't match."
         return {"Error": {"Code": "ValidationError", "Message": message}}
@@ -281,8 +280,6 @@ def answer_partiql_inserts() -> None:
     real DynamoDB returns none for a duplicate INSERT whatever ReturnValuesOnConditionCheckFailure says
     (captured on AWS by nubo-db/dynoxide, tests/batch_statement_member_fields.rs, case B11).
     """
-    from moto.dynamodb.models import DynamoDBBackend
-
     original = DynamoDBBackend.batch_execute_statement
     if getattr(original, _PARTIQL_MARK, False):
         return
@@ -314,7 +311,6 @@ def batch_inserts_answer(account: str, region: str) -> Callable[[bytes], bytes |
     Anything else (another statement, more than 25, a body that is not JSON) returns None, and the request
     takes moto's full path.
     """
-    from moto.dynamodb.models import dynamodb_backends
 
     def answer(body: bytes) -> bytes | None:
         try:
@@ -352,10 +348,6 @@ def size_items_once() -> None:
     "the sizes so far exceed the bound", and sizes only grow, so it fails somewhere iff the total exceeds
     it. Later writes to `item.attrs` (UpdateItem) still go through moto's own `__setitem__`.
     """
-    from moto.dynamodb.exceptions import ItemSizeTooLarge
-    from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
-    from moto.dynamodb.models.utilities import bytesize
-
     if getattr(Item.__init__, _SIZES_MARK, False):
         return
 
