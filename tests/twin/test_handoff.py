@@ -133,8 +133,9 @@ def test_without_an_in_process_app_the_functions_keep_the_http_endpoint(tmp_path
 
 def test_a_batch_of_inserts_is_answered_directly_as_motos_own_path_answers_it() -> None:
     """The writer's BatchExecuteStatement of INSERTs skips the app (moto_seams.batch_inserts_answer): the
-    same answers, the same table, as the full path through moto's handler; any other statement declines
-    and takes the full path."""
+    same answers, the same table, as the full path through moto's handler, taken at botocore's before-call
+    (after validation and serialisation, before an HTTP request is built and signed) and parsed by
+    botocore's own parser; any other statement declines and takes the full path."""
     from workflow.twin.moto_seams import answer_partiql_inserts, batch_inserts_answer, moto_app
 
     reset_moto()
@@ -169,6 +170,9 @@ def test_a_batch_of_inserts_is_answered_directly_as_motos_own_path_answers_it() 
         def answers(client: Any, statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
             return list(client.batch_execute_statement(Statements=statements)["Responses"])
 
+        signed: list[str] = []
+        fast.meta.events.register("before-sign", lambda **kw: signed.append(kw["operation_name"]))
+
         assert answers(fast, [insert("a", "1"), insert("b", "2")]) == [{"TableName": "t"}] * 2
         assert answers(full, [insert("c", "3")]) == [{"TableName": "t"}]
         direct_again = answers(fast, [insert("a", "9"), insert("d", "4")])
@@ -177,6 +181,12 @@ def test_a_batch_of_inserts_is_answered_directly_as_motos_own_path_answers_it() 
         select = {"Statement": "SELECT * FROM t WHERE pk = 'a'"}
         assert answers(fast, [select]) == answers(full, [select])  # declined: moto's own answer
         assert answered == [1, 1, 0]
+        # answered at before-call: no HTTP request built or signed; the declined one took the full path
+        assert signed == ["BatchExecuteStatement"]  # the SELECT
+        meta = fast.batch_execute_statement(Statements=[insert("f", "6")])["ResponseMetadata"]
+        full_meta = full.batch_execute_statement(Statements=[insert("g", "7")])["ResponseMetadata"]
+        assert (meta["HTTPStatusCode"], meta["RetryAttempts"]) == (200, 0) and meta["RequestId"]
+        assert set(meta) <= set(full_meta)
         items = full.scan(TableName="t")["Items"]
         assert sorted((i["pk"]["S"], i["v"]["N"]) for i in items) == [
             ("a", "1"),
@@ -184,6 +194,8 @@ def test_a_batch_of_inserts_is_answered_directly_as_motos_own_path_answers_it() 
             ("c", "3"),
             ("d", "4"),
             ("e", "5"),
+            ("f", "6"),
+            ("g", "7"),
         ]
     finally:
         handoff.forget("http://127.0.0.1:59101")
