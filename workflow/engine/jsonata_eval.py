@@ -154,14 +154,18 @@ def validate_jsonata(value: str) -> str | None:
     return None
 
 
+_PLAIN = frozenset({str, int, bool, type(None)})  # exact types that are JSON as they are
+
+
 def _to_json(value: Any) -> Any:
     """jsonata-python values to plain JSON values (its null marker, sequences, integral floats)."""
     if value is jsonata_utils.Utils.NULL_VALUE:
         return None
+    # values already plain are taken without a call (most of a batch of rows: issue 14)
     if isinstance(value, Mapping):
-        return {str(k): _to_json(v) for k, v in value.items()}
+        return {str(k): v if type(v) in _PLAIN else _to_json(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_to_json(v) for v in value]
+        return [v if type(v) in _PLAIN else _to_json(v) for v in value]
     if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
         return int(value)
     if value is None or isinstance(value, str | int | float | bool):
