@@ -120,7 +120,9 @@ def insert_statement(table_name: str, item: dict[str, Any]) -> dict[str, Any]:
     """A PartiQL INSERT of the item, every value a parameter (never spliced into the statement's text)."""
     return {
         "Statement": _insert_text(table_name, tuple(item)),
-        "Parameters": [_serializer.serialize(value) for value in item.values()],
+        "Parameters": [
+            {"S": value} if type(value) is str else _serializer.serialize(value) for value in item.values()
+        ],
     }
 
 

@@ -56,8 +56,15 @@ class UnreportableMessage(Exception):
 
 @cache
 def dynamodb_client() -> Any:
-    """One client for the concurrent puts (thread-safe); its pool covers PUT_WORKERS with room to spare."""
-    return boto3.client("dynamodb", config=Config(max_pool_connections=PUT_WORKERS * 4))
+    """One client for the concurrent writes (thread-safe); its pool covers PUT_WORKERS with room to spare.
+
+    Client-side parameter validation is off ("You can disable parameter validation for performance
+    reasons", botocore's Config): every request is built here from typed items, DynamoDB validates each
+    one anyway (a bad one still fails the batch, as ValidationException), and checking 25 statements of
+    10 parameters per call was about a fifth of the write call's CPU (issue 14).
+    """
+    config = Config(max_pool_connections=PUT_WORKERS * 4, parameter_validation=False)
+    return boto3.client("dynamodb", config=config)
 
 
 @cache

@@ -242,6 +242,35 @@ def test_items_go_in_as_parameterised_inserts_25_a_call_and_nothing_is_read_firs
     assert all("2019-05-28" not in s["Statement"] for s in statements)  # values only as parameters
 
 
+def test_insert_parameters_are_what_boto3s_type_serializer_makes_of_each_value() -> None:
+    """The writer spells text values as {"S": ...} itself (the most common value, without the serializer's
+    type dispatch); every parameter must still be exactly what TypeSerializer makes of the value."""
+    from boto3.dynamodb.types import TypeSerializer
+
+    item = batch_store.table_item(make_item(7), SOURCE_FILE, "exec-1", etag="abc")
+    item["empty"] = ""
+    statement = batch_store.insert_statement(TABLE, item)
+    assert statement["Parameters"] == [TypeSerializer().serialize(value) for value in item.values()]
+    assert {"N": "4.39"} in statement["Parameters"] and {"N": "7"} in statement["Parameters"]
+
+
+def test_the_writers_client_leaves_validation_to_dynamodb(dynamodb: Any) -> None:
+    """botocore's Config: "You can disable parameter validation for performance reasons"; the writer does
+    for its DynamoDB client (its requests are built from typed items). A malformed request (no statement:
+    BatchExecuteStatement takes 1 to 25) is then sent instead of refused before sending; DynamoDB refuses
+    it with ValidationException (API reference), which the writer reports as Writer.WriteFailed. moto
+    does not check the count, so the request's reaching it is what this shows."""
+    from botocore.exceptions import ParamValidationError
+
+    with pytest.raises(ParamValidationError):  # a default client refuses it before sending
+        boto3.client("dynamodb").batch_execute_statement(Statements=[])
+    writer_handler.dynamodb_client.cache_clear()
+    try:
+        assert writer_handler.dynamodb_client().batch_execute_statement(Statements=[])["Responses"] == []
+    finally:
+        writer_handler.dynamodb_client.cache_clear()
+
+
 def test_a_taken_key_is_read_once_consistently_and_only_that_key(dynamodb: Any) -> None:
     """Only the rows DynamoDB answered DuplicateItem are read back, with a consistent BatchGetItem."""
     store(dynamodb).store([batch_store.table_item(make_item(3), "s3://b/other.csv", "e0")])
