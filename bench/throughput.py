@@ -5,11 +5,11 @@
 Prints one JSON object: the pipeline's rows/s through the twin (S3 -> execution -> Map -> transform -> SQS ->
 writer -> DynamoDB -> summary) and, as the floor to compare with, moto's DynamoDB write rate for the same
 number of items with boto3's batch_writer: in-process `mock_aws` in a fresh interpreter with moto as
-released and CPython's default collector, just before and just after the pipeline, averaged
-(`pipeline_vs_in_process_floor`, issue 14's ratio); the same with
-the moto seams and collector setting the twin runs with (`pipeline_vs_floor_with_twin_settings`: a like-for-
-like ratio, since the twin's moto is faster than stock moto: workflow/twin/moto_seams.py, gc_tuning.py);
-and through the twin's HTTP endpoint.
+released and CPython's default settings, just before and just after the pipeline, averaged
+(`pipeline_vs_in_process_floor`, issue 14's ratio); the same with the moto seams and interpreter settings
+the twin runs with (`pipeline_vs_floor_with_twin_settings`: a like-for-like ratio, since the twin's moto is
+faster than stock moto: workflow/twin/moto_seams.py, interpreter_tuning.py); and through the twin's HTTP
+endpoint.
 
 `stages` says where a row's time goes, from the execution's histories, the Map Run and the Lambda invocation
 records: `read` (ItemReader + ItemBatcher in the Map's thread), `transform` (the Transform state, Lambda
@@ -86,7 +86,7 @@ def in_process_rate(rows: int) -> float:
 def fresh_process_rate(rows: int, *, twin_settings: bool) -> float:
     """`in_process_rate` in a new interpreter: a heap without the twin's leftovers (which made the figure
     swing 2,400-3,100 items/s when measured after the twin in this process). `twin_settings`: with the
-    moto seams and the collector setting the twin runs with, for a like-for-like figure."""
+    moto seams and the interpreter settings the twin runs with, for a like-for-like figure."""
     flag = ["--twin-settings"] if twin_settings else []
     out = subprocess.run(
         [sys.executable, __file__, "--floor-only", "--rows", str(rows), *flag],
@@ -99,9 +99,9 @@ def fresh_process_rate(rows: int, *, twin_settings: bool) -> float:
 
 def floor_only(rows: int, twin_settings: bool) -> int:
     if twin_settings:
-        from workflow.twin import gc_tuning, moto_seams
+        from workflow.twin import interpreter_tuning, moto_seams
 
-        gc_tuning.relax()
+        interpreter_tuning.relax()
         moto_seams.make_dynamodb_writes_atomic()
         moto_seams.size_items_once()
     print(json.dumps({"items_per_s": in_process_rate(rows)}))

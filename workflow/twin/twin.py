@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from workflow.config import LOCAL_ACCOUNT, LOCAL_REGION, TASKS_DIR, PipelineConfig
-from workflow.twin import gc_tuning, moto_seams, tracking
+from workflow.twin import interpreter_tuning, moto_seams, tracking
 from workflow.twin.backend import DUMMY_KEY, TwinBackend, endpoint_client
 from workflow.twin.clients import TypedClients
 from workflow.twin.endpoint import Endpoint, ServerThread
@@ -73,7 +73,7 @@ class Twin(TypedClients):
         self.esm_pollers = esm_pollers
         self.started_at: datetime | None = None
         self.server: ServerThread | None = None
-        self._restore_gc: Callable[[], None] = _nothing  # gc_tuning.relax's undo while running
+        self._restore_interpreter: Callable[[], None] = _nothing  # interpreter_tuning.relax's undo
         self.runtime: LambdaRuntime | None = None
         self.backend: TwinBackend | None = None
         self.service: StepFunctions | None = None
@@ -129,7 +129,7 @@ class Twin(TypedClients):
                 raise RuntimeError("another twin is running in this process (moto's state is process-wide)")
             _active.append(self)
         try:
-            self._restore_gc = gc_tuning.relax()
+            self._restore_interpreter = interpreter_tuning.relax()
             moto_seams.reset_moto()
             moto_seams.make_dynamodb_writes_atomic()
             moto_seams.answer_partiql_inserts()
@@ -216,8 +216,8 @@ class Twin(TypedClients):
         with _active_lock:
             if self in _active:
                 _active.remove(self)
-        self._restore_gc()
-        self._restore_gc = _nothing
+        self._restore_interpreter()
+        self._restore_interpreter = _nothing
 
     def _stop_running_executions(self) -> None:
         """Stop what still runs (as StopExecution would), so no engine thread outlives the twin."""
