@@ -201,3 +201,23 @@ def test_a_batch_of_inserts_is_answered_directly_as_motos_own_path_answers_it() 
         handoff.forget("http://127.0.0.1:59101")
         handoff.forget("http://127.0.0.1:59102")
         reset_moto()
+
+
+def test_the_engines_and_pollers_sqs_calls_are_handed_off_and_users_see_the_endpoints_queue_url() -> None:
+    """The engine's SendMessage (a batch of rows per Map child) and the pollers' ReceiveMessage take the
+    hand-off (backend.IN_PROCESS_SERVICES); the queue was created before, over HTTP, so its URL names the
+    endpoint users reach, not the hand-off's alias (moto names a queue's URL after the host it was created
+    through)."""
+    from workflow.twin.twin import Twin
+
+    with Twin.ephemeral() as twin:
+        queue_url = twin.resources.queue_url
+        assert queue_url.startswith(twin.url + "/")
+        engine_sqs = twin.backend._client("sqs")
+        assert engine_sqs.meta.endpoint_url == twin.esm.sqs.meta.endpoint_url == handoff.alias(twin.url)
+        twin.esm.stop()  # nobody else takes the message
+        before = handoff.served
+        engine_sqs.send_message(QueueUrl=queue_url, MessageBody="{}")
+        assert handoff.served == before + 1
+        received = twin.client("sqs").receive_message(QueueUrl=queue_url, WaitTimeSeconds=1)
+        assert [m["Body"] for m in received.get("Messages", [])] == ["{}"]

@@ -162,6 +162,9 @@ class Twin(TypedClients):
             self.resources = provision(
                 self.config, self.backend, region=self.region, account=self.account, function_arns=arns
             )
+            # the hand-off's URL (handoff.py) when on: the engine's and the pollers' SQS calls skip the socket
+            in_process = self.runtime.base_env["AWS_ENDPOINT_URL"]
+            self.backend.hand_off(in_process)
             rule = ObjectCreatedRule(self.config.data_bucket, self.config.incoming_prefix, ".csv")
             self.events = S3EventBridge(
                 account=self.account, region=self.region, rule=rule, target=self.start_execution_for_event
@@ -176,7 +179,7 @@ class Twin(TypedClients):
             ).start()
             writer = self.config.function("writer")
             self.esm = SqsEventSourceMapping(
-                sqs=endpoint_client("sqs", url, self.region),
+                sqs=endpoint_client("sqs", in_process, self.region),
                 queue_url=self.resources.queue_url,
                 queue_arn=self.resources.queue_arn,
                 function_name=writer.name,
