@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/moto_costs.py --items 2000
 
-The writer stores each row with a conditional PutItem (attribute_not_exists: nothing overwritten, issue 10);
-boto3's batch_writer, the floor bench/throughput.py compares with, sends BatchWriteItem calls of 25 items.
+Issue 10's writer stored each row with a conditional PutItem (attribute_not_exists: nothing overwritten);
+today's sends PartiQL INSERTs, 25 a call; boto3's batch_writer, the floor bench/throughput.py compares
+with, sends BatchWriteItem calls of 25 items.
 This measures, for the same items (the messages table's shape), ms per item of:
 
 - `put_item_conditional`: one PutItem with ConditionExpression per item (issue 10's writer);
@@ -11,12 +12,12 @@ This measures, for the same items (the messages table's shape), ms per item of:
 - `insert_batch_execute_statement`: PartiQL INSERTs, 25 a BatchExecuteStatement (today's writer);
 
 through four transports: `mock_aws` (moto's in-process stubber), `handoff` (the twin's endpoint app in
-process: workflow/twin/handoff.py), `handoff_direct` (the same, plus the direct answer of a batch of INSERTs,
-as the twin's Lambdas call it) and `http` (the twin's endpoint over a socket, as users call it). Wall time
-and the process's CPU time per item (the CPU figure is the one to trust on a loaded machine; for `http` it
-includes the server threads). For the hand-off `inside_app_ms`
-is the wall time inside the endpoint app (moto's request parsing, its backend, its response); the rest
-is botocore on the client side.
+process: workflow/twin/handoff.py), `handoff_direct` (the same, plus the direct answer of a batch of INSERTs
+at botocore's before-call, as the twin's Lambdas call it) and `http` (the twin's endpoint over a socket, as
+users call it). Wall time and the process's CPU time per item (the CPU figure is the one to trust on a
+loaded machine; for `http` it includes the server threads). For the hand-off `inside_app_ms` is the wall
+time inside the endpoint app (moto's request parsing, its backend, its response); the rest is botocore on
+the client side.
 """
 
 from __future__ import annotations

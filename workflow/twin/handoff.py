@@ -7,8 +7,9 @@ kept); a botocore `before-send` hook hands every request for that URL to the end
 calling thread, as moto's `mock_aws` hands requests to its backends, and turns the WSGI answer into the
 response botocore would have read from the socket. The handlers' boto3 code is unchanged; the request still
 goes through the same app (the same routing, moto's request parsing, the same backends and tables that
-users read over HTTP), only the transport differs. Clients for any other URL (users, the engine, tests)
-are untouched.
+users read over HTTP), only the transport differs. The engine's and the event source mapping's SQS clients
+use the alias too (backend.IN_PROCESS_SERVICES); clients for any other URL (users, the engine's other
+services, tests) are untouched.
 
 A few hot requests have a direct answer instead of the app (`serve(..., direct=...)`, keyed by the request's
 X-Amz-Target): the writer's BatchExecuteStatement of INSERTs goes straight to moto's DynamoDB backend
@@ -18,9 +19,9 @@ event, the extension point botocore's own Stubber answers at: after the client h
 serialised the call as for AWS, before it builds, signs and sends an HTTP request. The answer's JSON is
 parsed by botocore's own parser for the protocol, so the handler gets what it would from the wire; only
 the transport's work (request preparation, SigV4 signing of a request nobody checks, the retry
-bookkeeping of a call that cannot fail in transit) is skipped: about a sixth of a twin run's CPU
-(bench/throughput.py, issue 14). A direct answer may decline (None): the request then takes the
-`before-send` hand-off to the app as any other.
+bookkeeping of a call that cannot fail in transit) is skipped: 0.205 to 0.15 CPU ms per written item
+(bench/moto_costs.py, `handoff_direct`, issue 14). A direct answer may decline (None): the request then
+takes the `before-send` hand-off to the app as any other.
 
 The WSGI environ is built as werkzeug's server builds it (PATH_INFO decoded, RAW_URI/REQUEST_URI as sent,
 HTTP_* headers), so moto sees the request it would see over HTTP. While the app runs the thread leaves its
