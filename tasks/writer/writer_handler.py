@@ -61,7 +61,7 @@ def dynamodb_client() -> Any:
     Client-side parameter validation is off ("You can disable parameter validation for performance
     reasons", botocore's Config): every request is built here from typed items, DynamoDB validates each
     one anyway (a bad one still fails the batch, as ValidationException), and checking 25 statements of
-    10 parameters per call was about a fifth of the write call's CPU (issue 14).
+    10 parameters per call was about 30% of the write call's CPU (0.14 to 0.10 ms per item, issue 14).
     """
     config = Config(max_pool_connections=PUT_WORKERS * 4, parameter_validation=False)
     return boto3.client("dynamodb", config=config)

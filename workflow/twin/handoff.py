@@ -128,7 +128,8 @@ def _before_call(
     headers_sent = params.get("headers") or {}
     target = headers_sent.get("X-Amz-Target")
     direct = answers.get(_text(target)) if target else None
-    if direct is None or not _text(headers_sent.get("Content-Type", "")).startswith(_JSON_CONTENT):
+    content_type = _text(headers_sent.get("Content-Type", ""))
+    if direct is None or not content_type.startswith(_JSON_CONTENT):
         return None
     body = params.get("body") or b""
     with threadenv.host_environment():
@@ -139,7 +140,7 @@ def _before_call(
     with _lock:
         served += 1
     headers = HTTPHeaders()
-    headers["Content-Type"] = _text(headers_sent["Content-Type"])
+    headers["Content-Type"] = content_type
     headers["Content-Length"] = str(len(content))
     headers["x-amzn-RequestId"] = uuid.uuid4().hex
     response = {
